@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url";
 /** The exported contracts: export name, then the artifact's source path and contract name. */
 export const EXPORTED_CONTRACTS = [
   { exportName: "receiptLogsAbi", source: "contracts/ReceiptLogs.sol", contract: "ReceiptLogs" },
+  { exportName: "modelTimelineAbi", source: "contracts/ModelTimeline.sol", contract: "ModelTimeline" },
+  { exportName: "answerEscrowAbi", source: "contracts/examples/AnswerEscrow.sol", contract: "AnswerEscrow" },
 ] as const;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
