@@ -457,6 +457,11 @@ export class SqliteReceiptStore implements ReceiptStore {
     return { count, firstSeq, oldestRecordedAt: oldest === undefined ? undefined : num(oldest.recorded_at) };
   }
 
+  async recordedAt(seq: number): Promise<number | undefined> {
+    const row = this.stmt("SELECT recorded_at FROM receipts WHERE seq = ?").get(seq) as Row | undefined;
+    return row === undefined ? undefined : num(row.recorded_at);
+  }
+
   async stateCounts(): Promise<StateCounts> {
     const { count: recorded } = await this.unbatched();
     const counts: StateCounts = { recorded, batched: 0, submitted: 0, anchored: 0, final: 0 };

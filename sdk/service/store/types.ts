@@ -177,6 +177,8 @@ export interface ReceiptStore {
   /** Receipts matching a filter, by increasing seq, with their states. */
   listReceipts(filter: ReceiptFilter): Promise<StoredReceipt[]>;
   unbatched(): Promise<UnbatchedSummary>;
+  /** When receipt `seq` was recorded (ms), if it exists. */
+  recordedAt(seq: number): Promise<number | undefined>;
   stateCounts(): Promise<StateCounts>;
   /** Background upkeep (e.g. index maintenance). Cheap when nothing is due. */
   maintain(): Promise<void>;
