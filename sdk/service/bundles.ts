@@ -12,9 +12,8 @@ import { BUNDLE_FORMAT, type ProofBundle, type ProofBundleJson } from "../bundle
 import { verifyBundleInclusion } from "../bundle/verifyBundleInclusion.js";
 import { InvariantError } from "../errors.js";
 import type { ReceiptJson } from "../receipt/types.js";
-import type { BatchTreeCache } from "./batchTree.js";
-import { proofOf } from "./batchTree.js";
-import { ProofNotAvailableError } from "./errors.js";
+import { BatchTreeCache, proofOf } from "./batchTree.js";
+import { ProofNotAvailableError, ReceiptNotFoundError } from "./errors.js";
 import { hasProof } from "./states.js";
 import type { ReceiptStore, StoreBinding, StoredReceipt } from "./store/types.js";
 
@@ -58,4 +57,25 @@ export async function bundleOfStoredReceipt(args: {
   const root = verifyBundleInclusion(bundle);
   if (root !== batch.root) throw new InvariantError(`bundle of ${receipt.receiptId} leads to ${root}, batch root is ${batch.root}`);
   return bundle;
+}
+
+/**
+ * The proof bundle of a receipt, read from a store (any process; no chain needed).
+ * @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError}
+ */
+export async function readBundle(
+  store: ReceiptStore,
+  receiptId: string,
+  options: { timelineContract?: Address; trees?: BatchTreeCache } = {},
+): Promise<ProofBundle> {
+  const receipt = /^0x[0-9a-fA-F]{64}$/.test(receiptId) ? await store.getReceipt(receiptId as `0x${string}`) : undefined;
+  const binding = await store.getBinding();
+  if (receipt === undefined || binding === undefined) throw new ReceiptNotFoundError(receiptId);
+  return bundleOfStoredReceipt({
+    store,
+    binding,
+    trees: options.trees ?? new BatchTreeCache(),
+    receipt,
+    timelineContract: options.timelineContract,
+  });
 }
