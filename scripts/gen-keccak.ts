@@ -129,8 +129,10 @@ console.log("wrote sdk/hash/keccakPermutation.ts");
 //   800   .. 999   STATE: 25 little-endian u64 lanes
 //   1024  .. 1279  HEX: hex digit value of each byte (0xff = not a hex digit)
 //   1280  .. 1471  RCS: the 24 round constants
-//   4096  ..       FREE
-export const WASM_LAYOUT = { ENC: 64, TMP: 576, PAD: 640, STATE: 800, HEX: 1024, RCS: 1280, FREE: 4096 } as const;
+//   4096  .. 135167 HEX2: for each pair of bytes (two hex characters, read as a little-endian u16),
+//                  the byte they encode, or 0x100 when either is not a hex digit (filled by `init`)
+//   135168 ..      FREE
+export const WASM_LAYOUT = { ENC: 64, TMP: 576, PAD: 640, STATE: 800, HEX: 1024, RCS: 1280, HEX2: 4096, FREE: 135168 } as const;
 const L = WASM_LAYOUT;
 /** Offsets, inside ENC, of the ten bytes32 fields in the order the JS side concatenates them. */
 const HEX_FIELD_OFFSETS = [32, 64, 96, 128, 192, 224, 256, 288, 320, 352];
@@ -268,22 +270,32 @@ W.push(`(func (export "keccakMany") (param $in i32) (param $len i32) (param $cou
     (local.set $count (i32.sub (local.get $count) (i32.const 1)))
     (br $messages))))`);
 
-// decode "0x" + 2*$bytes hex digits at $src into $dst; returns non-zero bits above 0x0f when anything is not hex
-W.push(`(func $unhex (param $src i32) (param $dst i32) (param $bytes i32) (result i32) (local $bad i32) (local $hi i32) (local $lo i32) (local $end i32)
-  (local.set $bad (i32.or
-    (i32.shl (i32.ne (i32.load8_u (local.get $src)) (i32.const 48)) (i32.const 8))
-    (i32.shl (i32.ne (i32.load8_u offset=1 (local.get $src)) (i32.const 120)) (i32.const 8))))
+// fill HEX2 from HEX: entry (c1 | c2 << 8) = HEX[c1] << 4 | HEX[c2], or 0x100 when either is 0xff
+W.push(`(func (export "init") (local $i i32) (local $hi i32) (local $lo i32)
+  (loop $entries
+    (local.set $hi (i32.load8_u offset=${L.HEX} (i32.and (local.get $i) (i32.const 255))))
+    (local.set $lo (i32.load8_u offset=${L.HEX} (i32.shr_u (local.get $i) (i32.const 8))))
+    (i32.store16 offset=${L.HEX2} (i32.shl (local.get $i) (i32.const 1))
+      (select (i32.const 256) (i32.or (i32.shl (local.get $hi) (i32.const 4)) (local.get $lo))
+        (i32.or (i32.eq (local.get $hi) (i32.const 255)) (i32.eq (local.get $lo) (i32.const 255)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br_if $entries (i32.lt_u (local.get $i) (i32.const 65536)))))`);
+
+// decode "0x" + 2*$bytes hex digits at $src into $dst; returns bits above 0xff when anything is not hex
+W.push(`(func $unhex (param $src i32) (param $dst i32) (param $bytes i32) (result i32) (local $bad i32) (local $v i32) (local $end i32)
+  (local.set $bad (i32.shl (i32.ne (i32.load16_u (local.get $src)) (i32.const 0x7830)) (i32.const 8)))
   (local.set $src (i32.add (local.get $src) (i32.const 2)))
   (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
   (loop $digits
-    (local.set $hi (i32.load8_u offset=${L.HEX} (i32.load8_u (local.get $src))))
-    (local.set $lo (i32.load8_u offset=${L.HEX} (i32.load8_u offset=1 (local.get $src))))
-    (local.set $bad (i32.or (local.get $bad) (i32.or (local.get $hi) (local.get $lo))))
-    (i32.store8 (local.get $dst) (i32.or (i32.shl (local.get $hi) (i32.const 4)) (local.get $lo)))
+    (local.set $v (i32.load16_u offset=${L.HEX2} (i32.shl (i32.load16_u (local.get $src)) (i32.const 1))))
+    (local.set $bad (i32.or (local.get $bad) (local.get $v)))
+    (i32.store8 (local.get $dst) (local.get $v))
     (local.set $src (i32.add (local.get $src) (i32.const 2)))
     (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
     (br_if $digits (i32.lt_u (local.get $dst) (local.get $end))))
-  (local.get $bad))`);
+  (local.get $bad))
+
+`);
 
 // count receipts: hex text at $hex (HEX_STRIDE each), numbers at $nums (NUM_STRIDE each); leaf i at
 // $leaves + i*$stride, receipt id i at $ids + 32 i. Returns -1, or the index of the first malformed receipt.
@@ -293,7 +305,7 @@ W.push(`(func (export "hashReceipts") (param $hex i32) (param $nums i32) (param 
     (local.set $bad (i32.or
       ${HEX_FIELD_OFFSETS.map((o, f) => `(call $unhex (i32.add (local.get $hex) (i32.const ${66 * f})) (i32.const ${L.ENC + o}) (i32.const 32))`).reduce((acc, e) => `(i32.or ${acc} ${e})`)}
       (call $unhex (i32.add (local.get $hex) (i32.const ${66 * 10})) (i32.const ${L.ENC + 396}) (i32.const 20))))
-    (if (i32.and (local.get $bad) (i32.const -16)) (then (return (local.get $i))))
+    (if (i32.and (local.get $bad) (i32.const -256)) (then (return (local.get $i))))
     (i32.store offset=${L.ENC + 188} (i32.const 0) (i32.load (local.get $nums)))
     (i64.store offset=${L.ENC + 440} (i32.const 0) (i64.load offset=8 (local.get $nums)))
     (i64.store offset=${L.ENC + 472} (i32.const 0) (i64.load offset=16 (local.get $nums)))
@@ -355,6 +367,7 @@ export interface KeccakWasmExports {
   buildNodes(tree: number, leafCount: number): void;
   processProof(leaf: number, proof: number, count: number, out: number): void;
   keccakMany(input: number, length: number, count: number, out: number): void;
+  init(): void;
   hashReceipts(hex: number, nums: number, count: number, leaves: number, stride: number, ids: number): number;
 }
 

@@ -44,6 +44,8 @@ export class WasmKeccak {
 
   constructor(module: WebAssembly.Module) {
     this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KeccakWasmExports;
+    this.exports.memory.grow(Math.ceil(WASM_LAYOUT.FREE / PAGE));
+    this.exports.init();
     this.view = viewOf(this.exports.memory.buffer, 0, this.exports.memory.buffer.byteLength);
     // Word 0 of the receipt encoding scratch is the typehash; the padding stays zero.
     const typehash = RECEIPT_TYPEHASH.slice(2);
