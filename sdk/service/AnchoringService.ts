@@ -7,6 +7,7 @@
 import type { Address, Hex, PublicClient } from "viem";
 
 import type { ProofBundle } from "../bundle/types.js";
+import { ShowworkError } from "../errors.js";
 import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
 import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
@@ -201,7 +202,8 @@ export class AnchoringService {
     await options.store.acquireWriter(options.owner ?? `showwork service (pid ${process.pid})`);
     try {
       let binding = await options.store.getBinding();
-      if (options.chain !== undefined) binding = await bindStore(options.store, options.chain, binding);
+      const chain = options.chain;
+      if (chain !== undefined) binding = await withStartupRetries(() => bindStore(options.store, chain, binding));
       const service = new AnchoringService(options, binding);
       service.lastBatchedSeq = (await options.store.lastBatch())?.lastSeq ?? 0;
       return service;
@@ -486,6 +488,21 @@ function statusOf(receipt: StoredReceipt): ReceiptStatus {
           },
         }),
   };
+}
+
+/**
+ * Retries a startup step that reads the chain: RPC failures at startup are as normal as later
+ * (up to 8 attempts, 0.2 s → 5 s apart). Configuration errors are not retried.
+ */
+async function withStartupRetries<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof ShowworkError || attempt >= 8) throw error;
+      await sleep(Math.min(5_000, 200 * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 /** Binds a fresh store to the chain/contract/log/account, or checks that an existing binding matches. */

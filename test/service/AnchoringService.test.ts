@@ -167,7 +167,8 @@ describe("AnchoringService (in-process chain)", function () {
       await roundsUntil(bumped.service, async () => (await bumped.service.metrics()).receipts.final === 10);
       const batch = await bumped.service.batch(0);
       expect(batch.transaction?.attempts).to.have.length(2);
-      expect(BigInt(batch.transaction!.attempts[1]!.maxFeePerGas)).to.be.greaterThan(BigInt(batch.transaction!.attempts[0]!.maxFeePerGas));
+      const [firstFee, bumpedFee] = batch.transaction!.attempts.map((a) => BigInt(a.maxFeePerGas));
+      expect(bumpedFee! > firstFee!, "the replacement pays more").to.equal(true);
       expect(batch.anchor?.txHash, "the replacement was mined").to.equal(batch.transaction!.attempts[1]!.hash);
       expect(await readLogSize(chain.clients.publicClient, { contract: chain.contract, logId: chain.logId })).to.equal(1);
     } finally {

@@ -11,6 +11,9 @@ import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { makeReceipt, makeReceipts } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
 
+const D1 = `0x${"01".repeat(32)}` as const;
+const D2 = `0x${"02".repeat(32)}` as const;
+
 interface ErrorBody {
   error: { code: string; message: string; receiptIndex?: number; field?: string; duplicates?: { receiptId: string; alreadyStored: boolean }[]; state?: string };
 }
@@ -94,7 +97,7 @@ describe("HTTP API", () => {
     {
       name: "an oversized field (a 10 KB tool name)",
       body: () => {
-        const tools = [{ name: "x".repeat(10_000), inputDigest: `0x${"01".repeat(32)}`, outputDigest: `0x${"02".repeat(32)}` }];
+        const tools = [{ name: "x".repeat(10_000), inputDigest: D1, outputDigest: D2 }];
         return JSON.stringify([makeReceipt({ tools, toolsDigest: computeToolsDigest(tools) })]);
       },
       status: 413,
@@ -105,7 +108,7 @@ describe("HTTP API", () => {
     {
       name: "too many tool calls",
       body: () => {
-        const tools = Array.from({ length: 300 }, (_, i) => ({ name: `t${i}`, inputDigest: `0x${"01".repeat(32)}`, outputDigest: `0x${"02".repeat(32)}` }));
+        const tools = Array.from({ length: 300 }, (_, i) => ({ name: `t${i}`, inputDigest: D1, outputDigest: D2 }));
         return JSON.stringify(makeReceipt({ tools, toolsDigest: computeToolsDigest(tools) }));
       },
       status: 413,

@@ -56,11 +56,16 @@ export function parsePrivateKey(value: string, source: string): Hex {
 export async function connectRpc(url: string, privateKey: Hex, options: { timeoutMs?: number } = {}): Promise<ServiceClients> {
   const transport = http(url, { retryCount: 0, timeout: options.timeoutMs ?? 10_000 });
   const probe = createPublicClient({ transport });
-  let chainId: number;
-  try {
-    chainId = await probe.getChainId();
-  } catch (cause) {
-    throw new ServiceConfigError(`Cannot reach the RPC endpoint ${url}.`, [`Cause: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`]);
+  let chainId: number | undefined;
+  for (let attempt = 1; chainId === undefined; attempt++) {
+    try {
+      chainId = await probe.getChainId();
+    } catch (cause) {
+      if (attempt >= 8) {
+        throw new ServiceConfigError(`Cannot reach the RPC endpoint ${url}.`, [`Cause: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** (attempt - 1))));
+    }
   }
   const chain = chainWithId(chainId, url);
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient;
