@@ -7,6 +7,7 @@ import { ShowworkError } from "../errors.js";
 
 function show(value: unknown): string {
   if (value === undefined) return "(missing)";
+  if (typeof value === "bigint") return `${value}n`;
   const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
