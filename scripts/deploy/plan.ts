@@ -90,7 +90,8 @@ export async function predictDeployment(hre: HardhatRuntimeEnvironment): Promise
 
 /**
  * The compiler version and settings the contracts were built with, read from
- * their build info. All contracts must share them (one record per chain).
+ * their build info (minus outputSelection and the generated remappings). All
+ * contracts must share them (one record per chain).
  */
 export async function compilerRecord(hre: HardhatRuntimeEnvironment): Promise<CompilerRecord> {
   let record: CompilerRecord | undefined;
@@ -103,7 +104,9 @@ export async function compilerRecord(hre: HardhatRuntimeEnvironment): Promise<Co
       solcLongVersion: string;
       input: { settings: Record<string, unknown> };
     };
-    const { outputSelection: _outputSelection, ...settings } = buildInfo.input.settings;
+    // outputSelection does not change the bytecode; remappings are generated per isolated build from the
+    // imports (they name the locked dependency versions, e.g. @openzeppelin/contracts@5.7.0).
+    const { outputSelection: _outputSelection, remappings: _remappings, ...settings } = buildInfo.input.settings;
     const current: CompilerRecord = {
       solcVersion: buildInfo.solcLongVersion,
       buildProfile: DEPLOY_BUILD_PROFILE,

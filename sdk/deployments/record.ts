@@ -48,7 +48,10 @@ export interface CompilerRecord {
   solcVersion: string;
   /** Hardhat build profile the contracts were built with (always `production` for deployments). */
   buildProfile: string;
-  /** The solc `settings` minus `outputSelection` (optimizer, evmVersion, metadata, remappings...). */
+  /**
+   * The solc `settings` (optimizer, evmVersion, ...) minus `outputSelection` and the remappings Hardhat
+   * generates per build from the imports (dependency versions come from the lockfile).
+   */
   settings: Record<string, unknown>;
 }
 
