@@ -5,9 +5,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** What a checkout needs to deploy (sources, modules, scripts, SDK, config, the committed record). */
@@ -23,23 +22,34 @@ const PROJECT_ENTRIES = [
 ];
 
 /**
- * Copies the project into a fresh temporary directory (node_modules is
- * symlinked). Deploying there leaves this checkout's artifacts, Ignition
- * journals and records untouched, and starts from a clean build like a
- * fresh clone would.
+ * Lays out a checkout-like copy of the project in `cache/deploy-rehearsal/`
+ * (node_modules symlinked): sources, modules, scripts, SDK, config and the
+ * committed record are copied afresh, and no deployment state (Ignition
+ * journals, local record) survives from an earlier run. Only the copy's own
+ * build output is kept between runs, so an unchanged project is not
+ * recompiled. Deploying there leaves this checkout's artifacts, journals and
+ * records untouched.
  */
 export async function copyProject(root: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "showwork-rehearsal-"));
+  const dir = path.join(root, "cache", "deploy-rehearsal");
+  await mkdir(dir, { recursive: true });
+  for (const entry of [...PROJECT_ENTRIES, "ignition", "deployments"]) {
+    await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
   for (const entry of PROJECT_ENTRIES) {
     await mkdir(path.dirname(path.join(dir, entry)), { recursive: true });
     await cp(path.join(root, entry), path.join(dir, entry), { recursive: true });
   }
+  await rm(path.join(dir, "node_modules"), { force: true });
   await symlink(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
 }
 
-export async function removeProject(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+/** Removes the copy's deployment state (keeps its build cache). */
+export async function removeDeploymentState(dir: string): Promise<void> {
+  for (const entry of ["ignition/deployments", "deployments/local.json"]) {
+    await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */

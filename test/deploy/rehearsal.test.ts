@@ -2,8 +2,8 @@
  * Deployment rehearsal: everything a testnet deployment does, against real
  * `hardhat node` processes on 127.0.0.1 (no testnet is reachable here).
  *
- * 1. A fresh copy of the project; a `hardhat node` (chain 31337); a fresh,
- *    funded deployer key.
+ * 1. A copy of the project without deployment state (cache/deploy-rehearsal/);
+ *    a `hardhat node` (chain 31337); a fresh, funded deployer key.
  * 2. The command a user runs for a testnet, `npm run deploy -- --network
  *    custom`, with the RPC URL and key from configuration variables
  *    (environment), exactly as `--network sepolia` takes SEPOLIA_RPC_URL and
@@ -39,7 +39,7 @@ import { buildReceipt } from "../../sdk/receipt/index.js";
 import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { CONTRACT_NAMES, getDeployment, readDeploymentsFile, type ChainDeployment } from "../../sdk/deployments/index.js";
 import { guardedSalt } from "../../scripts/deploy/create2.js";
-import { childEnv, copyProject, removeProject, run, startHardhatNode, type LocalNode } from "./local-node.js";
+import { childEnv, copyProject, removeDeploymentState, run, startHardhatNode, type LocalNode } from "./local-node.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -79,7 +79,7 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
 
   after(async () => {
     for (const n of nodes) await n.stop();
-    if (project !== undefined) await removeProject(project);
+    if (project !== undefined) await removeDeploymentState(project);
   });
 
   it("deploys with the user's command and records chain 31337 in the local record only", async () => {
