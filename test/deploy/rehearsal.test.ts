@@ -11,17 +11,23 @@
  * 3. An operator anchors a batch; a third party verifies a bundle using only
  *    the deployments record, the bundle and the RPC URL.
  * 4. Redeploying sends nothing and changes nothing.
- * 5. A second node with another chain id and another deployer gets the same
- *    addresses.
+ * 5. A second node with another chain id (a public-chain stand-in) and another
+ *    deployer gets the same addresses, recorded in the committed record.
+ * 6. Source verification against a fake Etherscan on 127.0.0.1 (and
+ *    unreachable Blockscout/Sourcify endpoints).
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
+import { configVariable } from "hardhat/config";
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import {
   createPublicClient,
   createWalletClient,
+  encodeAbiParameters,
   getContractAddress,
   http,
   keccak256,
@@ -34,14 +40,19 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
+import config from "../../hardhat.config.js";
 import { buildBundle, parseBundle, ReceiptTree, toBundleJson, verifyBundleOffline } from "../../sdk/index.js";
 import { buildReceipt } from "../../sdk/receipt/index.js";
 import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { CONTRACT_NAMES, getDeployment, readDeploymentsFile, type ChainDeployment } from "../../sdk/deployments/index.js";
 import { guardedSalt } from "../../scripts/deploy/create2.js";
-import { childEnv, copyProject, removeDeploymentState, run, startHardhatNode, type LocalNode } from "./local-node.js";
+import { verifySources } from "../../scripts/deploy/verify-sources.js";
+import { startFakeExplorer, type FakeExplorer } from "./fake-explorer.js";
+import { childEnv, copyProject, freePort, removeDeploymentState, run, startHardhatNode, type LocalNode } from "./local-node.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** A chain id that is neither a development chain nor a known network: a testnet stand-in. */
+const SECOND_CHAIN_ID = 999001;
 
 async function fund(node: LocalNode, address: Address): Promise<void> {
   const client = createPublicClient({ transport: http(node.url) });
@@ -49,12 +60,12 @@ async function fund(node: LocalNode, address: Address): Promise<void> {
 }
 
 /** `npm run deploy -- --network custom`, pointed at `node`, signing with `privateKey`. */
-async function deploy(cwd: string, node: LocalNode, privateKey: Hex): Promise<string> {
+async function deploy(cwd: string, node: LocalNode, privateKey: Hex, env: Record<string, string> = {}): Promise<string> {
   const result = await run(
     "npm",
     ["run", "deploy", "--", "--network", "custom"],
     cwd,
-    childEnv({ CUSTOM_RPC_URL: node.url, DEPLOYER_PRIVATE_KEY: privateKey, HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "1" }),
+    childEnv({ CUSTOM_RPC_URL: node.url, DEPLOYER_PRIVATE_KEY: privateKey, HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "1", ...env }),
   );
   expect(result.code, `npm run deploy failed:\n${result.output}`).to.equal(0);
   return result.output;
@@ -68,7 +79,9 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
   let node: LocalNode;
   let client: PublicClient;
   const deployerKey = generatePrivateKey();
+  let second: LocalNode;
   const localRecord = (): string => path.join(project, "deployments", "local.json");
+  const committedRecord = (): string => path.join(project, "deployments", "deployments.json");
 
   before(async () => {
     project = await copyProject(root);
@@ -226,25 +239,110 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
     expect(await readFile(localRecord(), "utf8")).to.equal(before);
   });
 
-  it("a second chain (id 1337, another deployer) gets the same addresses", async () => {
-    const second = await startHardhatNode(project, { chainId: 1337 });
+  it("a second chain (id 999001, another deployer) gets the same addresses, recorded in the committed record", async () => {
+    second = await startHardhatNode(project, { chainId: SECOND_CHAIN_ID });
     nodes.push(second);
     const otherKey = generatePrivateKey();
     await fund(second, privateKeyToAccount(otherKey).address);
 
-    await deploy(project, second, otherKey);
+    // Not a development chain: like a testnet, it goes to deployments/deployments.json (of the copy). Explorer
+    // verification is skipped here because the child's config knows no explorer for this chain id (hardhat-verify
+    // would look it up online); the next test verifies in-process against a fake explorer.
+    const output = await deploy(project, second, otherKey, { SHOWWORK_SKIP_VERIFY: "1" });
+    expect(output).to.contain(`Recorded chain ${SECOND_CHAIN_ID} in deployments/deployments.json`);
+    expect(output).to.contain("Source verification skipped (SHOWWORK_SKIP_VERIFY=1)");
 
-    const record = readDeploymentsFile(localRecord());
-    const first = getDeployment(31337, { record });
-    const other = getDeployment(1337, { record });
+    const first = getDeployment(31337, { record: readDeploymentsFile(localRecord()) });
+    const other = getDeployment(SECOND_CHAIN_ID, { record: readDeploymentsFile(committedRecord()) });
+    expect(() => getDeployment(SECOND_CHAIN_ID, { record: readDeploymentsFile(localRecord()) })).to.throw(/No showwork deployment/);
     for (const name of CONTRACT_NAMES) {
       expect(other.contracts[name].address, name).to.equal(first.contracts[name].address);
       expect(other.contracts[name].initCodeHash, name).to.equal(first.contracts[name].initCodeHash);
     }
     const secondClient = createPublicClient({ transport: http(second.url) });
-    expect(await secondClient.getChainId()).to.equal(1337);
+    expect(await secondClient.getChainId()).to.equal(SECOND_CHAIN_ID);
     expect(await secondClient.getCode({ address: other.contracts.ReceiptLogs.address })).to.equal(
       await client.getCode({ address: first.contracts.ReceiptLogs.address }),
     );
+  });
+
+  it("verifies the sources on the chain's explorers: submits to Etherscan, skips unreachable ones, reports rejections", async () => {
+    const deployment = getDeployment(SECOND_CHAIN_ID, { record: readDeploymentsFile(committedRecord()) });
+    const unreachable = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+    const explorers: FakeExplorer[] = [];
+    const hreFor = async (explorer: FakeExplorer | undefined): Promise<HardhatRuntimeEnvironment> =>
+      createHardhatRuntimeEnvironment(
+        {
+          ...config,
+          // Without the keystore plugin a missing API key reads as unset instead of asking for a password.
+          plugins: (config.plugins ?? []).filter((p) => p.id !== "hardhat-keystore"),
+          chainDescriptors: {
+            [SECOND_CHAIN_ID]: {
+              name: "Rehearsal testnet",
+              blockExplorers: {
+                etherscan: { name: "Fake Etherscan", url: "http://127.0.0.1", apiUrl: explorer?.apiUrl ?? unreachable },
+                blockscout: { name: "Blockscout", url: unreachable, apiUrl: `${unreachable}/api` },
+              },
+            },
+          },
+          networks: { ...config.networks, rehearsalTestnet: { type: "http", url: second.url } },
+          verify: {
+            etherscan: { apiKey: explorer === undefined ? configVariable("SHOWWORK_REHEARSAL_UNSET_KEY") : "rehearsal-key" },
+            sourcify: { apiUrl: unreachable },
+          },
+        },
+        { network: "rehearsalTestnet", buildProfile: "production" },
+        project,
+      );
+    const quietly = async <T>(action: () => Promise<T>): Promise<T> => {
+      const log = console.log;
+      console.log = () => {};
+      try {
+        return await action();
+      } finally {
+        console.log = log;
+      }
+    };
+    try {
+      const explorer = await startFakeExplorer();
+      explorers.push(explorer);
+      const outcomes = await quietly(async () => verifySources(await hreFor(explorer), deployment));
+      const byProvider = Object.fromEntries(outcomes.map((o) => [o.provider, o]));
+      expect(byProvider.etherscan, JSON.stringify(outcomes)).to.deep.include({ status: "verified", message: "ReceiptLogs, ModelTimeline, AnswerEscrow" });
+      expect(byProvider.blockscout?.status).to.equal("skipped");
+      expect(byProvider.blockscout?.message).to.match(/^explorer not reachable/);
+      expect(byProvider.sourcify?.status).to.equal("skipped");
+      expect(byProvider.sourcify?.message).to.match(/^explorer not reachable/);
+
+      // Hardhat 3 compiles project sources under the input source name "project/<path>".
+      expect(explorer.submissions.map((s) => s.contractname)).to.deep.equal(
+        CONTRACT_NAMES.map((n) => `project/${deployment.contracts[n].sourceName}:${n}`),
+      );
+      for (const s of explorer.submissions) {
+        expect(s.apikey).to.equal("rehearsal-key");
+        expect(s.chainid).to.equal(String(SECOND_CHAIN_ID));
+        expect(s.codeformat).to.equal("solidity-standard-json-input");
+        expect(`${s.compilerversion.replace(/^v/, "")}`).to.equal(deployment.compiler.solcVersion);
+        const input = JSON.parse(s.sourceCode) as { settings: { optimizer: unknown; evmVersion: string } };
+        expect(input.settings.optimizer).to.deep.equal(deployment.compiler.settings.optimizer);
+        expect(input.settings.evmVersion).to.equal(deployment.compiler.settings.evmVersion);
+      }
+      const receiptLogsArg = encodeAbiParameters([{ type: "address" }], [deployment.contracts.ReceiptLogs.address]).slice(2);
+      expect(explorer.submissions.map((s) => s.constructorArguments)).to.deep.equal(["", receiptLogsArg, receiptLogsArg]);
+
+      // An explorer that rejects the sources: a failure, not a skip.
+      const rejecting = await startFakeExplorer();
+      explorers.push(rejecting);
+      rejecting.verdict = "fail";
+      const rejected = await quietly(async () => verifySources(await hreFor(rejecting), deployment));
+      expect(rejected.find((o) => o.provider === "etherscan")?.status).to.equal("failed");
+
+      // No API key: Etherscan is skipped with what to do.
+      const keyless = await quietly(async () => verifySources(await hreFor(undefined), deployment));
+      expect(keyless.find((o) => o.provider === "etherscan")).to.deep.include({ status: "skipped" });
+      expect(keyless.find((o) => o.provider === "etherscan")?.message).to.contain("keystore set ETHERSCAN_API_KEY");
+    } finally {
+      for (const e of explorers) await e.close();
+    }
   });
 });
