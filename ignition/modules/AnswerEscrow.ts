@@ -1,10 +1,10 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import ReceiptLogsModule from "./ReceiptLogs.js";
-
-/** AnswerEscrow: the example consumer that pays only for answers whose receipt is anchored. */
+/**
+ * AnswerEscrow: the example consumer that pays only for answers whose receipt is anchored.
+ * Parameter `receiptLogs`: the ReceiptLogs address (`npm run deploy` passes the CREATE2 one).
+ */
 export default buildModule("AnswerEscrow", (m) => {
-  const { receiptLogs } = m.useModule(ReceiptLogsModule);
-  const answerEscrow = m.contract("AnswerEscrow", [receiptLogs]);
-  return { receiptLogs, answerEscrow };
+  const answerEscrow = m.contract("AnswerEscrow", [m.getParameter<string>("receiptLogs")]);
+  return { answerEscrow };
 });

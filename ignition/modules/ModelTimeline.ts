@@ -1,10 +1,10 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import ReceiptLogsModule from "./ReceiptLogs.js";
-
-/** ModelTimeline: per-log model versions and activations; admin rights come from ReceiptLogs. */
+/**
+ * ModelTimeline: per-log model versions and activations; admin rights come from ReceiptLogs.
+ * Parameter `receiptLogs`: the ReceiptLogs address (`npm run deploy` passes the CREATE2 one).
+ */
 export default buildModule("ModelTimeline", (m) => {
-  const { receiptLogs } = m.useModule(ReceiptLogsModule);
-  const modelTimeline = m.contract("ModelTimeline", [receiptLogs]);
-  return { receiptLogs, modelTimeline };
+  const modelTimeline = m.contract("ModelTimeline", [m.getParameter<string>("receiptLogs")]);
+  return { modelTimeline };
 });

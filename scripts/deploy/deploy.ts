@@ -6,29 +6,35 @@
  * every chain), records them in the deployments record, then verifies the
  * sources on the chain's block explorers.
  *
- * Idempotent: when every contract already has code at its predicted address,
- * nothing is sent (a missing record entry is rebuilt from the factory's
- * events); otherwise Ignition resumes from its journal
- * (ignition/deployments/chain-<id>/) and sends only what is missing.
+ * Idempotent: a contract that already has code at its predicted address is
+ * never sent again (its creation transaction comes from the record, or from
+ * the factory's events). Each missing contract is deployed by its own Ignition
+ * module (ignition/modules/<Contract>.ts) under its own deployment id,
+ * `showwork-<chainId>-<Contract>-<8 hex digits of its init code hash>`, so an
+ * interrupted run resumes from Ignition's journal and a changed contract gets
+ * a fresh journal (and a new address) instead of a reconciliation error.
  *
  * Environment:
  *   SHOWWORK_DEPLOYMENTS_FILE          record path (default: deployments/deployments.json,
  *                                      deployments/local.json for chains 31337 and 1337)
  *   SHOWWORK_SKIP_VERIFY=1             do not verify sources
- *   HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=1  skip Ignition's confirmation prompt (non-interactive runs)
+ *   HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=1  do not ask for confirmation (non-interactive runs)
  */
 import path from "node:path";
+import { createInterface } from "node:readline/promises";
 
 import { listTransactions } from "@nomicfoundation/ignition-core";
 import hre from "hardhat";
-import { formatEther, getAddress, parseAbiItem, type Address, type Hex, type PublicClient } from "viem";
+import { formatEther, getAddress, parseAbiItem, type Hex, type PublicClient } from "viem";
 
 import { CONTRACT_NAMES, type ChainDeployment, type ContractName, type ExplorerRecord } from "../../sdk/deployments/index.js";
 import { CREATE2_SALT, CREATEX_ADDRESS } from "./create2.js";
 import { ensureCreateX } from "./createx.js";
-import { compilerRecord, DEPLOY_BUILD_PROFILE, DEPLOY_MODULE_PATH, DEPLOY_PLAN, predictDeployment } from "./plan.js";
+import { compilerRecord, DEPLOY_BUILD_PROFILE, DEPLOY_PLAN, predictDeployment, type PredictedContract } from "./plan.js";
 import { isDevelopmentChain, loadRecord, recordPathFor, saveRecord, withDeployment } from "./record-file.js";
 import { verifySources } from "./verify-sources.js";
+
+type Predicted = Record<ContractName, PredictedContract>;
 
 function say(line = ""): void {
   console.log(line);
@@ -50,43 +56,50 @@ async function main(): Promise<void> {
 
   const [wallet] = await viem.getWalletClients();
   if (wallet === undefined) throw new Error(`Network ${networkName} has no account to deploy from.`);
-  const deployer = wallet.account.address;
+  const deployer = getAddress(wallet.account.address);
   const balance = await publicClient.getBalance({ address: deployer });
 
   say(`showwork deploy → network ${networkName}, chain ${chainId} (${chainName})`);
-  say(`  deployer  ${getAddress(deployer)}  balance ${formatEther(balance)}`);
+  say(`  deployer  ${deployer}  balance ${formatEther(balance)}`);
   say(`  factory   CreateX ${CREATEX_ADDRESS}, salt ${CREATE2_SALT}`);
   say(`  record    ${path.relative(root, recordPath)}`);
 
   const predicted = await predictDeployment(hre);
-  const codes = await Promise.all(CONTRACT_NAMES.map((n) => publicClient.getCode({ address: predicted[n].address })));
-  const deployedNow = CONTRACT_NAMES.filter((_, i) => codes[i] !== undefined && codes[i] !== "0x");
+  const missing: ContractName[] = [];
   say();
   for (const name of CONTRACT_NAMES) {
-    say(`  ${name.padEnd(14)}${predicted[name].address}  ${deployedNow.includes(name) ? "deployed" : "not deployed yet"}`);
+    const code = await publicClient.getCode({ address: predicted[name].address });
+    const deployed = code !== undefined && code !== "0x";
+    if (!deployed) missing.push(name);
+    say(`  ${name.padEnd(14)}${predicted[name].address}  ${deployed ? "deployed" : "not deployed yet"}`);
   }
   say();
 
-  const record = loadRecord(recordPath);
-  const recorded = record.chains[String(chainId)];
-  const recordIsCurrent =
-    recorded !== undefined && CONTRACT_NAMES.every((n) => recorded.contracts[n].address === predicted[n].address);
+  const recorded = loadRecord(recordPath).chains[String(chainId)];
+  const recordedTx = (name: ContractName): Hex | undefined =>
+    recorded?.contracts[name].address === predicted[name].address ? recorded.contracts[name].txHash : undefined;
 
   let entry: Omit<ChainDeployment, "previous">;
-  if (deployedNow.length === CONTRACT_NAMES.length && recordIsCurrent) {
+  if (missing.length === 0 && recorded !== undefined && CONTRACT_NAMES.every((n) => recordedTx(n) !== undefined)) {
     say("Nothing to deploy: every contract is at its address and in the record.");
     entry = recorded;
-  } else if (deployedNow.length === CONTRACT_NAMES.length) {
-    say("Nothing to deploy: every contract is at its address. Recording it from the factory's ContractCreation events.");
-    const txHashes = await creationTransactionsFromEvents(publicClient, predicted);
-    entry = await deploymentEntry(publicClient, { chainId, chainName, networkName, predicted, txHashes });
   } else {
-    if (balance === 0n) {
-      throw new Error(`The deployer ${deployer} has no funds on chain ${chainId}: fund it first (see README, "Deployment").`);
+    if (missing.length > 0) {
+      if (balance === 0n) {
+        throw new Error(`The deployer ${deployer} has no funds on chain ${chainId}: fund it first (see README, "Deployment").`);
+      }
+      await confirm(`Deploy ${missing.join(", ")} to ${networkName} (chain ${chainId}) from ${deployer}?`, chainId);
+      const factory = await ensureCreateX(publicClient, provider);
+      if (factory === "installed") say("Installed the CreateX factory on this development node (presigned transaction).");
+    } else {
+      say("Nothing to deploy: every contract is at its address. Recording it.");
     }
-    const factory = await ensureCreateX(publicClient, provider);
-    if (factory === "installed") say("Installed the CreateX factory on this development node (presigned transaction).");
-    const txHashes = await deployWithIgnition(chainId, predicted);
+    const txHashes = {} as Record<ContractName, Hex>;
+    for (const name of CONTRACT_NAMES) {
+      txHashes[name] = missing.includes(name)
+        ? await deployWithIgnition(chainId, predicted[name])
+        : (recordedTx(name) ?? (await creationTransactionFromEvents(publicClient, predicted[name])));
+    }
     entry = await deploymentEntry(publicClient, { chainId, chainName, networkName, predicted, txHashes });
   }
 
@@ -104,7 +117,7 @@ async function main(): Promise<void> {
     return;
   }
   if (process.env.SHOWWORK_SKIP_VERIFY === "1") {
-    say("Source verification skipped (SHOWWORK_SKIP_VERIFY=1). Run `npm run deploy:verify -- --network " + `${networkName}\` later.`);
+    say(`Source verification skipped (SHOWWORK_SKIP_VERIFY=1). Run \`npm run deploy:verify -- --network ${networkName}\` later.`);
     return;
   }
   say("Verifying sources on the block explorers...");
@@ -118,79 +131,94 @@ async function main(): Promise<void> {
   }
 }
 
-type Predicted = Awaited<ReturnType<typeof predictDeployment>>;
+/**
+ * Asks once before sending anything to a non-development chain (Ignition's own
+ * per-module prompt is then turned off). HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=1
+ * answers yes; without a terminal and without it, the run stops.
+ */
+async function confirm(question: string, chainId: number): Promise<void> {
+  if (isDevelopmentChain(chainId) || process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT !== undefined) {
+    process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT ??= "1";
+    return;
+  }
+  if (!process.stdin.isTTY) {
+    throw new Error(`${question}\nNo terminal to confirm on: set HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=1 to deploy non-interactively.`);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
+  rl.close();
+  if (answer !== "y" && answer !== "yes") throw new Error("Deployment cancelled.");
+  process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT = "1";
+}
 
-/** Runs the Ignition module with the create2 strategy; returns each contract's creation transaction. */
-async function deployWithIgnition(chainId: number, predicted: Predicted): Promise<Record<ContractName, Hex>> {
+/** The Ignition deployment id of one contract's code on one chain. */
+function ignitionDeploymentId(chainId: number, contract: PredictedContract): string {
+  return `showwork-${chainId}-${contract.name}-${contract.initCodeHash.slice(2, 10)}`;
+}
+
+/** Runs the contract's Ignition module with the create2 strategy; returns its creation transaction. */
+async function deployWithIgnition(chainId: number, contract: PredictedContract): Promise<Hex> {
   const root = hre.config.paths.root;
-  const ignitionDir = path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`);
+  const plan = DEPLOY_PLAN[contract.name];
+  const deploymentId = ignitionDeploymentId(chainId, contract);
+  const ignitionDir = path.join(hre.config.paths.ignition, "deployments", deploymentId);
+  say(`Deploying ${contract.name} (Ignition deployment ${deploymentId})`);
   const result = (await hre.tasks.getTask(["ignition", "deploy"]).run({
-    modulePath: path.join(root, DEPLOY_MODULE_PATH),
+    modulePath: path.join(root, plan.modulePath),
+    parameters: JSON.stringify({ [contract.name]: contract.parameters }),
     strategy: "create2",
+    deploymentId,
   })) as { type: string; contracts?: Record<string, { address: string }> } | null;
   if (result === null) throw new Error("Deployment cancelled.");
-  if (result.type !== "SUCCESSFUL_DEPLOYMENT" || result.contracts === undefined) {
+  const futureId = `${contract.name}#${contract.name}`;
+  const deployed = result.contracts?.[futureId];
+  if (result.type !== "SUCCESSFUL_DEPLOYMENT" || deployed === undefined) {
+    throw new Error(`Ignition did not deploy ${contract.name} (${result.type}); see its output above. Re-run to resume.`);
+  }
+  const address = getAddress(deployed.address);
+  if (address !== contract.address) {
     throw new Error(
-      [
-        `Ignition did not complete the deployment (${result.type}); see its output above.`,
-        `If some contracts are already deployed at their addresses but ${path.relative(root, ignitionDir)}`,
-        "does not know them (deployed from another checkout), restore that journal from git.",
-      ].join("\n"),
+      `${contract.name} was deployed at ${address} but ${contract.address} was predicted: the bytecode or constructor ` +
+        "arguments differ from the plan (compiler settings? scripts/deploy/plan.ts vs ignition/modules?).",
     );
   }
   const transactions = await listTransactions(ignitionDir, {
     loadArtifact: () => Promise.reject(new Error("not needed to list deployment transactions")),
   });
-  const txHashes = {} as Record<ContractName, Hex>;
-  for (const name of CONTRACT_NAMES) {
-    const deployed = result.contracts[DEPLOY_PLAN[name].futureId];
-    if (deployed === undefined) throw new Error(`Ignition's result has no ${DEPLOY_PLAN[name].futureId}.`);
-    const address = getAddress(deployed.address);
-    if (address !== predicted[name].address) {
-      throw new Error(
-        `${name} was deployed at ${address} but ${predicted[name].address} was predicted: the bytecode or ` +
-          "constructor arguments differ from the plan (compiler settings? scripts/deploy/plan.ts vs ignition/modules?).",
-      );
-    }
-    const tx = transactions.find((t) => t.status === "SUCCESS" && t.address !== undefined && getAddress(t.address) === address);
-    if (tx === undefined) throw new Error(`No successful transaction for ${name} in ${ignitionDir}.`);
-    txHashes[name] = tx.txHash as Hex;
-  }
-  return txHashes;
-}
-
-/**
- * Finds each contract's creation transaction from the CreateX
- * `ContractCreation(address indexed newContract, bytes32 indexed salt)` event,
- * so a deployment made from another checkout can be recorded from chain data alone.
- */
-async function creationTransactionsFromEvents(client: PublicClient, predicted: Predicted): Promise<Record<ContractName, Hex>> {
-  const txHashes = {} as Record<ContractName, Hex>;
-  for (const name of CONTRACT_NAMES) {
-    let logs;
-    try {
-      logs = await client.getLogs({
-        address: CREATEX_ADDRESS,
-        event: CONTRACT_CREATION_EVENT,
-        args: { newContract: predicted[name].address },
-        fromBlock: 0n,
-        toBlock: "latest",
-      });
-    } catch (cause) {
-      throw new Error(
-        `Could not search the chain for ${name}'s creation (the RPC refused eth_getLogs from block 0). ` +
-          "Restore the deployments record (or the Ignition journal) from git instead.",
-        { cause },
-      );
-    }
-    const log = logs[0];
-    if (log === undefined) throw new Error(`${name} has code at ${predicted[name].address} but CreateX logged no ContractCreation for it.`);
-    txHashes[name] = log.transactionHash;
-  }
-  return txHashes;
+  const tx = transactions.find((t) => t.status === "SUCCESS" && t.address !== undefined && getAddress(t.address) === address);
+  if (tx === undefined) throw new Error(`No successful transaction for ${contract.name} in ${ignitionDir}.`);
+  return tx.txHash as Hex;
 }
 
 const CONTRACT_CREATION_EVENT = parseAbiItem("event ContractCreation(address indexed newContract, bytes32 indexed salt)");
+
+/**
+ * Finds a contract's creation transaction from the CreateX
+ * `ContractCreation(address indexed newContract, bytes32 indexed salt)` event,
+ * so a deployment made from another checkout can be recorded from chain data alone.
+ */
+async function creationTransactionFromEvents(client: PublicClient, contract: PredictedContract): Promise<Hex> {
+  let logs;
+  try {
+    logs = await client.getLogs({
+      address: CREATEX_ADDRESS,
+      event: CONTRACT_CREATION_EVENT,
+      args: { newContract: contract.address },
+      fromBlock: 0n,
+      toBlock: "latest",
+    });
+  } catch (cause) {
+    throw new Error(
+      `Could not search the chain for ${contract.name}'s creation (the RPC refused eth_getLogs from block 0). ` +
+        "Restore the deployments record from git instead.",
+      { cause },
+    );
+  }
+  const log = logs[0];
+  if (log === undefined) throw new Error(`${contract.name} has code at ${contract.address} but CreateX logged no ContractCreation for it.`);
+  say(`Found ${contract.name}'s creation transaction from the factory's events: ${log.transactionHash}`);
+  return log.transactionHash;
+}
 
 /** The record entry for a deployment whose creation transactions are known. */
 async function deploymentEntry(
@@ -210,7 +238,7 @@ async function deploymentEntry(
     contracts[name] = {
       address: predicted[name].address,
       sourceName: predicted[name].sourceName,
-      constructorArgs: predicted[name].constructorArgs.map((a: Address) => getAddress(a)),
+      constructorArgs: predicted[name].constructorArgs.map((a) => getAddress(a)),
       initCodeHash: predicted[name].initCodeHash,
       txHash: receipt.transactionHash,
       blockNumber: Number(receipt.blockNumber),

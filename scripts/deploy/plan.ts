@@ -1,10 +1,11 @@
 /**
  * What a showwork deployment consists of, and where each contract lands.
  *
- * The Ignition modules (ignition/modules/*.ts) say how to deploy; this file
- * says the same thing in data so that addresses can be predicted before any
- * transaction and checked after Ignition ran. The deploy script refuses a
- * result that differs from the prediction.
+ * The Ignition modules (ignition/modules/<Contract>.ts) say how to deploy one
+ * contract; this file says which module, with which constructor arguments, so
+ * that addresses can be predicted before any transaction and checked after
+ * Ignition ran. The deploy script refuses a result that differs from the
+ * prediction.
  */
 import { readFile } from "node:fs/promises";
 
@@ -14,33 +15,39 @@ import { encodeDeployData, keccak256, type Abi, type Address, type Hex } from "v
 import { CONTRACT_NAMES, type CompilerRecord, type ContractName } from "../../sdk/deployments/index.js";
 import { CREATE2_SALT, predictCreate2Address } from "./create2.js";
 
-/** The Ignition module deployed by `npm run deploy`. */
-export const DEPLOY_MODULE_PATH = "ignition/modules/Showwork.ts";
-
 /** The build profile deployments are compiled with (fixed: it determines the bytecode, hence the addresses). */
 export const DEPLOY_BUILD_PROFILE = "production";
 
 interface PlannedContract {
   /** Fully qualified name of the artifact. */
   fqn: string;
-  /** Ignition future id (module id # contract name). */
-  futureId: string;
+  /** The Ignition module that deploys it alone (ignition/modules/<name>.ts); its id is the contract name. */
+  modulePath: string;
   /** Constructor arguments, given the addresses of the contracts before it. */
   args: (addresses: Partial<Record<ContractName, Address>>) => Address[];
+  /** The module's parameters, given the same addresses (must produce the same constructor arguments). */
+  parameters: (addresses: Partial<Record<ContractName, Address>>) => Record<string, string>;
 }
 
 /** In deployment order. */
 export const DEPLOY_PLAN: Record<ContractName, PlannedContract> = {
-  ReceiptLogs: { fqn: "contracts/ReceiptLogs.sol:ReceiptLogs", futureId: "ReceiptLogs#ReceiptLogs", args: () => [] },
+  ReceiptLogs: {
+    fqn: "contracts/ReceiptLogs.sol:ReceiptLogs",
+    modulePath: "ignition/modules/ReceiptLogs.ts",
+    args: () => [],
+    parameters: () => ({}),
+  },
   ModelTimeline: {
     fqn: "contracts/ModelTimeline.sol:ModelTimeline",
-    futureId: "ModelTimeline#ModelTimeline",
+    modulePath: "ignition/modules/ModelTimeline.ts",
     args: (a) => [required(a, "ReceiptLogs")],
+    parameters: (a) => ({ receiptLogs: required(a, "ReceiptLogs") }),
   },
   AnswerEscrow: {
     fqn: "contracts/examples/AnswerEscrow.sol:AnswerEscrow",
-    futureId: "AnswerEscrow#AnswerEscrow",
+    modulePath: "ignition/modules/AnswerEscrow.ts",
     args: (a) => [required(a, "ReceiptLogs")],
+    parameters: (a) => ({ receiptLogs: required(a, "ReceiptLogs") }),
   },
 };
 
@@ -54,6 +61,8 @@ function required(addresses: Partial<Record<ContractName, Address>>, name: Contr
 export interface PredictedContract {
   name: ContractName;
   fqn: string;
+  /** Ignition parameters of the contract's module. */
+  parameters: Record<string, string>;
   sourceName: string;
   abi: Abi;
   constructorArgs: Address[];
@@ -71,12 +80,14 @@ export async function predictDeployment(hre: HardhatRuntimeEnvironment): Promise
     const artifact = await hre.artifacts.readArtifact(plan.fqn);
     const abi = artifact.abi as Abi;
     const constructorArgs = plan.args(addresses);
+    const parameters = plan.parameters(addresses);
     const initCode = encodeDeployData({ abi, bytecode: artifact.bytecode as Hex, args: constructorArgs });
     const address = predictCreate2Address(initCode, CREATE2_SALT);
     addresses[name] = address;
     predicted[name] = {
       name,
       fqn: plan.fqn,
+      parameters,
       sourceName: artifact.sourceName,
       abi,
       constructorArgs,

@@ -11,8 +11,10 @@
  * 3. An operator anchors a batch; a third party verifies a bundle using only
  *    the deployments record, the bundle and the RPC URL.
  * 4. Redeploying sends nothing and changes nothing.
- * 5. A second node with another chain id (a public-chain stand-in) and another
- *    deployer gets the same addresses, recorded in the committed record.
+ * 5. A second node with another chain id (a public-chain stand-in) where a
+ *    third party already deployed ReceiptLogs: another deployer sends only the
+ *    two missing contracts and gets the same addresses, recorded in the
+ *    committed record.
  * 6. Source verification against a fake Etherscan on 127.0.0.1 (and
  *    unreachable Blockscout/Sourcify endpoints).
  */
@@ -24,6 +26,7 @@ import { expect } from "chai";
 import { configVariable } from "hardhat/config";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { EthereumProvider } from "hardhat/types/providers";
 import {
   createPublicClient,
   createWalletClient,
@@ -31,6 +34,7 @@ import {
   getContractAddress,
   http,
   keccak256,
+  parseAbi,
   parseEventLogs,
   toHex,
   zeroHash,
@@ -45,7 +49,8 @@ import { buildBundle, parseBundle, ReceiptTree, toBundleJson, verifyBundleOfflin
 import { buildReceipt } from "../../sdk/receipt/index.js";
 import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { CONTRACT_NAMES, getDeployment, readDeploymentsFile, type ChainDeployment } from "../../sdk/deployments/index.js";
-import { guardedSalt } from "../../scripts/deploy/create2.js";
+import { CREATE2_SALT, CREATEX_ADDRESS, guardedSalt } from "../../scripts/deploy/create2.js";
+import { ensureCreateX } from "../../scripts/deploy/createx.js";
 import { verifySources } from "../../scripts/deploy/verify-sources.js";
 import { startFakeExplorer, type FakeExplorer } from "./fake-explorer.js";
 import { childEnv, copyProject, freePort, removeDeploymentState, run, startHardhatNode, type LocalNode } from "./local-node.js";
@@ -239,17 +244,40 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
     expect(await readFile(localRecord(), "utf8")).to.equal(before);
   });
 
-  it("a second chain (id 999001, another deployer) gets the same addresses, recorded in the committed record", async () => {
+  it("a second chain (id 999001) where a third party already deployed ReceiptLogs: only the rest is sent, same addresses", async () => {
     second = await startHardhatNode(project, { chainId: SECOND_CHAIN_ID });
     nodes.push(second);
+    const secondClient = createPublicClient({ transport: http(second.url) });
+
+    // A third party puts the canonical ReceiptLogs there first, straight through CreateX.
+    const thirdParty = privateKeyToAccount(generatePrivateKey());
+    await fund(second, thirdParty.address);
+    const asProvider = { request: (args: { method: string; params?: unknown }) => secondClient.request(args as never) } as unknown as EthereumProvider;
+    expect(await ensureCreateX(secondClient, asProvider)).to.equal("installed");
+    const artifact = JSON.parse(
+      await readFile(path.join(project, "artifacts", "contracts", "ReceiptLogs.sol", "ReceiptLogs.json"), "utf8"),
+    ) as { bytecode: Hex };
+    const thirdPartyTx = await createWalletClient({ account: thirdParty, transport: http(second.url) }).writeContract({
+      chain: null,
+      address: CREATEX_ADDRESS,
+      abi: parseAbi(["function deployCreate2(bytes32 salt, bytes initCode) payable returns (address)"]),
+      functionName: "deployCreate2",
+      args: [CREATE2_SALT, artifact.bytecode],
+    });
+    expect((await secondClient.waitForTransactionReceipt({ hash: thirdPartyTx })).status).to.equal("success");
+
     const otherKey = generatePrivateKey();
     await fund(second, privateKeyToAccount(otherKey).address);
-
     // Not a development chain: like a testnet, it goes to deployments/deployments.json (of the copy). Explorer
     // verification is skipped here because the child's config knows no explorer for this chain id (hardhat-verify
     // would look it up online); the next test verifies in-process against a fake explorer.
     const output = await deploy(project, second, otherKey, { SHOWWORK_SKIP_VERIFY: "1" });
     expect(output).to.contain(`Recorded chain ${SECOND_CHAIN_ID} in deployments/deployments.json`);
+    expect(output).to.contain("Found ReceiptLogs's creation transaction from the factory's events");
+    expect(output).to.not.contain("Deploying ReceiptLogs");
+    expect(output).to.contain("Deploying ModelTimeline");
+    expect(output).to.contain("Deploying AnswerEscrow");
+    expect(await secondClient.getTransactionCount({ address: privateKeyToAccount(otherKey).address })).to.equal(2);
     expect(output).to.contain("Source verification skipped (SHOWWORK_SKIP_VERIFY=1)");
 
     const first = getDeployment(31337, { record: readDeploymentsFile(localRecord()) });
@@ -259,7 +287,7 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
       expect(other.contracts[name].address, name).to.equal(first.contracts[name].address);
       expect(other.contracts[name].initCodeHash, name).to.equal(first.contracts[name].initCodeHash);
     }
-    const secondClient = createPublicClient({ transport: http(second.url) });
+    expect(other.contracts.ReceiptLogs.txHash).to.equal(thirdPartyTx);
     expect(await secondClient.getChainId()).to.equal(SECOND_CHAIN_ID);
     expect(await secondClient.getCode({ address: other.contracts.ReceiptLogs.address })).to.equal(
       await client.getCode({ address: first.contracts.ReceiptLogs.address }),
@@ -345,4 +373,5 @@ describe("deployment rehearsal against `hardhat node` on 127.0.0.1", function ()
       for (const e of explorers) await e.close();
     }
   });
+
 });
