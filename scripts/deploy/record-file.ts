@@ -15,11 +15,11 @@ import { dirname, resolve } from "node:path";
 import {
   emptyDeploymentsRecord,
   parseDeploymentsRecord,
-  readDeploymentsFile,
   type ChainDeployment,
   type DeploymentRecord,
   type DeploymentsRecord,
 } from "../../sdk/deployments/index.js";
+import { readDeploymentsFile } from "../../sdk/deployments/readDeploymentsFile.js";
 
 /** Chain ids of local development chains (Hardhat's default and the common 1337). */
 export const DEVELOPMENT_CHAIN_IDS: readonly number[] = [31337, 1337];

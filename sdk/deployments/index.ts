@@ -1,6 +1,9 @@
 /**
  * Where the showwork contracts are, per chain: the deployments record.
  *
+ * Browser-safe. The Node-only file reader is a separate module:
+ * `import { readDeploymentsFile } from "./sdk/deployments/readDeploymentsFile.js"`.
+ *
  * @module
  */
 export { COMMITTED_RECORD_SOURCE, committedDeployments } from "./committed.js";
@@ -12,7 +15,6 @@ export {
   type GetDeploymentReturnType,
 } from "./getDeployment.js";
 export { listDeployments, type ListDeploymentsParameters } from "./listDeployments.js";
-export { readDeploymentsFile } from "./readDeploymentsFile.js";
 export {
   CONTRACT_NAMES,
   DEPLOYMENTS_FORMAT,

@@ -25,9 +25,9 @@ import {
   InvalidDeploymentsRecordError,
   listDeployments,
   parseDeploymentsRecord,
-  readDeploymentsFile,
   type ChainDeployment,
 } from "../../sdk/deployments/index.js";
+import { readDeploymentsFile } from "../../sdk/deployments/readDeploymentsFile.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
