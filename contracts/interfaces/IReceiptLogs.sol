@@ -302,6 +302,16 @@ interface IReceiptLogs {
         returns (bool included);
 
     /**
+     * @notice The root a Merkle `proof` leads to from `leaf` (sibling hashes bottom-up, sorted-pair keccak256).
+     * @dev Equal to OpenZeppelin's `MerkleProof.processProofCalldata` and to the SDK's `processProof`
+     * (`sdk/tree/core.ts`). Pure: it does not look at any anchored batch.
+     * @param leaf the leaf hash
+     * @param proof the sibling hashes from the leaf up to the root
+     * @return root the computed root
+     */
+    function processProof(bytes32 leaf, bytes32[] calldata proof) external pure returns (bytes32 root);
+
+    /**
      * @notice Whether all `leaves` are included in the anchored batch `index` of `logId`, by an OpenZeppelin
      * multiproof (`proof`, `proofFlags`).
      * @dev Leaves must be in the order OpenZeppelin's `getMultiProof` returns them. Reverts with

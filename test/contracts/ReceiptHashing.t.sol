@@ -49,9 +49,8 @@ contract ReceiptHashingTest is TestBase {
                     r.retrievalIndexDigest,
                     r.memoryDigest
                 ),
-                abi.encode(
-                    r.toolsDigest, r.inputDigest, r.outputDigest, r.samplingDigest, r.servingNode, r.issuedAt, r.sequence
-                )
+                abi.encode(r.toolsDigest, r.inputDigest, r.outputDigest, r.samplingDigest),
+                abi.encode(r.servingNode, r.issuedAt, r.sequence)
             )
         );
         assertEq(ReceiptHashing.hashReceipt(r), expected, "hashStruct");

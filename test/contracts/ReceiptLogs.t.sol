@@ -38,7 +38,8 @@ contract ReceiptLogsTest is TestBase {
         assertTrue(logs.logExists(logId), "exists");
         assertEq(logs.logSize(logId), 0, "size");
         assertFalse(logs.isAnchorer(logId, admin), "creator is not an anchorer by default");
-        bytes32 genesis = bytes32(uint256(uint192(uint256(keccak256(abi.encode(block.chainid, address(logs), logId))))));
+        bytes32 digest = keccak256(abi.encode(block.chainid, address(logs), logId));
+        bytes32 genesis = bytes32(uint256(uint192(uint256(digest))));
         assertEq(logs.logHead(logId), genesis, "genesis head");
     }
 
@@ -183,7 +184,8 @@ contract ReceiptLogsTest is TestBase {
         for (uint64 i = 0; i < 5; ++i) {
             bytes32 root = keccak256(abi.encode(seed, i));
             VM.warp(1_000 + i);
-            bytes32 expected = logs.computeHead(head, i, root, leafCount, uint64(block.timestamp), uint64(block.number));
+            bytes32 expected =
+                logs.computeHead(head, i, root, leafCount, uint64(block.timestamp), uint64(block.number));
             head = _anchor(i, root, leafCount);
             assertEq(head, expected, "chained head");
         }
@@ -268,6 +270,17 @@ contract ReceiptLogsTest is TestBase {
         assertFalse(logs.verifyInclusion(logId, 0, leaves[i], proof), "tampered proof");
     }
 
+    function testFuzz_processProof_equalsOpenZeppelin(bytes32 leaf, bytes32[] calldata proof) public view {
+        bytes32[] memory copy = proof;
+        assertEq(logs.processProof(leaf, proof), MerkleProof.processProof(copy, leaf), "same root as MerkleProof");
+    }
+
+    function testFuzz_processProof_equalSiblings(bytes32 node) public view {
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = node;
+        assertEq(logs.processProof(node, proof), keccak256(abi.encode(node, node)), "hash(a, a)");
+    }
+
     function test_verifyInclusion_zeroLeafOnUnanchoredBatchIsFalse() public view {
         assertFalse(logs.verifyInclusion(logId, 0, bytes32(0), new bytes32[](0)), "empty proof, zero leaf");
     }
@@ -329,7 +342,9 @@ contract ReceiptLogsTest is TestBase {
         VM.prank(admin);
         bytes32 late = logs.createLog(bytes32("late"), 5);
         VM.expectRevert(
-            abi.encodeWithSelector(IReceiptLogs.ReceiptLogsBeforeLogCreation.selector, late, uint64(9_999), uint64(10_000))
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsBeforeLogCreation.selector, late, uint64(9_999), uint64(10_000)
+            )
         );
         logs.maxAnchorDelayAt(late, 9_999);
         VM.expectRevert(abi.encodeWithSelector(IReceiptLogs.ReceiptLogsUnknownLog.selector, bytes32("nope")));

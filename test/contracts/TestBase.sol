@@ -2,11 +2,11 @@
 pragma solidity ^0.8.30;
 
 /**
- * @title Vm
+ * @title IVm
  * @notice The few cheatcodes the Solidity tests use (forge-std is not available from the npm registry). Hardhat's
  * Solidity test runner (EDR) serves them at the standard cheatcode address.
  */
-interface Vm {
+interface IVm {
     function expectRevert(bytes calldata revertData) external;
     function expectRevert() external;
     function prank(address msgSender) external;
@@ -26,7 +26,7 @@ interface Vm {
  * test.
  */
 abstract contract TestBase {
-    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    IVm internal constant VM = IVm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     error AssertionFailedBytes32(string what, bytes32 expected, bytes32 actual);
     error AssertionFailedUint(string what, uint256 expected, uint256 actual);
