@@ -87,23 +87,35 @@ describe("ReceiptLogs", () => {
     expect(await logs.read.logSize([logId])).to.equal(index);
   });
 
-  it("matches merkletreejs complete trees only for some batch sizes (e.g. powers of two), not in general", () => {
-    // SPEC claims equality with `new MerkleTree(leaves, keccak256, { sortPairs: true, complete: true })`. It holds
-    // when the leaf count is a power of two (and for a few other sizes), but merkletreejs pairs the unbalanced layer
-    // left to right while OpenZeppelin's heap layout pairs it right to left: for 5 leaves the roots differ.
-    const rootsFor = (size: number) => {
+  it("equals a merkletreejs complete tree only when the leaves are given in the heap's left-to-right order", async () => {
+    // SPEC: `new MerkleTree(leaves, keccak256, { sortPairs: true, complete: true })`. With the leaves in batch order
+    // that holds for powers of two but not in general (merkletreejs pairs the unbalanced bottom level left to right,
+    // OpenZeppelin's heap right to left); in the heap's drawn order (deepest level first, as in test/sdk/tree) it
+    // always holds, and merkletreejs's verifier accepts the proofs the contract accepts.
+    const { logs, logId, asAnchorer } = await networkHelpers.loadFixture(deploy);
+    const heapOrder = (n: number): number[] => {
+      const deepest = 2 ** Math.floor(Math.log2(2 * n - 1));
+      const order: number[] = [];
+      for (let i = 2 * n - 1 - deepest; i >= 0; i--) order.push(i);
+      for (let i = n - 1; i >= 2 * n - deepest; i--) order.push(i);
+      return order;
+    };
+    let index = 0n;
+    for (const size of [1, 2, 4, 5, 7, 13, 16]) {
       const receipts = makeReceipts(size, {}, `mtjs-${size}`);
       const leaves = receipts.map((r) => Buffer.from(receiptLeaf(r).slice(2), "hex"));
-      const mtjs = new MerkleTree(leaves, keccak256Buffer, { sortPairs: true, complete: true });
-      return { ours: ReceiptTree.of(receipts).root, mtjs: mtjs.getHexRoot() };
-    };
-    for (const size of [1, 2, 4, 8, 16, 64]) {
-      const { ours, mtjs } = rootsFor(size);
-      expect(mtjs, `size ${size}`).to.equal(ours);
-    }
-    for (const size of [5, 7, 13]) {
-      const { ours, mtjs } = rootsFor(size);
-      expect(mtjs, `size ${size}`).to.not.equal(ours);
+      const ours = ReceiptTree.of(receipts).root;
+      const batchOrder = new MerkleTree(leaves, keccak256Buffer, { sortPairs: true, complete: true }).getHexRoot();
+      expect(batchOrder === ours, `size ${size}, batch order`).to.equal(Number.isInteger(Math.log2(size)));
+      const mtjs = new MerkleTree(heapOrder(size).map((i) => leaves[i]!), keccak256Buffer, { sortPairs: true, complete: true });
+      expect(mtjs.getHexRoot(), `size ${size}, heap order`).to.equal(ours);
+      await asAnchorer.write.anchor([logId, index, ours, BigInt(size)]);
+      const tree = ReceiptTree.of(receipts);
+      for (let i = 0; i < size; i++) {
+        expect(mtjs.verify(tree.getProof(i), leaves[i]!, ours), `size ${size}, leaf ${i}: merkletreejs verifies`).to.equal(true);
+        expect(await logs.read.verifyInclusion([logId, index, toHex(leaves[i]!), tree.getProof(i)])).to.equal(true);
+      }
+      index++;
     }
   });
 
