@@ -282,6 +282,8 @@ contract ReceiptLogs is IReceiptLogs {
         uint64 size = _sizeOf(previous);
         // Gapless and write-once: the only root slot ever written is the one at the log's size.
         if (index != size) revert ReceiptLogsUnexpectedIndex(logId, index, size);
+        // The size must stay representable in 64 bits, or it would wrap to 0 and reopen root 0.
+        if (index == type(uint64).max) revert ReceiptLogsLogFull(logId);
         log.roots[index] = root;
         // Same as _computeHead(previous, index, root, leafCount, block.timestamp, block.number), then the head
         // update and the BatchAnchored event, in scratch memory (nothing allocated): this is the hot path.

@@ -96,6 +96,9 @@ interface IReceiptLogs {
     /// (typically a retried or duplicated transaction whose batch is already anchored).
     error ReceiptLogsUnexpectedIndex(bytes32 logId, uint64 expected, uint64 actual);
 
+    /// @notice `logId` holds 2^64 - 1 batches: its size would no longer fit the head (unreachable in practice).
+    error ReceiptLogsLogFull(bytes32 logId);
+
     /// @notice A batch root must not be zero.
     error ReceiptLogsZeroRoot(bytes32 logId, uint64 index);
 

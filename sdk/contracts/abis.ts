@@ -83,6 +83,17 @@ export const receiptLogsAbi = [
         "internalType": "bytes32",
         "name": "logId",
         "type": "bytes32"
+      }
+    ],
+    "name": "ReceiptLogsLogFull",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
       },
       {
         "internalType": "address",

@@ -160,6 +160,18 @@ contract ReceiptLogsTest is TestBase {
         assertEq(logs.logSize(logId), 1, "anchored once");
     }
 
+    function test_anchor_sizeNeverWraps() public {
+        // Storage layout: `_logs` is the mapping at slot 0 and `head` the first member of Log.
+        bytes32 headSlot = keccak256(abi.encode(logId, uint256(0)));
+        assertEq(VM.load(address(logs), headSlot), logs.logHead(logId), "head slot");
+        uint64 last = type(uint64).max;
+        VM.store(address(logs), headSlot, bytes32((uint256(last) << 192) | 1));
+        assertEq(logs.logSize(logId), last, "size 2^64 - 1");
+        VM.prank(anchorer);
+        VM.expectRevert(abi.encodeWithSelector(IReceiptLogs.ReceiptLogsLogFull.selector, logId));
+        logs.anchor(logId, last, bytes32("r"), 1);
+    }
+
     function testFuzz_anchor_unauthorizedCallerReverts(address caller) public {
         VM.assume(caller != anchorer);
         VM.prank(caller);

@@ -16,6 +16,8 @@ interface IVm {
     function roll(uint256 newHeight) external;
     function assume(bool condition) external pure;
     function deal(address account, uint256 newBalance) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function load(address target, bytes32 slot) external view returns (bytes32 value);
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
 }

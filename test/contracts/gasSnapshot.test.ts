@@ -4,7 +4,7 @@
  *
  *   UPDATE_GAS_SNAPSHOT=1 npm test
  *
- * and commit test/gas-snapshot.json with the change (the README's "Gas" table comes from `npm run gas`).
+ * and commit test/gas-snapshot.json and README.md (its "Gas" table is rewritten from the snapshot) with the change.
  */
 import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
@@ -14,8 +14,18 @@ import { fileURLToPath } from "node:url";
 import { type GasReport, formatGasTable, measureGas } from "../../scripts/gas-report.js";
 
 const SNAPSHOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "gas-snapshot.json");
+const README = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "README.md");
+
+/** The README's "Gas" table: from its header line to the first blank line. */
+function readmeTable(readme: string): { start: number; end: number } {
+  const start = readme.indexOf("| operation | all-in (gasUsed)");
+  if (start === -1) throw new Error("README.md has no gas table (section \"Gas\")");
+  const end = readme.indexOf("\n\n", start);
+  return { start, end: end === -1 ? readme.length : end };
+}
 const TOLERANCE = 1.02;
-const HOW_TO_UPDATE = "if the increase is intended, run `UPDATE_GAS_SNAPSHOT=1 npm test` and commit test/gas-snapshot.json";
+const HOW_TO_UPDATE =
+  "if the change is intended, run `UPDATE_GAS_SNAPSHOT=1 npm test` and commit test/gas-snapshot.json and README.md";
 
 describe("gas snapshot (test/gas-snapshot.json)", function () {
   this.timeout(300_000);
@@ -25,6 +35,9 @@ describe("gas snapshot (test/gas-snapshot.json)", function () {
     report = await measureGas();
     if (process.env.UPDATE_GAS_SNAPSHOT === "1") {
       await writeFile(SNAPSHOT, `${JSON.stringify(report, null, 2)}\n`);
+      const readme = await readFile(README, "utf8");
+      const { start, end } = readmeTable(readme);
+      await writeFile(README, readme.slice(0, start) + formatGasTable(report) + readme.slice(end));
       console.log(`      updated ${path.relative(process.cwd(), SNAPSHOT)}:\n${formatGasTable(report)}`);
     }
   });
@@ -44,6 +57,15 @@ describe("gas snapshot (test/gas-snapshot.json)", function () {
       }
     }
     expect(grown.length === 0, `gas grew by more than 2% (${HOW_TO_UPDATE}):\n${grown.join("\n")}`).to.equal(true);
+  });
+
+  it("is the table in the README's Gas section", async () => {
+    const snapshot = JSON.parse(await readFile(SNAPSHOT, "utf8")) as GasReport;
+    const readme = await readFile(README, "utf8");
+    const { start, end } = readmeTable(readme);
+    expect(readme.slice(start, end), `README gas table differs from the snapshot: ${HOW_TO_UPDATE}`).to.equal(
+      formatGasTable(snapshot),
+    );
   });
 
   it("meets the anchoring budgets: 60,000 for a one-batch transaction, 35,000 per further log in anchorMany", () => {
