@@ -48,6 +48,7 @@ contract ModelTimeline is IModelTimeline {
     mapping(bytes32 logId => mapping(address account => bool granted)) private _publishers;
 
     /**
+     * @notice Binds the contract, for good, to the ReceiptLogs deployment it reads.
      * @param receiptLogs_ the ReceiptLogs contract whose log admins govern the timelines
      */
     constructor(IReceiptLogs receiptLogs_) {

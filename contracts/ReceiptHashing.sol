@@ -66,12 +66,16 @@ library ReceiptHashing {
      * @notice The EIP-712 hashStruct of `receipt` (SDK: `hashReceipt`).
      * @dev abi.encode of a struct with only static fields lays them out inline, so this is exactly
      * keccak256(abi.encode(RECEIPT_TYPEHASH, receiptId, ..., sequence)) (480 bytes).
+     * @param receipt the receipt
+     * @return receiptHash the hashStruct
      */
     function hashReceipt(Receipt memory receipt) internal pure returns (bytes32) {
         return keccak256(abi.encode(RECEIPT_TYPEHASH, receipt));
     }
 
     /// @notice Calldata twin of {hashReceipt}.
+    /// @param receipt the receipt
+    /// @return receiptHash the hashStruct
     function hashReceiptCalldata(Receipt calldata receipt) internal pure returns (bytes32) {
         return keccak256(abi.encode(RECEIPT_TYPEHASH, receipt));
     }
@@ -79,29 +83,39 @@ library ReceiptHashing {
     /**
      * @notice The Merkle leaf of `receipt`: keccak256(bytes.concat(hashReceipt(receipt))) (SDK: `receiptLeaf`).
      * @dev This is the value to pass as `leaf` to {IReceiptLogs-verifyInclusion}.
+     * @param receipt the receipt
+     * @return receiptLeaf the leaf
      */
     function leaf(Receipt memory receipt) internal pure returns (bytes32) {
         return leafOfHash(hashReceipt(receipt));
     }
 
     /// @notice Calldata twin of {leaf}.
+    /// @param receipt the receipt
+    /// @return receiptLeaf the leaf
     function leafCalldata(Receipt calldata receipt) internal pure returns (bytes32) {
         return leafOfHash(hashReceiptCalldata(receipt));
     }
 
     /// @notice The Merkle leaf of a receipt given its hash: keccak256(bytes.concat(receiptHash)) (SDK:
     /// `leafFromReceiptHash`).
+    /// @param receiptHash the receipt's hashStruct
+    /// @return receiptLeaf the leaf
     function leafOfHash(bytes32 receiptHash) internal pure returns (bytes32) {
         return keccak256(bytes.concat(receiptHash));
     }
 
     /// @notice keccak256(abi.encode(tools)) (SDK: `computeToolsDigest`). An empty list has a digest too.
+    /// @param tools the tool calls, in call order
+    /// @return digest the tools digest
     function toolsDigest(ToolCall[] memory tools) internal pure returns (bytes32) {
         return keccak256(abi.encode(tools));
     }
 
     /// @notice keccak256 of a name's UTF-8 bytes: a tool's `nameHash`, and a model's `modelId`
     /// (SDK: `modelIdFromName`).
+    /// @param name the name
+    /// @return hash keccak256(bytes(name))
     function nameHash(string memory name) internal pure returns (bytes32) {
         return keccak256(bytes(name));
     }
@@ -111,17 +125,26 @@ library ReceiptHashing {
      * `commitmentDigest`).
      * @dev Used for `inputDigest`, `outputDigest` and tool input/output digests. The salt (32 random bytes) keeps
      * short contents from being guessed from their digest.
+     * @param salt 32 random bytes
+     * @param content the raw content (UTF-8 bytes for text)
+     * @return digest the commitment
      */
     function contentDigest(bytes32 salt, bytes memory content) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(salt, content));
     }
 
     /// @notice Whether (`salt`, `content`) opens the commitment `digest` (SDK: `checkCommitment`).
+    /// @param digest the commitment
+    /// @param salt the disclosed salt
+    /// @param content the disclosed content
+    /// @return valid true if they open the commitment
     function checkCommitment(bytes32 digest, bytes32 salt, bytes memory content) internal pure returns (bool) {
         return contentDigest(salt, content) == digest;
     }
 
     /// @notice The EIP-712 digest a serving node signs for `receipt`: "\x19\x01" ‖ DOMAIN_SEPARATOR ‖ hashStruct.
+    /// @param receipt the receipt
+    /// @return digest the digest to sign
     function typedDataHash(Receipt memory receipt) internal pure returns (bytes32) {
         return MessageHashUtils.toTypedDataHash(DOMAIN_SEPARATOR, hashReceipt(receipt));
     }
@@ -131,6 +154,9 @@ library ReceiptHashing {
      * `verifyReceiptSignature`).
      * @dev Never reverts: malformed or high-s signatures, and a zero `servingNode`, give false. Only EOA signatures
      * (65-byte ECDSA) are supported.
+     * @param receipt the receipt (its `servingNode` is the expected signer)
+     * @param signature the 65-byte signature
+     * @return signed true if `receipt.servingNode` signed `receipt`
      */
     function isSignedByServingNode(Receipt memory receipt, bytes memory signature) internal pure returns (bool) {
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(typedDataHash(receipt), signature);

@@ -183,7 +183,30 @@ contract ReceiptLogs is IReceiptLogs {
         returns (bool included)
     {
         bytes32 root = _logs[logId].roots[index];
-        return root != 0 && MerkleProof.processProofCalldata(proof, leaf) == root;
+        return root != 0 && processProof(leaf, proof) == root;
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function processProof(bytes32 leaf, bytes32[] calldata proof) public pure returns (bytes32 root) {
+        // Same result as OpenZeppelin's MerkleProof.processProofCalldata (sorted-pair keccak256, see
+        // Hashes.commutativeKeccak256), as one branch-free loop in scratch memory: about 60 gas per level instead of
+        // about 280, which keeps a depth-20 verification transaction inside its budget. Tested against OpenZeppelin.
+        assembly ("memory-safe") {
+            root := leaf
+            let end := add(proof.offset, shl(5, proof.length))
+            for {
+                let p := proof.offset
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sibling := calldataload(p)
+                let different := xor(root, sibling)
+                let low := xor(root, mul(different, gt(root, sibling))) // min(root, sibling)
+                mstore(0x00, low)
+                mstore(0x20, xor(different, low)) // max(root, sibling)
+                root := keccak256(0x00, 0x40)
+            }
+        }
     }
 
     /// @inheritdoc IReceiptLogs
@@ -259,6 +282,8 @@ contract ReceiptLogs is IReceiptLogs {
         uint64 size = _sizeOf(previous);
         // Gapless and write-once: the only root slot ever written is the one at the log's size.
         if (index != size) revert ReceiptLogsUnexpectedIndex(logId, index, size);
+        // The size must stay representable in 64 bits, or it would wrap to 0 and reopen root 0.
+        if (index == type(uint64).max) revert ReceiptLogsLogFull(logId);
         log.roots[index] = root;
         // Same as _computeHead(previous, index, root, leafCount, block.timestamp, block.number), then the head
         // update and the BatchAnchored event, in scratch memory (nothing allocated): this is the hot path.

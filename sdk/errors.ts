@@ -35,7 +35,7 @@ export class ShowworkError extends Error {
     const details =
       options.details ??
       (options.cause instanceof ShowworkError
-        ? options.cause.details
+        ? (options.cause.details ?? options.cause.message)
         : options.cause instanceof Error
           ? options.cause.message
           : undefined);

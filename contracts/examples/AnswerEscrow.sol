@@ -24,6 +24,7 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
     uint256 private _nextEscrowId = 1;
 
     /**
+     * @notice Binds the contract, for good, to the ReceiptLogs deployment it reads.
      * @param receiptLogs_ the ReceiptLogs contract receipts are checked against
      */
     constructor(IReceiptLogs receiptLogs_) {
@@ -35,7 +36,8 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         if (msg.value == 0) revert AnswerEscrowZeroDeposit();
         if (payee == address(0)) revert AnswerEscrowInvalidPayee();
         if (terms.deadline <= block.timestamp) revert AnswerEscrowDeadlineInPast(terms.deadline);
-        escrowId = _nextEscrowId++;
+        escrowId = _nextEscrowId;
+        ++_nextEscrowId;
         Escrow storage escrow = _escrows[escrowId];
         escrow.payer = msg.sender;
         escrow.payee = payee;

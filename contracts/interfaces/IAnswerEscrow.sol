@@ -54,7 +54,9 @@ interface IAnswerEscrow {
     }
 
     /// @notice `payer` deposited `amount` wei for `payee` under `terms`.
-    event Deposited(uint256 indexed escrowId, address indexed payer, address indexed payee, uint256 amount, Terms terms);
+    event Deposited(
+        uint256 indexed escrowId, address indexed payer, address indexed payee, uint256 amount, Terms terms
+    );
 
     /// @notice The payee was paid against receipt `receiptId`, anchored in batch `batchIndex` of the terms' log.
     event Released(uint256 indexed escrowId, address indexed payee, bytes32 indexed receiptId, uint64 batchIndex);

@@ -96,6 +96,9 @@ interface IReceiptLogs {
     /// (typically a retried or duplicated transaction whose batch is already anchored).
     error ReceiptLogsUnexpectedIndex(bytes32 logId, uint64 expected, uint64 actual);
 
+    /// @notice `logId` holds 2^64 - 1 batches: its size would no longer fit the head (unreachable in practice).
+    error ReceiptLogsLogFull(bytes32 logId);
+
     /// @notice A batch root must not be zero.
     error ReceiptLogsZeroRoot(bytes32 logId, uint64 index);
 
@@ -300,6 +303,16 @@ interface IReceiptLogs {
         external
         view
         returns (bool included);
+
+    /**
+     * @notice The root a Merkle `proof` leads to from `leaf` (sibling hashes bottom-up, sorted-pair keccak256).
+     * @dev Equal to OpenZeppelin's `MerkleProof.processProofCalldata` and to the SDK's `processProof`
+     * (`sdk/tree/core.ts`). Pure: it does not look at any anchored batch.
+     * @param leaf the leaf hash
+     * @param proof the sibling hashes from the leaf up to the root
+     * @return root the computed root
+     */
+    function processProof(bytes32 leaf, bytes32[] calldata proof) external pure returns (bytes32 root);
 
     /**
      * @notice Whether all `leaves` are included in the anchored batch `index` of `logId`, by an OpenZeppelin

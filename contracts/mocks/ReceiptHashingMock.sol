@@ -8,6 +8,8 @@ import {ReceiptHashing} from "../ReceiptHashing.sol";
  * @notice Test harness exposing the internal functions of {ReceiptHashing} (TypeScript tests call it to compare
  * the Solidity hashing with the SDK's byte for byte). Not meant to be deployed on a real network.
  */
+// The memory variants of the library are under test here, so these arguments stay in memory on purpose.
+// solhint-disable gas-calldata-parameters
 contract ReceiptHashingMock {
     /// @notice See {ReceiptHashing-RECEIPT_TYPE}.
     /// @return typeString the EIP-712 type string

@@ -9,7 +9,6 @@
 import type { Hex } from "viem";
 
 interface NodeBufferLike extends Uint8Array {
-  write(string: string, offset: number, length: number, encoding: "hex"): number;
   hexSlice(start: number, end: number): string;
 }
 interface NodeBufferCtor {
@@ -30,7 +29,7 @@ const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).
 /** True when `value` is `0x` followed by exactly `2 * bytes` hex digits (either case). */
 export function isHexOfLength(value: unknown, bytes: number): value is Hex {
   if (typeof value !== "string" || value.length !== 2 + 2 * bytes) return false;
-  if (value.charCodeAt(0) !== 48 || (value.charCodeAt(1) | 32) !== 120) return false;
+  if (value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false;
   for (let i = 2; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c >= 128 || HEX_VALUE[c] === -1) return false;
@@ -45,23 +44,23 @@ export function isHex(value: unknown): value is Hex {
 
 /**
  * Writes a `0x`-prefixed hex string of exactly `bytes` bytes into `target` at `offset`.
- * @returns false (having possibly written garbage) when the string is not exactly such hex.
+ * Every character is checked (a native hex decoder would read a non-ASCII character
+ * such as "\u0161" as its low byte, "a", and accept a string that is not hex).
+ * @returns false (having possibly written part of the value) when the string is not exactly such hex.
  */
 export function writeHex(target: Uint8Array, offset: number, value: string, bytes: number): boolean {
   if (typeof value !== "string" || value.length !== 2 + 2 * bytes) return false;
-  if (value.charCodeAt(0) !== 48 || (value.charCodeAt(1) | 32) !== 120) return false;
-  if (NodeBuffer !== undefined && target instanceof (NodeBuffer as unknown as typeof Uint8Array)) {
-    return (target as NodeBufferLike).write(value.slice(2), offset, bytes, "hex") === bytes;
-  }
-  for (let i = 0; i < bytes; i++) {
-    const hi = value.charCodeAt(2 + 2 * i);
-    const lo = value.charCodeAt(3 + 2 * i);
-    const h = hi < 128 ? HEX_VALUE[hi]! : -1;
-    const l = lo < 128 ? HEX_VALUE[lo]! : -1;
-    if (h < 0 || l < 0) return false;
+  if (value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false;
+  let bad = 0;
+  for (let i = 0, c = 2; i < bytes; i++, c += 2) {
+    const hi = value.charCodeAt(c);
+    const lo = value.charCodeAt(c + 1);
+    const h = HEX_VALUE[hi & 127]! | ((hi >> 7) << 8);
+    const l = HEX_VALUE[lo & 127]! | ((lo >> 7) << 8);
+    bad |= h | l;
     target[offset + i] = (h << 4) | l;
   }
-  return true;
+  return bad >= 0 && bad < 16;
 }
 
 /** Reads `length` bytes of `source` from `offset` as a lowercase `0x` hex string. */

@@ -83,6 +83,17 @@ export const receiptLogsAbi = [
         "internalType": "bytes32",
         "name": "logId",
         "type": "bytes32"
+      }
+    ],
+    "name": "ReceiptLogsLogFull",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
       },
       {
         "internalType": "address",
@@ -830,6 +841,30 @@ export const receiptLogsAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "leaf",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32[]",
+        "name": "proof",
+        "type": "bytes32[]"
+      }
+    ],
+    "name": "processProof",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
     "type": "function"
   },
   {

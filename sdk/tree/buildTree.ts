@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidBatchError, InvalidReceiptError } from "../errors.js";
+import { InvalidBatchError, InvalidReceiptError, InvariantError } from "../errors.js";
 import { allocBytes } from "../bytes/hex.js";
 import { jsKeccak256Into, jsKeccak256Of32Into } from "../hash/keccakJs.js";
 import { HEX_STRIDE, NUM_STRIDE, WASM_LAYOUT } from "../hash/keccakWasm.generated.js";
@@ -221,9 +221,11 @@ function buildJs(receipts: Iterable<Receipt>, retain: boolean): BuiltTree {
  * Builds the flat tree of a batch of receipts (batch order). Checks each receipt's
  * shape (format tag, hex fields, address, integer ranges) and that the batch is not
  * empty; duplicate ids are detected by the id index built afterwards.
+ * @param backend - `"auto"` (WebAssembly when available), or force one (tests compare them).
  * @throws {InvalidBatchError} (`empty`), {@link InvalidReceiptError} (with the receipt's position).
  */
-export function buildTree(receipts: Iterable<Receipt>, retain: boolean): BuiltTree {
-  const wasm = newWasm();
+export function buildTree(receipts: Iterable<Receipt>, retain: boolean, backend: "auto" | "wasm" | "js" = "auto"): BuiltTree {
+  const wasm = backend === "js" ? undefined : newWasm();
+  if (backend === "wasm" && !wasm) throw new InvariantError("WebAssembly is not available here");
   return wasm ? buildWasm(wasm, receipts, retain) : buildJs(receipts, retain);
 }
