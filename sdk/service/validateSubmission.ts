@@ -5,8 +5,6 @@
  *
  * @module
  */
-import type { Hex } from "viem";
-
 import { InvalidReceiptError, UnsupportedFormatError } from "../errors.js";
 import { parseReceipt, toReceiptJson } from "../receipt/parseReceipt.js";
 import type { Receipt } from "../receipt/types.js";
@@ -125,7 +123,10 @@ export function validateSubmission(input: unknown, limits: SubmissionLimits = DE
       });
     }
     seen.set(receipt.receiptId, i);
-    out[i] = { receipt, stored: { receiptId: receipt.receiptId as Hex, body } };
+    out[i] = {
+      receipt,
+      stored: { receiptId: receipt.receiptId, body, modelId: receipt.modelId, weightsDigest: receipt.weightsDigest, issuedAt: receipt.issuedAt },
+    };
   }
   return out;
 }

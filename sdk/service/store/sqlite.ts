@@ -7,9 +7,8 @@
  * last transactions on power loss. Both are measured in `npm run bench`.
  *
  * Receipt ids: a B-tree over random 32-byte ids costs one random page write per insert,
- * which caps ingestion far below 100,000 receipts/s. So the id index (`receipt_ids`) and
- * the audit index (`receipt_versions`) are maintained in bulk, in sorted order, every
- * `indexEvery` receipts; the receipts recorded since (the "tail", seq > `indexedUpTo`)
+ * which caps ingestion far below 100,000 receipts/s. So the id index (`receipt_ids`) is
+ * maintained in bulk, in sorted order, every `indexEvery` receipts; the receipts recorded since (the "tail", seq > `indexedUpTo`)
  * are looked up by a scan of that short range, and the writer process keeps their ids in
  * memory for duplicate checks. Every query answers exactly, whatever the index state.
  *
@@ -56,22 +55,31 @@ export interface SqliteStoreOptions {
 }
 
 const SCHEMA_VERSION = 1;
+/** Rows per multi-row INSERT (5 parameters each, far below SQLite's limit). */
+const INSERT_ROWS = 64;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 -- seq: recording order, 1, 2, 3, ... without gaps (never deleted).
+-- A model version (modelId, weightsDigest), interned: receipts refer to it by a small integer.
+CREATE TABLE versions (
+  version_id INTEGER PRIMARY KEY,
+  model_id TEXT NOT NULL,
+  weights_digest TEXT NOT NULL,
+  UNIQUE (model_id, weights_digest)
+);
 CREATE TABLE receipts (
   seq INTEGER PRIMARY KEY,
   receipt_id BLOB NOT NULL,
   recorded_at INTEGER NOT NULL,
+  version_id INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
   body TEXT NOT NULL
 );
--- Bulk-maintained indexes (see the module comment): complete up to meta.indexedUpTo.
+-- The audit query (one version, a time window). issuedAt grows with time: appends, cheap to maintain.
+CREATE INDEX receipts_by_version ON receipts (version_id, issued_at);
+-- Bulk-maintained id index (see the module comment): complete up to meta.indexedUpTo.
 CREATE TABLE receipt_ids (receipt_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE receipt_versions (
-  model_id TEXT NOT NULL, weights_digest TEXT NOT NULL, issued_at INTEGER NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (model_id, weights_digest, issued_at, seq)
-) WITHOUT ROWID;
 -- A batch: receipts [first_seq, last_seq]; batch_index is the log index on chain.
 CREATE TABLE batches (
   batch_index INTEGER PRIMARY KEY,
@@ -150,6 +158,8 @@ export class SqliteReceiptStore implements ReceiptStore {
   private readonly statements = new Map<string, StatementSync>();
   /** Writer only: ids (lowercase hex) of receipts with seq > indexedUpTo. */
   private tail: Set<string> | undefined;
+  /** Writer only: version ids by "modelId:weightsDigest". */
+  private readonly versions = new Map<string, number>();
   private indexedUpTo = 0;
   private maxSeq = 0;
   private writerOwner: string | undefined;
@@ -246,6 +256,9 @@ export class SqliteReceiptStore implements ReceiptStore {
     this.writerOwner = owner;
     this.refreshCounters();
     this.loadTail();
+    for (const row of this.stmt("SELECT version_id, model_id, weights_digest FROM versions").all() as Row[]) {
+      this.versions.set(`${String(row.model_id)}:${String(row.weights_digest)}`, num(row.version_id));
+    }
   }
 
   async releaseWriter(): Promise<void> {
@@ -323,11 +336,17 @@ export class SqliteReceiptStore implements ReceiptStore {
       duplicates.sort((a, b) => a.receiptIndex - b.receiptIndex);
       return { ok: false, duplicates };
     }
-    const insert = this.stmt("INSERT INTO receipts (receipt_id, recorded_at, body) VALUES (?, ?, ?)");
     const firstSeq = this.maxSeq + 1;
     const lastSeq = this.transaction(() => {
+      const versionIds = receipts.map((r) => this.versionId(r.modelId, r.weightsDigest));
+      // Multi-row INSERTs: one statement per 64 receipts.
       let last = 0;
-      for (let i = 0; i < receipts.length; i++) last = num(insert.run(blobs[i]!, recordedAt, receipts[i]!.body).lastInsertRowid);
+      for (let start = 0; start < receipts.length; start += INSERT_ROWS) {
+        const end = Math.min(receipts.length, start + INSERT_ROWS);
+        const args: (Buffer | number | string)[] = [];
+        for (let i = start; i < end; i++) args.push(blobs[i]!, recordedAt, versionIds[i]!, receipts[i]!.issuedAt, receipts[i]!.body);
+        last = num(this.insertStatement(end - start).run(...args).lastInsertRowid);
+      }
       if (last !== firstSeq + receipts.length - 1) {
         throw new InvariantError(`receipt seqs are not contiguous (expected ${firstSeq + receipts.length - 1}, got ${last})`);
       }
@@ -339,7 +358,22 @@ export class SqliteReceiptStore implements ReceiptStore {
     return { ok: true, firstSeq, lastSeq };
   }
 
-  /** Moves the tail into the bulk indexes (sorted inserts), in one transaction. */
+  private insertStatement(rows: number): StatementSync {
+    return this.stmt(`INSERT INTO receipts (receipt_id, recorded_at, version_id, issued_at, body) VALUES ${"(?, ?, ?, ?, ?), ".repeat(rows).slice(0, -2)}`);
+  }
+
+  /** The id of a model version, interned on first use (inside the caller's transaction). */
+  private versionId(modelId: string, weightsDigest: string): number {
+    const key = `${modelId}:${weightsDigest}`;
+    let id = this.versions.get(key);
+    if (id === undefined) {
+      id = num(this.stmt("INSERT INTO versions (model_id, weights_digest) VALUES (?, ?)").run(modelId, weightsDigest).lastInsertRowid);
+      this.versions.set(key, id);
+    }
+    return id;
+  }
+
+  /** Moves the tail into the bulk id index (sorted inserts), in one transaction. */
   private indexTail(): void {
     const upTo = this.maxSeq;
     const from = this.indexedUpTo;
@@ -347,11 +381,6 @@ export class SqliteReceiptStore implements ReceiptStore {
     this.transaction(() => {
       this.stmt(
         "INSERT INTO receipt_ids (receipt_id, seq) SELECT receipt_id, seq FROM receipts WHERE seq > ? AND seq <= ? ORDER BY receipt_id",
-      ).run(from, upTo);
-      this.stmt(
-        `INSERT INTO receipt_versions (model_id, weights_digest, issued_at, seq)
-         SELECT json_extract(body, '$.modelId'), json_extract(body, '$.weightsDigest'), json_extract(body, '$.issuedAt'), seq
-         FROM receipts WHERE seq > ? AND seq <= ? ORDER BY 1, 2, 3, 4`,
       ).run(from, upTo);
       this.setMeta("indexedUpTo", String(upTo));
     });
@@ -411,39 +440,30 @@ export class SqliteReceiptStore implements ReceiptStore {
   async listReceipts(filter: ReceiptFilter): Promise<StoredReceipt[]> {
     const limit = filter.limit ?? 1000;
     const after = filter.afterSeq ?? 0;
-    const indexedUpTo = this.currentIndexedUpTo();
     const from = filter.issuedFrom ?? 0;
     const to = filter.issuedTo ?? Number.MAX_SAFE_INTEGER;
-    const rows: Row[] = [];
-    if (filter.modelId !== undefined && filter.weightsDigest !== undefined && after < indexedUpTo) {
-      rows.push(
-        ...(this.stmt(
-          `SELECT r.seq, r.receipt_id, r.recorded_at, r.body FROM receipt_versions v JOIN receipts r ON r.seq = v.seq
-           WHERE v.model_id = ? AND v.weights_digest = ? AND v.issued_at >= ? AND v.issued_at <= ? AND v.seq > ?
-           ORDER BY v.seq LIMIT ?`,
-        ).all(filter.modelId.toLowerCase(), filter.weightsDigest.toLowerCase(), from, to, after, limit) as Row[]),
-      );
-    }
-    if (rows.length < limit) {
-      // The unindexed tail (or everything, without a model version to look up): a scan.
-      const indexed = filter.modelId !== undefined && filter.weightsDigest !== undefined;
-      rows.push(
-        ...(this.stmt(
-          `SELECT seq, receipt_id, recorded_at, body FROM receipts
-           WHERE seq > $after
-             AND ($model IS NULL OR json_extract(body, '$.modelId') = $model)
-             AND ($weights IS NULL OR json_extract(body, '$.weightsDigest') = $weights)
-             AND json_extract(body, '$.issuedAt') BETWEEN $from AND $to
-           ORDER BY seq LIMIT $limit`,
-        ).all({
-          $after: indexed ? Math.max(after, indexedUpTo) : after,
-          $model: filter.modelId?.toLowerCase() ?? null,
-          $weights: filter.weightsDigest?.toLowerCase() ?? null,
-          $from: from,
-          $to: to,
-          $limit: limit - rows.length,
-        }) as Row[]),
-      );
+    let rows: Row[];
+    if (filter.modelId !== undefined) {
+      const versions = (
+        this.stmt("SELECT version_id, weights_digest FROM versions WHERE model_id = ?").all(filter.modelId.toLowerCase()) as Row[]
+      ).filter((v) => filter.weightsDigest === undefined || String(v.weights_digest) === filter.weightsDigest.toLowerCase());
+      rows = [];
+      for (const v of versions) {
+        rows.push(
+          ...(this.stmt(
+            `SELECT seq, receipt_id, recorded_at, body FROM receipts
+             WHERE version_id = ? AND issued_at >= ? AND issued_at <= ? AND seq > ? ORDER BY seq LIMIT ?`,
+          ).all(num(v.version_id), from, to, after, limit) as Row[]),
+        );
+      }
+      rows.sort((a, b) => num(a.seq) - num(b.seq));
+      rows = rows.slice(0, limit);
+    } else {
+      rows = this.stmt(
+        `SELECT seq, receipt_id, recorded_at, body FROM receipts
+         WHERE seq > ? AND issued_at >= ? AND issued_at <= ? ${filter.weightsDigest === undefined ? "" : "AND version_id IN (SELECT version_id FROM versions WHERE weights_digest = ?)"}
+         ORDER BY seq LIMIT ?`,
+      ).all(...[after, from, to, ...(filter.weightsDigest === undefined ? [] : [filter.weightsDigest.toLowerCase()]), limit]) as Row[];
     }
     return rows.map((row) => this.withState(toHex(row.receipt_id), row));
   }

@@ -40,6 +40,11 @@ export interface NewReceipt {
   readonly receiptId: Hex;
   /** The receipt's normalized JSON text (what proof bundles carry). */
   readonly body: string;
+  /** Lowercase, for the audit query (one model version in a time window). */
+  readonly modelId: Hex;
+  readonly weightsDigest: Hex;
+  /** Unix seconds. */
+  readonly issuedAt: number;
 }
 
 /** The outcome of {@link ReceiptStore.appendReceipts}. */

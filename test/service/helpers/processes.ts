@@ -9,6 +9,14 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const children = new Set<ChildProcess>();
 
+/**
+ * The environment for a child: ours without HARDHAT_* and npm_* variables (`hardhat test` sets
+ * HARDHAT_CONFIG & co., which would point a child Hardhat at the parent's project settings).
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(HARDHAT_|npm_)/i.test(key)));
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,7 +31,7 @@ export function freePort(): Promise<number> {
 
 /** Spawns a tracked child process. */
 export function spawnTracked(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
-  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...childEnv(), ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;

@@ -11,7 +11,13 @@ import { makeReceipts } from "../helpers/receipts.js";
 import { removeTempDirs, tempDir } from "../helpers/service.js";
 
 const rows = (n: number, overrides = {}): NewReceipt[] =>
-  makeReceipts(n, overrides).map((r) => ({ receiptId: r.receiptId as Hex, body: JSON.stringify(r) }));
+  makeReceipts(n, overrides).map((r) => ({
+    receiptId: r.receiptId as Hex,
+    body: JSON.stringify(r),
+    modelId: r.modelId as Hex,
+    weightsDigest: r.weightsDigest as Hex,
+    issuedAt: r.issuedAt,
+  }));
 
 const leaves = (n: number): Uint8Array => new Uint8Array(n * 32).fill(7);
 const root = `0x${"aa".repeat(32)}` as Hex;
@@ -83,7 +89,7 @@ describe("SqliteReceiptStore", () => {
     }
   });
 
-  it("lists the receipts of one model version in a time window (indexed part and tail)", async () => {
+  it("lists the receipts of one model version in a time window", async () => {
     const store = await openWriter({ indexEvery: 5 });
     try {
       const model = `0x${"0a".repeat(32)}` as Hex;
