@@ -17,6 +17,8 @@ export interface FaultProfile {
   dropSend: number;
   /** Forward twice; answer with the second response. */
   duplicate: number;
+  /** Drop this many eth_sendRawTransaction requests first, whatever the probabilities (default 0). */
+  dropFirstSends?: number;
 }
 
 export const NO_FAULTS: FaultProfile = { error: 0, timeout: 0, dropSend: 0, duplicate: 0 };
@@ -29,7 +31,7 @@ interface RpcRequest {
 
 export interface FaultProxy {
   readonly url: string;
-  readonly counts: Record<keyof FaultProfile | "forwarded", number>;
+  readonly counts: Record<"error" | "timeout" | "dropSend" | "duplicate" | "forwarded", number>;
   profile: FaultProfile;
   close(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function startFaultProxy(upstream: string, profile: FaultProfile = 
         }
         return;
       }
-      if (single?.method === "eth_sendRawTransaction" && random() < p.dropSend) {
+      if (single?.method === "eth_sendRawTransaction" && (counts.dropSend < (p.dropFirstSends ?? 0) || random() < p.dropSend)) {
         counts.dropSend++;
         const hash = keccak256(String(single.params?.[0]) as Hex);
         response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: single.id, result: hash }));

@@ -50,7 +50,13 @@ interface Metrics {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function startService(node: HardhatNode, log: TestLog, store: string, failpoints: string): Promise<{ child: ReturnType<typeof spawnTracked>; url: string; startedAt: number }> {
+/** Starts the service; `url` is undefined when a crash point killed it before it listened. */
+function startService(
+  node: HardhatNode,
+  log: TestLog,
+  store: string,
+  failpoints: string,
+): Promise<{ child: ReturnType<typeof spawnTracked>; url: string | undefined; startedAt: number }> {
   const startedAt = Date.now();
   const child = spawnTracked(
     process.execPath,
@@ -86,8 +92,10 @@ function startService(node: HardhatNode, log: TestLog, store: string, failpoints
   const output: string[] = [];
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
   return waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000).then(
-    (match) => ({ child, url: match[1]!, startedAt }),
-    (error: unknown) => {
+    (match) => ({ child, url: match[1], startedAt }),
+    async (error: unknown) => {
+      await exited(child);
+      if (child.signalCode === "SIGKILL" && failpoints !== "") return { child, url: undefined, startedAt };
       throw new Error(`service did not start: ${String(error)}\n${output.join("").slice(-3000)}`);
     },
   );
@@ -151,13 +159,17 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
         killedFromOutside = true;
         child.kill("SIGKILL");
       }, outsideKillAfter);
-      let alive = true;
+      let alive = child.exitCode === null && child.signalCode === null;
       child.once("exit", () => (alive = false));
-      await drive(url, () => alive, acked);
+      if (url !== undefined) await drive(url, () => alive, acked);
       await exited(child);
       clearTimeout(timer);
       if (child.signalCode !== "SIGKILL") throw new Error(`service exited by itself (code ${child.exitCode}, signal ${child.signalCode})`);
-      const by = killedFromOutside ? (failpoint === undefined ? "outside (random time)" : "outside (failpoint not reached)") : `failpoint ${failpoint}`;
+      const by = killedFromOutside
+        ? failpoint === undefined
+          ? "outside (random time)"
+          : "outside (failpoint not reached)"
+        : `failpoint ${failpoint}${url === undefined ? " (before listening)" : ""}`;
       killsBy[by] = (killsBy[by] ?? 0) + 1;
       kills++;
       options.onProgress?.(`kill ${kills}/${options.kills}: ${by}; ${acked.size} acknowledged so far`);
@@ -165,7 +177,8 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
 
     // Last life: no crash points; everything must become final.
     const finalizeStarted = Date.now();
-    const { child, url } = await startService(node, log, store, "");
+    const { child, url: lastUrl } = await startService(node, log, store, "");
+    const url = lastUrl!;
     let metrics: Metrics;
     for (;;) {
       metrics = (await (await fetch(`${url}/metrics`)).json()) as Metrics;

@@ -66,7 +66,7 @@ describe("RPC faults and reorgs: a hardhat node behind a fault-injecting proxy (
 
   it("anchors everything, with correct states, through errors, timeouts, dropped and duplicated requests", async () => {
     const log = await setupTestLog(node.url);
-    const proxy = await startFaultProxy(node.url, { error: 0.12, timeout: 0.03, dropSend: 0.5, duplicate: 0.15 });
+    const proxy = await startFaultProxy(node.url, { error: 0.12, timeout: 0.03, dropSend: 0.3, duplicate: 0.15, dropFirstSends: 2 });
     const { service, clients, events } = await open(log, proxy, {});
     try {
       service.start();
