@@ -4,6 +4,7 @@
  *
  *   ingest     record() in-process, 1,000 receipts per call, into a durable store (synchronous=FULL)
  *   ingest-normal   the same with synchronous=NORMAL (survives a killed process, not a power loss)
+ *   ingest-parts    where record()'s time goes: validation (the SDK's parseReceipt) vs serializing and storing
  *   http       POST /v1/receipts with 1,000 receipts per request, from another process, 2 requests in flight
  *   pipeline   record() while batches close and anchor on the in-process chain: ingestion rate,
  *              time until all final, batch close → anchored latency
@@ -113,6 +114,35 @@ async function ingest(store: string, durability: "full" | "normal", n: number): 
     seconds: +(wall / 1000).toFixed(1),
     storeMiB: Math.round(statSync(store).size / 2 ** 20),
     peakRssMiB: peakRssMiB(),
+  });
+}
+
+/** Where the time of record() goes: the SDK's validation (parseReceipt) vs the service's own work (serialize + store). */
+async function ingestParts(store: string, n: number): Promise<void> {
+  const { validateSubmission } = await import("../sdk/service/validateSubmission.js");
+  const db = SqliteReceiptStore.open({ path: store });
+  await db.acquireWriter("bench");
+  let validateMs = 0;
+  let storeMs = 0;
+  for (let done = 0; done < n; done += CHUNK) {
+    const chunk = receipts(CHUNK);
+    const t0 = performance.now();
+    const valid = validateSubmission(chunk);
+    const t1 = performance.now();
+    await db.appendReceipts(
+      valid.map((v) => v.stored),
+      Date.now(),
+    );
+    await db.maintain();
+    storeMs += performance.now() - t1;
+    validateMs += t1 - t0;
+  }
+  await db.close();
+  emit({
+    scenario: "record() split",
+    receipts: n,
+    validatePerSecond: Math.round((n / validateMs) * 1000),
+    storePerSecond: Math.round((n / storeMs) * 1000),
   });
 }
 
@@ -286,6 +316,7 @@ if (process.argv[2] === "--scenario") {
   const [, , , scenario, store] = process.argv;
   if (scenario === "ingest") await ingest(store!, "full", N);
   else if (scenario === "ingest-normal") await ingest(store!, "normal", Math.min(N, 200_000));
+  else if (scenario === "ingest-parts") await ingestParts(store!, Math.min(N, 200_000));
   else if (scenario === "serve") await serveOnly(store!);
   else if (scenario === "http") await http(store!, N);
   else if (scenario === "pipeline") await pipeline(store!, Math.max(CHUNK, Math.round(N / 5 / CHUNK) * CHUNK));
@@ -299,6 +330,7 @@ if (process.argv[2] === "--scenario") {
     const results: (Record<string, unknown> | undefined)[] = [];
     results.push(await runScenario(["ingest", join(dir, "ingest.sqlite")]));
     results.push(await runScenario(["ingest-normal", join(dir, "normal.sqlite")]));
+    results.push(await runScenario(["ingest-parts", join(dir, "parts.sqlite")]));
     results.push(await runScenario(["http", join(dir, "http.sqlite")]));
     results.push(await runScenario(["pipeline", join(dir, "pipeline.sqlite")]));
     results.push(await runScenario(["big-batch", join(dir, "ingest.sqlite")]));
