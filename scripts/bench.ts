@@ -15,7 +15,8 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file}`);
-  const run = spawnSync(process.execPath, ["--import", "tsx", path.join(dir, file)], { stdio: "inherit" });
+  // --expose-gc: benchmarks may collect garbage between runs (bench-tree does).
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(dir, file)], { stdio: "inherit" });
   if (run.status !== 0) failed++;
 }
 if (benches.length === 0) console.log(`no scripts/bench-*.ts matches "${filter}"`);

@@ -265,6 +265,20 @@ W.push(`(func (export "processProof") (param $leaf i32) (param $proof i32) (para
     (local.set $count (i32.sub (local.get $count) (i32.const 1)))
     (br $steps))))`);
 
+// copy count 32-byte values: value i from $src + i*$srcStride to $dst + i*$dstStride, in increasing i
+W.push(`(func (export "copy32") (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32) (param $count i32)
+  (local $a i64) (local $b i64) (local $c i64) (local $d i64)
+  (block $done (loop $values
+    (br_if $done (i32.eqz (local.get $count)))
+    (local.set $a (i64.load (local.get $src))) (local.set $b (i64.load offset=8 (local.get $src)))
+    (local.set $c (i64.load offset=16 (local.get $src))) (local.set $d (i64.load offset=24 (local.get $src)))
+    (i64.store (local.get $dst) (local.get $a)) (i64.store offset=8 (local.get $dst) (local.get $b))
+    (i64.store offset=16 (local.get $dst) (local.get $c)) (i64.store offset=24 (local.get $dst) (local.get $d))
+    (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+    (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+    (br $values))))`);
+
 // count messages of len bytes, back to back from $in; digest i at $out + 32 i (the raw-hashing floor)
 W.push(`(func (export "keccakMany") (param $in i32) (param $len i32) (param $count i32) (param $out i32)
   (block $done (loop $messages
@@ -286,25 +300,28 @@ W.push(`(func (export "init") (local $i i32) (local $hi i32) (local $lo i32)
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (br_if $entries (i32.lt_u (local.get $i) (i32.const 65536)))))`);
 
-// decode "0x" + 2*$bytes hex digits at $src into $dst; returns bits above 0xff when anything is not hex
-W.push(`(func $unhex (param $src i32) (param $dst i32) (param $bytes i32) (result i32) (local $bad i32) (local $v i32) (local $end i32)
+// decode "0x" + 2*$bytes hex digits at $src into $dst ($bytes even); returns bits above 0xff when
+// anything is not hex. Four characters (two bytes) per step, through HEX2.
+W.push(`(func $unhex (param $src i32) (param $dst i32) (param $bytes i32) (result i32) (local $bad i32) (local $w i32) (local $lo i32) (local $hi i32) (local $end i32)
   (local.set $bad (i32.shl (i32.ne (i32.load16_u (local.get $src)) (i32.const 0x7830)) (i32.const 8)))
   (local.set $src (i32.add (local.get $src) (i32.const 2)))
   (local.set $end (i32.add (local.get $dst) (local.get $bytes)))
   (loop $digits
-    (local.set $v (i32.load16_u offset=${L.HEX2} (i32.shl (i32.load16_u (local.get $src)) (i32.const 1))))
-    (local.set $bad (i32.or (local.get $bad) (local.get $v)))
-    (i32.store8 (local.get $dst) (local.get $v))
-    (local.set $src (i32.add (local.get $src) (i32.const 2)))
-    (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+    (local.set $w (i32.load (local.get $src)))
+    (local.set $lo (i32.load16_u offset=${L.HEX2} (i32.shl (i32.and (local.get $w) (i32.const 0xffff)) (i32.const 1))))
+    (local.set $hi (i32.load16_u offset=${L.HEX2} (i32.shl (i32.shr_u (local.get $w) (i32.const 16)) (i32.const 1))))
+    (local.set $bad (i32.or (local.get $bad) (i32.or (local.get $lo) (local.get $hi))))
+    (i32.store16 (local.get $dst) (i32.or (i32.and (local.get $lo) (i32.const 255)) (i32.shl (local.get $hi) (i32.const 8))))
+    (local.set $src (i32.add (local.get $src) (i32.const 4)))
+    (local.set $dst (i32.add (local.get $dst) (i32.const 2)))
     (br_if $digits (i32.lt_u (local.get $dst) (local.get $end))))
   (local.get $bad))
 
 `);
 
 // count receipts: hex text at $hex (HEX_STRIDE each), numbers at $nums (NUM_STRIDE each); leaf i at
-// $leaves + i*$stride, receipt id i at $ids + 32 i. Returns -1, or the index of the first malformed receipt.
-W.push(`(func (export "hashReceipts") (param $hex i32) (param $nums i32) (param $count i32) (param $leaves i32) (param $stride i32) (param $ids i32) (result i32) (local $i i32) (local $bad i32)
+// $leaves + i*$stride, receipt id i at $ids + i*$idStride. Returns -1, or the index of the first malformed receipt.
+W.push(`(func (export "hashReceipts") (param $hex i32) (param $nums i32) (param $count i32) (param $leaves i32) (param $stride i32) (param $ids i32) (param $idStride i32) (result i32) (local $i i32) (local $bad i32)
   (block $done (loop $receipts
     (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
     (local.set $bad (i32.or
@@ -316,7 +333,7 @@ W.push(`(func (export "hashReceipts") (param $hex i32) (param $nums i32) (param 
     (i64.store offset=${L.ENC + 472} (i32.const 0) (i64.load offset=16 (local.get $nums)))
     (call $keccak (i32.const ${L.ENC}) (i32.const 480) (i32.const ${L.TMP}))
     (call $keccak32 (i32.const ${L.TMP}) (i32.add (local.get $leaves) (i32.mul (local.get $i) (local.get $stride))))
-    (memory.copy (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 5))) (i32.const ${L.ENC + 32}) (i32.const 32))
+    (memory.copy (i32.add (local.get $ids) (i32.mul (local.get $i) (local.get $idStride))) (i32.const ${L.ENC + 32}) (i32.const 32))
     (local.set $hex (i32.add (local.get $hex) (i32.const ${HEX_STRIDE})))
     (local.set $nums (i32.add (local.get $nums) (i32.const ${NUM_STRIDE})))
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -373,7 +390,8 @@ export interface KeccakWasmExports {
   processProof(leaf: number, proof: number, count: number, out: number): void;
   keccakMany(input: number, length: number, count: number, out: number): void;
   init(): void;
-  hashReceipts(hex: number, nums: number, count: number, leaves: number, stride: number, ids: number): number;
+  copy32(src: number, srcStride: number, dst: number, dstStride: number, count: number): void;
+  hashReceipts(hex: number, nums: number, count: number, leaves: number, stride: number, ids: number, idStride: number): number;
 }
 
 /** The module's bytes, base64. */

@@ -36,7 +36,7 @@ export interface ReceiptTreeOptions {
   /**
    * Keep references to the receipts (needed by `receipt()`, `receipts()` and `dump()`).
    * Default: true for an array, false for any other iterable (streaming: a batch of
-   * 10^6 receipts then costs ~110 MB instead of the receipts' own ~1 GB).
+   * 10^6 receipts then takes ~100 MB: 96 bytes per receipt for nodes and ids, plus an 8 MB id index).
    */
   readonly retainReceipts?: boolean;
 }

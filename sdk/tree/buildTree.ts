@@ -30,9 +30,7 @@ export interface BuiltTree {
 const CHUNK = 1024;
 const HEX_AREA = WASM_LAYOUT.FREE;
 const NUM_AREA = HEX_AREA + CHUNK * HEX_STRIDE;
-const LEAF_AREA = NUM_AREA + CHUNK * NUM_STRIDE;
-const ID_AREA = LEAF_AREA + CHUNK * 32;
-const TREE_AREA = ID_AREA + CHUNK * 32;
+const TREE_AREA = NUM_AREA + CHUNK * NUM_STRIDE;
 const UINT64_MAX = (1n << 64n) - 1n;
 const TWO_POW_32 = 4294967296;
 
@@ -56,13 +54,13 @@ function rejectReceipt(receipt: Receipt, index: number): never {
 }
 
 interface BufferLike extends Uint8Array {
-  write(text: string, offset: number, length: number, encoding: "utf8"): number;
+  utf8Write(text: string, offset: number, length: number): number;
 }
 
-/** Encodes one chunk into the instance's hex and number areas. Returns -1, or the chunk slot of a malformed receipt. */
-function encodeChunk(chunk: readonly Receipt[], text: BufferLike, view: DataView): number {
-  for (let j = 0; j < chunk.length; j++) {
-    const r = chunk[j]!;
+/** Encodes `list[from..to)` into the instance's hex and number areas. Returns -1, or the slot of a malformed receipt. */
+function encodeChunk(list: readonly Receipt[], from: number, to: number, text: BufferLike, view: DataView): number {
+  for (let j = 0; j < to - from; j++) {
+    const r = list[from + j]!;
     const a = r.receiptId;
     const b = r.modelId;
     const c = r.weightsDigest;
@@ -85,8 +83,19 @@ function encodeChunk(chunk: readonly Receipt[], text: BufferLike, view: DataView
     ) {
       return j;
     }
-    // utf8: any non-ASCII character shows up as bytes >= 0x80 (rejected as non-hex) or a short write.
-    if (text.write(a + b + c + d + e + f + g + h + i + k + node, HEX_AREA + j * HEX_STRIDE, HEX_STRIDE, "utf8") !== HEX_STRIDE) return j;
+    // One write per field, straight from the receipt's strings (no concatenation: no garbage,
+    // which matters when the receipts themselves fill a large heap). utf8: any non-ASCII
+    // character shows up as bytes >= 0x80 (rejected as non-hex by the decoder) or a short write.
+    const o = HEX_AREA + j * HEX_STRIDE;
+    if (
+      text.utf8Write(a, o, 66) + text.utf8Write(b, o + 66, 66) + text.utf8Write(c, o + 132, 66) +
+        text.utf8Write(d, o + 198, 66) + text.utf8Write(e, o + 264, 66) + text.utf8Write(f, o + 330, 66) +
+        text.utf8Write(g, o + 396, 66) + text.utf8Write(h, o + 462, 66) + text.utf8Write(i, o + 528, 66) +
+        text.utf8Write(k, o + 594, 66) + text.utf8Write(node, o + 660, 42) !==
+      HEX_STRIDE
+    ) {
+      return j;
+    }
     const p = NUM_AREA + j * NUM_STRIDE;
     const version = r.promptTemplateVersion;
     if (version >>> 0 !== version) return j;
@@ -109,18 +118,30 @@ function encodeChunk(chunk: readonly Receipt[], text: BufferLike, view: DataView
   return -1;
 }
 
-/** Hashes one chunk; leaves go to `leafPtr + slot * stride`, ids to `idPtr + 32 * slot`. */
-function hashChunk(wasm: WasmKeccak, chunk: readonly Receipt[], first: number, leafPtr: number, stride: number, idPtr: number): void {
+/** Hashes one chunk; leaf j goes to `leafPtr + j * leafStride`, its receipt id to `idPtr + j * idStride`. */
+function hashChunk(
+  wasm: WasmKeccak,
+  chunk: readonly Receipt[],
+  from: number,
+  to: number,
+  first: number,
+  leafPtr: number,
+  leafStride: number,
+  idPtr: number,
+  idStride: number,
+): void {
   const memory = wasm.exports.memory.buffer;
-  const bad = encodeChunk(chunk, viewOf(memory, 0, memory.byteLength) as BufferLike, new DataView(memory));
-  if (bad !== -1) rejectReceipt(chunk[bad]!, first + bad);
-  const badHex = wasm.exports.hashReceipts(HEX_AREA, NUM_AREA, chunk.length, leafPtr, stride, idPtr);
-  if (badHex !== -1) rejectReceipt(chunk[badHex]!, first + badHex);
+  const bad = encodeChunk(chunk, from, to, viewOf(memory, 0, memory.byteLength) as BufferLike, new DataView(memory));
+  if (bad !== -1) rejectReceipt(chunk[from + bad]!, first + bad);
+  const badHex = wasm.exports.hashReceipts(HEX_AREA, NUM_AREA, to - from, leafPtr, leafStride, idPtr, idStride);
+  if (badHex !== -1) rejectReceipt(chunk[from + badHex]!, first + badHex);
 }
 
-/** Builds with WebAssembly. */
+/**
+ * Builds with WebAssembly. Final memory layout: the tree's `2n-1` nodes, then (array input)
+ * or before them (streamed input) the `n` receipt ids; about 96 bytes per receipt in all.
+ */
 function buildWasm(wasm: WasmKeccak, receipts: Iterable<Receipt>, retain: boolean): BuiltTree {
-  const kept: Receipt[] | undefined = retain ? [] : undefined;
   if (Array.isArray(receipts)) {
     // Known size: leaves go straight to their tree positions, ids to their own area.
     const list = receipts as readonly Receipt[];
@@ -130,8 +151,8 @@ function buildWasm(wasm: WasmKeccak, receipts: Iterable<Receipt>, retain: boolea
     const idsPtr = TREE_AREA + treeBytes;
     wasm.ensure(idsPtr + n * 32);
     for (let first = 0; first < n; first += CHUNK) {
-      const chunk = list.slice(first, first + CHUNK);
-      hashChunk(wasm, chunk, first, TREE_AREA + leafPosition(n, first) * 32, -32, idsPtr + first * 32);
+      const last = Math.min(first + CHUNK, n);
+      hashChunk(wasm, list, first, last, first, TREE_AREA + leafPosition(n, first) * 32, -32, idsPtr + first * 32, 32);
     }
     wasm.exports.buildNodes(TREE_AREA, n);
     const memory = wasm.exports.memory.buffer;
@@ -142,25 +163,20 @@ function buildWasm(wasm: WasmKeccak, receipts: Iterable<Receipt>, retain: boolea
       receipts: retain ? list.slice() : undefined,
     };
   }
-  // Unknown size (streaming): leaves and ids collected in growing buffers, then placed.
-  wasm.ensure(TREE_AREA);
-  let leaves = allocBytes(CHUNK * 32 * 16);
-  let ids = allocBytes(CHUNK * 32 * 16);
+  // Unknown size (streaming): records (leaf, id) of 64 bytes, appended at TREE_AREA as the
+  // memory grows; then rearranged in place into [ids][tree].
+  const kept: Receipt[] | undefined = retain ? [] : undefined;
+  let capacity = CHUNK * 16;
+  wasm.ensure(TREE_AREA + capacity * 64);
   let n = 0;
   let chunk: Receipt[] = [];
   const flush = () => {
-    hashChunk(wasm, chunk, n, LEAF_AREA, 32, ID_AREA);
-    if ((n + chunk.length) * 32 > leaves.length) {
-      const grownLeaves = allocBytes(leaves.length * 2);
-      grownLeaves.set(leaves.subarray(0, n * 32));
-      leaves = grownLeaves;
-      const grownIds = allocBytes(ids.length * 2);
-      grownIds.set(ids.subarray(0, n * 32));
-      ids = grownIds;
+    if (n + chunk.length > capacity) {
+      capacity *= 2;
+      wasm.ensure(TREE_AREA + capacity * 64);
     }
-    const mem = wasm.bytes;
-    leaves.set(mem.subarray(LEAF_AREA, LEAF_AREA + chunk.length * 32), n * 32);
-    ids.set(mem.subarray(ID_AREA, ID_AREA + chunk.length * 32), n * 32);
+    const record = TREE_AREA + n * 64;
+    hashChunk(wasm, chunk, 0, chunk.length, n, record, 64, record + 32, 64);
     n += chunk.length;
     chunk = [];
   };
@@ -171,15 +187,19 @@ function buildWasm(wasm: WasmKeccak, receipts: Iterable<Receipt>, retain: boolea
   }
   if (chunk.length > 0) flush();
   if (n === 0) throw new InvalidBatchError({ reason: "empty" });
-  const treeBytes = (2 * n - 1) * 32;
-  const idsPtr = TREE_AREA + treeBytes;
-  wasm.ensure(idsPtr + n * 32);
+  const tree = TREE_AREA + n * 32;
+  wasm.ensure(tree + (2 * n - 1) * 32);
   const mem = wasm.bytes;
-  for (let i = 0; i < n; i++) mem.set(leaves.subarray(i * 32, i * 32 + 32), TREE_AREA + leafPosition(n, i) * 32);
-  mem.set(ids.subarray(0, n * 32), idsPtr);
-  wasm.exports.buildNodes(TREE_AREA, n);
+  // The last leaf's destination is the last record's id: keep that id aside first.
+  const lastId = mem.slice(TREE_AREA + (n - 1) * 64 + 32, TREE_AREA + n * 64);
+  // Leaf i (record i) to tree position 2n-2-i: destinations all lie past the records' leaves.
+  wasm.exports.copy32(TREE_AREA, 64, tree + (2 * n - 2) * 32, -32, n);
+  // Ids compacted forward (each destination lies before its source).
+  wasm.exports.copy32(TREE_AREA + 32, 64, TREE_AREA, 32, n - 1);
+  wasm.bytes.set(lastId, TREE_AREA + (n - 1) * 32);
+  wasm.exports.buildNodes(tree, n);
   const memory = wasm.exports.memory.buffer;
-  return { nodes: viewOf(memory, TREE_AREA, treeBytes), ids: viewOf(memory, idsPtr, n * 32), size: n, receipts: kept };
+  return { nodes: viewOf(memory, tree, (2 * n - 1) * 32), ids: viewOf(memory, TREE_AREA, n * 32), size: n, receipts: kept };
 }
 
 /** Builds with the JS back end (no WebAssembly). */
