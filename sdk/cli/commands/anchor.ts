@@ -211,10 +211,16 @@ async function printSummary(s: {
       const batch = await service.store.getBatch(index);
       if (batch?.anchor !== undefined) txs.add(batch.anchor.txHash);
     }
-    let gas = 0n;
-    for (const hash of txs) gas += (await clients.publicClient.getTransactionReceipt({ hash })).gasUsed;
+    let gas: bigint | undefined = 0n;
+    for (const hash of txs) {
+      let used: bigint | undefined;
+      for (let attempt = 0; attempt < 5 && used === undefined; attempt++) {
+        used = await clients.publicClient.getTransactionReceipt({ hash }).then((r) => r.gasUsed, () => undefined);
+      }
+      gas = used === undefined || gas === undefined ? undefined : gas + used;
+    }
     lines.push(
-      `  batches       ${fmt(last.batch.index - first.batch.index + 1)} (log indices ${first.batch.index}..${last.batch.index}), ${fmt(txs.size)} transaction(s), ${fmt(Number(gas))} gas`,
+      `  batches       ${fmt(last.batch.index - first.batch.index + 1)} (log indices ${first.batch.index}..${last.batch.index}), ${fmt(txs.size)} transaction(s), ${gas === undefined ? "gas unknown (RPC errors)" : `${fmt(Number(gas))} gas`}`,
     );
   }
   const m = await service.metrics();

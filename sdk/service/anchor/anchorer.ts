@@ -340,17 +340,13 @@ export class Anchorer {
     maxPriorityFeePerGas: bigint;
     now: number;
   }): Promise<TxAttempt> {
-    const raw = await this.p.walletClient.signTransaction({
-      account: this.account,
-      chain: this.p.walletClient.chain,
+    const raw = await signLocally(this.p.walletClient, {
       to: args.to,
       data: args.data,
       nonce: args.nonce,
       gas: args.gas,
       maxFeePerGas: args.maxFeePerGas,
       maxPriorityFeePerGas: args.maxPriorityFeePerGas,
-      type: "eip1559",
-      value: 0n,
     });
     return {
       hash: keccak256(raw),
@@ -468,6 +464,21 @@ export class Anchorer {
   }
 }
 
+/**
+ * Signs an EIP-1559 transaction with the wallet client's local account, offline (viem's
+ * `signTransaction` action asks the node for the chain id first: one more RPC call that can fail).
+ */
+export async function signLocally(
+  walletClient: AnchorWalletClient,
+  tx: { to?: Address; data: Hex; nonce: number; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): Promise<Hex> {
+  const account = walletClient.account;
+  if (account.type !== "local" || account.signTransaction === undefined) {
+    throw new InvariantError("the service needs a local account (a private key): it persists signed transactions before sending them");
+  }
+  return account.signTransaction({ ...tx, chainId: walletClient.chain.id, type: "eip1559", value: 0n });
+}
+
 function errorText(error: unknown): string {
   const parts: string[] = [];
   let e: unknown = error;
@@ -478,10 +489,14 @@ function errorText(error: unknown): string {
   return parts.join(" | ");
 }
 
-/** The custom error name of a revert (decoded with the ReceiptLogs ABI), when the error is a revert. */
+/**
+ * The error name of a revert decoded from revert data (a ReceiptLogs custom error, or `Error`/`Panic`).
+ * Undefined otherwise: viem also reports RPC failures without revert data (e.g. JSON-RPC -32603) as
+ * "reverted"; those are transient and retried, never a reason to halt.
+ */
 function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName ?? reverted.reason ?? "revert";
+  if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName;
   return undefined;
 }

@@ -7,11 +7,11 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { keccak256, toHex, type Address, type Hex, type PublicClient } from "viem";
+import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { ServiceConfigError } from "../errors.js";
-import type { AnchorWalletClient } from "../anchor/anchorer.js";
+import { signLocally, type AnchorWalletClient } from "../anchor/anchorer.js";
 
 const ARTIFACT = new URL("../../../artifacts/contracts/ReceiptLogs.sol/ReceiptLogs.json", import.meta.url);
 
@@ -36,17 +36,73 @@ export interface LogSetup {
   readonly logId: Hex;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries a chain read/preparation through RPC failures (up to ~1 minute). */
+async function retried<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= 12) throw error;
+      await sleep(Math.min(5_000, 100 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Signs a transaction once and sends it until it is mined: RPC errors, timeouts and dropped
+ * transactions during setup are retried like the service retries anchoring.
+ */
+async function sendUntilMined(
+  publicClient: PublicClient,
+  walletClient: AnchorWalletClient,
+  tx: { to?: Address; data: Hex },
+  what: string,
+): Promise<TransactionReceipt> {
+  const account = walletClient.account;
+  const prepared = await retried(() =>
+    walletClient.prepareTransactionRequest({
+      account,
+      chain: walletClient.chain,
+      ...(tx.to === undefined ? {} : { to: tx.to }),
+      data: tx.data,
+      type: "eip1559",
+      parameters: ["nonce", "fees", "gas"],
+    }),
+  );
+  if (prepared.gas === undefined || prepared.maxFeePerGas === undefined || prepared.maxPriorityFeePerGas === undefined) {
+    throw new ServiceConfigError(`${what}: the node did not give EIP-1559 fees.`);
+  }
+  const raw = await signLocally(walletClient, {
+    ...(tx.to === undefined ? {} : { to: tx.to }),
+    data: tx.data,
+    nonce: prepared.nonce,
+    gas: prepared.gas,
+    maxFeePerGas: prepared.maxFeePerGas,
+    maxPriorityFeePerGas: prepared.maxPriorityFeePerGas,
+  });
+  const hash = keccak256(raw);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    await publicClient.sendRawTransaction({ serializedTransaction: raw }).catch(() => undefined); // known, or retried below
+    for (let poll = 0; poll < 20; poll++) {
+      const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt !== undefined) {
+        if (receipt.status !== "success") throw new ServiceConfigError(`${what} reverted (tx ${hash}).`);
+        return receipt;
+      }
+      await sleep(100);
+    }
+    if (Date.now() > deadline) throw new ServiceConfigError(`${what}: transaction ${hash} not mined within 120 s.`);
+  }
+}
+
 /** Deploys `ReceiptLogs` with the wallet's account. */
 export async function deployReceiptLogs(publicClient: PublicClient, walletClient: AnchorWalletClient): Promise<Address> {
-  const hash = await walletClient.deployContract({
-    abi: receiptLogsAbi,
-    bytecode: await receiptLogsBytecode(),
-    account: walletClient.account,
-    chain: walletClient.chain,
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  if (receipt.status !== "success" || !receipt.contractAddress) throw new ServiceConfigError(`Deploying ReceiptLogs failed (tx ${hash}).`);
-  return receipt.contractAddress;
+  const receipt = await sendUntilMined(publicClient, walletClient, { data: await receiptLogsBytecode() }, "Deploying ReceiptLogs");
+  if (!receipt.contractAddress) throw new ServiceConfigError(`Deploying ReceiptLogs created no contract (tx ${receipt.transactionHash}).`);
+  return getAddress(receipt.contractAddress);
 }
 
 /**
@@ -61,12 +117,21 @@ export async function createServiceLog(
 ): Promise<Hex> {
   const salt = keccak256(toHex(options.salt ?? `showwork service log ${Date.now()}`));
   const account = walletClient.account;
-  const base = { address: contract, abi: receiptLogsAbi, account, chain: walletClient.chain } as const;
-  const created = await walletClient.writeContract({ ...base, functionName: "createLog", args: [salt, options.maxAnchorDelay ?? 0] });
-  await publicClient.waitForTransactionReceipt({ hash: created, pollingInterval: 50 });
-  const logId = await publicClient.readContract({ address: contract, abi: receiptLogsAbi, functionName: "computeLogId", args: [account.address, salt] });
-  const granted = await walletClient.writeContract({ ...base, functionName: "grantAnchorer", args: [logId, account.address] });
-  await publicClient.waitForTransactionReceipt({ hash: granted, pollingInterval: 50 });
+  await sendUntilMined(
+    publicClient,
+    walletClient,
+    { to: contract, data: encodeFunctionData({ abi: receiptLogsAbi, functionName: "createLog", args: [salt, options.maxAnchorDelay ?? 0] }) },
+    "Creating the log",
+  );
+  const logId = await retried(() =>
+    publicClient.readContract({ address: contract, abi: receiptLogsAbi, functionName: "computeLogId", args: [account.address, salt] }),
+  );
+  await sendUntilMined(
+    publicClient,
+    walletClient,
+    { to: contract, data: encodeFunctionData({ abi: receiptLogsAbi, functionName: "grantAnchorer", args: [logId, account.address] }) },
+    "Granting the anchorer role",
+  );
   return logId;
 }
 
