@@ -1,0 +1,341 @@
+/**
+ * Benchmarks of the anchoring service (`npm run bench -- service`). Each scenario runs in its
+ * own process (clean memory figures) and prints one JSON line; this script prints a summary.
+ *
+ *   ingest     record() in-process, 1,000 receipts per call, into a durable store (synchronous=FULL)
+ *   ingest-normal   the same with synchronous=NORMAL (survives a killed process, not a power loss)
+ *   ingest-parts    where record()'s time goes: validation (the SDK's parseReceipt) vs serializing and storing
+ *   http       POST /v1/receipts with 1,000 receipts per request, from another process, 2 requests in flight
+ *   pipeline   record() while batches close and anchor on the in-process chain: ingestion rate,
+ *              time until all final, batch close → anchored latency
+ *   big-batch  one batch of all the receipts of the `ingest` store (10^6): close (tree), anchor, proofs; peak memory
+ *
+ * Sizes: SHOWWORK_BENCH_RECEIPTS (default 1,000,000) for ingest/http/big-batch; pipeline uses a fifth of it.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { computeToolsDigest, modelIdFromName, type ReceiptJson } from "../sdk/index.js";
+import { AnchoringService } from "../sdk/service/AnchoringService.js";
+import { connectEmbedded } from "../sdk/service/chain/connect.js";
+import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
+import { startHttpServer } from "../sdk/service/http/server.js";
+import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+
+const SELF = fileURLToPath(import.meta.url);
+const N = Number(process.env.SHOWWORK_BENCH_RECEIPTS ?? 1_000_000);
+const CHUNK = 1_000;
+
+// ------------------------------------------------------------------ receipts (fast, realistic shape)
+
+const EMPTY_TOOLS = computeToolsDigest([]);
+const MODEL = modelIdFromName("bench-model");
+const WEIGHTS = `0x${"5a".repeat(32)}`;
+const NODE = "0x00000000000000000000000000000000000000b1";
+const T0 = 1_790_000_000;
+let sequence = 0;
+
+/** `n` valid receipts with random digests (one random buffer per chunk). */
+function receipts(n: number): ReceiptJson[] {
+  const random = randomBytes(n * 32 * 8).toString("hex");
+  const out = new Array<ReceiptJson>(n);
+  for (let i = 0; i < n; i++) {
+    const d = (k: number): string => `0x${random.slice((i * 8 + k) * 64, (i * 8 + k + 1) * 64)}`;
+    out[i] = {
+      format: "showwork/receipt@1",
+      receiptId: d(0),
+      modelId: MODEL,
+      weightsDigest: WEIGHTS,
+      promptTemplateDigest: d(1),
+      promptTemplateVersion: 3,
+      retrievalIndexDigest: d(2),
+      memoryDigest: d(3),
+      tools: [],
+      toolsDigest: EMPTY_TOOLS,
+      inputDigest: d(4),
+      outputDigest: d(5),
+      samplingDigest: d(6),
+      servingNode: NODE,
+      issuedAt: T0 + Math.floor(sequence / 1000),
+      sequence: sequence++,
+    };
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ measuring
+
+function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+const cpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+function emit(result: Record<string, unknown>): void {
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+async function ingest(store: string, durability: "full" | "normal", n: number): Promise<void> {
+  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store, durability }) });
+  let wall = 0;
+  let cpu = 0;
+  const windows: number[] = [];
+  let windowStart = 0;
+  let windowMs = 0;
+  for (let done = 0; done < n; done += CHUNK) {
+    const chunk = receipts(Math.min(CHUNK, n - done));
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    await service.record(chunk);
+    const dt = performance.now() - t0;
+    wall += dt;
+    windowMs += dt;
+    cpu += cpuMs() - c0;
+    if (done + CHUNK - windowStart >= 100_000) {
+      windows.push(Math.round(((done + CHUNK - windowStart) / windowMs) * 1000));
+      windowStart = done + CHUNK;
+      windowMs = 0;
+    }
+  }
+  await service.close();
+  emit({
+    scenario: `ingest (${durability})`,
+    receipts: n,
+    perSecond: Math.round((n / wall) * 1000),
+    perCpuSecond: Math.round((n / cpu) * 1000),
+    per100kWindows: windows,
+    seconds: +(wall / 1000).toFixed(1),
+    storeMiB: Math.round(statSync(store).size / 2 ** 20),
+    peakRssMiB: peakRssMiB(),
+  });
+}
+
+/** Where the time of record() goes: the SDK's validation (parseReceipt) vs the service's own work (serialize + store). */
+async function ingestParts(store: string, n: number): Promise<void> {
+  const { validateSubmission } = await import("../sdk/service/validateSubmission.js");
+  const db = SqliteReceiptStore.open({ path: store });
+  await db.acquireWriter("bench");
+  let validateMs = 0;
+  let storeMs = 0;
+  for (let done = 0; done < n; done += CHUNK) {
+    const chunk = receipts(CHUNK);
+    const t0 = performance.now();
+    const valid = validateSubmission(chunk);
+    const t1 = performance.now();
+    await db.appendReceipts(
+      valid.map((v) => v.stored),
+      Date.now(),
+    );
+    await db.maintain();
+    storeMs += performance.now() - t1;
+    validateMs += t1 - t0;
+  }
+  await db.close();
+  emit({
+    scenario: "record() split",
+    receipts: n,
+    validatePerSecond: Math.round((n / validateMs) * 1000),
+    storePerSecond: Math.round((n / storeMs) * 1000),
+  });
+}
+
+async function serveOnly(store: string): Promise<void> {
+  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store }) });
+  const server = await startHttpServer(service, { host: "127.0.0.1", port: 0 });
+  process.stdout.write(`URL ${server.url}\n`);
+  await new Promise<void>((resolve) => process.once("SIGTERM", resolve));
+  await server.close();
+  await service.close();
+  process.stdout.write(`SERVER ${JSON.stringify({ peakRssMiB: peakRssMiB(), cpuSeconds: +(cpuMs() / 1000).toFixed(1) })}\n`);
+}
+
+async function http(store: string, n: number): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", SELF, "--scenario", "serve", store], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  while (!/URL (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
+  const url = /URL (\S+)/.exec(output)![1]!;
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const size = Math.min(CHUNK, n - next);
+      next += size;
+      const body = JSON.stringify(receipts(size));
+      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const seconds = (performance.now() - started) / 1000;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+  const server = JSON.parse(/SERVER (\{.*\})/.exec(output)?.[1] ?? "{}") as { peakRssMiB?: number; cpuSeconds?: number };
+  emit({
+    scenario: "http (1,000 per request)",
+    receipts: n,
+    perSecond: Math.round(n / seconds),
+    seconds: +seconds.toFixed(1),
+    serverPeakRssMiB: server.peakRssMiB,
+    serverCpuSeconds: server.cpuSeconds,
+    storeMiB: Math.round(statSync(store).size / 2 ** 20),
+  });
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
+};
+
+async function pipeline(store: string, n: number): Promise<void> {
+  const clients = await connectEmbedded();
+  const { contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient);
+  const closedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  const service = await AnchoringService.open({
+    store: SqliteReceiptStore.open({ path: store }),
+    chain: { ...clients, contract, logId },
+    batching: { maxReceipts: 10_000, maxDelayMs: 1_000 },
+    pollIntervalMs: 50,
+    onEvent: (event) => {
+      if (event.type === "batch-closed") closedAt.set(event.batchIndex, performance.now());
+      if (event.type === "anchored") {
+        for (let i = event.firstBatch; i <= event.lastBatch; i++) latencies.push(performance.now() - (closedAt.get(i) ?? performance.now()));
+      }
+    },
+  });
+  service.start();
+  const started = performance.now();
+  let recordMs = 0;
+  for (let done = 0; done < n; done += CHUNK) {
+    const chunk = receipts(CHUNK);
+    const t0 = performance.now();
+    await service.record(chunk);
+    recordMs += performance.now() - t0;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const recorded = performance.now();
+  service.flush();
+  while ((await service.metrics()).receipts.final < n) await new Promise((resolve) => setTimeout(resolve, 20));
+  const finished = performance.now();
+  await service.close();
+  await clients.close();
+  emit({
+    scenario: "pipeline (in-process chain, batches of 10,000)",
+    receipts: n,
+    recordPerSecond: Math.round((n / recordMs) * 1000),
+    endToEndPerSecond: Math.round((n / (finished - started)) * 1000),
+    lastFinalAfterLastRecordMs: Math.round(finished - recorded),
+    batches: latencies.length,
+    closeToAnchoredMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
+    peakRssMiB: peakRssMiB(),
+  });
+}
+
+async function bigBatch(store: string): Promise<void> {
+  const rssBefore = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const clients = await connectEmbedded();
+  const { contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient);
+  let closed = 0;
+  let anchored = 0;
+  const service = await AnchoringService.open({
+    store: SqliteReceiptStore.open({ path: store }),
+    chain: { ...clients, contract, logId },
+    batching: { maxReceipts: 1_000_000, maxDelayMs: 60_000 },
+    pollIntervalMs: 20,
+    onEvent: (event) => {
+      if (event.type === "batch-closed") closed = performance.now();
+      if (event.type === "anchored") anchored = performance.now();
+    },
+  });
+  const total = (await service.metrics()).receipts.total;
+  const rssChain = Math.round(process.memoryUsage().rss / 2 ** 20);
+  let sampled = 0;
+  const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 20);
+  const started = performance.now();
+  service.flush();
+  service.start();
+  while ((await service.metrics()).receipts.final < total) await new Promise((resolve) => setTimeout(resolve, 20));
+  const status = await service.batch(0);
+  const ids = (await service.store.listReceipts({ limit: 1, afterSeq: status.lastSeq - 1 })).map((r) => r.receiptId);
+  const first = (await service.store.listReceipts({ limit: 1 }))[0]!.receiptId;
+  let t = performance.now();
+  await service.bundle(first);
+  const warmBundleMs = performance.now() - t;
+  await service.close();
+  // A reader process opening the store cold: rebuilds the tree from the stored leaves.
+  const { readBundle } = await import("../sdk/service/bundles.js");
+  const reader = SqliteReceiptStore.open({ path: store });
+  t = performance.now();
+  await readBundle(reader, ids[0]!);
+  const coldBundleMs = performance.now() - t;
+  t = performance.now();
+  await readBundle(reader, first);
+  const coldSecondMs = performance.now() - t;
+  await reader.close();
+  clearInterval(sampler);
+  await clients.close();
+  emit({
+    scenario: "one batch of all receipts",
+    receipts: status.leafCount,
+    closeSeconds: +((closed - started) / 1000).toFixed(1),
+    closeToAnchoredMs: Math.round(anchored - closed),
+    warmBundleMs: +warmBundleMs.toFixed(1),
+    coldBundleMs: Math.round(coldBundleMs),
+    coldBundleAgainMs: +coldSecondMs.toFixed(1),
+    rssBeforeMiB: rssBefore,
+    rssWithChainMiB: rssChain,
+    peakRssMiB: Math.round(sampled / 2 ** 20),
+  });
+}
+
+// ------------------------------------------------------------------ driver
+
+async function runScenario(args: string[]): Promise<Record<string, unknown> | undefined> {
+  const child = spawn(process.execPath, ["--import", "tsx", SELF, "--scenario", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const line = /RESULT (\{.*\})/.exec(output)?.[1];
+  if (code !== 0 || line === undefined) {
+    console.log(`  ${args[0]}: failed (exit ${code})`);
+    return undefined;
+  }
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+if (process.argv[2] === "--scenario") {
+  const [, , , scenario, store] = process.argv;
+  if (scenario === "ingest") await ingest(store!, "full", N);
+  else if (scenario === "ingest-normal") await ingest(store!, "normal", Math.min(N, 200_000));
+  else if (scenario === "ingest-parts") await ingestParts(store!, Math.min(N, 200_000));
+  else if (scenario === "serve") await serveOnly(store!);
+  else if (scenario === "http") await http(store!, N);
+  else if (scenario === "pipeline") await pipeline(store!, Math.max(CHUNK, Math.round(N / 5 / CHUNK) * CHUNK));
+  else if (scenario === "big-batch") await bigBatch(store!);
+  process.exit(0);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "showwork-bench-"));
+  const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
+  console.log(`anchoring service, ${N.toLocaleString("en-US")} receipts (node ${process.version}, load average ${load} on ${(await import("node:os")).cpus().length} cores)`);
+  try {
+    const results: (Record<string, unknown> | undefined)[] = [];
+    results.push(await runScenario(["ingest", join(dir, "ingest.sqlite")]));
+    results.push(await runScenario(["ingest-normal", join(dir, "normal.sqlite")]));
+    results.push(await runScenario(["ingest-parts", join(dir, "parts.sqlite")]));
+    results.push(await runScenario(["http", join(dir, "http.sqlite")]));
+    results.push(await runScenario(["pipeline", join(dir, "pipeline.sqlite")]));
+    results.push(await runScenario(["big-batch", join(dir, "ingest.sqlite")]));
+    for (const r of results) if (r !== undefined) console.log(`  ${JSON.stringify(r)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

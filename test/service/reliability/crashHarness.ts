@@ -1,0 +1,256 @@
+/**
+ * The crash-safety harness: a `hardhat node` on 127.0.0.1, the real `showwork serve` in a
+ * child process, a driver that posts receipts over HTTP and remembers which were
+ * acknowledged, and SIGKILLs at random points — from outside at random times, and from
+ * inside at the service's crash points (while recording, while building a tree, after
+ * persisting/sending a transaction before its confirmation, while writing results).
+ * After the last restart it waits until everything is final and checks:
+ *
+ * - every acknowledged receipt is stored, final, and anchored exactly once (one batch,
+ *   one leaf), and its proof bundle verifies against the root on chain;
+ * - the log on chain has exactly the store's batches, each index used once
+ *   (one `BatchAnchored` event per index), with the store's roots and sizes;
+ * - the leaf counts on chain add up to the number of receipts in the store.
+ *
+ * Used by test/service/reliability/crash.test.ts (short) and scripts/crash-soak.ts (long).
+ */
+import { join } from "node:path";
+
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+
+import { parseBundle, processProof, verifyBundleInclusion, type ProofBundleJson } from "../../../sdk/index.js";
+import { findBatchAnchored, readBatchRoot, readLogSize } from "../../../sdk/service/anchor/receiptLogsReader.js";
+import { FAILPOINTS, type Failpoint } from "../../../sdk/service/failpoints.js";
+import { setupTestLog, type TestLog } from "../helpers/chain.js";
+import { exited, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "../helpers/processes.js";
+import { makeReceipts } from "../helpers/receipts.js";
+import { tempDir } from "../helpers/service.js";
+
+export interface CrashReport {
+  readonly kills: number;
+  readonly killsBy: Record<string, number>;
+  readonly acknowledged: number;
+  readonly stored: number;
+  readonly unacknowledgedStored: number;
+  readonly batches: number;
+  readonly transactions: number;
+  readonly bundlesVerified: number;
+  readonly meanRestartMs: number;
+  readonly finalizeMs: number;
+  readonly totalMs: number;
+  /** Problems found (empty = all guarantees held). */
+  readonly violations: string[];
+}
+
+interface Metrics {
+  receipts: { recorded: number; final: number; total: number };
+  batches: { lastClosed: number | null };
+  retries: { total: number; byKind: Record<string, number> };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the service; `url` is undefined when a crash point killed it before it listened. */
+function startService(
+  node: HardhatNode,
+  log: TestLog,
+  store: string,
+  failpoints: string,
+): Promise<{ child: ReturnType<typeof spawnTracked>; url: string | undefined; startedAt: number }> {
+  const startedAt = Date.now();
+  const child = spawnTracked(
+    process.execPath,
+    [
+      join(ROOT, "bin/showwork.mjs"),
+      "serve",
+      "--rpc",
+      node.url,
+      "--contract",
+      log.contract,
+      "--log-id",
+      log.logId,
+      "--store",
+      store,
+      "--port",
+      "0",
+      "--max-batch",
+      "40",
+      "--max-delay",
+      "100",
+      "--poll",
+      "30",
+      "--resend-after",
+      "300",
+      "--confirmations",
+      "1",
+      "--durability",
+      "full",
+      "--quiet",
+    ],
+    { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints } },
+  );
+  const output: string[] = [];
+  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
+  return waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000).then(
+    (match) => ({ child, url: match[1], startedAt }),
+    async (error: unknown) => {
+      await exited(child);
+      if (child.signalCode === "SIGKILL" && failpoints !== "") return { child, url: undefined, startedAt };
+      throw new Error(`service did not start: ${String(error)}\n${output.join("").slice(-3000)}`);
+    },
+  );
+}
+
+/** Posts receipts until the service dies; returns the acknowledged ids. */
+async function drive(url: string, alive: () => boolean, acked: Set<string>): Promise<void> {
+  while (alive()) {
+    const receipts = makeReceipts(1 + Math.floor(Math.random() * 30));
+    try {
+      const response = await fetch(`${url}/v1/receipts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(receipts),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (response.status === 201) {
+        const body = (await response.json()) as { receipts: { receiptId: string }[] };
+        for (const r of body.receipts) acked.add(r.receiptId);
+      } else if (response.status >= 400 && response.status < 500) {
+        throw new Error(`unexpected ${response.status}: ${await response.text()}`);
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith("unexpected")) throw error;
+      return; // the service died mid-request: these receipts are not acknowledged
+    }
+    await sleep(Math.random() * 30);
+  }
+}
+
+const FAILPOINT_PROBABILITY: Record<Failpoint, number> = {
+  "record:before-commit": 0.15,
+  "record:after-commit": 0.15,
+  "batch:building-tree": 0.3,
+  "batch:before-commit": 0.3,
+  "tx:before-persist": 0.4,
+  "tx:before-send": 0.4,
+  "tx:after-send": 0.4,
+  "tx:before-mark-included": 0.4,
+  "tx:before-mark-final": 0.4,
+};
+
+/** Runs the harness with `kills` SIGKILLs; `onProgress` gets a line per lifetime. */
+export async function runCrashHarness(options: { kills: number; onProgress?: (line: string) => void }): Promise<CrashReport> {
+  const started = Date.now();
+  const node = await startHardhatNode();
+  try {
+    const log = await setupTestLog(node.url);
+    const store = join(tempDir(), "store.sqlite");
+    const acked = new Set<string>();
+    const killsBy: Record<string, number> = {};
+    let restartMs = 0;
+    let kills = 0;
+    for (let lifetime = 0; kills < options.kills; lifetime++) {
+      const failpoint = lifetime % 2 === 1 ? FAILPOINTS[Math.floor(Math.random() * FAILPOINTS.length)]! : undefined;
+      const { child, url, startedAt } = await startService(node, log, store, failpoint === undefined ? "" : `${failpoint}=${FAILPOINT_PROBABILITY[failpoint]}`);
+      restartMs += Date.now() - startedAt;
+      let killedFromOutside = false;
+      const outsideKillAfter = failpoint === undefined ? 100 + Math.random() * 1500 : 4000;
+      const timer = setTimeout(() => {
+        killedFromOutside = true;
+        child.kill("SIGKILL");
+      }, outsideKillAfter);
+      let alive = child.exitCode === null && child.signalCode === null;
+      child.once("exit", () => (alive = false));
+      if (url !== undefined) await drive(url, () => alive, acked);
+      await exited(child);
+      clearTimeout(timer);
+      if (child.signalCode !== "SIGKILL") throw new Error(`service exited by itself (code ${child.exitCode}, signal ${child.signalCode})`);
+      const by = killedFromOutside
+        ? failpoint === undefined
+          ? "outside (random time)"
+          : "outside (failpoint not reached)"
+        : `failpoint ${failpoint}${url === undefined ? " (before listening)" : ""}`;
+      killsBy[by] = (killsBy[by] ?? 0) + 1;
+      kills++;
+      options.onProgress?.(`kill ${kills}/${options.kills}: ${by}; ${acked.size} acknowledged so far`);
+    }
+
+    // Last life: no crash points; everything must become final.
+    const finalizeStarted = Date.now();
+    const { child, url: lastUrl } = await startService(node, log, store, "");
+    const url = lastUrl!;
+    let metrics: Metrics;
+    for (;;) {
+      metrics = (await (await fetch(`${url}/metrics`)).json()) as Metrics;
+      if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) break;
+      if (Date.now() - finalizeStarted > 120_000) throw new Error(`not final after 120 s: ${JSON.stringify(metrics)}`);
+      await sleep(100);
+    }
+    const finalizeMs = Date.now() - finalizeStarted;
+    const violations: string[] = [];
+    const client = createPublicClient({ transport: http(node.url) }) as PublicClient;
+    const logLocation = { contract: log.contract, logId: log.logId };
+
+    // The chain: one event per index, our roots and sizes, sizes add up to the store's receipts.
+    const batches = metrics.batches.lastClosed === null ? 0 : metrics.batches.lastClosed + 1;
+    const size = await readLogSize(client, logLocation);
+    if (size !== batches) violations.push(`log size on chain ${size}, store has ${batches} batches`);
+    const events = await findBatchAnchored(client, logLocation, { fromBlock: 0 });
+    const perIndex = new Map<number, number>();
+    for (const e of events) perIndex.set(e.index, (perIndex.get(e.index) ?? 0) + 1);
+    for (const [index, n] of perIndex) if (n !== 1) violations.push(`batch index ${index} used ${n} times`);
+    const storeRoots = new Map<number, { root: string; leafCount: number; txHash?: string }>();
+    let leafTotal = 0;
+    const txs = new Set<string>();
+    for (let index = 0; index < batches; index++) {
+      const batch = (await (await fetch(`${url}/v1/batches/${index}`)).json()) as { root: string; leafCount: number; state: string; anchor?: { txHash: string } };
+      storeRoots.set(index, batch);
+      if (batch.state !== "final") violations.push(`batch ${index} is ${batch.state}`);
+      if (batch.anchor) txs.add(batch.anchor.txHash);
+      const event = events.find((e) => e.index === index);
+      if (event === undefined) violations.push(`batch ${index} has no BatchAnchored event`);
+      else {
+        if (event.root !== batch.root) violations.push(`batch ${index}: root on chain ${event.root}, store ${batch.root}`);
+        if (event.leafCount !== batch.leafCount) violations.push(`batch ${index}: ${event.leafCount} leaves on chain, store ${batch.leafCount}`);
+        leafTotal += event.leafCount;
+      }
+    }
+    if (leafTotal !== metrics.receipts.total) violations.push(`leaves on chain ${leafTotal}, receipts in store ${metrics.receipts.total}`);
+
+    // Every acknowledged receipt: final, and its bundle verifies against the chain.
+    const roots = new Map<number, Hex | undefined>();
+    let verified = 0;
+    for (const id of acked) {
+      const response = await fetch(`${url}/v1/receipts/${id}/bundle`);
+      if (response.status !== 200) {
+        violations.push(`acknowledged receipt ${id}: bundle ${response.status} ${await response.text()}`);
+        continue;
+      }
+      const bundle = parseBundle((await response.json()) as ProofBundleJson);
+      verifyBundleInclusion(bundle);
+      if (bundle.receipt.receiptId !== id) violations.push(`bundle of ${id} carries receipt ${bundle.receipt.receiptId}`);
+      const index = bundle.anchor.batchIndex;
+      if (!roots.has(index)) roots.set(index, await readBatchRoot(client, logLocation, index));
+      if (processProof(bundle.leaf, bundle.proof) !== roots.get(index)) violations.push(`bundle of ${id} does not lead to the root of batch ${index} on chain`);
+      else verified++;
+    }
+    child.kill("SIGTERM");
+    await exited(child);
+    return {
+      kills,
+      killsBy,
+      acknowledged: acked.size,
+      stored: metrics.receipts.total,
+      unacknowledgedStored: metrics.receipts.total - acked.size,
+      batches,
+      transactions: txs.size,
+      bundlesVerified: verified,
+      meanRestartMs: Math.round(restartMs / Math.max(1, kills)),
+      finalizeMs,
+      totalMs: Date.now() - started,
+      violations,
+    };
+  } finally {
+    await node.stop();
+  }
+}
