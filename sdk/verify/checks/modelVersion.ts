@@ -25,22 +25,44 @@ export interface ModelVersionReads {
   readonly active: Promise<Settled<Hex>>;
   readonly entry: Promise<Settled<readonly [boolean, bigint]>>;
   readonly claimed: Promise<Settled<{ version: number; weightsDigest: Hex; publishedAt: bigint; metadataURI: string }>>;
+  /** The timeline entry in force at the receipt's time (read as soon as its index is known). */
+  readonly entryRecord: Promise<Settled<ActivationRecord | undefined>>;
+  /** The active version's record, when it differs from the claimed one. */
+  readonly activeInfo: Promise<Settled<VersionRecord | undefined>>;
 }
+
+type ActivationRecord = { activatedAt: bigint; version: number; weightsDigest: Hex; kind: number; reason: string };
+type VersionRecord = { version: number; weightsDigest: Hex; publishedAt: bigint; metadataURI: string };
 
 /** Starts the reads of {@link checkModelVersion}. */
 export function startModelVersionReads(client: PublicClient, params: { timeline: Address; bundle: ProofBundle }): ModelVersionReads {
   const { receipt, anchor } = params.bundle;
   const timeline = { address: params.timeline, abi: modelTimelineAbi } as const;
   const at = BigInt(receipt.issuedAt);
+  const active = settle(() => client.readContract({ ...timeline, functionName: "activeVersionAt", args: [anchor.logId, receipt.modelId, at] }));
+  const entry = settle(() => client.readContract({ ...timeline, functionName: "activationIndexAt", args: [anchor.logId, receipt.modelId, at] }));
+  // Follow-up reads start as soon as their inputs arrive (one more JSON-RPC batch, shared with the anchorer reads).
+  const entryRecord = entry.then((found): Promise<Settled<ActivationRecord | undefined>> | Settled<ActivationRecord | undefined> =>
+    found.ok && found.value[0]
+      ? settle(async () => (await client.readContract({ ...timeline, functionName: "activations", args: [anchor.logId, receipt.modelId, found.value[1], 1n] }))[0])
+      : ({ ok: true, value: undefined } as const),
+  );
+  const activeInfo = active.then((digest): Promise<Settled<VersionRecord | undefined>> | Settled<VersionRecord | undefined> =>
+    digest.ok && digest.value !== zeroHash && digest.value.toLowerCase() !== receipt.weightsDigest.toLowerCase()
+      ? settle(() => client.readContract({ ...timeline, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, digest.value] }))
+      : ({ ok: true, value: undefined } as const),
+  );
   return {
     client,
     code: settle(() => client.getCode({ address: params.timeline })),
     receiptLogs: settle(() => client.readContract({ ...timeline, functionName: "receiptLogs" })),
-    active: settle(() => client.readContract({ ...timeline, functionName: "activeVersionAt", args: [anchor.logId, receipt.modelId, at] })),
-    entry: settle(() => client.readContract({ ...timeline, functionName: "activationIndexAt", args: [anchor.logId, receipt.modelId, at] })),
+    active,
+    entry,
     claimed: settle(() =>
       client.readContract({ ...timeline, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, receipt.weightsDigest] }),
     ),
+    entryRecord,
+    activeInfo,
   };
 }
 
@@ -95,20 +117,7 @@ export async function checkModelVersion(
   const claimedName = claimed.version > 0 ? `v${claimed.version} (${short(receipt.weightsDigest)})` : short(receipt.weightsDigest);
   if (active !== zeroHash) facts.activeVersion = active;
 
-  // The timeline entry in force at the receipt's time, and the active version's record.
-  const [entryRead, activeRead] = await Promise.all([
-    found
-      ? settle(() =>
-          reads.client.readContract({ address: timeline, abi: modelTimelineAbi, functionName: "activations", args: [anchor.logId, receipt.modelId, index, 1n] }),
-        )
-      : undefined,
-    active !== zeroHash && active.toLowerCase() !== receipt.weightsDigest.toLowerCase()
-      ? settle(() =>
-          reads.client.readContract({ address: timeline, abi: modelTimelineAbi, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, active] }),
-        )
-      : undefined,
-  ]);
-  const entry = entryRead ? value(entryRead)[0] : undefined;
+  const entry = value(await reads.entryRecord);
   const since = entry
     ? `${KIND[entry.kind] ?? "activation"} #${index} at ${isoTime(entry.activatedAt)}${entry.reason ? ` (reason: "${entry.reason}")` : ""}`
     : undefined;
@@ -131,7 +140,7 @@ export async function checkModelVersion(
       code: "no-active-version",
     });
   }
-  const activeInfo = activeRead ? value(activeRead) : undefined;
+  const activeInfo = value(await reads.activeInfo);
   const activeName = activeInfo && activeInfo.version > 0 ? `v${activeInfo.version} (${short(active)})` : short(active);
   return fail(
     "model-version",
