@@ -48,6 +48,9 @@ const PROBE_CREATOR: Address = "0x000000000000000000000000000000000000dEaD";
 const PROBE_SALT: Hex = keccak256(new TextEncoder().encode("showwork/verifier/probe"));
 const PROBE_EXPECTED = keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [PROBE_CREATOR, PROBE_SALT]));
 
+/** Entries of a log's max-delay history read per call. */
+const HISTORY_PAGE = 1024n;
+
 /** Thrown inside a check when a read it needs failed because the endpoint did not answer. */
 class Unavailable {
   constructor(readonly error: unknown) {}
@@ -117,9 +120,18 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     logExists: settle(() => client.readContract({ ...logs, functionName: "logExists", args: [anchor.logId] })),
     logSize: settle(() => client.readContract({ ...logs, functionName: "logSize", args: [anchor.logId] })),
     batchRoot: settle(() => client.readContract({ ...logs, functionName: "batchRoot", args: [anchor.logId, BigInt(anchor.batchIndex)] })),
-    delayHistory: settle(() =>
-      client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, 0n, 1024n] }),
-    ),
+    delayHistory: settle(async () => {
+      // One page covers any realistic history; longer ones are read page by page.
+      const page = (start: bigint) =>
+        client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, start, HISTORY_PAGE] });
+      const history = [...(await page(0n))];
+      while (history.length > 0 && BigInt(history.length) % HISTORY_PAGE === 0n) {
+        const next = await page(BigInt(history.length));
+        if (next.length === 0) break;
+        history.push(...next);
+      }
+      return history;
+    }),
     tx: settle(() => client.getTransactionReceipt({ hash: anchor.txHash })),
     block: settle(() => client.getBlock({ blockNumber: BigInt(anchor.blockNumber) })),
     head: settle(() => client.getBlockNumber({ cacheTime: 0 })),

@@ -234,6 +234,34 @@ export function verifierSuite(target: SuiteTarget): void {
       expect(verdict.facts.anchorDelay).to.be.greaterThan(MAX_ANCHOR_DELAY);
     });
 
+    it("applies the strictest maximum declared between the receipt's time and the anchoring (a raise just before does not help)", async () => {
+      const setDelay = async (seconds: number): Promise<void> => {
+        const { admin, publicClient } = scenario.chain;
+        const hash = await admin.writeContract({
+          address: scenario.receiptLogs,
+          abi: receiptLogsAbi,
+          functionName: "setMaxAnchorDelay",
+          args: [scenario.logId, seconds],
+          account: admin.account,
+          chain: admin.chain,
+        });
+        await publicClient.waitForTransactionReceipt({ hash });
+      };
+      const issuedAt = await scenario.chainTime();
+      await setDelay(60);
+      await scenario.increaseTime(600);
+      await setDelay(100_000);
+      try {
+        const batch = await scenario.anchorBatch({ count: 1, weightsDigest: WEIGHTS_V1, issuedAt });
+        const verdict = await verify(scenario.json(batch.bundles[0]!));
+        expect(checksWithStatus(verdict, "fail")).to.deep.equal(["anchor-delay"]);
+        expect(byId(verdict, "anchor-delay").expected).to.equal("≤ 60 s");
+        expect(verdict.facts.maxAnchorDelay).to.equal(60);
+      } finally {
+        await setDelay(MAX_ANCHOR_DELAY);
+      }
+    });
+
     it("is pending for a batch not anchored yet, and failed once it is overdue", async () => {
       const bundle = clone(valid);
       const size = await scenario.chain.publicClient.readContract({
