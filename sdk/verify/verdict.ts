@@ -156,6 +156,8 @@ export interface VerdictFacts {
   confirmations?: string;
   anchorer?: string;
   timelineContract?: string;
+  /** Where the deployments record places the anchoring contract (absent when it has no deployment on this chain). */
+  recordedDeployment?: string;
   /** The version (weights digest) active in the timeline at the receipt's time, if any. */
   activeVersion?: string;
 }

@@ -7,6 +7,8 @@
  */
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 
+import { committedDeployments } from "../deployments/committed.js";
+import type { DeploymentsRecord } from "../deployments/record.js";
 import { checkFormat } from "./checks/format.js";
 import { checkDisclosure, checkProofRoot, checkReceiptLeaf, checkSignature, type Disclosure } from "./checks/offline.js";
 import { runChainChecks } from "./checks/onchain.js";
@@ -31,6 +33,11 @@ export interface VerifyBundleParameters {
   readonly timeoutMs?: number;
   /** Seconds a receipt's time may lie after its anchoring block's time (serving-node clock skew; default 60). */
   readonly maxClockSkew?: number;
+  /**
+   * The deployments record (default: the committed `deployments/deployments.json`; `null`: none). It says whether the
+   * anchoring contract is a recorded showwork deployment, and gives the timeline when the bundle names none.
+   */
+  readonly deployments?: DeploymentsRecord | null;
 }
 
 /** What {@link verifyBundle} returns. */
@@ -84,6 +91,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
         now: params.now ?? Math.floor(Date.now() / 1000),
         timeline: params.timeline,
         maxClockSkew: params.maxClockSkew ?? 60,
+        deployments: params.deployments === null ? undefined : (params.deployments ?? committedDeployments()),
       })
     : undefined;
   checks.push(checkReceiptLeaf(parsed), checkProofRoot(parsed));

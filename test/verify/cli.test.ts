@@ -141,6 +141,10 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
     expect(view.activations.map((a) => a.version)).to.deep.equal([WEIGHTS_V1, WEIGHTS_V2, WEIGHTS_V1]);
     expect(view.activeAt, "the version active at the v2 receipt's time").to.equal(WEIGHTS_V2);
     expect((await readdir(dir)).includes("timeline.svg")).to.equal(true);
+    // Without --contract, the deployments record is asked for the chain's timeline: none for this local chain.
+    const unrecorded = await showwork(["timeline", MODEL_NAME, "--rpc", node.url, "--log-id", scenario.logId]);
+    expect(unrecorded.code).to.equal(1);
+    expect(unrecorded.stderr).to.include("31337");
   });
 
   it("audit lists the receipts v2 produced in its window, each with its anchor, from the store the service filled", async () => {

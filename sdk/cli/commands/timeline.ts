@@ -1,25 +1,29 @@
 /**
  * `showwork timeline MODEL --rpc URL --log-id ID [--contract ADDRESS]`: a model's activations
- * (deployments, rollbacks, deactivations) in a log, read from the ModelTimeline contract.
+ * (deployments, rollbacks, deactivations) in a log, read from the ModelTimeline contract (by
+ * default the one the deployments record lists for the endpoint's chain).
  *
  * @module
  */
 import { writeFile } from "node:fs/promises";
 
 import { Command, Option } from "commander";
-import { createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
+import { BaseError, createPublicClient, http, zeroHash, type Address, type Hex } from "viem";
 
 import { modelTimelineAbi } from "../../contracts/abis.js";
+import { getDeployment } from "../../deployments/getDeployment.js";
+import { ShowworkError } from "../../errors.js";
 import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { renderTimelineSvg } from "../../timeline/renderTimelineSvg.js";
 import type { ModelTimelineView } from "../../timeline/types.js";
 import { isoTime } from "../../verify/check.js";
+import { describeRpcFailure, isRpcUnavailable } from "../../verify/rpcFailure.js";
 import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, timeArgument } from "../commandOptions.js";
 
 interface TimelineOptions {
   rpc: string;
   logId: Hex;
-  contract: Address;
+  contract?: Address;
   at?: number;
   json?: boolean;
   svg?: string;
@@ -49,7 +53,11 @@ export function timelineCommand(): Command {
     .argument("<model>", "the model's name (or its id, 0x + 64 hex digits)")
     .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL").makeOptionMandatory())
     .addOption(new Option("--log-id <id>", "the log (0x + 64 hex digits)").env("SHOWWORK_LOG_ID").argParser(bytes32Argument).makeOptionMandatory())
-    .addOption(new Option("--contract <address>", "the ModelTimeline contract").env("SHOWWORK_TIMELINE").argParser(addressArgument).makeOptionMandatory())
+    .addOption(
+      new Option("--contract <address>", "the ModelTimeline contract (default: the one the deployments record lists for the chain)")
+        .env("SHOWWORK_TIMELINE")
+        .argParser(addressArgument),
+    )
     .addOption(new Option("--at <time>", "also say which version was active at this time (unix seconds or ISO-8601)").argParser(timeArgument))
     .addOption(new Option("--svg <file>", "also draw the timeline as an SVG picture"))
     .addOption(new Option("--json", "print the timeline as JSON"))
@@ -57,15 +65,28 @@ export function timelineCommand(): Command {
     .action(async (modelText: string, options: TimelineOptions) => {
       const model = modelArgument(modelText);
       const client = createPublicClient({ transport: http(options.rpc, { batch: { wait: 0 }, timeout: options.timeout, retryCount: 1 }) });
-      const view = await readModelTimeline(client, { contract: options.contract, logId: options.logId, modelId: model.modelId });
+      let contract: Address;
+      let view: ModelTimelineView;
       let activeAt: Hex | undefined;
-      if (options.at !== undefined) {
-        activeAt = await client.readContract({
-          address: options.contract,
-          abi: modelTimelineAbi,
-          functionName: "activeVersionAt",
-          args: [options.logId, model.modelId, BigInt(options.at)],
-        });
+      try {
+        // Without --contract: the ModelTimeline of the showwork deployment recorded for this chain.
+        contract = options.contract ?? getDeployment(await client.getChainId()).contracts.ModelTimeline.address;
+        view = await readModelTimeline(client, { contract, logId: options.logId, modelId: model.modelId });
+        if (options.at !== undefined) {
+          activeAt = await client.readContract({
+            address: contract,
+            abi: modelTimelineAbi,
+            functionName: "activeVersionAt",
+            args: [options.logId, model.modelId, BigInt(options.at)],
+          });
+        }
+      } catch (error) {
+        if (error instanceof ShowworkError || !(error instanceof BaseError)) throw error;
+        process.stderr.write(
+          `showwork timeline: could not read the timeline: ${isRpcUnavailable(error) ? describeRpcFailure(error) : error.shortMessage}\n`,
+        );
+        process.exitCode = 2;
+        return;
       }
       if (options.svg) {
         await writeFile(

@@ -25,6 +25,8 @@ import {
 import type { ProofBundle } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, skipped } from "../check.js";
+import type { DeploymentsRecord } from "../../deployments/record.js";
+import { recordedDeploymentOf, type RecordedDeployment } from "../recordedDeployment.js";
 import { describeRpcFailure, isRpcUnavailable } from "../rpcFailure.js";
 import { settle, type Settled } from "../settle.js";
 import type { Check, CheckId, VerdictFacts } from "../verdict.js";
@@ -41,6 +43,8 @@ export interface ChainCheckParameters {
   readonly timeline: Address | undefined;
   /** Seconds a receipt's time may be after its anchoring block's time (serving-node clock skew). */
   readonly maxClockSkew: number;
+  /** The deployments record to place the contract in (and to find its timeline when the bundle names none). */
+  readonly deployments: DeploymentsRecord | undefined;
 }
 
 /** Known inputs for the interface probe: a ReceiptLogs contract must answer computeLogId(creator, salt) with their hash. */
@@ -101,7 +105,9 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   const { client, bundle, minConfirmations, now, maxClockSkew } = params;
   const { anchor, receipt } = bundle;
   const logs = { address: anchor.contract, abi: receiptLogsAbi } as const;
-  const timelineAddress = params.timeline ?? bundle.timeline?.contract;
+  const recorded = params.deployments ? recordedDeploymentOf(params.deployments, anchor.chainId, anchor.contract) : undefined;
+  const recordedTimeline = recorded?.kind === "current" || recorded?.kind === "previous" ? recorded.modelTimeline : undefined;
+  const timelineAddress = params.timeline ?? bundle.timeline?.contract ?? recordedTimeline;
   const facts: VerdictFacts = {
     chainId: anchor.chainId,
     contract: anchor.contract,
@@ -110,6 +116,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     txHash: anchor.txHash,
     blockNumber: anchor.blockNumber.toString(),
     ...(timelineAddress ? { timelineContract: timelineAddress } : {}),
+    ...(recorded && recorded.kind !== "unknown-chain" ? { recordedDeployment: describeRecorded(recorded) } : {}),
   };
 
   // Every read that does not depend on another answer starts now.
@@ -193,7 +200,8 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "not-receipt-logs",
       });
     }
-    return pass("contract", `the contract at ${anchor.contract} answers the ReceiptLogs interface (${(code.length - 2) / 2} bytes of code)`, {
+    const where = recorded && recorded.kind !== "unknown-chain" ? `; ${describeRecorded(recorded)}` : "";
+    return pass("contract", `the contract at ${anchor.contract} answers the ReceiptLogs interface (${(code.length - 2) / 2} bytes of code)${where}`, {
       expected: "ReceiptLogs",
       found: "ReceiptLogs interface",
     });
@@ -401,7 +409,10 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   // model-version
   await run("model-version", async () => {
     if (!modelVersionReads || !timelineAddress) {
-      return skipped("model-version", "no timeline contract: the bundle names none (pass a timeline contract address to check the model version)");
+      return skipped(
+        "model-version",
+        "no timeline contract: the bundle names none and the deployments record has none for this contract (pass a timeline contract address to check the model version)",
+      );
     }
     try {
       return await checkModelVersion(modelVersionReads, { bundle, facts, timeline: getAddress(timelineAddress) });
@@ -432,6 +443,13 @@ export function strictestDelay(history: readonly { since: bigint | number; maxAn
     if (overlaps && entry.maxAnchorDelay > 0) strictest = strictest === undefined ? entry.maxAnchorDelay : Math.min(strictest, entry.maxAnchorDelay);
   }
   return strictest;
+}
+
+function describeRecorded(recorded: Exclude<RecordedDeployment, { kind: "unknown-chain" }>): string {
+  if (recorded.kind === "other") return `not the ReceiptLogs recorded for ${recorded.chainName} (${recorded.recorded}): an independent deployment`;
+  return recorded.kind === "current"
+    ? `the showwork deployment recorded for ${recorded.chainName}`
+    : `an earlier showwork deployment recorded for ${recorded.chainName}`;
 }
 
 function short(hex: string): string {

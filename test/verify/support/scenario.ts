@@ -25,6 +25,7 @@ import { buildBundle } from "../../../sdk/bundle/buildBundle.js";
 import { toBundleJson } from "../../../sdk/bundle/parseBundle.js";
 import type { ProofBundle, ProofBundleJson } from "../../../sdk/bundle/types.js";
 import { modelTimelineAbi, receiptLogsAbi } from "../../../sdk/contracts/abis.js";
+import { parseDeploymentsRecord, type DeploymentsRecord } from "../../../sdk/deployments/record.js";
 import { buildReceipt, type ReceiptOpenings } from "../../../sdk/receipt/buildReceipt.js";
 import { modelIdFromName } from "../../../sdk/receipt/modelId.js";
 import { signReceipt } from "../../../sdk/receipt/signReceipt.js";
@@ -234,3 +235,36 @@ export async function revokeAnchorer(scenario: Scenario, account: Address): Prom
     args: [scenario.logId, account],
   });
 }
+
+/** A deployments record listing the scenario's contracts (or another ReceiptLogs address) for its chain. */
+export function deploymentsRecordFor(scenario: Scenario, receiptLogs: Address = scenario.receiptLogs): DeploymentsRecord {
+  const contract = (address: Address, sourceName: string) => ({
+    address,
+    sourceName,
+    constructorArgs: [],
+    initCodeHash: keccak256(stringToHex(sourceName)),
+    txHash: keccak256(stringToHex(`${sourceName} deployment`)),
+    blockNumber: 1,
+  });
+  return parseDeploymentsRecord({
+    format: "showwork/deployments@1",
+    chains: {
+      [scenario.chainId]: {
+        chainId: scenario.chainId,
+        chainName: "Local test chain",
+        network: "test",
+        deploymentBlock: 1,
+        create2: { factory: "0xba5Ed099633D3B313e4D5F7bdc1305d3c28ba5Ed", salt: keccak256(stringToHex("salt")) },
+        compiler: { solcVersion: "0.8.30", buildProfile: "production", settings: {} },
+        contracts: {
+          ReceiptLogs: contract(receiptLogs, "contracts/ReceiptLogs.sol"),
+          ModelTimeline: contract(scenario.timeline, "contracts/ModelTimeline.sol"),
+          AnswerEscrow: contract(scenario.timeline, "contracts/examples/AnswerEscrow.sol"),
+        },
+        explorers: [],
+        previous: [],
+      },
+    },
+  });
+}
+

@@ -11,7 +11,7 @@ import type { ProofBundle, ProofBundleJson } from "../../../sdk/bundle/types.js"
 import { receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { CHECK_IDS, checksWithStatus, exitCodeOf, type Check, type CheckId, type Verdict } from "../../../sdk/verify/verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "../../../sdk/verify/verifyBundle.js";
-import { buildScenario, MAX_ANCHOR_DELAY, revokeAnchorer, ROLLBACK_REASON, WEIGHTS_V1, type Scenario, type TestChain } from "./scenario.js";
+import { buildScenario, deploymentsRecordFor, MAX_ANCHOR_DELAY, revokeAnchorer, ROLLBACK_REASON, WEIGHTS_V1, type Scenario, type TestChain } from "./scenario.js";
 import { flip, TAMPERS } from "./tampers.js";
 
 /** How the suite reaches the chain. */
@@ -129,6 +129,42 @@ export function verifierSuite(target: SuiteTarget): void {
       bundle.leafIndex = 1;
       const verdict = await verify(bundle);
       expect(verdict.status).to.equal("verified");
+    });
+  });
+
+  describe("deployments record", () => {
+    const withoutTimeline = (): ProofBundleJson => {
+      const bundle = clone(valid);
+      delete bundle.timeline;
+      return bundle;
+    };
+
+    it("without a timeline anywhere, the model version is skipped and the verified summary says so", async () => {
+      const verdict = await verify(withoutTimeline());
+      expect(verdict.status).to.equal("verified");
+      expect(byId(verdict, "model-version").status).to.equal("skipped");
+      expect(verdict.summary).to.include("not checked: model version active");
+      expect(verdict.facts.recordedDeployment, "the committed record has no local chain").to.equal(undefined);
+    });
+
+    it("names the recorded deployment, and takes its timeline when the bundle names none", async () => {
+      const verdict = await verify(withoutTimeline(), { deployments: deploymentsRecordFor(scenario) });
+      expect(verdict.status, verdict.summary).to.equal("verified");
+      expect(byId(verdict, "model-version").status).to.equal("pass");
+      expect(byId(verdict, "contract").message).to.include("the showwork deployment recorded for Local test chain");
+      expect(verdict.facts.timelineContract?.toLowerCase()).to.equal(scenario.timeline.toLowerCase());
+      const rollback = scenario.json(scenario.afterRollback.bundles[0]!);
+      delete rollback.timeline;
+      const failed = await verify(rollback, { deployments: deploymentsRecordFor(scenario) });
+      expect(checksWithStatus(failed, "fail")).to.deep.equal(["model-version"]);
+    });
+
+    it("says when the contract is not the one recorded for its chain (an independent deployment), without failing", async () => {
+      const record = deploymentsRecordFor(scenario, "0x00000000000000000000000000000000000A11CE");
+      const verdict = await verify(valid, { deployments: record });
+      expect(verdict.status).to.equal("verified");
+      expect(byId(verdict, "contract").message).to.match(/not the ReceiptLogs recorded for Local test chain .*: an independent deployment/);
+      expect(byId(verdict, "model-version").status, "the bundle's own timeline is used").to.equal("pass");
     });
   });
 
