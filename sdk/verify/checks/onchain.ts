@@ -179,7 +179,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
           code: "wrong-chain",
         });
   });
-  if (chain.status === "error") return skipRest(`not checked: ${chain.message}`, "rpc-unavailable");
+  if (chain.status === "error") return skipRest(chain.message, "rpc-unavailable");
   if (chain.status !== "pass") return skipRest("not checked: the RPC endpoint serves another chain", "prerequisite");
 
   // contract
@@ -206,7 +206,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       found: "ReceiptLogs interface",
     });
   });
-  if (contract.status === "error") return skipRest(`not checked: ${contract.message}`, "rpc-unavailable");
+  if (contract.status === "error") return skipRest(contract.message, "rpc-unavailable");
   if (contract.status !== "pass") return skipRest("not checked: the address is not the anchoring contract", "prerequisite");
 
   // batch-root
