@@ -3,7 +3,7 @@
  * 127.0.0.1 (through a counting proxy: HTTP round trips and JSON-RPC calls per verdict), and
  * against the in-process chain. Also the web verifier's bundle size.
  *
- *   npm run bench:verify [-- --runs 50]
+ *   npm run bench -- verify      (or: tsx scripts/bench-verify.ts --runs 50)
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
