@@ -37,10 +37,11 @@ import { newWasm } from "../sdk/hash/wasmInstance.js";
 
 const require = createRequire(import.meta.url);
 const jsSha3 = require("js-sha3") as { keccak256: { arrayBuffer(data: Uint8Array): ArrayBuffer } };
-const keccakPkg = require("keccak") as (algorithm: string) => { update(data: Uint8Array): { digest(): Buffer } };
+type KeccakFactory = (algorithm: string) => { update(data: Uint8Array): { digest(): Buffer } };
+const keccakJs = require("keccak/js") as KeccakFactory;
 const keccakNative = (() => {
   try {
-    return require("keccak/bindings") as typeof keccakPkg;
+    return require("keccak/bindings") as KeccakFactory;
   } catch {
     return undefined;
   }
@@ -178,7 +179,7 @@ async function keccakCandidates(): Promise<void> {
     ["@noble/hashes via viem keccak256(bytes)", (b) => void viemKeccak(b, "bytes")],
     ["js-sha3", (b) => void jsSha3.keccak256.arrayBuffer(b)],
     ["hash-wasm (reused hasher)", (b) => void (hasher.init(), hasher.update(b), hasher.digest("binary"))],
-    ["keccak (pure JS)", (b) => void require("keccak/js")("keccak256").update(b).digest()],
+    ["keccak (pure JS)", (b) => void keccakJs("keccak256").update(b).digest()],
     ...(keccakNative ? ([["keccak (native N-API prebuild)", (b: Uint8Array) => void keccakNative("keccak256").update(b).digest()]] as [string, (b: Uint8Array) => void][]) : []),
     ["keccak256 package (merkletreejs' usual)", (b) => void keccak256pkg(Buffer.from(b))],
   ];
