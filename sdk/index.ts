@@ -1,0 +1,17 @@
+/**
+ * showwork SDK: a verifiable receipt for every AI answer.
+ *
+ * - `receipt/`: what a receipt is (format v1), its canonical encoding, hash and leaf,
+ *   salted commitments, EIP-712 signatures.
+ * - `tree/`: Merkle trees over batches (OpenZeppelin-compatible), proofs, multiproofs,
+ *   verification, the saved batch form.
+ * - `bundle/`: the proof bundle a third party receives for one answer.
+ * - `errors.ts`: every error is a `ShowworkError`.
+ *
+ * @module
+ */
+export * from "./errors.js";
+export * from "./receipt/index.js";
+export * from "./tree/index.js";
+export * from "./bundle/index.js";
+export { keccak256Into, keccak256PairInto } from "./hash/keccak.js";
