@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {ReceiptHashing} from "../ReceiptHashing.sol";
+
+/**
+ * @title IAnswerEscrow
+ * @notice Pay for an AI answer only once its receipt is provably anchored: a payer deposits for a payee under
+ * agreed terms; the payee releases the deposit by presenting a receipt matching the terms and its inclusion proof
+ * against an anchored batch; after the deadline the payer takes the deposit back.
+ * @dev Implemented by the example {AnswerEscrow}.
+ */
+interface IAnswerEscrow {
+    /// @notice Where an escrow is in its life.
+    enum Status {
+        None,
+        Open,
+        Released,
+        Refunded
+    }
+
+    /**
+     * @notice What the payee's receipt must show.
+     * @param logId the ReceiptLogs log the receipt must be anchored in
+     * @param modelId the model (keccak256 of its name)
+     * @param weightsDigest the model version
+     * @param inputDigest the salted digest of the request (the payer knows content and salt, so it can compute it)
+     * @param deadline the last second (unix time) at which the payee can release; the payer can refund after it
+     */
+    struct Terms {
+        bytes32 logId;
+        bytes32 modelId;
+        bytes32 weightsDigest;
+        bytes32 inputDigest;
+        uint64 deadline;
+    }
+
+    /**
+     * @notice One escrow.
+     * @param payer who deposited (gets a refund after the deadline)
+     * @param payee who may release
+     * @param amount the deposit in wei
+     * @param status the escrow's status
+     * @param terms the agreed terms
+     * @param receiptId the receipt that released it (zero until released)
+     */
+    struct Escrow {
+        address payer;
+        address payee;
+        uint256 amount;
+        Status status;
+        Terms terms;
+        bytes32 receiptId;
+    }
+
+    /// @notice `payer` deposited `amount` wei for `payee` under `terms`.
+    event Deposited(uint256 indexed escrowId, address indexed payer, address indexed payee, uint256 amount, Terms terms);
+
+    /// @notice The payee was paid against receipt `receiptId`, anchored in batch `batchIndex` of the terms' log.
+    event Released(uint256 indexed escrowId, address indexed payee, bytes32 indexed receiptId, uint64 batchIndex);
+
+    /// @notice The deadline passed and the payer took the deposit back.
+    event Refunded(uint256 indexed escrowId, address indexed payer);
+
+    /// @notice A deposit must carry value.
+    error AnswerEscrowZeroDeposit();
+
+    /// @notice The payee must not be the zero address.
+    error AnswerEscrowInvalidPayee();
+
+    /// @notice The deadline `deadline` is not in the future.
+    error AnswerEscrowDeadlineInPast(uint64 deadline);
+
+    /// @notice `escrowId` is not open (status `status`).
+    error AnswerEscrowNotOpen(uint256 escrowId, Status status);
+
+    /// @notice `account` is not the payee of `escrowId`.
+    error AnswerEscrowNotPayee(uint256 escrowId, address account);
+
+    /// @notice `account` is not the payer of `escrowId`.
+    error AnswerEscrowNotPayer(uint256 escrowId, address account);
+
+    /// @notice The deadline of `escrowId` passed: release is closed.
+    error AnswerEscrowDeadlinePassed(uint256 escrowId, uint64 deadline);
+
+    /// @notice The deadline of `escrowId` has not passed: no refund yet.
+    error AnswerEscrowDeadlineNotReached(uint256 escrowId, uint64 deadline);
+
+    /// @notice The receipt's model is not the agreed one.
+    error AnswerEscrowWrongModel(uint256 escrowId, bytes32 expected, bytes32 actual);
+
+    /// @notice The receipt's model version (weights digest) is not the agreed one.
+    error AnswerEscrowWrongModelVersion(uint256 escrowId, bytes32 expected, bytes32 actual);
+
+    /// @notice The receipt answers another request (input digest).
+    error AnswerEscrowWrongInput(uint256 escrowId, bytes32 expected, bytes32 actual);
+
+    /// @notice The receipt's leaf is not proven to be in batch `batchIndex` of `logId`.
+    error AnswerEscrowReceiptNotAnchored(uint256 escrowId, bytes32 logId, uint64 batchIndex, bytes32 leaf);
+
+    /**
+     * @notice Deposits `msg.value` for `payee` under `terms`.
+     * @param payee who may release the deposit with a matching anchored receipt
+     * @param terms what the receipt must show, and the deadline
+     * @return escrowId the new escrow's id
+     */
+    function deposit(address payee, Terms calldata terms) external payable returns (uint256 escrowId);
+
+    /**
+     * @notice Pays the deposit of `escrowId` to its payee, who proves an anchored receipt matching the terms.
+     * @dev Only the payee, until the deadline (inclusive). The contract recomputes the receipt's leaf with
+     * {ReceiptHashing-leafCalldata}, checks model, version and input against the terms, and checks inclusion with
+     * {IReceiptLogs-verifyInclusion} in batch `batchIndex` of the terms' log.
+     * @param escrowId the escrow
+     * @param receipt the receipt (all its fields)
+     * @param batchIndex the batch of the terms' log that includes the receipt
+     * @param proof the inclusion proof of the receipt's leaf in that batch
+     */
+    function release(
+        uint256 escrowId,
+        ReceiptHashing.Receipt calldata receipt,
+        uint64 batchIndex,
+        bytes32[] calldata proof
+    ) external;
+
+    /**
+     * @notice Returns the deposit of `escrowId` to its payer after the deadline.
+     * @param escrowId the escrow
+     */
+    function refund(uint256 escrowId) external;
+
+    /**
+     * @notice The escrow `escrowId`.
+     * @param escrowId the escrow
+     * @return escrow its record (status None if it does not exist)
+     */
+    function escrowOf(uint256 escrowId) external view returns (Escrow memory escrow);
+
+    /**
+     * @notice The ReceiptLogs contract receipts are checked against.
+     * @return logs its address
+     */
+    function receiptLogs() external view returns (address logs);
+}
