@@ -1,0 +1,113 @@
+/**
+ * `showwork verify BUNDLE.json --rpc URL [--min-confirmations N] [--json]`: verifies one answer's
+ * proof bundle against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+
+import { Command, InvalidArgumentError } from "commander";
+import { isAddress, isHex, type Address, type Hex } from "viem";
+
+import type { Disclosure } from "../../verify/checks/offline.js";
+import { formatVerdict } from "../../verify/formatVerdict.js";
+import { exitCodeOf } from "../../verify/verdict.js";
+import { verifyBundle } from "../../verify/verifyBundle.js";
+
+/** Options of the verify command, as parsed. */
+interface VerifyOptions {
+  rpc: string;
+  minConfirmations: number;
+  json?: boolean;
+  timeline?: Address;
+  disclose?: string;
+  timeout: number;
+}
+
+/** Parses a non-negative integer option. */
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function address(value: string): Address {
+  if (!isAddress(value, { strict: false })) throw new InvalidArgumentError("expected a 0x-prefixed 20-byte address");
+  return value;
+}
+
+/**
+ * Reads a disclosure file: `{ "input"?: {content, salt}, "output"?: {content, salt},
+ * "tools"?: [{ index, input?, output? }] }` with `content` as UTF-8 text (or `contentHex` for raw bytes).
+ */
+export function parseDisclosure(value: unknown): Disclosure {
+  const piece = (raw: unknown, where: string) => {
+    if (raw === undefined) return undefined;
+    if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected {content, salt}`);
+    const { content, contentHex, salt } = raw as { content?: unknown; contentHex?: unknown; salt?: unknown };
+    if (typeof salt !== "string" || !isHex(salt)) throw new Error(`${where}.salt: expected 0x-prefixed hex`);
+    if (typeof content === "string") return { content, salt: salt as Hex };
+    if (typeof contentHex === "string" && isHex(contentHex)) {
+      return { content: Uint8Array.from((contentHex.slice(2).match(/../g) ?? []).map((byte) => parseInt(byte, 16))), salt: salt as Hex };
+    }
+    throw new Error(`${where}: expected "content" (text) or "contentHex" (0x bytes)`);
+  };
+  if (typeof value !== "object" || value === null) throw new Error("expected a JSON object");
+  const record = value as { input?: unknown; output?: unknown; tools?: unknown };
+  const input = piece(record.input, "input");
+  const output = piece(record.output, "output");
+  const tools = Array.isArray(record.tools)
+    ? record.tools.map((tool: unknown, i: number) => {
+        const t = tool as { index?: unknown; input?: unknown; output?: unknown };
+        if (typeof t?.index !== "number") throw new Error(`tools[${i}].index: expected a number`);
+        const toolInput = piece(t.input, `tools[${i}].input`);
+        const toolOutput = piece(t.output, `tools[${i}].output`);
+        return { index: t.index, ...(toolInput ? { input: toolInput } : {}), ...(toolOutput ? { output: toolOutput } : {}) };
+      })
+    : undefined;
+  return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(tools ? { tools } : {}) };
+}
+
+async function readText(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Adds `verify` to the program. */
+export function registerVerifyCommand(program: Command): Command {
+  return program
+    .command("verify")
+    .description("verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)")
+    .argument("<bundle>", "the proof bundle JSON file (- for stdin)")
+    .requiredOption("--rpc <url>", "JSON-RPC endpoint of the chain the bundle names")
+    .option("--min-confirmations <n>", "confirmations required for a verified verdict", nonNegativeInteger, 1)
+    .option("--timeline <address>", "ModelTimeline contract (default: the bundle's)", address)
+    .option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [...]}")
+    .option("--timeout <ms>", "per-request RPC timeout in milliseconds", nonNegativeInteger, 10_000)
+    .option("--json", "print the verdict as JSON")
+    .action(async (file: string, options: VerifyOptions) => {
+      let text: string;
+      let disclosed: Disclosure | undefined;
+      try {
+        text = await readText(file);
+        if (options.disclose) disclosed = parseDisclosure(JSON.parse(await readFile(options.disclose, "utf8")) as unknown);
+      } catch (error) {
+        process.stderr.write(`showwork verify: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const verdict = await verifyBundle(text, {
+        rpcUrl: options.rpc,
+        minConfirmations: options.minConfirmations,
+        timeoutMs: options.timeout,
+        ...(options.timeline ? { timeline: options.timeline } : {}),
+        ...(disclosed ? { disclosed } : {}),
+      });
+      process.stdout.write(
+        options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour: process.stdout.isTTY === true })}\n`,
+      );
+      process.exitCode = exitCodeOf(verdict);
+    });
+}
