@@ -117,13 +117,7 @@ export function checkDisclosure(bundle: ProofBundle, disclosed: Disclosure | und
   if (pieces.length === 0) return skipped("disclosure", "no content was disclosed");
   const wrong: string[] = [];
   for (const piece of pieces) {
-    let matches = false;
-    try {
-      matches = piece.digest !== undefined && checkCommitment({ digest: piece.digest, content: piece.opening.content, salt: piece.opening.salt });
-    } catch {
-      matches = false;
-    }
-    if (!matches) wrong.push(piece.digest === undefined ? `${piece.what} (the receipt has no such tool call)` : piece.what);
+    if (!opens(piece.digest, piece.opening)) wrong.push(piece.digest === undefined ? `${piece.what} (the receipt has no such tool call)` : piece.what);
   }
   const names = pieces.map((piece) => piece.what).join(", ");
   return wrong.length === 0
@@ -136,4 +130,14 @@ export function checkDisclosure(bundle: ProofBundle, disclosed: Disclosure | und
         found: `${pieces.length - wrong.length} of ${pieces.length} match`,
         code: "mismatch",
       });
+}
+
+/** Whether (content, salt) opens `digest`; a malformed salt opens nothing. */
+function opens(digest: Hex | undefined, opening: DisclosedContent): boolean {
+  if (digest === undefined) return false;
+  try {
+    return checkCommitment({ digest, content: opening.content, salt: opening.salt });
+  } catch {
+    return false;
+  }
 }

@@ -78,8 +78,6 @@ interface AnchoredEvent {
   index: bigint;
   root: Hex;
   leafCount: bigint;
-  timestamp: bigint;
-  blockNumber: bigint;
   head: Hex;
   anchorer: Address;
 }
@@ -123,6 +121,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, 0n, 1024n] }),
     ),
     tx: settle(() => client.getTransactionReceipt({ hash: anchor.txHash })),
+    block: settle(() => client.getBlock({ blockNumber: BigInt(anchor.blockNumber) })),
     head: settle(() => client.getBlockNumber({ cacheTime: 0 })),
   };
   const modelVersionReads = timelineAddress
@@ -217,6 +216,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
 
   // transaction
   let event: AnchoredEvent | undefined;
+  let anchoredAt = 0;
   let txReceipt: TransactionReceipt | undefined;
   const transaction = await run("transaction", async () => {
     const tx = await reads.tx;
@@ -236,7 +236,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     const events = parseEventLogs({ abi: receiptLogsAbi, eventName: "BatchAnchored", logs: txReceipt.logs, strict: true }).filter(
       (log) => log.address.toLowerCase() === anchor.contract.toLowerCase(),
     );
-    const decoded: AnchoredEvent[] = events.map((log) => log.args as AnchoredEvent);
+    const decoded: AnchoredEvent[] = events.map((log) => log.args);
     const match = decoded.find((e) => e.logId.toLowerCase() === anchor.logId.toLowerCase() && e.index === BigInt(anchor.batchIndex));
     const wanted = `BatchAnchored(log ${short(anchor.logId)}, batch ${anchor.batchIndex})`;
     if (!match) {
@@ -265,11 +265,20 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "block-mismatch",
       });
     }
-    facts.anchoredAt = Number(match.timestamp);
+    const block = need(await reads.block);
+    if (block.hash !== txReceipt.blockHash) {
+      return fail("transaction", `block ${anchor.blockNumber} is not the block that includes the transaction (reorganised?)`, {
+        expected: txReceipt.blockHash,
+        found: block.hash ?? "no hash",
+        code: "block-mismatch",
+      });
+    }
+    anchoredAt = Number(block.timestamp);
+    facts.anchoredAt = anchoredAt;
     facts.anchorer = match.anchorer;
-    return pass("transaction", `anchored by transaction ${short(anchor.txHash)} in block ${txReceipt.blockNumber} at ${isoTime(match.timestamp)}`, {
+    return pass("transaction", `anchored by transaction ${short(anchor.txHash)} in block ${txReceipt.blockNumber} at ${isoTime(anchoredAt)}`, {
       expected: `${wanted} in block ${anchor.blockNumber}`,
-      found: `${wanted} in block ${txReceipt.blockNumber} at ${isoTime(match.timestamp)}`,
+      found: `${wanted} in block ${txReceipt.blockNumber} at ${isoTime(anchoredAt)}`,
     });
   });
   const anchored = transaction.status === "pass" && event !== undefined && txReceipt !== undefined;
@@ -328,6 +337,9 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
 
   // anchor-delay
   await run("anchor-delay", async () => {
+    if (transaction.status !== "pending" && !anchored) {
+      return skipped("anchor-delay", "not checked: the anchoring transaction did not check out", "prerequisite");
+    }
     const history = need(await reads.delayHistory);
     const issuedAt = receipt.issuedAt;
     if (transaction.status === "pending") {
@@ -342,8 +354,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       }
       return pending("anchor-delay", `not anchored yet (${duration(waited)} after the receipt's time)`, { code: "not-anchored" });
     }
-    if (!anchored || !event) return skipped("anchor-delay", "not checked: the anchoring transaction did not check out", "prerequisite");
-    const anchoredAt = Number(event.timestamp);
+    if (!event) return skipped("anchor-delay", "not checked: the anchoring transaction did not check out", "prerequisite");
     const delay = anchoredAt - issuedAt;
     facts.anchorDelay = delay;
     const strictest = strictestDelay(history, issuedAt, anchoredAt);
