@@ -143,7 +143,9 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     return result;
   };
   const skipRest = (reason: string, code: string): { checks: Check[]; facts: VerdictFacts } => {
-    for (const id of CHAIN_CHECKS.slice(checks.length)) checks.push(skipped(id, reason, code));
+    for (const id of CHAIN_CHECKS.slice(checks.length)) {
+      checks.push(code === "rpc-unavailable" ? errored(id, reason, { code }) : skipped(id, reason, code));
+    }
     return { checks, facts };
   };
 
