@@ -7,7 +7,6 @@
 import type { Hex } from "viem";
 
 import {
-  InvalidBatchError,
   InvalidDocumentError,
   InvalidProofError,
   InvalidReceiptError,
@@ -16,21 +15,19 @@ import {
   UnsupportedFormatError,
 } from "../errors.js";
 import { allocBytes, equal32, readHex } from "../bytes/hex.js";
-import { keccak256Into } from "../hash/keccak.js";
-import { RECEIPT_ENCODED_LENGTH } from "../receipt/eip712.js";
-import { encodeReceiptInto, receiptLeaf, type ReceiptLeafFields } from "../receipt/hashReceipt.js";
+import { receiptLeaf, type ReceiptLeafFields } from "../receipt/hashReceipt.js";
 import { parseReceipt, toReceiptJson } from "../receipt/parseReceipt.js";
-import { RECEIPT_FORMAT, type Receipt } from "../receipt/types.js";
+import type { Receipt } from "../receipt/types.js";
 import { BATCH_FORMAT, type BatchDump } from "./batchFormat.js";
 import {
   getMultiProofFromNodes,
   getProofFlat,
-  hashInternalNodes,
   hashNodeInto,
   leafPosition,
   processProof,
   type MultiProof,
 } from "./core.js";
+import { buildTree } from "./buildTree.js";
 import { ReceiptIdIndex } from "./receiptIdIndex.js";
 import { verifyProof } from "./verifyProof.js";
 
@@ -94,49 +91,9 @@ export class ReceiptTree {
    * @throws {InvalidBatchError} (`empty`, `duplicate-receipt-id`), {@link InvalidReceiptError} (with the receipt's position).
    */
   static of(receipts: Iterable<Receipt>, options: ReceiptTreeOptions = {}): ReceiptTree {
-    const isArray = Array.isArray(receipts);
-    const retain = options.retainReceipts ?? isArray;
-    const kept: Receipt[] | undefined = retain ? [] : undefined;
-    const known = isArray ? (receipts as readonly Receipt[]).length : 0;
-    const index = new ReceiptIdIndex(known || 1024);
-    let leaves = allocBytes(Math.max(known, 1024) * 32);
-    const encoded = allocBytes(RECEIPT_ENCODED_LENGTH);
-    encodeReceiptInto(EMPTY_FIELDS, encoded, 0, true); // writes the typehash; padding stays zero
-    const receiptHash = allocBytes(32);
-    let n = 0;
-    for (const receipt of receipts) {
-      try {
-        if (receipt.format !== RECEIPT_FORMAT) {
-          throw new InvalidReceiptError({ field: "format", expected: JSON.stringify(RECEIPT_FORMAT), found: receipt.format });
-        }
-        encodeReceiptInto(receipt, encoded, 0, false);
-      } catch (error) {
-        if (error instanceof InvalidReceiptError) {
-          throw new InvalidReceiptError({ field: error.field, expected: error.expected, found: error.found, receiptIndex: n });
-        }
-        throw error;
-      }
-      const earlier = index.add(encoded, 32);
-      if (earlier !== -1) {
-        throw new InvalidBatchError({ reason: "duplicate-receipt-id", receiptId: readHex(encoded, 32, 32), indices: [earlier, n] });
-      }
-      if ((n + 1) * 32 > leaves.length) {
-        const bigger = allocBytes(leaves.length * 2);
-        bigger.set(leaves);
-        leaves = bigger;
-      }
-      keccak256Into(encoded, 0, RECEIPT_ENCODED_LENGTH, receiptHash, 0);
-      keccak256Into(receiptHash, 0, 32, leaves, n * 32);
-      kept?.push(receipt);
-      n++;
-    }
-    if (n === 0) throw new InvalidBatchError({ reason: "empty" });
-    const nodes = allocBytes((2 * n - 1) * 32);
-    // Leaf i goes to position 2n-2-i: the leaves block, reversed, fills positions n-1 .. 2n-2.
-    for (let i = 0; i < n; i++) nodes.set(leaves.subarray(i * 32, i * 32 + 32), leafPosition(n, i) * 32);
-    leaves = EMPTY;
-    hashInternalNodes(nodes, n);
-    return new ReceiptTree(nodes, n, index, kept);
+    const built = buildTree(receipts, options.retainReceipts ?? Array.isArray(receipts));
+    const index = new ReceiptIdIndex(built.ids, built.size);
+    return new ReceiptTree(built.nodes, built.size, index, built.receipts);
   }
 
   /**
@@ -314,22 +271,3 @@ export class ReceiptTree {
     }
   }
 }
-
-const EMPTY = allocBytes(0);
-const ZERO32 = `0x${"0".repeat(64)}` as Hex;
-const EMPTY_FIELDS: ReceiptLeafFields = {
-  receiptId: ZERO32,
-  modelId: ZERO32,
-  weightsDigest: ZERO32,
-  promptTemplateDigest: ZERO32,
-  promptTemplateVersion: 0,
-  retrievalIndexDigest: ZERO32,
-  memoryDigest: ZERO32,
-  toolsDigest: ZERO32,
-  inputDigest: ZERO32,
-  outputDigest: ZERO32,
-  samplingDigest: ZERO32,
-  servingNode: `0x${"0".repeat(40)}`,
-  issuedAt: 0,
-  sequence: 0n,
-};

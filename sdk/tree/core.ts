@@ -19,6 +19,8 @@ import type { Hex } from "viem";
 import { InvalidProofError } from "../errors.js";
 import { allocBytes, compare32, readHex, writeHex } from "../bytes/hex.js";
 import { keccak256PairInto } from "../hash/keccak.js";
+import { WASM_LAYOUT } from "../hash/keccakWasm.generated.js";
+import { sharedWasm } from "../hash/wasmInstance.js";
 
 /** A multiproof in OpenZeppelin's format (`MerkleProof.multiProofVerify`). */
 export interface MultiProof<L = Hex> {
@@ -90,15 +92,22 @@ export function makeMerkleTreeFlat(leaves: Uint8Array): Uint8Array {
 
 /** The siblings of flat-tree position `position` (a leaf position), bottom-up, as hex. */
 export function getProofFlat(nodes: Uint8Array, position: number): Hex[] {
-  const proof: Hex[] = [];
+  const depth = 31 - Math.clz32(position + 1);
+  const scratch = depth * 32 <= proofScratch.length ? proofScratch : allocBytes(depth * 32);
   let p = position;
-  while (p > 0) {
-    const sibling = p % 2 === 1 ? p + 1 : p - 1;
-    proof.push(readHex(nodes, sibling * 32, 32));
+  for (let level = 0; level < depth; level++) {
+    const sibling = (p & 1) === 1 ? p + 1 : p - 1;
+    scratch.set(nodes.subarray(sibling * 32, sibling * 32 + 32), level * 32);
     p = (p - 1) >> 1;
   }
+  // One hex conversion for the whole proof, then cheap slices.
+  const hex = readHex(scratch, 0, depth * 32);
+  const proof: Hex[] = new Array<Hex>(depth);
+  for (let level = 0; level < depth; level++) proof[level] = `0x${hex.slice(2 + 64 * level, 66 + 64 * level)}`;
   return proof;
 }
+
+const proofScratch = allocBytes(64 * 32);
 
 /**
  * Computes the root a proof leads to: folds `hashNode` over the proof starting at the leaf.
@@ -106,18 +115,29 @@ export function getProofFlat(nodes: Uint8Array, position: number): Hex[] {
  * @throws {InvalidProofError} (`malformed`) when the leaf or a proof element is not 32-byte hex.
  */
 export function processProof(leaf: Hex, proof: readonly Hex[]): Hex {
-  const buf = allocBytes(64);
-  if (!writeHex(buf, 0, leaf, 32)) {
+  const wasm = sharedWasm();
+  const base = WASM_LAYOUT.FREE;
+  let buf: Uint8Array;
+  if (wasm) {
+    wasm.ensure(base + 64 + proof.length * 32);
+    buf = wasm.bytes;
+  } else {
+    buf = allocBytes(64);
+  }
+  if (!writeHex(buf, wasm ? base : 0, leaf, 32)) {
     throw new InvalidProofError({ reason: "malformed", message: "The leaf is not a 32-byte hash.", expected: "0x-prefixed 32-byte hex", found: leaf });
   }
   for (let i = 0; i < proof.length; i++) {
     const element = proof[i]!;
-    if (!writeHex(buf, 32, element, 32)) {
+    const at = wasm ? base + 64 + i * 32 : 32;
+    if (!writeHex(buf, at, element, 32)) {
       throw new InvalidProofError({ reason: "malformed", message: `Proof element ${i} is not a 32-byte hash.`, expected: "0x-prefixed 32-byte hex", found: element });
     }
-    hashNodeInto(buf, 0, buf, 32, buf, 0);
+    if (!wasm) hashNodeInto(buf, 0, buf, 32, buf, 0);
   }
-  return readHex(buf, 0, 32);
+  if (!wasm) return readHex(buf, 0, 32);
+  wasm.exports.processProof(base, base + 64, proof.length, base + 32);
+  return readHex(buf, base + 32, 32);
 }
 
 /** Builds a tree (hex form, OpenZeppelin `makeMerkleTree` layout) from leaves in batch order. */

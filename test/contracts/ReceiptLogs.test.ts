@@ -1,74 +1,221 @@
+/**
+ * ReceiptLogs from TypeScript: real batches built with the SDK (ReceiptTree), cross-checked against
+ * @openzeppelin/merkle-tree and merkletreejs, anchored and verified on-chain (proofs and multiproofs).
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { type Hex, encodeAbiParameters, getAddress, keccak256, toHex } from "viem";
+import keccak256Buffer from "keccak256";
+import { MerkleTree } from "merkletreejs";
+import { type Hex, encodeAbiParameters, getAddress, keccak256, parseAbiParameters, toHex } from "viem";
 
+import { ReceiptTree, hashNode, receiptLeaf } from "../../sdk/index.js";
+import { RECEIPT_LEAF_ABI_TYPES, RECEIPT_TYPEHASH, type Receipt } from "../../sdk/receipt/index.js";
+import { h, makeReceipts } from "./fixtures.js";
 import { expectCustomError } from "./helpers.js";
 
 const { viem, networkHelpers } = await network.create();
-
-const salt = (s: string): Hex => keccak256(toHex(s));
+const publicClient = await viem.getPublicClient();
 
 async function deploy() {
   const [admin, anchorer, other] = await viem.getWalletClients();
   const logs = await viem.deployContract("ReceiptLogs", []);
-  await logs.write.createLog([salt("tenant-a"), 3600]);
-  const logId = await logs.read.computeLogId([admin!.account.address, salt("tenant-a")]);
+  await logs.write.createLog([h("tenant-a"), 3600]);
+  const logId = await logs.read.computeLogId([admin!.account.address, h("tenant-a")]);
   await logs.write.grantAnchorer([logId, anchorer!.account.address]);
   const asAnchorer = await viem.getContractAt("ReceiptLogs", logs.address, { client: { wallet: anchorer! } });
   const asOther = await viem.getContractAt("ReceiptLogs", logs.address, { client: { wallet: other! } });
   return { logs, logId, admin: admin!, anchorer: anchorer!, other: other!, asAnchorer, asOther };
 }
 
+function leafValues(receipts: readonly Receipt[]) {
+  return receipts.map((r) => [
+    RECEIPT_TYPEHASH,
+    r.receiptId,
+    r.modelId,
+    r.weightsDigest,
+    r.promptTemplateDigest,
+    r.promptTemplateVersion,
+    r.retrievalIndexDigest,
+    r.memoryDigest,
+    r.toolsDigest,
+    r.inputDigest,
+    r.outputDigest,
+    r.samplingDigest,
+    r.servingNode,
+    BigInt(r.issuedAt),
+    r.sequence,
+  ]);
+}
+
 describe("ReceiptLogs", () => {
-  it("derives log ids from creator and salt and starts with a genesis head", async () => {
+  it("derives log ids from creator and salt and starts from a genesis head bound to chain, contract and log", async () => {
     const { logs, logId, admin } = await networkHelpers.loadFixture(deploy);
-    expect(logId).to.equal(keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [admin.account.address, salt("tenant-a")])));
+    expect(logId).to.equal(keccak256(encodeAbiParameters(parseAbiParameters("address,bytes32"), [admin.account.address, h("tenant-a")])));
     expect(await logs.read.logExists([logId])).to.equal(true);
     expect(getAddress(await logs.read.logAdmin([logId]))).to.equal(getAddress(admin.account.address));
     expect(await logs.read.logSize([logId])).to.equal(0n);
-    const chainId = BigInt(await (await viem.getPublicClient()).getChainId());
-    const digest = BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "address" }, { type: "bytes32" }], [chainId, logs.address, logId])));
-    const genesis = toHex(digest & ((1n << 192n) - 1n), { size: 32 });
-    expect(await logs.read.logHead([logId])).to.equal(genesis);
+    const chainId = BigInt(await publicClient.getChainId());
+    const digest = BigInt(keccak256(encodeAbiParameters(parseAbiParameters("uint256,address,bytes32"), [chainId, logs.address, logId])));
+    expect(await logs.read.logHead([logId])).to.equal(toHex(digest & ((1n << 192n) - 1n), { size: 32 }));
+    const [created] = await logs.getEvents.LogCreated({ logId }, { fromBlock: 0n });
+    expect(created!.args.genesisHead).to.equal(await logs.read.logHead([logId]));
   });
 
-  it("anchors batches at consecutive indices, chains the head and verifies proofs of a real tree", async () => {
+  it("builds the same tree as OpenZeppelin's StandardMerkleTree and verifies every proof on-chain", async () => {
     const { logs, logId, asAnchorer } = await networkHelpers.loadFixture(deploy);
-    const publicClient = await viem.getPublicClient();
-    const values = Array.from({ length: 37 }, (_, i) => [salt(`receipt-${i}`)]);
-    const tree = StandardMerkleTree.of(values, ["bytes32"], { sortLeaves: false });
-    const hash = await asAnchorer.write.anchor([logId, 0n, tree.root as Hex, 37n]);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    const events = await logs.getEvents.BatchAnchored({}, { fromBlock: receipt.blockNumber });
-    expect(events).to.have.length(1);
-    const event = events[0]!.args;
-    expect(event.index).to.equal(0n);
-    expect(event.root).to.equal(tree.root);
-    expect(event.leafCount).to.equal(37n);
-    const genesis = await logs.read.computeHead([`0x${"00".repeat(32)}`, 0n, tree.root as Hex, 37n, 0n, 0n]);
-    expect(genesis).to.not.equal(event.head);
-    const prev = await logs.read.logHead([logId], { blockNumber: receipt.blockNumber - 1n });
-    expect(event.head).to.equal(await logs.read.computeHead([prev, 0n, tree.root as Hex, 37n, block.timestamp, block.number]));
-    expect(await logs.read.logHead([logId])).to.equal(event.head);
-    expect(await logs.read.logSize([logId])).to.equal(1n);
-    expect(await logs.read.batchRoot([logId, 0n])).to.equal(tree.root);
-    for (const [i, v] of tree.entries()) {
-      const leaf = tree.leafHash(v) as Hex;
-      expect(await logs.read.verifyInclusion([logId, 0n, leaf, tree.getProof(i) as Hex[]])).to.equal(true);
-      expect(await logs.read.verifyInclusion([logId, 1n, leaf, tree.getProof(i) as Hex[]])).to.equal(false);
+    let index = 0n;
+    for (const size of [1, 2, 3, 5, 8, 13, 33]) {
+      const receipts = makeReceipts(size, {}, `size-${size}`);
+      const tree = ReceiptTree.of(receipts);
+      const oz = StandardMerkleTree.of(leafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
+      expect(tree.root, `size ${size}: SDK vs OpenZeppelin`).to.equal(oz.root);
+      await asAnchorer.write.anchor([logId, index, tree.root, BigInt(size)]);
+      for (let i = 0; i < size; i++) {
+        const leaf = tree.leaf(i);
+        expect(tree.getProof(i)).to.deep.equal(oz.getProof(i));
+        expect(await logs.read.verifyInclusion([logId, index, leaf, tree.getProof(i)]), `size ${size} leaf ${i}`).to.equal(true);
+      }
+      const leaf0 = tree.leaf(0);
+      expect(await logs.read.verifyInclusion([logId, index + 1n, leaf0, tree.getProof(0)])).to.equal(false);
+      if (size > 1) {
+        const tampered = tree.getProof(0).map((p, k) => (k === 0 ? (`0x${(BigInt(p) ^ 1n).toString(16).padStart(64, "0")}` as Hex) : p));
+        expect(await logs.read.verifyInclusion([logId, index, leaf0, tampered])).to.equal(false);
+      }
+      index++;
+    }
+    expect(await logs.read.logSize([logId])).to.equal(index);
+  });
+
+  it("matches merkletreejs complete trees only for some batch sizes (e.g. powers of two), not in general", () => {
+    // SPEC claims equality with `new MerkleTree(leaves, keccak256, { sortPairs: true, complete: true })`. It holds
+    // when the leaf count is a power of two (and for a few other sizes), but merkletreejs pairs the unbalanced layer
+    // left to right while OpenZeppelin's heap layout pairs it right to left: for 5 leaves the roots differ.
+    const rootsFor = (size: number) => {
+      const receipts = makeReceipts(size, {}, `mtjs-${size}`);
+      const leaves = receipts.map((r) => Buffer.from(receiptLeaf(r).slice(2), "hex"));
+      const mtjs = new MerkleTree(leaves, keccak256Buffer, { sortPairs: true, complete: true });
+      return { ours: ReceiptTree.of(receipts).root, mtjs: mtjs.getHexRoot() };
+    };
+    for (const size of [1, 2, 4, 8, 16, 64]) {
+      const { ours, mtjs } = rootsFor(size);
+      expect(mtjs, `size ${size}`).to.equal(ours);
+    }
+    for (const size of [5, 7, 13]) {
+      const { ours, mtjs } = rootsFor(size);
+      expect(mtjs, `size ${size}`).to.not.equal(ours);
     }
   });
 
-  it("rejects a retried anchor with ReceiptLogsUnexpectedIndex", async () => {
+  it("verifies a 16-leaf multiproof of a real batch on-chain (SDK and OpenZeppelin multiproofs agree)", async () => {
     const { logs, logId, asAnchorer } = await networkHelpers.loadFixture(deploy);
-    await asAnchorer.write.anchor([logId, 0n, salt("root-0"), 1n]);
-    await expectCustomError(asAnchorer.write.anchor([logId, 0n, salt("root-0"), 1n]), "ReceiptLogsUnexpectedIndex", [
-      logId,
-      0n,
-      1n,
+    const receipts = makeReceipts(100, {}, "multi");
+    const tree = ReceiptTree.of(receipts);
+    await asAnchorer.write.anchor([logId, 0n, tree.root, 100n]);
+    const picked = Array.from({ length: 16 }, (_, k) => (k * 37) % 100);
+    const multi = tree.getMultiProof(picked);
+    const oz = StandardMerkleTree.of(leafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
+    const ozMulti = oz.getMultiProof(picked);
+    expect(multi.proof).to.deep.equal(ozMulti.proof);
+    expect(multi.proofFlags).to.deep.equal(ozMulti.proofFlags);
+    expect(multi.leaves).to.have.length(16);
+    expect(await logs.read.verifyMultiProof([logId, 0n, multi.proof, multi.proofFlags, multi.leaves])).to.equal(true);
+    const forged = [...multi.leaves];
+    forged[3] = h("forged");
+    expect(await logs.read.verifyMultiProof([logId, 0n, multi.proof, multi.proofFlags, forged])).to.equal(false);
+    await expectCustomError(
+      logs.read.verifyMultiProof([logId, 0n, multi.proof, multi.proofFlags.slice(1), multi.leaves]),
+      "MerkleProofInvalidMultiproof",
+    );
+    await expectCustomError(logs.read.verifyMultiProof([logId, 0n, [tree.root], [], []]), "ReceiptLogsEmptyMultiproof", [logId, 0n]);
+  });
+
+  it("verifies a depth-20 proof (a 10^6-leaf batch) on-chain", async () => {
+    const { logs, logId, asAnchorer } = await networkHelpers.loadFixture(deploy);
+    const leaf = receiptLeaf(makeReceipts(1, {}, "deep")[0]!);
+    const proof = Array.from({ length: 20 }, (_, i) => h(`sibling ${i}`));
+    const root = proof.reduce((node, sibling) => hashNode(node, sibling), leaf);
+    await asAnchorer.write.anchor([logId, 0n, root, 1_000_000n]);
+    expect(await logs.read.verifyInclusion([logId, 0n, leaf, proof])).to.equal(true);
+    expect(await logs.read.verifyInclusion([logId, 0n, leaf, proof.slice(0, 19)])).to.equal(false);
+  });
+
+  it("chains heads that anyone can recompute from BatchAnchored events and blocks", async () => {
+    const { logs, logId, asAnchorer } = await networkHelpers.loadFixture(deploy);
+    let head = await logs.read.logHead([logId]);
+    for (let i = 0n; i < 4n; i++) {
+      await networkHelpers.time.increase(60);
+      await asAnchorer.write.anchor([logId, i, h(`root ${i}`), 10n + i]);
+    }
+    const events = await logs.getEvents.BatchAnchored({ logId }, { fromBlock: 0n });
+    expect(events.map((e) => e.args.index)).to.deep.equal([0n, 1n, 2n, 3n]);
+    for (const event of events) {
+      const block = await publicClient.getBlock({ blockNumber: event.blockNumber });
+      const { index, root, leafCount } = event.args;
+      head = await logs.read.computeHead([head, index!, root!, leafCount!, block.timestamp, block.number]);
+      expect(event.args.head).to.equal(head);
+      expect(BigInt(head) >> 192n).to.equal(index! + 1n);
+    }
+    expect(await logs.read.logHead([logId])).to.equal(head);
+  });
+
+  it("anchors several logs in one transaction with anchorMany", async () => {
+    const { logs, logId, admin, anchorer, asAnchorer } = await networkHelpers.loadFixture(deploy);
+    await logs.write.createLog([h("tenant-b"), 0]);
+    const logB = await logs.read.computeLogId([admin.account.address, h("tenant-b")]);
+    await logs.write.grantAnchorer([logB, anchorer.account.address]);
+    const hash = await asAnchorer.write.anchorMany([
+      [
+        { logId, expectedIndex: 0n, root: h("a0"), leafCount: 1n },
+        { logId: logB, expectedIndex: 0n, root: h("b0"), leafCount: 2n },
+        { logId, expectedIndex: 1n, root: h("a1"), leafCount: 3n },
+      ],
     ]);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const events = await logs.getEvents.BatchAnchored({}, { blockHash: receipt.blockHash });
+    expect(events.map((e) => [e.args.logId, e.args.index])).to.deep.equal([
+      [logId, 0n],
+      [logB, 0n],
+      [logId, 1n],
+    ]);
+    expect(await logs.read.logSize([logId])).to.equal(2n);
+    expect(await logs.read.batchRoot([logB, 0n])).to.equal(h("b0"));
+  });
+
+  it("reverts with a distinct custom error for each misuse", async () => {
+    const { logs, logId, anchorer, other, asAnchorer, asOther } = await networkHelpers.loadFixture(deploy);
+    await expectCustomError(asAnchorer.write.anchor([h("nope"), 0n, h("r"), 1n]), "ReceiptLogsUnknownLog", [h("nope")]);
+    await expectCustomError(asOther.write.anchor([logId, 0n, h("r"), 1n]), "ReceiptLogsUnauthorizedAnchorer", [
+      logId,
+      getAddress(other.account.address),
+    ]);
+    await expectCustomError(asAnchorer.write.anchor([logId, 0n, `0x${"00".repeat(32)}`, 1n]), "ReceiptLogsZeroRoot", [logId, 0n]);
+    await expectCustomError(asAnchorer.write.anchor([logId, 0n, h("r"), 0n]), "ReceiptLogsZeroLeafCount", [logId, 0n]);
+    await expectCustomError(asAnchorer.write.anchor([logId, 1n, h("r"), 1n]), "ReceiptLogsUnexpectedIndex", [logId, 1n, 0n]);
+    await asAnchorer.write.anchor([logId, 0n, h("r"), 1n]);
+    await expectCustomError(asAnchorer.write.anchor([logId, 0n, h("r"), 1n]), "ReceiptLogsUnexpectedIndex", [logId, 0n, 1n]);
+    await expectCustomError(asOther.write.grantAnchorer([logId, other.account.address]), "ReceiptLogsUnauthorizedAdmin", [
+      logId,
+      getAddress(other.account.address),
+    ]);
+    await expectCustomError(asAnchorer.write.acceptLogAdmin([logId]), "ReceiptLogsNotPendingAdmin", [
+      logId,
+      getAddress(anchorer.account.address),
+    ]);
+    await expectCustomError(logs.write.createLog([h("tenant-a"), 0]), "ReceiptLogsLogAlreadyExists", [logId]);
     expect(await logs.read.logSize([logId])).to.equal(1n);
+  });
+
+  it("records every change of the declared maximum anchoring delay", async () => {
+    const { logs, logId } = await networkHelpers.loadFixture(deploy);
+    const created = (await logs.read.maxAnchorDelayHistory([logId, 0n, 1n]))[0]!.since;
+    await networkHelpers.time.setNextBlockTimestamp(created + 1000n);
+    await logs.write.setMaxAnchorDelay([logId, 120]);
+    const changes = await logs.getEvents.MaxAnchorDelayChanged({ logId }, { fromBlock: 0n });
+    expect(changes.map((c) => c.args.maxAnchorDelay)).to.deep.equal([3600, 120]);
+    expect(await logs.read.maxAnchorDelayAt([logId, created + 999n])).to.equal(3600);
+    expect(await logs.read.maxAnchorDelayAt([logId, created + 1000n])).to.equal(120);
+    expect(await logs.read.maxAnchorDelay([logId])).to.equal(120);
+    expect(await logs.read.maxAnchorDelayHistoryLength([logId])).to.equal(2n);
   });
 });
