@@ -99,6 +99,9 @@ export function renderTimelineSvg(params: RenderTimelineSvgParameters): string {
     parts.push(`<rect x="${left}" y="${bandTop}" width="${right - left}" height="${bandHeight}" fill="#eef0f4"/>`);
     parts.push(`<text x="${left + 6}" y="${bandTop + 21}" fill="#6b7385">no version active</text>`);
   }
+  // Tick labels: clock time when the picture spans less than two days, date and time otherwise.
+  const tick = (t: number): string => (to - from < 2 * 86_400 ? utc(t).slice(11, 19) : utc(t).slice(5, 16));
+  let lastTick = -Infinity;
   shown.forEach((activation, i) => {
     const next = shown[i + 1];
     const x0 = x(activation.activatedAt);
@@ -117,9 +120,12 @@ export function renderTimelineSvg(params: RenderTimelineSvgParameters): string {
       w > 70
         ? `<text x="${(x0 + 4).toFixed(1)}" y="${bandTop + 14}" fill="${ink}" font-weight="600">${xml(off ? "no version" : (activation.label ?? shortDigest(activation.version)))}</text><text x="${(x0 + 4).toFixed(1)}" y="${bandTop + 27}" fill="${ink}">${activation.kind}</text>`
         : "",
-      `<text x="${x0.toFixed(1)}" y="${bandTop + bandHeight + 18}" text-anchor="middle" fill="#3b4252">${xml(utc(activation.activatedAt).slice(5, 16))}</text>`,
+      x0 - lastTick >= 64
+        ? `<text x="${x0.toFixed(1)}" y="${bandTop + bandHeight + 18}" text-anchor="middle" fill="#3b4252">${xml(tick(activation.activatedAt))}</text>`
+        : "",
       "</g>",
     );
+    if (x0 - lastTick >= 64) lastTick = x0;
   });
 
   for (const marker of markers) {

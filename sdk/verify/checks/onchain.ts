@@ -307,7 +307,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     facts.confirmations = confirmations.toString();
     const detail = { expected: `≥ ${minConfirmations}`, found: confirmations };
     return confirmations >= minConfirmations
-      ? pass("confirmations", `${confirmations} confirmations (minimum ${minConfirmations})`, detail)
+      ? pass("confirmations", `${confirmations} confirmation${confirmations === 1n ? "" : "s"} (minimum ${minConfirmations})`, detail)
       : pending("confirmations", `${confirmations} of ${minConfirmations} confirmations so far: not final yet`, { ...detail, code: "not-final" });
   });
 
