@@ -1,0 +1,174 @@
+/**
+ * Options shared by the commands that run the anchoring service (`serve`, `anchor`), and
+ * opening the service from them.
+ *
+ * Chain: `--rpc URL` (a node; the anchoring key comes from the SHOWWORK_PRIVATE_KEY
+ * environment variable), or nothing: the embedded default, Hardhat's in-process chain, on
+ * which the service deploys `ReceiptLogs` and creates its log itself. The in-process
+ * chain lives as long as the process: its store cannot be anchored into again later.
+ *
+ * @module
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { Address, Hex } from "viem";
+
+import { AnchoringService, type AnchoringServiceOptions } from "../service/AnchoringService.js";
+import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } from "../service/chain/connect.js";
+import { setupServiceLog } from "../service/chain/setupLog.js";
+import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
+import type { ServiceEventListener } from "../service/events.js";
+import { SqliteReceiptStore } from "../service/store/sqlite.js";
+
+/** Parsed options of the service commands. */
+export interface ServiceCliOptions {
+  store: string;
+  rpc?: string;
+  contract?: string;
+  logId?: string;
+  deploy?: boolean;
+  confirmations?: number;
+  maxBatch: number;
+  maxDelay: number;
+  durability: "full" | "normal";
+  poll: number;
+  resendAfter?: number;
+  feeBumpAfter?: number;
+  timeline?: string;
+}
+
+/** The default store location. */
+export const DEFAULT_STORE = "./.showwork/store.sqlite";
+
+/** Parses a non-negative integer option. */
+export function integerOption(min = 0): (value: string) => number {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}, found "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/** Adds the service options to a command. */
+export function addServiceOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--store <path>", "the store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(
+      new Option("--rpc <url>", "JSON-RPC endpoint of the chain (default: Hardhat's in-process chain, the embedded default)").env(
+        "SHOWWORK_RPC_URL",
+      ),
+    )
+    .addOption(new Option("--contract <address>", "the ReceiptLogs contract (with --rpc; remembered by the store)").env("SHOWWORK_CONTRACT"))
+    .addOption(new Option("--log-id <id>", "the log to anchor into (with --rpc; remembered by the store)").env("SHOWWORK_LOG_ID"))
+    .addOption(new Option("--deploy", "with --rpc on a development chain: deploy ReceiptLogs and create a log with the anchoring account"))
+    .addOption(
+      new Option("--confirmations <n>", "confirmations for 'final' (default: 1 on local chains 31337/1337, else 12)").argParser(integerOption(1)),
+    )
+    .addOption(new Option("--max-batch <n>", "receipts per batch at most").argParser(integerOption(1)).default(10_000))
+    .addOption(new Option("--max-delay <ms>", "longest wait before a receipt's batch closes, ms").argParser(integerOption(0)).default(2_000))
+    .addOption(new Option("--durability <mode>", "full: fsync every commit; normal: survive a killed process only").choices(["full", "normal"]).default("full"))
+    .addOption(new Option("--poll <ms>", "pause between batching/anchoring rounds, ms").argParser(integerOption(10)).default(500))
+    .addOption(new Option("--resend-after <ms>", "rebroadcast a transaction the node does not know after, ms").argParser(integerOption(0)))
+    .addOption(new Option("--fee-bump-after <ms>", "replace a pending transaction with higher fees after, ms").argParser(integerOption(0)))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in proof bundles").env("SHOWWORK_TIMELINE"));
+}
+
+/** An opened service with its chain clients. */
+export interface OpenedService {
+  readonly service: AnchoringService;
+  readonly clients: ServiceClients;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+const isAddress = (value: string): value is Address => /^0x[0-9a-fA-F]{40}$/.test(value);
+const isBytes32 = (value: string): value is Hex => /^0x[0-9a-fA-F]{64}$/.test(value);
+
+/** Opens the store, connects to the chain (embedded or --rpc), sets up or checks the log, and opens the service. */
+export async function openServiceFromOptions(
+  options: ServiceCliOptions,
+  extra: { onEvent?: ServiceEventListener; owner: string },
+): Promise<OpenedService> {
+  if (options.contract !== undefined && !isAddress(options.contract)) throw new ServiceConfigError(`--contract is not an address: ${options.contract}`);
+  if (options.logId !== undefined && !isBytes32(options.logId)) throw new ServiceConfigError(`--log-id is not a 32-byte id: ${options.logId}`);
+  if (options.timeline !== undefined && !isAddress(options.timeline)) throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
+  const store = SqliteReceiptStore.open({ path: options.store, durability: options.durability });
+  let clients: ServiceClients | undefined;
+  try {
+    const binding = await store.getBinding();
+    let contract: Address | undefined;
+    let logId: Hex | undefined;
+    const envKey = process.env.SHOWWORK_PRIVATE_KEY;
+    if (options.rpc === undefined) {
+      if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
+        throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
+      }
+      if (binding !== undefined) {
+        throw new StoreBindingError(`The store ${options.store} belongs to an in-process chain that ended with its process.`, [
+          `It anchored into log ${binding.logId} at ${binding.contract} (chain ${binding.chainId}), which no longer exists.`,
+          "Do: use a new --store (or delete this one), or run against a node with --rpc URL.",
+          "Its proof bundles can still be written with `showwork prove`.",
+        ]);
+      }
+      clients = await connectEmbedded(envKey === undefined ? undefined : parsePrivateKey(envKey, "SHOWWORK_PRIVATE_KEY"));
+      ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}` }));
+    } else {
+      if (envKey === undefined) {
+        throw new ServiceConfigError("SHOWWORK_PRIVATE_KEY is not set.", [
+          "The service signs anchoring transactions with the key in the SHOWWORK_PRIVATE_KEY environment variable.",
+          "Use an account dedicated to the service (it manages the account's nonces).",
+        ]);
+      }
+      clients = await connectRpc(options.rpc, parsePrivateKey(envKey, "SHOWWORK_PRIVATE_KEY"));
+      contract = (options.contract as Address | undefined) ?? binding?.contract;
+      logId = (options.logId as Hex | undefined) ?? binding?.logId;
+      if (options.deploy && binding === undefined) {
+        if (options.contract !== undefined || options.logId !== undefined) throw new ServiceConfigError("--deploy creates the contract and log: drop --contract/--log-id.");
+        ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}` }));
+      }
+      if (contract === undefined || logId === undefined) {
+        throw new ServiceConfigError("Which log? Pass --contract and --log-id (the store remembers them afterwards).", [
+          "On a development chain, --deploy deploys ReceiptLogs and creates a log for the anchoring account.",
+        ]);
+      }
+    }
+    const chainId = clients.publicClient.chain?.id ?? (await clients.publicClient.getChainId());
+    const confirmations = options.confirmations ?? (chainId === 31337 || chainId === 1337 ? 1 : 12);
+    const serviceOptions: AnchoringServiceOptions = {
+      store,
+      chain: { publicClient: clients.publicClient, walletClient: clients.walletClient, contract, logId },
+      batching: { maxReceipts: options.maxBatch, maxDelayMs: options.maxDelay },
+      anchoring: {
+        confirmations,
+        ...(options.resendAfter === undefined ? {} : { resendAfterMs: options.resendAfter }),
+        ...(options.feeBumpAfter === undefined ? {} : { feeBumpAfterMs: options.feeBumpAfter }),
+      },
+      pollIntervalMs: options.poll,
+      owner: extra.owner,
+      ...(options.timeline === undefined ? {} : { timelineContract: options.timeline as Address }),
+      ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),
+    };
+    const service = await AnchoringService.open(serviceOptions);
+    const opened = clients;
+    return {
+      service,
+      clients: opened,
+      embedded: options.rpc === undefined,
+      close: async () => {
+        await service.close();
+        await opened.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    await clients?.close();
+    throw error;
+  }
+}
+
+/** One line describing where the service anchors. */
+export function describeService(opened: OpenedService): string {
+  const b = opened.service.binding;
+  const where = opened.embedded ? "in-process chain" : `chain ${b?.chainId}`;
+  return `${where}, ReceiptLogs ${b?.contract}, log ${b?.logId}, anchorer ${b?.anchorer}, store ${opened.service.store.location}`;
+}

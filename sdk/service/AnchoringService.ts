@@ -1,0 +1,529 @@
+/**
+ * The anchoring service: record receipts durably, close them into batches, anchor each
+ * batch's Merkle root on chain, serve states and proof bundles.
+ *
+ * @module
+ */
+import type { Address, Hex, PublicClient } from "viem";
+
+import type { ProofBundle } from "../bundle/types.js";
+import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
+import { readLogSize } from "./anchor/receiptLogsReader.js";
+import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
+import { BatchTreeCache, computeLeaves, treeFromLeaves } from "./batchTree.js";
+import { bundleOfStoredReceipt } from "./bundles.js";
+import { BatchNotFoundError, ReceiptNotFoundError, RecordRejectedError, ServiceConfigError, StoreBindingError } from "./errors.js";
+import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
+import { failpoint } from "./failpoints.js";
+import { hasProof, type ReceiptState } from "./states.js";
+import type { BatchRecord, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
+
+/** The chain side of the service. */
+export interface ServiceChain {
+  readonly publicClient: PublicClient;
+  /** Must have a local account (it signs; signed bytes are persisted before sending) and a chain. */
+  readonly walletClient: AnchorWalletClient;
+  /** The `ReceiptLogs` contract. */
+  readonly contract: Address;
+  readonly logId: Hex;
+}
+
+/** Options of {@link AnchoringService.open}. */
+export interface AnchoringServiceOptions {
+  readonly store: ReceiptStore;
+  /** Without a chain the service records and serves what the store has, but does not batch or anchor. */
+  readonly chain?: ServiceChain;
+  readonly batching?: Partial<BatchingPolicy>;
+  readonly anchoring?: Partial<AnchorerPolicy>;
+  readonly limits?: Partial<SubmissionLimits>;
+  /** Pause between rounds of the batching/anchoring loop, ms (default 500). */
+  readonly pollIntervalMs?: number;
+  /** Longest pause after repeated failures, ms (default 10,000). */
+  readonly maxBackoffMs?: number;
+  /** `ModelTimeline` contract to name in proof bundles. */
+  readonly timelineContract?: Address;
+  /** Bytes of batch trees kept in memory for proofs (default 256 MiB). */
+  readonly treeCacheBytes?: number;
+  readonly onEvent?: ServiceEventListener;
+  /** Name of this process in the store's writer lock. */
+  readonly owner?: string;
+}
+
+/** What `record()` returns for each receipt: it is durably stored. */
+export interface Acknowledgement {
+  readonly receiptId: Hex;
+  /** Its position in recording order. */
+  readonly seq: number;
+  readonly state: "recorded";
+}
+
+/** A receipt's state, as `GET /v1/receipts/:id` shows it. */
+export interface ReceiptStatus {
+  readonly receiptId: Hex;
+  readonly state: ReceiptState;
+  readonly seq: number;
+  readonly recordedAt: string;
+  readonly proofAvailable: boolean;
+  readonly batch?: {
+    readonly index: number;
+    readonly leafIndex: number;
+    readonly size: number;
+    readonly root: Hex;
+    readonly closedAt: string;
+    readonly txHash?: Hex;
+    readonly blockNumber?: number;
+    readonly anchoredAt?: string;
+    readonly finalAt?: string;
+  };
+}
+
+/** A batch, as `GET /v1/batches/:index` shows it. */
+export interface BatchStatus {
+  readonly index: number;
+  readonly state: BatchRecord["state"];
+  readonly leafCount: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly root: Hex;
+  readonly closedAt: string;
+  readonly anchor?: { readonly txHash: Hex; readonly blockNumber: number; readonly blockHash: Hex; readonly anchoredAt: string };
+  readonly finalAt?: string;
+  readonly transaction?: {
+    readonly nonce: number;
+    readonly state: string;
+    readonly attempts: readonly { readonly hash: Hex; readonly maxFeePerGas: string; readonly createdAt: string }[];
+  };
+}
+
+/** Basic metrics (`GET /metrics`). */
+export interface ServiceMetrics {
+  readonly receipts: StateCounts & { readonly total: number };
+  readonly batches: {
+    readonly lastClosed: number | null;
+    readonly lastAnchored: { readonly index: number; readonly txHash: Hex; readonly blockNumber: number; readonly anchoredAt: string } | null;
+  };
+  readonly lag: {
+    /** Receipts recorded but not yet anchored. */
+    readonly unanchoredReceipts: number;
+    /** Age of the oldest receipt not yet anchored, ms (0 when all are anchored). */
+    readonly oldestUnanchoredMs: number;
+  };
+  readonly retries: { readonly total: number; readonly byKind: Partial<Record<RetryKind, number>> };
+  readonly uptimeMs: number;
+}
+
+/** Health (`GET /health`). */
+export interface ServiceHealth {
+  /** ok; degraded (the last rounds failed, retrying); halted (anchoring needs an operator); stopped (loop not running). */
+  readonly status: "ok" | "degraded" | "halted" | "stopped";
+  readonly store: string;
+  readonly binding: StoreBinding | null;
+  readonly anchorer: Address | null;
+  readonly lastRoundAt: string | null;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+  readonly halted: { readonly reason: string; readonly message: string } | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The anchoring service. Open with {@link AnchoringService.open}, then `start()` the loop
+ * (or drive it with `runRound()`), `record()` receipts, and `close()` at the end.
+ *
+ * @example
+ * const store = SqliteReceiptStore.open({ path: "./.showwork/store.sqlite" });
+ * const service = await AnchoringService.open({ store, chain: { publicClient, walletClient, contract, logId } });
+ * service.start();
+ * await service.record(receipts);          // durably stored when this resolves
+ * const bundle = await service.bundle(id); // from "anchored" on
+ */
+export class AnchoringService {
+  readonly store: ReceiptStore;
+  readonly batching: BatchingPolicy;
+  readonly limits: SubmissionLimits;
+  /** The store's binding (chain, contract, log), once known. */
+  binding: StoreBinding | undefined;
+  private readonly anchorer: Anchorer | undefined;
+  private readonly trees: BatchTreeCache;
+  private readonly listeners: ServiceEventListener[] = [];
+  private readonly pollIntervalMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly timelineContract: Address | undefined;
+  private readonly startedAt = Date.now();
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private roundChain: Promise<void> = Promise.resolve();
+  private flushRequested = false;
+  /** Seq of the last receipt in a closed batch. */
+  private lastBatchedSeq = 0;
+  private consecutiveFailures = 0;
+  private lastError: string | undefined;
+  private lastRoundAt: number | undefined;
+  private readonly retries: Partial<Record<RetryKind, number>> = {};
+
+  private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined) {
+    this.store = options.store;
+    this.binding = binding;
+    this.batching = checkBatchingPolicy({ ...DEFAULT_BATCHING, ...options.batching });
+    this.limits = { ...DEFAULT_SUBMISSION_LIMITS, ...options.limits };
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.timelineContract = options.timelineContract;
+    this.trees = new BatchTreeCache(options.treeCacheBytes);
+    if (options.onEvent) this.listeners.push(options.onEvent);
+    const policy = { ...DEFAULT_ANCHORER_POLICY, ...options.anchoring };
+    if (!Number.isInteger(policy.confirmations) || policy.confirmations < 1) {
+      throw new ServiceConfigError(`confirmations must be an integer >= 1 (found ${policy.confirmations}).`);
+    }
+    if (options.chain !== undefined && binding !== undefined) {
+      this.anchorer = new Anchorer({
+        store: this.store,
+        publicClient: options.chain.publicClient,
+        walletClient: options.chain.walletClient,
+        log: { contract: binding.contract, logId: binding.logId },
+        fromBlock: binding.fromBlock,
+        policy,
+        onEvent: (event) => this.emit(event),
+      });
+    }
+  }
+
+  /**
+   * Opens the service on a store: takes the store's writer role and, with a chain, binds the
+   * store to (chain, contract, log, account) on first use or checks that it matches.
+   * @throws {StoreLockedError}, {@link StoreBindingError}, {@link ServiceConfigError}
+   */
+  static async open(options: AnchoringServiceOptions): Promise<AnchoringService> {
+    await options.store.acquireWriter(options.owner ?? `showwork service (pid ${process.pid})`);
+    try {
+      let binding = await options.store.getBinding();
+      if (options.chain !== undefined) binding = await bindStore(options.store, options.chain, binding);
+      const service = new AnchoringService(options, binding);
+      service.lastBatchedSeq = (await options.store.lastBatch())?.lastSeq ?? 0;
+      return service;
+    } catch (error) {
+      await options.store.releaseWriter();
+      throw error;
+    }
+  }
+
+  /** Adds an event listener. */
+  on(listener: ServiceEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i !== -1) this.listeners.splice(i, 1);
+    };
+  }
+
+  private emit(event: ServiceEvent): void {
+    if (event.type === "retry") this.retries[event.kind] = (this.retries[event.kind] ?? 0) + 1;
+    for (const listener of this.listeners) listener(event);
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  /**
+   * Records one receipt or an array of receipts (JSON values or `Receipt` objects): validates
+   * all, then stores all in one transaction. When it resolves, every receipt is durably
+   * stored and will be anchored exactly once.
+   * @throws {RecordRejectedError} (nothing stored) for invalid input or duplicate ids.
+   */
+  async record(input: unknown): Promise<Acknowledgement[]> {
+    const validated = validateSubmission(input, this.limits);
+    failpoint("record:before-commit");
+    const result = await this.store.appendReceipts(
+      validated.map((v) => v.stored),
+      Date.now(),
+    );
+    if (!result.ok) {
+      const ids = result.duplicates.map((d) => d.receiptId);
+      throw new RecordRejectedError({
+        reason: "duplicate-receipt-id",
+        message:
+          result.duplicates.length === 1
+            ? `Receipt #${result.duplicates[0]!.receiptIndex} (${ids[0]}) is already recorded; nothing of this call was stored.`
+            : `${result.duplicates.length} receipts are already recorded (first: #${result.duplicates[0]!.receiptIndex}, ${ids[0]}); nothing of this call was stored.`,
+        receiptIndex: result.duplicates[0]!.receiptIndex,
+        field: "receiptId",
+        duplicates: result.duplicates.map((d) => ({ receiptId: d.receiptId, receiptIndex: d.receiptIndex, alreadyStored: true })),
+        metaMessages: ["Receipt ids are unique per store. A retried call whose receipts were stored before gets this error: they are safe."],
+      });
+    }
+    failpoint("record:after-commit");
+    this.emit({ type: "recorded", count: validated.length, lastSeq: result.lastSeq });
+    if (result.lastSeq - this.lastBatchedSeq >= this.batching.maxReceipts) this.wake();
+    return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
+  }
+
+  /** Records receipts given as JSON text (one receipt or an array). @throws {RecordRejectedError} */
+  async recordJson(text: string): Promise<Acknowledgement[]> {
+    return this.record(parseSubmissionText(text));
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private async stored(receiptId: string): Promise<StoredReceipt> {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(receiptId)) throw new ReceiptNotFoundError(receiptId);
+    const receipt = await this.store.getReceipt(receiptId as Hex);
+    if (receipt === undefined) throw new ReceiptNotFoundError(receiptId);
+    return receipt;
+  }
+
+  /** A receipt's state. @throws {ReceiptNotFoundError} */
+  async status(receiptId: string): Promise<ReceiptStatus> {
+    return statusOf(await this.stored(receiptId));
+  }
+
+  /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
+  async bundle(receiptId: string): Promise<ProofBundle> {
+    const receipt = await this.stored(receiptId);
+    const binding = this.binding ?? (await this.store.getBinding());
+    if (binding === undefined) throw new ReceiptNotFoundError(receiptId);
+    return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
+  }
+
+  /** A batch. @throws {BatchNotFoundError} */
+  async batch(index: number): Promise<BatchStatus> {
+    const batch = Number.isSafeInteger(index) && index >= 0 ? await this.store.getBatch(index) : undefined;
+    if (batch === undefined) throw new BatchNotFoundError(index);
+    const tx = batch.txId === undefined ? undefined : await this.store.getTx(batch.txId);
+    return {
+      index: batch.index,
+      state: batch.state,
+      leafCount: batch.leafCount,
+      firstSeq: batch.firstSeq,
+      lastSeq: batch.lastSeq,
+      root: batch.root,
+      closedAt: iso(batch.closedAt),
+      ...(batch.anchor === undefined
+        ? {}
+        : { anchor: { txHash: batch.anchor.txHash, blockNumber: batch.anchor.blockNumber, blockHash: batch.anchor.blockHash, anchoredAt: iso(batch.anchor.anchoredAt) } }),
+      ...(batch.finalAt === undefined ? {} : { finalAt: iso(batch.finalAt) }),
+      ...(tx === undefined
+        ? {}
+        : {
+            transaction: {
+              nonce: tx.nonce,
+              state: tx.state,
+              attempts: tx.attempts.map((a) => ({ hash: a.hash, maxFeePerGas: a.maxFeePerGas.toString(), createdAt: iso(a.createdAt) })),
+            },
+          }),
+    };
+  }
+
+  /** Counts per state, last anchored batch, lag, retries. */
+  async metrics(now = Date.now()): Promise<ServiceMetrics> {
+    const counts = await this.store.stateCounts();
+    const total = counts.recorded + counts.batched + counts.submitted + counts.anchored + counts.final;
+    const last = await this.store.lastBatch();
+    const lastAnchored = await this.store.lastAnchoredBatch();
+    const waiting = [...(await this.store.batchesInState("batched", 1)), ...(await this.store.batchesInState("submitted", 1))].sort(
+      (a, b) => a.index - b.index,
+    )[0];
+    let oldest: number | undefined;
+    if (waiting !== undefined) oldest = await this.store.recordedAt(waiting.firstSeq);
+    else oldest = (await this.store.unbatched()).oldestRecordedAt;
+    const retriesTotal = Object.values(this.retries).reduce((a, b) => a + (b ?? 0), 0);
+    return {
+      receipts: { ...counts, total },
+      batches: {
+        lastClosed: last?.index ?? null,
+        lastAnchored:
+          lastAnchored?.anchor === undefined
+            ? null
+            : {
+                index: lastAnchored.index,
+                txHash: lastAnchored.anchor.txHash,
+                blockNumber: lastAnchored.anchor.blockNumber,
+                anchoredAt: iso(lastAnchored.anchor.anchoredAt),
+              },
+      },
+      lag: {
+        unanchoredReceipts: counts.recorded + counts.batched + counts.submitted,
+        oldestUnanchoredMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+      },
+      retries: { total: retriesTotal, byKind: { ...this.retries } },
+      uptimeMs: now - this.startedAt,
+    };
+  }
+
+  /** Health of the service. */
+  health(): ServiceHealth {
+    const halted = this.anchorer?.halted;
+    return {
+      status: halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 ? "degraded" : "ok",
+      store: this.store.location,
+      binding: this.binding ?? null,
+      anchorer: this.anchorer?.address ?? null,
+      lastRoundAt: this.lastRoundAt === undefined ? null : iso(this.lastRoundAt),
+      consecutiveFailures: this.consecutiveFailures,
+      lastError: this.lastError ?? null,
+      halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
+    };
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  /** Starts the batching/anchoring loop (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops the loop, waiting for the current round to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await this.roundChain;
+  }
+
+  /** Stops and releases the store. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.store.close();
+  }
+
+  /** Closes whatever is waiting into a batch at the next round, regardless of size and age. */
+  flush(): void {
+    this.flushRequested = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let delay = this.pollIntervalMs;
+      try {
+        await this.runRound();
+        this.consecutiveFailures = 0;
+        this.lastError = undefined;
+      } catch (error) {
+        this.consecutiveFailures++;
+        this.lastError = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+        this.emit({ type: "retry", kind: "rpc-error", message: this.lastError });
+        delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.consecutiveFailures - 1, 10));
+      }
+      if (!this.running) break;
+      await Promise.race([sleep(delay), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+      this.wakeUp = undefined;
+    }
+  }
+
+  /**
+   * One round: store upkeep, close due batches, reconcile with the chain and submit.
+   * Rounds never overlap. Throws what the round threw (the loop retries with backoff).
+   */
+  runRound(): Promise<void> {
+    const round = this.roundChain.then(() => this.round());
+    this.roundChain = round.catch(() => undefined);
+    return round;
+  }
+
+  private async round(): Promise<void> {
+    const now = Date.now();
+    await this.store.maintain();
+    await this.closeDueBatches(now);
+    if (this.anchorer !== undefined) await this.anchorer.tick(now);
+    this.lastRoundAt = Date.now();
+  }
+
+  private async closeDueBatches(now: number): Promise<void> {
+    if (this.binding === undefined) return;
+    const flush = this.flushRequested;
+    this.flushRequested = false;
+    for (let closed = 0; closed < 64; closed++) {
+      const waiting = await this.store.unbatched();
+      const cut = nextBatchCut(waiting, now, this.batching, flush);
+      if (cut === undefined) break;
+      failpoint("batch:building-tree");
+      const leaves = await computeLeaves(this.store, cut.firstSeq, cut.lastSeq);
+      const tree = treeFromLeaves(leaves);
+      const last = await this.store.lastBatch();
+      const index = last === undefined ? this.binding.firstBatchIndex : last.index + 1;
+      failpoint("batch:before-commit");
+      const batch = await this.store.closeBatch({ index, firstSeq: cut.firstSeq, lastSeq: cut.lastSeq, root: tree.root, leaves, closedAt: Date.now() });
+      this.lastBatchedSeq = batch.lastSeq;
+      this.trees.set(batch.index, tree);
+      this.emit({ type: "batch-closed", batchIndex: batch.index, leafCount: batch.leafCount, root: batch.root, why: cut.why });
+    }
+  }
+}
+
+function statusOf(receipt: StoredReceipt): ReceiptStatus {
+  const batch = receipt.batch;
+  return {
+    receiptId: receipt.receiptId,
+    state: receipt.state,
+    seq: receipt.seq,
+    recordedAt: iso(receipt.recordedAt),
+    proofAvailable: hasProof(receipt.state),
+    ...(batch === undefined || receipt.leafIndex === undefined
+      ? {}
+      : {
+          batch: {
+            index: batch.index,
+            leafIndex: receipt.leafIndex,
+            size: batch.leafCount,
+            root: batch.root,
+            closedAt: iso(batch.closedAt),
+            ...(batch.anchor === undefined
+              ? {}
+              : { txHash: batch.anchor.txHash, blockNumber: batch.anchor.blockNumber, anchoredAt: iso(batch.anchor.anchoredAt) }),
+            ...(batch.finalAt === undefined ? {} : { finalAt: iso(batch.finalAt) }),
+          },
+        }),
+  };
+}
+
+/** Binds a fresh store to the chain/contract/log/account, or checks that an existing binding matches. */
+async function bindStore(store: ReceiptStore, chain: ServiceChain, existing: StoreBinding | undefined): Promise<StoreBinding> {
+  const { publicClient, walletClient } = chain;
+  const account = walletClient.account;
+  const chainId = await publicClient.getChainId();
+  const genesis = await publicClient.getBlock({ blockNumber: 0n });
+  const expected = {
+    chainId,
+    contract: chain.contract,
+    logId: chain.logId.toLowerCase() as Hex,
+    anchorer: account.address,
+    genesisHash: genesis.hash,
+  };
+  if (existing !== undefined) {
+    const mismatches: string[] = [];
+    for (const key of ["chainId", "genesisHash", "contract", "logId", "anchorer"] as const) {
+      const a = String(existing[key]).toLowerCase();
+      const b = String(expected[key]).toLowerCase();
+      if (a !== b) mismatches.push(`${key}: store has ${existing[key]}, configured ${expected[key]}`);
+    }
+    if (mismatches.length > 0) {
+      throw new StoreBindingError(`The store ${store.location} anchors into another ${mismatches.length === 1 ? mismatches[0]!.split(":")[0] : "chain/log"} than configured.`, [
+        ...mismatches,
+        ...(mismatches.some((m) => m.startsWith("genesisHash"))
+          ? ["The chain was reset (e.g. an in-process chain lives only as long as its process): use a new --store."]
+          : ["Do: use the store's own settings, or a new --store."]),
+      ]);
+    }
+    return existing;
+  }
+  const code = await publicClient.getCode({ address: chain.contract });
+  if (code === undefined || code === "0x") {
+    throw new ServiceConfigError(`No contract at ${chain.contract} on chain ${chainId}.`, ["Do: pass the ReceiptLogs address (--contract)."]);
+  }
+  const firstBatchIndex = await readLogSize(publicClient, { contract: chain.contract, logId: chain.logId });
+  const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
+  const binding: StoreBinding = { ...expected, firstBatchIndex, fromBlock: head };
+  await store.setBinding(binding);
+  return binding;
+}

@@ -1,0 +1,487 @@
+/**
+ * The anchorer: moves closed batches onto the chain and keeps the store in step with it.
+ *
+ * Every step is a reconciliation between what the store says and what the chain says, so
+ * the same code runs in normal operation and after a crash:
+ *
+ * 1. Track open transactions (by nonce):
+ *    - `pending`: if one of its attempts has a receipt → `included` (batches `anchored`),
+ *      or, if it reverted, the chain decides (below). If none has a receipt and our nonce is
+ *      already used → the chain decides. Otherwise: never broadcast (crash before send) or
+ *      not known to the node (dropped) → broadcast again (same bytes, same hash); pending
+ *      too long → fee bump (same nonce, same payload, fees +`feeBumpPercent`%).
+ *    - `included`: its receipt is gone or in another block (reorg) → back to `pending`,
+ *      batches back to `submitted` (then rebroadcast as above); enough confirmations → `final`.
+ *    - "The chain decides": read `batchRoot` at the batch indices. Our roots are there →
+ *      `included`, with the transaction and block of the `BatchAnchored` event (whichever of
+ *      our transactions did it). Nothing there → the transaction is void (its nonce went to
+ *      another transaction) and its batches go back to `batched`, to be sent again with a
+ *      new nonce. A different root → halt: another writer uses our indices.
+ * 2. Submit: when no transaction is pending, take the next `batched` batches (consecutive
+ *    indices, at most `maxBatchesPerTx`), check the log's size equals the first index,
+ *    sign `anchor` (one batch) or `anchorMany`, PERSIST the signed transaction, then send it.
+ *
+ * Exactly once: the batch index and contents are persisted before any transaction is
+ * signed, the signed transaction before it is sent, and the contract rejects any batch
+ * whose expected index is not the log's size (`ReceiptLogsUnexpectedIndex`), so a retried,
+ * duplicated or replayed transaction can never anchor a batch twice.
+ *
+ * @module
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  encodeFunctionData,
+  keccak256,
+  parseTransaction,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+
+import { receiptLogsAbi } from "../../contracts/abis.js";
+import { InvariantError } from "../../errors.js";
+import { AnchoringHaltedError } from "../errors.js";
+import type { ServiceEventListener } from "../events.js";
+import { failpoint } from "../failpoints.js";
+import type { BatchRecord, ReceiptStore, TxAttempt, TxRecord } from "../store/types.js";
+import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
+
+/** A wallet client whose account signs locally (the service must persist signed bytes before sending). */
+export type AnchorWalletClient = WalletClient<Transport, Chain, Account>;
+
+/** Fee, gas and timing policy of the anchorer. */
+export interface AnchorerPolicy {
+  /** Confirmations (including the block itself) for `final` (default 1). */
+  readonly confirmations: number;
+  /** Batches per transaction at most (default 16; more than one uses `anchorMany`). */
+  readonly maxBatchesPerTx: number;
+  /** Rebroadcast a pending transaction the node does not know after this long, ms (default 3,000). */
+  readonly resendAfterMs: number;
+  /** Replace a pending transaction with higher fees after this long, ms (default 30,000). */
+  readonly feeBumpAfterMs: number;
+  /** Fee increase per bump, percent (default 25; nodes require at least 10). */
+  readonly feeBumpPercent: number;
+  /** Never offer more than this maxFeePerGas, wei (default: no cap). */
+  readonly maxFeePerGasCap: bigint | undefined;
+  /** Gas limit = estimate × (100 + gasMarginPercent) / 100 (default 25). */
+  readonly gasMarginPercent: number;
+  /** Wait this long after a reverted transaction before submitting again, ms (default 5,000). */
+  readonly revertBackoffMs: number;
+}
+
+export const DEFAULT_ANCHORER_POLICY: AnchorerPolicy = {
+  confirmations: 1,
+  maxBatchesPerTx: 16,
+  resendAfterMs: 3_000,
+  feeBumpAfterMs: 30_000,
+  feeBumpPercent: 25,
+  maxFeePerGasCap: undefined,
+  gasMarginPercent: 25,
+  revertBackoffMs: 5_000,
+};
+
+/** Parameters of {@link Anchorer}. */
+export interface AnchorerParameters {
+  readonly store: ReceiptStore;
+  readonly publicClient: PublicClient;
+  readonly walletClient: AnchorWalletClient;
+  readonly log: LogLocation;
+  /** Event searches start at this block. */
+  readonly fromBlock: number;
+  readonly policy: AnchorerPolicy;
+  readonly onEvent: ServiceEventListener;
+}
+
+const NONCE_TOO_LOW = /nonce too low|nonce has already been used|nonce is too low|already been mined/i;
+const ALREADY_KNOWN = /already known|known transaction|already imported|already in (the )?mempool|same hash was already imported/i;
+const UNDERPRICED = /underpriced|fee too low|replacement/i;
+
+/** The anchorer (see the module comment). One per service; not re-entrant. */
+export class Anchorer {
+  private readonly p: AnchorerParameters;
+  private readonly account: Account;
+  private revertBackoffUntil = 0;
+  /** Why anchoring is halted, while it is. */
+  halted: AnchoringHaltedError | undefined;
+
+  constructor(parameters: AnchorerParameters) {
+    this.p = parameters;
+    if (parameters.walletClient.account === undefined) throw new InvariantError("the wallet client has no account");
+    this.account = parameters.walletClient.account;
+  }
+
+  get address(): Address {
+    return this.account.address;
+  }
+
+  /** One reconciliation round: track open transactions, then submit the next batches if none is pending. */
+  async tick(now = Date.now()): Promise<void> {
+    const open = await this.p.store.openTxs();
+    for (const tx of open) await this.track(tx, now);
+    const pending = (await this.p.store.openTxs()).some((tx) => tx.state === "pending");
+    if (!pending && now >= this.revertBackoffUntil) await this.submitNext(now);
+  }
+
+  // ---------------------------------------------------------------- tracking
+
+  private async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
+    try {
+      return await this.p.publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  private async knownToNode(hash: Hex): Promise<boolean> {
+    try {
+      await this.p.publicClient.getTransaction({ hash });
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  private async track(tx: TxRecord, now: number): Promise<void> {
+    if (tx.state === "included") return this.trackIncluded(tx, now);
+    if (tx.state !== "pending") return;
+    for (const attempt of [...tx.attempts].reverse()) {
+      const receipt = await this.receiptOf(attempt.hash);
+      if (receipt === undefined) continue;
+      if (receipt.status === "success") {
+        failpoint("tx:before-mark-included");
+        await this.markIncluded(tx, {
+          txHash: receipt.transactionHash,
+          blockNumber: Number(receipt.blockNumber),
+          blockHash: receipt.blockHash,
+          anchoredAt: now,
+        });
+        return this.trackIncluded((await this.p.store.getTx(tx.id))!, now);
+      }
+      this.p.onEvent({ type: "retry", kind: "tx-reverted", message: `transaction ${attempt.hash} reverted; checking the log`, txHash: attempt.hash });
+      this.revertBackoffUntil = now + this.p.policy.revertBackoffMs;
+      return this.letTheChainDecide(tx, "reverted");
+    }
+    const used = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "latest" });
+    if (used > tx.nonce) return this.letTheChainDecide(tx, "nonce-used");
+
+    const newest = tx.attempts[tx.attempts.length - 1]!;
+    if (tx.lastSentAt === 0) {
+      this.p.onEvent({ type: "retry", kind: "resubmit-unsent", message: `sending ${newest.hash} (persisted, never sent)`, txHash: newest.hash });
+      return this.broadcast(tx, newest, now);
+    }
+    if (now - newest.createdAt >= this.p.policy.feeBumpAfterMs) return this.bumpFees(tx, newest, now);
+    if (now - tx.lastSentAt >= this.p.policy.resendAfterMs && !(await this.knownToNode(newest.hash))) {
+      this.p.onEvent({ type: "retry", kind: "resubmit-dropped", message: `node does not know ${newest.hash}: resending`, txHash: newest.hash });
+      return this.broadcast(tx, newest, now);
+    }
+  }
+
+  private async trackIncluded(tx: TxRecord, now: number): Promise<void> {
+    const inclusion = tx.inclusion;
+    if (inclusion === undefined) throw new InvariantError(`tx ${tx.id} is included without an inclusion`);
+    const receipt = await this.receiptOf(inclusion.txHash);
+    if (receipt === undefined || receipt.blockHash !== inclusion.blockHash || receipt.status !== "success") {
+      await this.p.store.markTxReorged(tx.id);
+      this.p.onEvent({
+        type: "retry",
+        kind: "reorg",
+        message: `transaction ${inclusion.txHash} (batches ${tx.firstBatch}..${tx.lastBatch}) left block ${inclusion.blockNumber}: anchoring again`,
+        txHash: inclusion.txHash,
+      });
+      return;
+    }
+    const head = Number(await this.p.publicClient.getBlockNumber({ cacheTime: 0 }));
+    if (head - inclusion.blockNumber + 1 >= this.p.policy.confirmations) {
+      failpoint("tx:before-mark-final");
+      await this.p.store.markTxFinal(tx.id, now);
+      this.p.onEvent({ type: "final", firstBatch: tx.firstBatch, lastBatch: tx.lastBatch, receipts: await this.receiptCount(tx) });
+    }
+  }
+
+  private async receiptCount(tx: { firstBatch: number; lastBatch: number }): Promise<number> {
+    const first = await this.p.store.getBatch(tx.firstBatch);
+    const last = await this.p.store.getBatch(tx.lastBatch);
+    return first === undefined || last === undefined ? 0 : last.lastSeq - first.firstSeq + 1;
+  }
+
+  private async markIncluded(tx: TxRecord, inclusion: { txHash: Hex; blockNumber: number; blockHash: Hex; anchoredAt: number }): Promise<void> {
+    await this.p.store.markTxIncluded(tx.id, inclusion);
+    this.p.onEvent({
+      type: "anchored",
+      firstBatch: tx.firstBatch,
+      lastBatch: tx.lastBatch,
+      txHash: inclusion.txHash,
+      blockNumber: inclusion.blockNumber,
+      receipts: await this.receiptCount(tx),
+    });
+  }
+
+  /**
+   * Our transaction's nonce is used (or it reverted) without a successful receipt of ours in
+   * hand: the log on chain says whether our batches are anchored.
+   */
+  private async letTheChainDecide(tx: TxRecord, why: "reverted" | "nonce-used"): Promise<void> {
+    const batches = await this.batchesOf(tx);
+    const roots = await Promise.all(batches.map((b) => readBatchRoot(this.p.publicClient, this.p.log, b.index)));
+    const ours = roots.map((root, i) => root === batches[i]!.root);
+    if (ours.every(Boolean)) {
+      const [event] = await findBatchAnchored(this.p.publicClient, this.p.log, { fromBlock: tx.createdAtBlock, index: tx.firstBatch });
+      if (event === undefined) return; // the node has not indexed the log yet: next round
+      failpoint("tx:before-mark-included");
+      await this.markIncluded(tx, { txHash: event.txHash, blockNumber: event.blockNumber, blockHash: event.blockHash, anchoredAt: Date.now() });
+      return;
+    }
+    const foreign = roots.findIndex((root, i) => root !== undefined && !ours[i]);
+    if (foreign !== -1) {
+      this.halt(
+        new AnchoringHaltedError({
+          reason: "index-conflict",
+          message: `Log index ${batches[foreign]!.index} holds root ${roots[foreign]}, not this store's batch root ${batches[foreign]!.root}.`,
+          metaMessages: ["Another writer anchors into this log. One service (one store) per log: stop the other writer."],
+        }),
+      );
+      return;
+    }
+    if (roots.some((root) => root !== undefined)) return; // partly visible: the node is mid-update; next round
+    await this.p.store.voidTx(tx.id);
+    this.p.onEvent({
+      type: "retry",
+      kind: why === "reverted" ? "tx-reverted" : "nonce-taken",
+      message: `batches ${tx.firstBatch}..${tx.lastBatch} are not on chain and nonce ${tx.nonce} is used: submitting them again`,
+    });
+  }
+
+  private async batchesOf(tx: { firstBatch: number; lastBatch: number }): Promise<BatchRecord[]> {
+    const out: BatchRecord[] = [];
+    for (let index = tx.firstBatch; index <= tx.lastBatch; index++) {
+      const batch = await this.p.store.getBatch(index);
+      if (batch === undefined) throw new InvariantError(`batch ${index} is missing`);
+      out.push(batch);
+    }
+    return out;
+  }
+
+  private async broadcast(tx: TxRecord, attempt: TxAttempt, now: number): Promise<void> {
+    failpoint("tx:before-send");
+    try {
+      await this.p.publicClient.sendRawTransaction({ serializedTransaction: attempt.raw });
+    } catch (error) {
+      const text = errorText(error);
+      // Known already: fine. Nonce used or replaced: the next round finds out by whom.
+      if (!ALREADY_KNOWN.test(text) && !NONCE_TOO_LOW.test(text) && !UNDERPRICED.test(text)) throw error;
+    }
+    await this.p.store.markTxSent(tx.id, now);
+    failpoint("tx:after-send");
+  }
+
+  private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const fees = await this.p.publicClient.estimateFeesPerGas();
+    let { maxFeePerGas, maxPriorityFeePerGas } = fees;
+    const cap = this.p.policy.maxFeePerGasCap;
+    if (cap !== undefined && maxFeePerGas > cap) maxFeePerGas = cap;
+    if (maxPriorityFeePerGas > maxFeePerGas) maxPriorityFeePerGas = maxFeePerGas;
+    return { maxFeePerGas, maxPriorityFeePerGas };
+  }
+
+  private async bumpFees(tx: TxRecord, newest: TxAttempt, now: number): Promise<void> {
+    const bump = (x: bigint): bigint => x + (x * BigInt(this.p.policy.feeBumpPercent)) / 100n + 1n;
+    const current = await this.currentFees();
+    let maxPriorityFeePerGas = bump(newest.maxPriorityFeePerGas);
+    if (current.maxPriorityFeePerGas > maxPriorityFeePerGas) maxPriorityFeePerGas = current.maxPriorityFeePerGas;
+    let maxFeePerGas = bump(newest.maxFeePerGas);
+    if (current.maxFeePerGas > maxFeePerGas) maxFeePerGas = current.maxFeePerGas;
+    const cap = this.p.policy.maxFeePerGasCap;
+    if (cap !== undefined && maxFeePerGas > cap) maxFeePerGas = cap;
+    if (maxPriorityFeePerGas > maxFeePerGas) maxPriorityFeePerGas = maxFeePerGas;
+    if (maxFeePerGas <= newest.maxFeePerGas) {
+      // At the cap: keep the transaction in the node's pool and wait.
+      if (!(await this.knownToNode(newest.hash))) await this.broadcast(tx, newest, now);
+      return;
+    }
+    const previous = parseTransaction(newest.raw);
+    if (previous.to === undefined || previous.to === null || previous.data === undefined) {
+      throw new InvariantError(`tx ${tx.id}: stored transaction has no target or data`);
+    }
+    const attempt = await this.sign({
+      to: previous.to,
+      data: previous.data,
+      nonce: tx.nonce,
+      gas: newest.gas,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+      now,
+    });
+    await this.p.store.addTxAttempt(tx.id, attempt);
+    this.p.onEvent({
+      type: "retry",
+      kind: "fee-bump",
+      message: `transaction pending ${Math.round((now - newest.createdAt) / 1000)} s: replaced by ${attempt.hash} (maxFeePerGas ${maxFeePerGas})`,
+      txHash: attempt.hash,
+    });
+    await this.broadcast(tx, attempt, now);
+  }
+
+  private async sign(args: {
+    to: Address;
+    data: Hex;
+    nonce: number;
+    gas: bigint;
+    maxFeePerGas: bigint;
+    maxPriorityFeePerGas: bigint;
+    now: number;
+  }): Promise<TxAttempt> {
+    const raw = await this.p.walletClient.signTransaction({
+      account: this.account,
+      chain: this.p.walletClient.chain,
+      to: args.to,
+      data: args.data,
+      nonce: args.nonce,
+      gas: args.gas,
+      maxFeePerGas: args.maxFeePerGas,
+      maxPriorityFeePerGas: args.maxPriorityFeePerGas,
+      type: "eip1559",
+      value: 0n,
+    });
+    return {
+      hash: keccak256(raw),
+      raw,
+      maxFeePerGas: args.maxFeePerGas,
+      maxPriorityFeePerGas: args.maxPriorityFeePerGas,
+      gas: args.gas,
+      createdAt: args.now,
+    };
+  }
+
+  // ---------------------------------------------------------------- submitting
+
+  private async submitNext(now: number): Promise<void> {
+    const candidates = await this.p.store.batchesInState("batched", this.p.policy.maxBatchesPerTx);
+    if (candidates.length === 0) return;
+    const run: BatchRecord[] = [];
+    for (const batch of candidates) {
+      if (run.length > 0 && batch.index !== run[run.length - 1]!.index + 1) break;
+      run.push(batch);
+    }
+    const first = run[0]!;
+    const size = await readLogSize(this.p.publicClient, this.p.log);
+    if (size !== first.index) {
+      await this.explainSizeMismatch(first, size);
+      return;
+    }
+    const anchorArgs = [this.p.log.logId, BigInt(first.index), first.root, BigInt(first.leafCount)] as const;
+    const manyArgs = [
+      run.map((b) => ({ logId: this.p.log.logId, expectedIndex: BigInt(b.index), root: b.root, leafCount: BigInt(b.leafCount) })),
+    ] as const;
+    const data =
+      run.length === 1
+        ? encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchor", args: anchorArgs })
+        : encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchorMany", args: manyArgs });
+    let estimate: bigint;
+    try {
+      const target = { address: this.p.log.contract, abi: receiptLogsAbi, account: this.account } as const;
+      estimate =
+        run.length === 1
+          ? await this.p.publicClient.estimateContractGas({ ...target, functionName: "anchor", args: anchorArgs })
+          : await this.p.publicClient.estimateContractGas({ ...target, functionName: "anchorMany", args: manyArgs });
+    } catch (error) {
+      const revert = revertName(error);
+      if (revert === "ReceiptLogsUnauthorizedAnchorer") {
+        this.halt(
+          new AnchoringHaltedError({
+            reason: "unauthorized",
+            message: `Account ${this.account.address} may not anchor into log ${this.p.log.logId}.`,
+            metaMessages: ["Do: have the log's admin call grantAnchorer(logId, account). Anchoring resumes by itself."],
+            cause: error,
+          }),
+        );
+        return;
+      }
+      // The log moved between our size check and the estimate: the next round looks again.
+      if (revert === "ReceiptLogsUnexpectedIndex") return;
+      if (revert !== undefined) {
+        this.halt(new AnchoringHaltedError({ reason: "revert", message: `Anchoring would revert with ${revert}.`, cause: error }));
+        return;
+      }
+      throw error;
+    }
+    this.halted = undefined;
+    const gas = (estimate * BigInt(100 + this.p.policy.gasMarginPercent)) / 100n;
+    const nonce = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "pending" });
+    const fees = await this.currentFees();
+    const head = Number(await this.p.publicClient.getBlockNumber({ cacheTime: 0 }));
+    failpoint("tx:before-persist");
+    const attempt = await this.sign({ to: this.p.log.contract, data, nonce, gas, ...fees, now });
+    const tx = await this.p.store.createTx({
+      nonce,
+      firstBatch: first.index,
+      lastBatch: run[run.length - 1]!.index,
+      createdAtBlock: Math.max(0, head - 1),
+      attempt,
+    });
+    this.p.onEvent({ type: "tx-submitted", nonce, txHash: attempt.hash, firstBatch: tx.firstBatch, lastBatch: tx.lastBatch });
+    await this.broadcast(tx, attempt, now);
+  }
+
+  /** The log's size is not our next index: find out why, and halt when it is not transient. */
+  private async explainSizeMismatch(first: BatchRecord, size: number): Promise<void> {
+    if (size > first.index) {
+      const root = await readBatchRoot(this.p.publicClient, this.p.log, first.index);
+      this.halt(
+        new AnchoringHaltedError({
+          reason: root === first.root ? "chain-inconsistent" : "index-conflict",
+          message:
+            root === first.root
+              ? `Log index ${first.index} already holds batch ${first.index}'s root, but the store has no transaction for it.`
+              : `Log index ${first.index} holds root ${root}, not this store's batch root ${first.root}.`,
+          metaMessages: ["One service (one store) per log, and never restore a store from an older copy."],
+        }),
+      );
+      return;
+    }
+    // size < first.index: earlier batches are not (or no longer) on chain.
+    const open = await this.p.store.openTxs();
+    if (open.length > 0) return; // a reorged transaction is being re-anchored first
+    const missing = await this.p.store.getBatch(size);
+    if (missing !== undefined && (missing.state === "anchored" || missing.state === "submitted")) return; // tracked elsewhere
+    this.halt(
+      new AnchoringHaltedError({
+        reason: "chain-inconsistent",
+        message: `The log has ${size} batches but this store's next batch is ${first.index}: batch ${size} is ${missing?.state ?? "unknown"} in the store yet not on chain.`,
+        metaMessages: ["The chain lost a final batch (a reorg deeper than the confirmations), or the store belongs to another chain."],
+      }),
+    );
+  }
+
+  private halt(error: AnchoringHaltedError): void {
+    if (this.halted?.message !== error.message) this.p.onEvent({ type: "halted", reason: error.reason, message: error.shortMessage });
+    this.halted = error;
+  }
+}
+
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof Error) parts.push(e.message, (e as { details?: string }).details ?? "");
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(" | ");
+}
+
+/** The custom error name of a revert (decoded with the ReceiptLogs ABI), when the error is a revert. */
+function revertName(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName ?? reverted.reason ?? "revert";
+  return undefined;
+}

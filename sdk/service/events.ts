@@ -1,0 +1,43 @@
+/**
+ * What the anchoring service reports while it works (progress displays, logs, metrics).
+ * Retries are normal: every RPC failure, resubmission, fee bump and reorg is an event.
+ *
+ * @module
+ */
+import type { Hex } from "viem";
+
+/** Kinds of retry the service performs. */
+export type RetryKind =
+  | "rpc-error"
+  | "resubmit-unsent"
+  | "resubmit-dropped"
+  | "fee-bump"
+  | "reorg"
+  | "nonce-taken"
+  | "tx-reverted";
+
+/** An event of the anchoring service. */
+export type ServiceEvent =
+  | { readonly type: "recorded"; readonly count: number; readonly lastSeq: number }
+  | { readonly type: "batch-closed"; readonly batchIndex: number; readonly leafCount: number; readonly root: Hex; readonly why: string }
+  | {
+      readonly type: "tx-submitted";
+      readonly nonce: number;
+      readonly txHash: Hex;
+      readonly firstBatch: number;
+      readonly lastBatch: number;
+    }
+  | {
+      readonly type: "anchored";
+      readonly firstBatch: number;
+      readonly lastBatch: number;
+      readonly txHash: Hex;
+      readonly blockNumber: number;
+      readonly receipts: number;
+    }
+  | { readonly type: "final"; readonly firstBatch: number; readonly lastBatch: number; readonly receipts: number }
+  | { readonly type: "retry"; readonly kind: RetryKind; readonly message: string; readonly txHash?: Hex }
+  | { readonly type: "halted"; readonly reason: string; readonly message: string };
+
+/** A listener of service events. */
+export type ServiceEventListener = (event: ServiceEvent) => void;
