@@ -209,7 +209,13 @@ export function judge(checks: readonly Check[]): { status: VerdictStatus; reason
     return { status: "pending", reason: "not-final", summary: `PENDING: ${pending.map((check) => check.message).join("; ")}` };
   }
   const passed = checks.filter((check) => check.status === "pass").length;
-  return { status: "verified", reason: "verified", summary: `VERIFIED: ${passed} checks passed` };
+  // Say which checks that usually apply were not run (e.g. no timeline named: model version unchecked).
+  const unchecked = checks.filter((check) => check.status === "skipped" && check.id !== "signature" && check.id !== "disclosure");
+  return {
+    status: "verified",
+    reason: "verified",
+    summary: `VERIFIED: ${passed} checks passed${unchecked.length > 0 ? ` (not checked: ${unchecked.map((check) => check.name.toLowerCase()).join(", ")})` : ""}`,
+  };
 }
 
 /** The process exit code for a verdict: 0 verified, 1 failed, 2 pending or could not check. */

@@ -13,9 +13,9 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { Command } from "commander";
+import { Command, Option } from "commander";
 
-import { nonNegativeInteger } from "./verify.js";
+import { nonNegativeInteger } from "../commandOptions.js";
 
 /** The repository's web/ folder (source of the page) and web/dist (the built page). */
 const WEB_ROOT = fileURLToPath(new URL("../../../web/", import.meta.url));
@@ -112,13 +112,12 @@ async function buildIfPossible(root: string): Promise<void> {
   await buildWeb(root);
 }
 
-/** Adds `verifier` to the program. */
-export function registerVerifierCommand(program: Command): Command {
-  return program
-    .command("verifier")
-    .description("serve the web verifier (a static page: verification runs in the browser) on 127.0.0.1")
-    .option("--port <n>", "port (0: any free port)", nonNegativeInteger, 8547)
-    .option("--no-build", "serve web/dist as it is instead of rebuilding it")
+/** `showwork verifier`. */
+export function verifierCommand(): Command {
+  return new Command("verifier")
+    .description("serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)")
+    .addOption(new Option("--port <n>", "port (0: any free port)").argParser(nonNegativeInteger).default(8547))
+    .addOption(new Option("--no-build", "serve web/dist as it is instead of rebuilding it"))
     .action(async (options: { port: number; build: boolean }) => {
       const running = await startVerifierServer({ port: options.port, build: options.build });
       process.stdout.write(`showwork web verifier: ${running.url} (Ctrl-C to stop)\n`);

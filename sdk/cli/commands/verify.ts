@@ -6,13 +6,14 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { Command, InvalidArgumentError } from "commander";
-import { isAddress, isHex, type Address, type Hex } from "viem";
+import { Command, Option } from "commander";
+import { isHex, type Address, type Hex } from "viem";
 
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
+import { addressArgument, nonNegativeInteger } from "../commandOptions.js";
 
 /** Options of the verify command, as parsed. */
 interface VerifyOptions {
@@ -22,18 +23,6 @@ interface VerifyOptions {
   timeline?: Address;
   disclose?: string;
   timeout: number;
-}
-
-/** Parses a non-negative integer option. */
-export function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-}
-
-function address(value: string): Address {
-  if (!isAddress(value, { strict: false })) throw new InvalidArgumentError("expected a 0x-prefixed 20-byte address");
-  return value;
 }
 
 /**
@@ -75,18 +64,19 @@ async function readText(file: string): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Adds `verify` to the program. */
-export function registerVerifyCommand(program: Command): Command {
-  return program
-    .command("verify")
+/** `showwork verify`. */
+export function verifyCommand(): Command {
+  return new Command("verify")
     .description("verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)")
     .argument("<bundle>", "the proof bundle JSON file (- for stdin)")
-    .requiredOption("--rpc <url>", "JSON-RPC endpoint of the chain the bundle names")
-    .option("--min-confirmations <n>", "confirmations required for a verified verdict", nonNegativeInteger, 1)
-    .option("--timeline <address>", "ModelTimeline contract (default: the bundle's)", address)
-    .option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [...]}")
-    .option("--timeout <ms>", "per-request RPC timeout in milliseconds", nonNegativeInteger, 10_000)
-    .option("--json", "print the verdict as JSON")
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain the bundle names").env("SHOWWORK_RPC_URL").makeOptionMandatory())
+    .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract (default: the bundle's)").argParser(addressArgument))
+    .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
+    .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
+    .addOption(new Option("--json", "print the verdict as JSON"))
+    // A usage error means "could not check" (2), not "failed" (1); help exits 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (file: string, options: VerifyOptions) => {
       let text: string;
       let disclosed: Disclosure | undefined;
