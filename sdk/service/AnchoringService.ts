@@ -12,7 +12,7 @@ import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
 import { BatchTreeCache, computeLeaves, treeFromLeaves } from "./batchTree.js";
 import { bundleOfStoredReceipt } from "./bundles.js";
-import { BatchNotFoundError, ReceiptNotFoundError, RecordRejectedError, ServiceConfigError, StoreBindingError } from "./errors.js";
+import { BatchNotFoundError, ProofNotAvailableError, ReceiptNotFoundError, RecordRejectedError, ServiceConfigError, StoreBindingError } from "./errors.js";
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
@@ -282,8 +282,9 @@ export class AnchoringService {
   /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
   async bundle(receiptId: string): Promise<ProofBundle> {
     const receipt = await this.stored(receiptId);
+    if (!hasProof(receipt.state)) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     const binding = this.binding ?? (await this.store.getBinding());
-    if (binding === undefined) throw new ReceiptNotFoundError(receiptId);
+    if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
   }
 

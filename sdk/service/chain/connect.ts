@@ -75,7 +75,7 @@ export async function connectRpc(url: string, privateKey: Hex, options: { timeou
  */
 export async function connectEmbedded(privateKey?: Hex): Promise<ServiceClients & { readonly privateKey: Hex }> {
   const { network } = await import("hardhat");
-  const connection = await network.connect();
+  const connection = await network.create();
   const provider = connection.provider as unknown as EIP1193Provider;
   const transport = custom(provider, { retryCount: 0 });
   const probe = createPublicClient({ transport });
