@@ -71,11 +71,14 @@ export async function connectRpc(url: string, privateKey: Hex, options: { timeou
 /**
  * Clients on Hardhat's in-process chain (needs the project's Hardhat config and compiled
  * artifacts). The anchoring account is `privateKey` or a fresh key, funded with
- * `hardhat_setBalance`.
+ * `hardhat_setBalance`. Pass `existing` (a Hardhat network connection) to share one in-process
+ * chain with other clients (e.g. contracts deployed with hardhat-viem); the caller closes it.
  */
-export async function connectEmbedded(privateKey?: Hex): Promise<ServiceClients & { readonly privateKey: Hex }> {
-  const { network } = await import("hardhat");
-  const connection = await network.create();
+export async function connectEmbedded(
+  privateKey?: Hex,
+  existing?: { readonly provider: { request(args: { method: string; params?: unknown[] }): Promise<unknown> }; close(): Promise<void> },
+): Promise<ServiceClients & { readonly privateKey: Hex }> {
+  const connection = existing ?? (await (await import("hardhat")).network.create());
   const provider = connection.provider as unknown as EIP1193Provider;
   const transport = custom(provider, { retryCount: 0 });
   const probe = createPublicClient({ transport });
@@ -86,5 +89,6 @@ export async function connectEmbedded(privateKey?: Hex): Promise<ServiceClients 
   await request({ method: "hardhat_setBalance", params: [account.address, "0x3635c9adc5dea00000"] }); // 1000 ETH
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 }) as PublicClient;
   const walletClient = createWalletClient({ account, chain, transport });
-  return { publicClient, walletClient, privateKey: key, close: () => connection.close() };
+  // A connection passed in belongs to the caller, who closes it.
+  return { publicClient, walletClient, privateKey: key, close: existing ? async () => undefined : () => connection.close() };
 }
