@@ -11,6 +11,7 @@
  * Run: tsx scripts/bench-tree.ts   (part of `npm run bench`)
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -132,6 +133,21 @@ function best(runs: number, fn: () => void): number {
   }
   return min;
 }
+/**
+ * Peak RSS of this process. On Linux, VmHWM of /proc/self/status: getrusage's ru_maxrss is
+ * carried across exec from the forked parent, so a child spawned by a large parent would
+ * report the parent's peak.
+ */
+function peakRss(): number {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`);
 const us = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(2)} µs`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -167,7 +183,7 @@ function floorMs(n: number): { wall: number; cpu: number } {
 async function keccakCandidates(): Promise<void> {
   const hasher = await createKeccak(256);
   const out = new Uint8Array(32);
-  console.log("## keccak256 candidates (µs per hash, best of 3 × 20,000; lower is better)\n");
+  console.log("## keccak256 candidates (µs per hash: best block of 500 calls out of 20; lower is better)\n");
   console.log("| implementation | 32 B | 64 B | 480 B |");
   console.log("| --- | ---: | ---: | ---: |");
   const wasm = newWasm()!;
@@ -189,14 +205,14 @@ async function keccakCandidates(): Promise<void> {
   for (const [name, f] of candidates) {
     const cells = data.map((d) => {
       for (let i = 0; i < 2000; i++) f(d);
-      return us(best(3, () => { for (let i = 0; i < N; i++) f(d); }), N);
+      return us(perOp(20, 500, () => f(d)), 1);
     });
     console.log(`| ${name} | ${cells.join(" | ")} |`);
   }
   const cells = sizes.map((len) => {
     const mem = wasm.bytes;
     for (let i = 0; i < N * len; i++) mem[base + i] = i & 255;
-    return us(best(3, () => wasm.exports.keccakMany(base, len, N, base + N * 512)), N);
+    return us(perOp(20, 1, () => wasm.exports.keccakMany(base, len, 500, base + N * 512)) / 500, 1);
   });
   console.log(`| showwork wasm, batch API (keccakMany: what tree building uses) | ${cells.join(" | ")} |`);
   if (!keccakNative) console.log("\n(the keccak package's native addon did not load here; its pure-JS fallback is listed)");
@@ -303,7 +319,7 @@ function measure(n: number, opts: { runs: number; mtjs: boolean; oz: boolean }):
     verifyOursWithLeaf,
     verifyMtjs,
     verifyOz,
-    rss: process.resourceUsage().maxRSS * 1024,
+    rss: peakRss(),
   };
 }
 
@@ -334,7 +350,7 @@ async function runChild(mode: string): Promise<void> {
     const ms = performance.now() - t;
     const probe = [...receiptStream(3)];
     const lookup = perOp(20, 100, (k) => tree.getProof(probe[k % 3]!.receiptId));
-    console.log(JSON.stringify({ ms, before, peak: process.resourceUsage().maxRSS * 1024, after: process.memoryUsage().rss, lookup, root: tree.root }));
+    console.log(JSON.stringify({ ms, before, peak: peakRss(), after: process.memoryUsage().rss, lookup, root: tree.root }));
   } else if (mode === "array") {
     const r = measure(n, { runs: 3, mtjs: false, oz: false });
     console.log(JSON.stringify(r));
@@ -366,6 +382,7 @@ async function main(): Promise<void> {
   progress(`10^6: merkletreejs projected ${fmt(mtjsProjected)}`);
   if (mtjsProjected <= OZ_LIMIT_MS) {
     r6.mtjs = (child("mtjs") as { ms: number }).ms;
+    r6.mtjsNote = "in its own process";
   } else {
     r6.mtjs = mtjsProjected;
     r6.mtjsNote = "extrapolated ×10 from 10^5 (projected > 2 min)";
@@ -407,7 +424,7 @@ async function main(): Promise<void> {
 
   console.log("\n## Memory at 10^6 receipts (peak RSS of a child process, --expose-gc)\n");
   console.log(`- streamed from a generator (receipts not held), default heap settings: peak RSS ${mb(stream.peak)} (${mb(stream.peak - stream.before)} above the ${mb(stream.before)} the process used before building: Node, tsx, the libraries); after the build ${mb(stream.after)}; build ${fmt(stream.ms)} including generating the receipts; proof lookup by id ${us(stream.lookup, 1)}`);
-  console.log(`- receipts held in an array first (the receipts alone are ~1 GB of JS strings): peak ${mb(r6.rss)} for the whole child (receipts, our tree, and the floor's buffers)`);
+  console.log(`- receipts held as JS objects in an array first (the same process also holds the floor's buffers and earlier trees until collected): peak ${mb(r6.rss)}`);
   console.log(`\ntotal bench-tree time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
