@@ -204,6 +204,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
         receipts.push({ receipt: signed, raw, version });
       }
       await service.record(built);
+      // Let the service's loop run between chunks (it closes and anchors batches meanwhile).
+      await new Promise((resolve) => setImmediate(resolve));
       say.progress(label, Math.min(count, i + chunk), count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")} anchored`);
     }
     service.flush();
