@@ -7,7 +7,7 @@
 import type { Address, Hex, PublicClient } from "viem";
 
 import type { ProofBundle } from "../bundle/types.js";
-import { ShowworkError } from "../errors.js";
+import { InvariantError, ShowworkError } from "../errors.js";
 import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
 import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
@@ -451,8 +451,11 @@ export class AnchoringService {
       const cut = nextBatchCut(waiting, now, this.batching, flush);
       if (cut === undefined) break;
       failpoint("batch:building-tree");
-      const leaves = await computeLeaves(this.store, cut.firstSeq, cut.lastSeq);
+      const { leaves, singleChunkRoot } = await computeLeaves(this.store, cut.firstSeq, cut.lastSeq);
       const tree = treeFromLeaves(leaves);
+      if (singleChunkRoot !== undefined && singleChunkRoot !== tree.root) {
+        throw new InvariantError(`batch root ${tree.root} from the leaves differs from ReceiptTree's ${singleChunkRoot}`);
+      }
       const last = await this.store.lastBatch();
       const index = last === undefined ? this.binding.firstBatchIndex : last.index + 1;
       failpoint("batch:before-commit");

@@ -1,9 +1,10 @@
 /**
- * Batch trees in the service: built from the store in chunks (a batch of 10^6 receipts
- * never holds 10^6 receipt objects), persisted as their leaves, rebuilt from the leaves
- * for proofs, with the most recent trees cached.
+ * Batch trees in the service: leaves computed from the store in chunks with the SDK's
+ * `ReceiptTree` (a batch of 10^6 receipts never holds 10^6 receipt objects), persisted,
+ * the batch tree built over them, rebuilt from the stored leaves for proofs, and the most
+ * recent trees cached.
  *
- * Hashing and tree layout are the SDK's (`receiptLeaf`, `makeMerkleTreeFlat`,
+ * Hashing and tree layout are the SDK's (`ReceiptTree`, `makeMerkleTreeFlat`,
  * `getProofFlat`, `leafPosition`): the service adds no hashing of its own.
  *
  * @module
@@ -12,8 +13,8 @@ import type { Hex } from "viem";
 
 import { allocBytes, readHex, writeHex } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
-import { receiptLeaf } from "../receipt/hashReceipt.js";
-import type { ReceiptJson } from "../receipt/types.js";
+import type { Receipt, ReceiptJson } from "../receipt/types.js";
+import { ReceiptTree } from "../tree/ReceiptTree.js";
 import { getProofFlat, leafPosition, makeMerkleTreeFlat } from "../tree/core.js";
 import type { ReceiptStore } from "./store/types.js";
 
@@ -24,35 +25,42 @@ export interface BatchTree {
   readonly root: Hex;
 }
 
-/** The leaf of a receipt stored as normalized JSON (already validated when recorded). */
-export function leafOfStoredReceipt(body: string): Hex {
+/** A stored receipt (normalized JSON, validated when recorded) as the `Receipt` shape the tree encodes. */
+function receiptOfStored(body: string): Receipt {
   const json = JSON.parse(body) as ReceiptJson;
-  return receiptLeaf({
-    ...json,
-    sequence: typeof json.sequence === "string" ? BigInt(json.sequence) : json.sequence,
-  } as Parameters<typeof receiptLeaf>[0]);
+  return { ...json, sequence: BigInt(json.sequence) } as unknown as Receipt;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Computes the leaves of receipts `[firstSeq, lastSeq]` from the store, in chunks,
- * letting the event loop run between chunks.
- * @returns `(lastSeq - firstSeq + 1) * 32` bytes, leaf i at offset 32 i.
+ * Computes the leaves of receipts `[firstSeq, lastSeq]` from the store, a chunk at a time
+ * (each chunk through the SDK's `ReceiptTree`, its fast path), letting the event loop run
+ * between chunks.
+ * @returns `(lastSeq - firstSeq + 1) * 32` bytes, leaf i at offset 32 i, and, when the batch
+ *   fit in one chunk, the root `ReceiptTree` computed (a cross-check for {@link treeFromLeaves}).
  */
-export async function computeLeaves(store: ReceiptStore, firstSeq: number, lastSeq: number, chunkSize = 5_000): Promise<Uint8Array> {
+export async function computeLeaves(
+  store: ReceiptStore,
+  firstSeq: number,
+  lastSeq: number,
+  chunkSize = 10_000,
+): Promise<{ leaves: Uint8Array; singleChunkRoot: Hex | undefined }> {
   const count = lastSeq - firstSeq + 1;
   const leaves = allocBytes(count * 32);
   let i = 0;
+  let singleChunkRoot: Hex | undefined;
   for await (const bodies of store.readBodies(firstSeq, lastSeq, chunkSize)) {
-    for (const body of bodies) {
-      if (!writeHex(leaves, i * 32, leafOfStoredReceipt(body), 32)) throw new InvariantError("a leaf is not 32 bytes");
+    const tree = ReceiptTree.of(bodies.map(receiptOfStored), { retainReceipts: false });
+    if (bodies.length === count) singleChunkRoot = tree.root;
+    for (let k = 0; k < tree.size; k++) {
+      if (!writeHex(leaves, i * 32, tree.leaf(k), 32)) throw new InvariantError("a leaf is not 32 bytes");
       i++;
     }
     await yieldToEventLoop();
   }
   if (i !== count) throw new InvariantError(`expected ${count} receipts for seqs ${firstSeq}..${lastSeq}, read ${i}`);
-  return leaves;
+  return { leaves, singleChunkRoot };
 }
 
 /** Builds the tree over leaves (32 bytes each, batch order). */

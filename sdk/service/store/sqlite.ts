@@ -320,16 +320,9 @@ export class SqliteReceiptStore implements ReceiptStore {
       if (tail.has(id)) duplicates.push({ receiptIndex: i, receiptId: id });
     }
     if (this.indexedUpTo > 0) {
-      // One query per 1,000 ids: SQLite probes the id index for each.
-      const probe = this.stmt(
-        "SELECT j.key AS i FROM json_each(?) AS j WHERE EXISTS (SELECT 1 FROM receipt_ids r WHERE r.receipt_id = unhex(substr(j.value, 3)))",
-      );
-      for (let start = 0; start < receipts.length; start += 1000) {
-        const ids = receipts.slice(start, start + 1000).map((r) => r.receiptId);
-        for (const row of probe.all(JSON.stringify(ids)) as Row[]) {
-          const i = start + num(row.i);
-          duplicates.push({ receiptIndex: i, receiptId: receipts[i]!.receiptId });
-        }
+      const probe = this.stmt("SELECT 1 AS found FROM receipt_ids WHERE receipt_id = ?");
+      for (let i = 0; i < receipts.length; i++) {
+        if (probe.get(blobs[i]!) !== undefined) duplicates.push({ receiptIndex: i, receiptId: receipts[i]!.receiptId });
       }
     }
     if (duplicates.length > 0) {
@@ -338,7 +331,17 @@ export class SqliteReceiptStore implements ReceiptStore {
     }
     const firstSeq = this.maxSeq + 1;
     const lastSeq = this.transaction(() => {
-      const versionIds = receipts.map((r) => this.versionId(r.modelId, r.weightsDigest));
+      // Receipts of one call mostly share a model version: reuse the previous lookup.
+      const versionIds = new Array<number>(receipts.length);
+      let previous: NewReceipt | undefined;
+      for (let i = 0; i < receipts.length; i++) {
+        const r = receipts[i]!;
+        versionIds[i] =
+          previous !== undefined && previous.modelId === r.modelId && previous.weightsDigest === r.weightsDigest
+            ? versionIds[i - 1]!
+            : this.versionId(r.modelId, r.weightsDigest);
+        previous = r;
+      }
       // Multi-row INSERTs: one statement per 64 receipts.
       let last = 0;
       for (let start = 0; start < receipts.length; start += INSERT_ROWS) {
