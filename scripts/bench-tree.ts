@@ -424,7 +424,7 @@ async function main(): Promise<void> {
 
   console.log("\n## Memory at 10^6 receipts (peak RSS of a child process, --expose-gc)\n");
   console.log(`- streamed from a generator (receipts not held), default heap settings: peak RSS ${mb(stream.peak)} (${mb(stream.peak - stream.before)} above the ${mb(stream.before)} the process used before building: Node, tsx, the libraries); after the build ${mb(stream.after)}; build ${fmt(stream.ms)} including generating the receipts; proof lookup by id ${us(stream.lookup, 1)}`);
-  console.log(`- receipts held in an array first (the receipts alone are ~1 GB of JS strings): peak ${mb(r6.rss)} for the whole child (receipts, our tree, and the floor's buffers)`);
+  console.log(`- receipts held as JS objects in an array first (the same process also holds the floor's buffers and earlier trees until collected): peak ${mb(r6.rss)}`);
   console.log(`\ntotal bench-tree time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -6,6 +6,8 @@
  * - `tree/`: Merkle trees over batches (OpenZeppelin-compatible), proofs, multiproofs,
  *   verification, the saved batch form.
  * - `bundle/`: the proof bundle a third party receives for one answer.
+ * - `verify/`: third-party verification of a bundle against the chain (a verdict, check by check).
+ * - `timeline/`: model-version timelines read from the chain, and drawn as SVG.
  * - `errors.ts`: every error is a `ShowworkError`.
  *
  * @module
@@ -14,4 +16,6 @@ export * from "./errors.js";
 export * from "./receipt/index.js";
 export * from "./tree/index.js";
 export * from "./bundle/index.js";
+export * from "./verify/index.js";
+export * from "./timeline/index.js";
 export { keccak256Into, keccak256PairInto } from "./hash/keccak.js";

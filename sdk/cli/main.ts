@@ -7,15 +7,29 @@ import { Command } from "commander";
 
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
+import { auditCommand } from "./commands/audit.js";
 import { proveCommand } from "./commands/prove.js";
 import { serveCommand } from "./commands/serve.js";
+import { timelineCommand } from "./commands/timeline.js";
+import { verifierCommand } from "./commands/verifier.js";
+import { verifyCommand } from "./commands/verify.js";
 
 const program = new Command()
   .name("showwork")
-  .description("A verifiable receipt for every AI answer: record, batch, anchor, prove.")
+  .description("A verifiable receipt for every AI answer: record, batch, anchor, prove, verify.")
   .showHelpAfterError();
 
-for (const command of [serveCommand(), anchorCommand(), proveCommand()]) program.addCommand(command);
+for (const command of [
+  serveCommand(),
+  anchorCommand(),
+  proveCommand(),
+  verifyCommand(),
+  timelineCommand(),
+  auditCommand(),
+  verifierCommand(),
+]) {
+  program.addCommand(command);
+}
 
 try {
   await program.parseAsync(process.argv);

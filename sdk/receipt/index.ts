@@ -46,3 +46,4 @@ export {
   type ReceiptSigner,
   type ReceiptTypedData,
 } from "./signReceipt.js";
+export { toReceiptStruct } from "./receiptStruct.js";

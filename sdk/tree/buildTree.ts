@@ -53,8 +53,18 @@ function rejectReceipt(receipt: Receipt, index: number): never {
   throw new InvalidReceiptError({ field: "", expected: "a well-formed v1 receipt", found: receipt, receiptIndex: index });
 }
 
-interface BufferLike extends Uint8Array {
+interface BufferLike {
   utf8Write(text: string, offset: number, length: number): number;
+}
+
+const encoder = new TextEncoder();
+
+/** Node's `Buffer#utf8Write` when the view is a Buffer; `TextEncoder.encodeInto` elsewhere (browsers). */
+export function textWriter(view: Uint8Array): BufferLike {
+  if (typeof (view as unknown as Partial<BufferLike>).utf8Write === "function") return view as unknown as BufferLike;
+  return {
+    utf8Write: (text, offset, length) => encoder.encodeInto(text, view.subarray(offset, offset + length)).written,
+  };
 }
 
 /** Encodes `list[from..to)` into the instance's hex and number areas. Returns -1, or the slot of a malformed receipt. */
@@ -131,7 +141,7 @@ function hashChunk(
   idStride: number,
 ): void {
   const memory = wasm.exports.memory.buffer;
-  const bad = encodeChunk(chunk, from, to, viewOf(memory, 0, memory.byteLength) as BufferLike, new DataView(memory));
+  const bad = encodeChunk(chunk, from, to, textWriter(viewOf(memory, 0, memory.byteLength)), new DataView(memory));
   if (bad !== -1) rejectReceipt(chunk[from + bad]!, first + bad);
   const badHex = wasm.exports.hashReceipts(HEX_AREA, NUM_AREA, to - from, leafPtr, leafStride, idPtr, idStride);
   if (badHex !== -1) rejectReceipt(chunk[from + badHex]!, first + badHex);

@@ -20,7 +20,7 @@ import { InvalidProofError } from "../errors.js";
 import { allocBytes, compare32, readHex, writeHex } from "../bytes/hex.js";
 import { keccak256PairInto } from "../hash/keccak.js";
 import { WASM_LAYOUT } from "../hash/keccakWasm.generated.js";
-import { sharedWasm } from "../hash/wasmInstance.js";
+import { newWasm, sharedWasm, viewOf } from "../hash/wasmInstance.js";
 
 /** A multiproof in OpenZeppelin's format (`MerkleProof.multiProofVerify`). */
 export interface MultiProof<L = Hex> {
@@ -84,6 +84,16 @@ export function makeMerkleTreeFlat(leaves: Uint8Array): Uint8Array {
     throw new InvalidProofError({ reason: "malformed", message: "Leaves must be a non-empty sequence of 32-byte hashes.", expected: "a multiple of 32 bytes, at least 32", found: leaves.length });
   }
   const n = leaves.length / 32;
+  const wasm = newWasm();
+  if (wasm) {
+    // The tree lives in the memory of its own instance (released with the returned view).
+    const base = WASM_LAYOUT.FREE;
+    wasm.ensure(base + (2 * n - 1) * 32);
+    const mem = wasm.bytes;
+    for (let i = 0; i < n; i++) mem.set(leaves.subarray(i * 32, i * 32 + 32), base + leafPosition(n, i) * 32);
+    wasm.exports.buildNodes(base, n);
+    return viewOf(wasm.exports.memory.buffer, base, (2 * n - 1) * 32);
+  }
   const nodes = allocBytes((2 * n - 1) * 32);
   for (let i = 0; i < n; i++) nodes.set(leaves.subarray(i * 32, i * 32 + 32), leafPosition(n, i) * 32);
   hashInternalNodes(nodes, n);

@@ -4,30 +4,13 @@
  */
 import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
 
-import { buildReceipt, type Receipt, type ToolCallContent } from "../../sdk/receipt/index.js";
+import { buildReceipt, toReceiptStruct, type Receipt, type ToolCallContent } from "../../sdk/receipt/index.js";
 
 /** A deterministic 32-byte value from a label. */
 export const h = (label: string): Hex => keccak256(toHex(label));
 
-/** The ReceiptHashing.Receipt struct of a receipt, as viem expects it. */
-export function receiptStruct(receipt: Receipt) {
-  return {
-    receiptId: receipt.receiptId,
-    modelId: receipt.modelId,
-    weightsDigest: receipt.weightsDigest,
-    promptTemplateDigest: receipt.promptTemplateDigest,
-    promptTemplateVersion: receipt.promptTemplateVersion,
-    retrievalIndexDigest: receipt.retrievalIndexDigest,
-    memoryDigest: receipt.memoryDigest,
-    toolsDigest: receipt.toolsDigest,
-    inputDigest: receipt.inputDigest,
-    outputDigest: receipt.outputDigest,
-    samplingDigest: receipt.samplingDigest,
-    servingNode: receipt.servingNode,
-    issuedAt: BigInt(receipt.issuedAt),
-    sequence: receipt.sequence,
-  } as const;
-}
+/** The ReceiptHashing.Receipt struct of a receipt, as viem expects it (the SDK's {@link toReceiptStruct}). */
+export const receiptStruct = toReceiptStruct;
 
 export interface MakeReceiptOptions {
   readonly model?: string;

@@ -28,7 +28,7 @@ import {
   verifyProof,
   type Receipt,
 } from "../../../sdk/index.js";
-import { buildTree } from "../../../sdk/tree/buildTree.js";
+import { buildTree, textWriter } from "../../../sdk/tree/buildTree.js";
 import { batchArb, syntheticReceipts } from "../helpers.js";
 import { referenceLeaf, referenceProof, referenceRootFromProof, referenceTree } from "./reference.js";
 
@@ -89,6 +89,18 @@ describe("sdk/tree", () => {
         tree.validate();
       });
     }
+
+    it("without Node's Buffer, receipt text is written with TextEncoder (non-ASCII shows)", () => {
+      const view = new Uint8Array(80);
+      const writer = textWriter(view);
+      expect(writer).to.not.equal(view);
+      expect(writer.utf8Write(`0x${"ab".repeat(32)}`, 4, 66)).to.equal(66);
+      expect(Buffer.from(view.subarray(4, 70)).toString("latin1")).to.equal(`0x${"ab".repeat(32)}`);
+      const written = writer.utf8Write(`0x${"a".repeat(63)}\u0161`, 0, 66);
+      expect(written < 66 || view.subarray(0, 66).some((b) => b >= 0x80)).to.equal(true);
+      const buffer = Buffer.alloc(8);
+      expect(textWriter(buffer)).to.equal(buffer);
+    });
 
     it("a single leaf is its own root, with an empty proof", () => {
       const [receipt] = syntheticReceipts(1);

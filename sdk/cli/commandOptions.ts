@@ -1,0 +1,47 @@
+/**
+ * Argument parsers shared by the verifier-side commands (verify, timeline, audit, verifier).
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "commander";
+import { isAddress, isHex, type Address, type Hex } from "viem";
+
+import { modelIdFromName } from "../receipt/modelId.js";
+
+/** A non-negative integer. */
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, found "${value}"`);
+  return n;
+}
+
+/** A 0x-prefixed 20-byte address. */
+export function addressArgument(value: string): Address {
+  if (!isAddress(value, { strict: false })) throw new InvalidArgumentError(`expected a 0x-prefixed 20-byte address, found "${value}"`);
+  return value;
+}
+
+/** A 0x-prefixed 32-byte hex value. */
+export function bytes32Argument(value: string): Hex {
+  if (!isHex(value) || value.length !== 66) throw new InvalidArgumentError(`expected 0x + 64 hex digits, found "${value}"`);
+  return value.toLowerCase() as Hex;
+}
+
+/** A model given by name (hashed to its id) or by id (0x + 64 hex digits). */
+export function modelArgument(value: string): { name: string | undefined; modelId: Hex } {
+  if (/^0x[0-9a-fA-F]{64}$/.test(value)) return { name: undefined, modelId: value.toLowerCase() as Hex };
+  if (value.length === 0) throw new InvalidArgumentError("expected a model name or id");
+  return { name: value, modelId: modelIdFromName(value) };
+}
+
+/**
+ * A point in time: unix seconds (`1795309072`) or an ISO-8601 date/time
+ * (`2026-11-22`, `2026-11-22T10:00:00Z`; without a zone, UTC).
+ */
+export function timeArgument(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value) ? `${value}${value.includes("T") ? "Z" : "T00:00:00Z"}` : value;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected unix seconds or an ISO-8601 time, found "${value}"`);
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,166 @@
+/**
+ * `showwork audit --model M --version V --from T1 --to T2`: every receipt one model version
+ * produced in a time window, from the operator's store, each with its anchor — the question
+ * people ask right after a rollback.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createPublicClient, http, type Address, type Hex } from "viem";
+
+import { toBundleJson } from "../../bundle/parseBundle.js";
+import { BatchTreeCache } from "../../service/batchTree.js";
+import { bundleOfStoredReceipt } from "../../service/bundles.js";
+import { RECEIPT_STATES, hasProof, type ReceiptState } from "../../service/states.js";
+import { SqliteReceiptStore } from "../../service/store/sqlite.js";
+import type { StoreBinding, StoredReceipt } from "../../service/store/types.js";
+import { readModelTimeline } from "../../timeline/readModelTimeline.js";
+import { isoTime } from "../../verify/check.js";
+import { addressArgument, modelArgument, timeArgument } from "../commandOptions.js";
+import { DEFAULT_STORE } from "../serviceOptions.js";
+
+interface AuditOptions {
+  model: string;
+  version: string;
+  from?: number;
+  to?: number;
+  store: string;
+  rpc?: string;
+  timeline?: Address;
+  bundles?: string;
+  json?: boolean;
+}
+
+/** One audited receipt. */
+export interface AuditEntry {
+  readonly receiptId: Hex;
+  readonly issuedAt: number;
+  readonly state: ReceiptState;
+  readonly batchIndex?: number;
+  readonly leafIndex?: number;
+  readonly batchSize?: number;
+  readonly anchor?: { chainId: number; contract: Address; logId: Hex; txHash: Hex; blockNumber: number };
+}
+
+/** The receipts of one model version issued in [from, to], from a store, by recording order. */
+export async function auditStore(
+  store: SqliteReceiptStore,
+  query: { modelId: Hex; weightsDigest: Hex; from: number; to: number },
+): Promise<{ binding: StoreBinding | undefined; entries: AuditEntry[]; receipts: StoredReceipt[] }> {
+  const binding = await store.getBinding();
+  const receipts: StoredReceipt[] = [];
+  for (let afterSeq = 0; ; ) {
+    const page = await store.listReceipts({
+      modelId: query.modelId,
+      weightsDigest: query.weightsDigest,
+      issuedFrom: query.from,
+      issuedTo: query.to,
+      afterSeq,
+      limit: 1000,
+    });
+    receipts.push(...page);
+    if (page.length < 1000) break;
+    afterSeq = page[page.length - 1]!.seq;
+  }
+  const entries = receipts.map((receipt): AuditEntry => {
+    const { issuedAt } = JSON.parse(receipt.body) as { issuedAt: number };
+    const batch = receipt.batch;
+    return {
+      receiptId: receipt.receiptId,
+      issuedAt,
+      state: receipt.state,
+      ...(batch ? { batchIndex: batch.index, leafIndex: receipt.leafIndex, batchSize: batch.leafCount } : {}),
+      ...(batch?.anchor && binding && hasProof(receipt.state)
+        ? {
+            anchor: {
+              chainId: binding.chainId,
+              contract: binding.contract,
+              logId: binding.logId,
+              txHash: batch.anchor.txHash,
+              blockNumber: batch.anchor.blockNumber,
+            },
+          }
+        : {}),
+    };
+  });
+  return { binding, entries, receipts };
+}
+
+/** Resolves `--version`: a weights digest, or a version number / label (`2`, `v2`) looked up in the timeline. */
+async function resolveVersion(options: AuditOptions, modelId: Hex, binding: StoreBinding | undefined): Promise<{ digest: Hex; label?: string }> {
+  if (/^0x[0-9a-fA-F]{64}$/.test(options.version)) return { digest: options.version.toLowerCase() as Hex };
+  const number = /^v?(\d+)$/.exec(options.version)?.[1];
+  if (number === undefined) throw new InvalidArgumentError(`--version: expected a weights digest (0x + 64 hex digits) or a version number like v2, found "${options.version}"`);
+  if (!options.rpc || !options.timeline || !binding) {
+    throw new InvalidArgumentError("--version v<N> is looked up in the model's timeline: give --rpc and --timeline (and a store bound to a log), or pass the weights digest");
+  }
+  const client = createPublicClient({ transport: http(options.rpc, { timeout: 10_000, retryCount: 1 }) });
+  const view = await readModelTimeline(client, { contract: options.timeline, logId: binding.logId, modelId });
+  const match = view.activations.find((a) => a.versionNumber === Number(number));
+  if (!match) throw new InvalidArgumentError(`--version: v${number} was never activated in this model's timeline (${view.activations.length} activations)`);
+  return { digest: match.version, label: `v${number}` };
+}
+
+/** `showwork audit`. */
+export function auditCommand(): Command {
+  return new Command("audit")
+    .description("list the receipts a model version produced in a time window (from the operator's store), each with its anchor")
+    .addOption(new Option("--model <model>", "the model's name (or its id, 0x + 64 hex digits)").makeOptionMandatory())
+    .addOption(new Option("--version <version>", "the version: its weights digest, or vN (looked up in the timeline with --rpc and --timeline)").makeOptionMandatory())
+    .addOption(new Option("--from <time>", "issued at or after (unix seconds or ISO-8601; default: the beginning)").argParser(timeArgument))
+    .addOption(new Option("--to <time>", "issued at or before (unix seconds or ISO-8601; default: now)").argParser(timeArgument))
+    .addOption(new Option("--store <path>", "the operator's store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL"))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_TIMELINE").argParser(addressArgument))
+    .addOption(new Option("--bundles <dir>", "also write the proof bundle of every anchored receipt into this folder"))
+    .addOption(new Option("--json", "print the result as JSON"))
+    .action(async (options: AuditOptions) => {
+      if (!existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store}`);
+      const model = modelArgument(options.model);
+      const store = SqliteReceiptStore.open({ path: options.store, readOnly: true });
+      try {
+        const version = await resolveVersion(options, model.modelId, await store.getBinding());
+        const from = options.from ?? 0;
+        const to = options.to ?? Math.floor(Date.now() / 1000);
+        const { binding, entries, receipts } = await auditStore(store, { modelId: model.modelId, weightsDigest: version.digest, from, to });
+        const written: string[] = [];
+        if (options.bundles && binding) {
+          await mkdir(options.bundles, { recursive: true });
+          const trees = new BatchTreeCache();
+          for (const receipt of receipts) {
+            if (!hasProof(receipt.state)) continue;
+            const bundle = await bundleOfStoredReceipt({ store, binding, trees, receipt, timelineContract: options.timeline });
+            const file = path.join(options.bundles, `${receipt.receiptId}.bundle.json`);
+            await writeFile(file, `${JSON.stringify(toBundleJson(bundle), null, 2)}\n`);
+            written.push(file);
+          }
+        }
+        const counts = Object.fromEntries(RECEIPT_STATES.map((state) => [state, entries.filter((e) => e.state === state).length]));
+        if (options.json) {
+          const query = { modelId: model.modelId, ...(model.name ? { model: model.name } : {}), weightsDigest: version.digest, from, to };
+          process.stdout.write(`${JSON.stringify({ query, store: options.store, count: entries.length, states: counts, receipts: entries, bundles: written }, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `${model.name ?? model.modelId} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${entries.length} receipt${entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (store ${options.store})`,
+        ];
+        for (const e of entries) {
+          const where =
+            e.batchIndex === undefined
+              ? "not in a batch yet"
+              : `batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}` +
+                (e.anchor ? `  anchored: chain ${e.anchor.chainId} block ${e.anchor.blockNumber} tx ${e.anchor.txHash}` : "  not anchored yet");
+          lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  ${e.state.padEnd(9)}  ${where}`);
+        }
+        lines.push(`by state: ${RECEIPT_STATES.filter((s) => counts[s]! > 0).map((s) => `${s} ${counts[s]}`).join(", ") || "none"}`);
+        if (written.length > 0) lines.push(`wrote ${written.length} proof bundle${written.length === 1 ? "" : "s"} into ${options.bundles}`);
+        process.stdout.write(`${lines.join("\n")}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * `showwork verify BUNDLE.json --rpc URL [--min-confirmations N] [--json]`: verifies one answer's
+ * proof bundle against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+
+import { Command, Option } from "commander";
+import { isHex, type Address, type Hex } from "viem";
+
+import type { Disclosure } from "../../verify/checks/offline.js";
+import { formatVerdict } from "../../verify/formatVerdict.js";
+import { exitCodeOf } from "../../verify/verdict.js";
+import { verifyBundle } from "../../verify/verifyBundle.js";
+import { addressArgument, nonNegativeInteger } from "../commandOptions.js";
+
+/** Options of the verify command, as parsed. */
+interface VerifyOptions {
+  rpc: string;
+  minConfirmations: number;
+  json?: boolean;
+  timeline?: Address;
+  disclose?: string;
+  timeout: number;
+}
+
+/**
+ * Reads a disclosure file: `{ "input"?: {content, salt}, "output"?: {content, salt},
+ * "tools"?: [{ index, input?, output? }] }` with `content` as UTF-8 text (or `contentHex` for raw bytes).
+ */
+export function parseDisclosure(value: unknown): Disclosure {
+  const piece = (raw: unknown, where: string) => {
+    if (raw === undefined) return undefined;
+    if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected {content, salt}`);
+    const { content, contentHex, salt } = raw as { content?: unknown; contentHex?: unknown; salt?: unknown };
+    if (typeof salt !== "string" || !isHex(salt)) throw new Error(`${where}.salt: expected 0x-prefixed hex`);
+    if (typeof content === "string") return { content, salt: salt as Hex };
+    if (typeof contentHex === "string" && isHex(contentHex)) {
+      return { content: Uint8Array.from((contentHex.slice(2).match(/../g) ?? []).map((byte) => parseInt(byte, 16))), salt: salt as Hex };
+    }
+    throw new Error(`${where}: expected "content" (text) or "contentHex" (0x bytes)`);
+  };
+  if (typeof value !== "object" || value === null) throw new Error("expected a JSON object");
+  const record = value as { input?: unknown; output?: unknown; tools?: unknown };
+  const input = piece(record.input, "input");
+  const output = piece(record.output, "output");
+  const tools = Array.isArray(record.tools)
+    ? record.tools.map((tool: unknown, i: number) => {
+        const t = tool as { index?: unknown; input?: unknown; output?: unknown };
+        if (typeof t?.index !== "number") throw new Error(`tools[${i}].index: expected a number`);
+        const toolInput = piece(t.input, `tools[${i}].input`);
+        const toolOutput = piece(t.output, `tools[${i}].output`);
+        return { index: t.index, ...(toolInput ? { input: toolInput } : {}), ...(toolOutput ? { output: toolOutput } : {}) };
+      })
+    : undefined;
+  return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(tools ? { tools } : {}) };
+}
+
+async function readText(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** `showwork verify`. */
+export function verifyCommand(): Command {
+  return new Command("verify")
+    .description("verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)")
+    .argument("<bundle>", "the proof bundle JSON file (- for stdin)")
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain the bundle names").env("SHOWWORK_RPC_URL").makeOptionMandatory())
+    .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract (default: the bundle's)").argParser(addressArgument))
+    .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
+    .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
+    .addOption(new Option("--json", "print the verdict as JSON"))
+    // A usage error means "could not check" (2), not "failed" (1); help exits 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(async (file: string, options: VerifyOptions) => {
+      let text: string;
+      let disclosed: Disclosure | undefined;
+      try {
+        text = await readText(file);
+        if (options.disclose) disclosed = parseDisclosure(JSON.parse(await readFile(options.disclose, "utf8")) as unknown);
+      } catch (error) {
+        process.stderr.write(`showwork verify: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const verdict = await verifyBundle(text, {
+        rpcUrl: options.rpc,
+        minConfirmations: options.minConfirmations,
+        timeoutMs: options.timeout,
+        ...(options.timeline ? { timeline: options.timeline } : {}),
+        ...(disclosed ? { disclosed } : {}),
+      });
+      process.stdout.write(
+        options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour: process.stdout.isTTY === true })}\n`,
+      );
+      process.exitCode = exitCodeOf(verdict);
+    });
+}

@@ -1,0 +1,226 @@
+/**
+ * The verdict on a proof bundle: an overall status plus one entry per check,
+ * each saying what was expected and what was found. Never a bare boolean.
+ *
+ * @module
+ */
+
+/**
+ * Outcome of one check.
+ * - `pass`: checked, holds.
+ * - `fail`: checked, does not hold (the bundle is wrong, tampered, or the claim is false).
+ * - `pending`: holds so far but is not final yet (too few confirmations, not anchored yet).
+ * - `skipped`: not applicable (no signature, nothing disclosed) or not run because a check it
+ *   depends on did not pass (`code` says which).
+ * - `error`: could not be checked (RPC down or timing out, bundle format newer than this verifier):
+ *   says nothing about the bundle itself.
+ */
+export type CheckStatus = "pass" | "fail" | "pending" | "skipped" | "error";
+
+/**
+ * Overall outcome.
+ * - `verified`: every check passed (optional checks may be skipped).
+ * - `failed`: at least one check failed.
+ * - `pending`: nothing failed, but something is not final yet or could not be checked
+ *   (see {@link Verdict.reason}).
+ */
+export type VerdictStatus = "verified" | "failed" | "pending";
+
+/** Why a verdict has its status (finer than {@link VerdictStatus}; stable, for machines). */
+export type VerdictReason =
+  | "verified"
+  | "failed"
+  /** Anchored but with fewer confirmations than required, or not anchored yet. */
+  | "not-final"
+  /** The RPC endpoint did not answer (down, timeout, refused). */
+  | "could-not-check"
+  /** The bundle's format is newer than this verifier understands. */
+  | "unsupported-format";
+
+/** Stable identifiers of the checks, in the order they are run and reported. */
+export const CHECK_IDS = [
+  "format",
+  "receipt-leaf",
+  "proof-root",
+  "chain",
+  "contract",
+  "batch-root",
+  "transaction",
+  "confirmations",
+  "anchorer",
+  "anchor-delay",
+  "model-version",
+  "signature",
+  "disclosure",
+] as const;
+
+/** Identifier of a check. */
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** What each check establishes (its short name and a one-sentence meaning). */
+export const CHECK_INFO: Readonly<Record<CheckId, { readonly name: string; readonly meaning: string }>> = {
+  format: {
+    name: "Bundle format",
+    meaning: "The bundle is a showwork/bundle@1 document that passes the schema (a newer format is reported as not checkable).",
+  },
+  "receipt-leaf": {
+    name: "Receipt hashes to leaf",
+    meaning: "The receipt's EIP-712 hash, hashed again, equals the bundle's leaf: the leaf commits to exactly these fields.",
+  },
+  "proof-root": {
+    name: "Proof leads to root",
+    meaning: "Hashing the leaf up the proof gives the bundle's root, with a proof length that fits the leaf's position in the batch.",
+  },
+  chain: {
+    name: "Chain",
+    meaning: "The RPC endpoint serves the chain the bundle names (same chain id).",
+  },
+  contract: {
+    name: "Anchoring contract",
+    meaning: "There is a contract at the stated address and it answers the ReceiptLogs interface.",
+  },
+  "batch-root": {
+    name: "Root anchored",
+    meaning: "The contract holds the bundle's root at the stated log and batch index, for the stated number of leaves.",
+  },
+  transaction: {
+    name: "Anchoring transaction",
+    meaning: "The stated transaction succeeded in the stated block and emitted BatchAnchored for this log, index and root from this contract.",
+  },
+  confirmations: {
+    name: "Confirmations",
+    meaning: "The anchoring block has at least the required number of confirmations (fewer: pending, not failed).",
+  },
+  anchorer: {
+    name: "Anchorer authorised",
+    meaning: "The account that anchored the batch was an authorised anchorer of the log at the anchoring block.",
+  },
+  "anchor-delay": {
+    name: "Anchoring delay",
+    meaning: "The batch was anchored after the receipt's time and within the maximum delay the log declared at that time.",
+  },
+  "model-version": {
+    name: "Model version active",
+    meaning: "The model version the receipt claims (weights digest) was the active one in the log's timeline at the receipt's time.",
+  },
+  signature: {
+    name: "Serving-node signature",
+    meaning: "The receipt's EIP-712 signature recovers to its serving node (skipped when the receipt is unsigned).",
+  },
+  disclosure: {
+    name: "Disclosed content",
+    meaning: "Each disclosed (content, salt) pair hashes to the digest the receipt commits to (skipped when nothing is disclosed).",
+  },
+};
+
+/** One check's outcome. */
+export interface Check {
+  /** Stable identifier (see {@link CHECK_IDS}). */
+  readonly id: CheckId;
+  /** Human name of the check. */
+  readonly name: string;
+  readonly status: CheckStatus;
+  /** What the check expected (from the bundle or the rules), when there is one value to show. */
+  readonly expected?: string | undefined;
+  /** What the check found (computed, or read from the chain). */
+  readonly found?: string | undefined;
+  /** One sentence: what holds, or what is wrong and what to do. */
+  readonly message: string;
+  /**
+   * Machine-readable reason when the status is not `pass`, e.g. `mismatch`, `wrong-chain`,
+   * `no-code`, `not-receipt-logs`, `rpc-unavailable`, `unsupported-format`, `late`,
+   * `version-mismatch`, `prerequisite`, `not-applicable`.
+   */
+  readonly code?: string | undefined;
+}
+
+/** Facts established while verifying (present when the corresponding check could read them). */
+export interface VerdictFacts {
+  receiptId?: string;
+  modelId?: string;
+  weightsDigest?: string;
+  /** The receipt's time, unix seconds. */
+  issuedAt?: number;
+  chainId?: number;
+  contract?: string;
+  logId?: string;
+  batchIndex?: string;
+  txHash?: string;
+  blockNumber?: string;
+  /** Timestamp of the anchoring block, unix seconds. */
+  anchoredAt?: number;
+  /** Seconds from the receipt's time to its anchoring. */
+  anchorDelay?: number;
+  /** The log's declared maximum anchoring delay in force at the anchoring, seconds (0 = none declared). */
+  maxAnchorDelay?: number;
+  confirmations?: string;
+  anchorer?: string;
+  timelineContract?: string;
+  /** Where the deployments record places the anchoring contract (absent when it has no deployment on this chain). */
+  recordedDeployment?: string;
+  /** The version (weights digest) active in the timeline at the receipt's time, if any. */
+  activeVersion?: string;
+}
+
+/** The verdict on one proof bundle. */
+export interface Verdict {
+  readonly status: VerdictStatus;
+  readonly reason: VerdictReason;
+  /** One line for people. */
+  readonly summary: string;
+  /** Every check, in {@link CHECK_IDS} order. */
+  readonly checks: readonly Check[];
+  readonly facts: VerdictFacts;
+  /** Wall-clock time the verification took, milliseconds. */
+  readonly elapsedMs: number;
+}
+
+/** The ids of the checks with a given status. */
+export function checksWithStatus(verdict: Pick<Verdict, "checks">, status: CheckStatus): CheckId[] {
+  return verdict.checks.filter((check) => check.status === status).map((check) => check.id);
+}
+
+/**
+ * Combines checks into an overall status and reason: any `fail` fails the verdict; otherwise an
+ * `error` makes it pending (could not check — or unsupported format), a `pending` check makes it
+ * pending (not final); otherwise it is verified.
+ */
+export function judge(checks: readonly Check[]): { status: VerdictStatus; reason: VerdictReason; summary: string } {
+  const failed = checks.filter((check) => check.status === "fail");
+  if (failed.length > 0) {
+    return {
+      status: "failed",
+      reason: "failed",
+      summary: `FAILED: ${failed.map((check) => check.name.toLowerCase()).join(", ")} (${failed.length} of ${checks.length} checks failed)`,
+    };
+  }
+  const unsupported = checks.find((check) => check.status === "error" && check.code === "unsupported-format");
+  if (unsupported) {
+    return { status: "pending", reason: "unsupported-format", summary: `NOT CHECKED: ${unsupported.message}` };
+  }
+  const errored = checks.filter((check) => check.status === "error");
+  if (errored.length > 0) {
+    return {
+      status: "pending",
+      reason: "could-not-check",
+      summary: `COULD NOT CHECK: ${errored[0]?.message ?? ""}`,
+    };
+  }
+  const pending = checks.filter((check) => check.status === "pending");
+  if (pending.length > 0) {
+    return { status: "pending", reason: "not-final", summary: `PENDING: ${pending.map((check) => check.message).join("; ")}` };
+  }
+  const passed = checks.filter((check) => check.status === "pass").length;
+  // Say which checks that usually apply were not run (e.g. no timeline named: model version unchecked).
+  const unchecked = checks.filter((check) => check.status === "skipped" && check.id !== "signature" && check.id !== "disclosure");
+  return {
+    status: "verified",
+    reason: "verified",
+    summary: `VERIFIED: ${passed} checks passed${unchecked.length > 0 ? ` (not checked: ${unchecked.map((check) => check.name.toLowerCase()).join(", ")})` : ""}`,
+  };
+}
+
+/** The process exit code for a verdict: 0 verified, 1 failed, 2 pending or could not check. */
+export function exitCodeOf(verdict: Pick<Verdict, "status">): 0 | 1 | 2 {
+  return verdict.status === "verified" ? 0 : verdict.status === "failed" ? 1 : 2;
+}

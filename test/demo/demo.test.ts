@@ -1,0 +1,94 @@
+/**
+ * The main job (`npm run demo`) run as a user runs it, as a child process: it must exit 0 and
+ * report what happened — checked against the facts (the chain, the files), not the wording.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { expect } from "chai";
+
+import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
+import type { DemoReport } from "../../scripts/demo/story.js";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../..");
+
+describe("demo (the main job)", function () {
+  this.timeout(240_000);
+  let out: string;
+  let report: DemoReport;
+  let stderr: string;
+
+  before(async () => {
+    out = await mkdtemp(path.join(tmpdir(), "showwork-demo-"));
+    const tsx = path.join(root, "node_modules/.bin/tsx");
+    const result = await run(tsx, ["scripts/demo.ts", "--answers", "48", "--batch-size", "8", "--out", out, "--json"], { cwd: root, maxBuffer: 64 << 20 });
+    report = JSON.parse(result.stdout) as DemoReport;
+    stderr = result.stderr;
+  });
+
+  after(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it("records and anchors every answer, in batches of the requested size", () => {
+    expect(report.receipts.recorded).to.equal(48);
+    expect(report.receipts.anchored).to.equal(48);
+    expect(report.receipts.byVersion.v1 + report.receipts.byVersion.v2).to.equal(48);
+    expect(report.batches.count).to.be.at.least(Math.ceil(48 / 8));
+    expect(report.phases.map((p) => p.version)).to.deep.equal(["v1", "v2", "v1"]);
+    expect(BigInt(report.batches.anchorGas) > 0n).to.equal(true);
+  });
+
+  it("records deployment v1, deployment v2 and the rollback to v1 with its reason, in time order", () => {
+    expect(report.timeline.map((a) => [a.kind, a.version])).to.deep.equal([
+      ["deployment", report.model.v1],
+      ["deployment", report.model.v2],
+      ["rollback", report.model.v1],
+    ]);
+    expect(report.timeline[2]!.reason).to.not.equal("");
+    const times = report.timeline.map((a) => a.at);
+    expect([...times].sort((a, b) => a - b)).to.deep.equal(times);
+  });
+
+  it("has the third party verify the paid v2 answer from its bundle and an RPC URL: v2 was active then", () => {
+    expect(report.verification.status).to.equal("verified");
+    expect(report.verification.receiptId).to.equal(report.payment.receiptId);
+    expect(report.verification.activeVersionAtReceipt).to.equal(report.model.v2);
+    const failed = report.verification.checks.filter((c) => c.status === "fail" || c.status === "error");
+    expect(failed).to.deep.equal([]);
+    expect(report.verification.checks.find((c) => c.id === "model-version")!.status).to.equal("pass");
+    expect(report.rpcUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("audits every v2 answer in v2's window and the payment that depended on one", () => {
+    expect(report.audit.version).to.equal(report.model.v2);
+    expect(report.audit.receipts).to.equal(report.receipts.byVersion.v2);
+    expect(report.audit.anchored).to.equal(report.receipts.byVersion.v2);
+    expect(report.audit.paymentsDependingOnThem.map((p) => p.receiptId)).to.deep.equal([report.payment.receiptId]);
+    expect(report.audit.paymentsDependingOnThem[0]!.amountWei).to.equal(report.payment.amountWei);
+    expect(report.audit.from).to.be.below(report.audit.to);
+  });
+
+  it("writes bundles that verify offline, the audit, a timeline picture and the summary to the folder it names", async () => {
+    expect(report.output.folder).to.equal(path.resolve(out));
+    const files = await readdir(out);
+    expect(files).to.include.members(["bundles", "timeline.svg", "audit-v2.json", "summary.json", "store.sqlite"]);
+    const paid = parseBundle(JSON.parse(await readFile(path.join(out, "bundles", `${report.payment.receiptId}.json`), "utf8")));
+    expect(paid.receipt.weightsDigest).to.equal(report.model.v2);
+    expect(paid.anchor.logId).to.equal(report.logId);
+    expect(await verifyBundleOffline(paid, { requireSignature: true })).to.equal(paid.root);
+    const bundles = await readdir(path.join(out, "bundles"));
+    expect(bundles.length).to.equal(report.output.files.filter((f) => f.startsWith("bundles/")).length);
+    expect(await readFile(path.join(out, "timeline.svg"), "utf8")).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
+  });
+
+  it("shows progress while it runs", () => {
+    expect(stderr).to.match(/answers recorded/);
+    expect(stderr).to.match(/anchored/);
+  });
+});

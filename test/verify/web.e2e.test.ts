@@ -1,0 +1,165 @@
+/**
+ * The web verifier end to end: `showwork verifier`'s server (page built with esbuild), Debian's
+ * headless Chromium driven by playwright-core, and a `hardhat node` process on 127.0.0.1 as the
+ * RPC endpoint the visitor types in.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+import type { ProofBundleJson } from "../../sdk/bundle/types.js";
+import { startVerifierServer, type VerifierServer } from "../../sdk/cli/commands/verifier.js";
+import { CHECK_IDS } from "../../sdk/verify/verdict.js";
+import { startHardhatNode, type HardhatNodeProcess } from "./support/hardhatNode.js";
+import { buildScenario, httpChain, type Scenario } from "./support/scenario.js";
+import { flip } from "./support/tampers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+describe("web verifier in headless Chromium", function () {
+  let node: HardhatNodeProcess;
+  let site: VerifierServer;
+  let context: BrowserContext;
+  let scenario: Scenario;
+  let siteDir: string;
+  let profileDir: string;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does it when run as root`);
+    }
+    siteDir = await mkdtemp(path.join(tmpdir(), "showwork-web-"));
+    profileDir = await mkdtemp(path.join(tmpdir(), "showwork-chromium-"));
+    [node, site] = await Promise.all([startHardhatNode(), startVerifierServer({ port: 0, root: siteDir })]);
+    scenario = await buildScenario(await httpChain(node.url));
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  });
+
+  after(async () => {
+    await context?.close();
+    await site?.close();
+    await node?.stop();
+    await Promise.all([siteDir, profileDir].filter(Boolean).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  async function open(): Promise<Page> {
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+    await page.goto(site.url);
+    return page;
+  }
+
+  async function verifyInPage(page: Page, bundle: ProofBundleJson | string, rpcUrl: string) {
+    await page.fill("#bundle", typeof bundle === "string" ? bundle : JSON.stringify(bundle, null, 2));
+    await page.fill("#rpc", rpcUrl);
+    await page.click("#verify");
+    await page.waitForSelector("body[data-state=done]", { timeout: 30_000 });
+    const status = await page.getAttribute("#verdict", "data-status");
+    const reason = await page.getAttribute("#verdict", "data-reason");
+    const rows = await page.$$eval("#checks tbody tr", (trs) =>
+      trs.map((tr) => ({ id: (tr as HTMLElement).dataset.check, status: (tr as HTMLElement).dataset.status, text: tr.textContent ?? "" })),
+    );
+    return { status, reason, rows };
+  }
+
+  it("serves the page from 127.0.0.1 and only its files", async () => {
+    expect(site.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await fetch(site.url);
+    expect(index.status).to.equal(200);
+    expect(index.headers.get("content-type")).to.match(/text\/html/);
+    expect((await fetch(new URL("app.js", site.url))).status).to.equal(200);
+    expect((await fetch(new URL("../package.json", site.url))).status).to.be.oneOf([403, 404]);
+    expect((await fetch(new URL("%2e%2e/package.json", site.url))).status).to.be.oneOf([403, 404]);
+    expect((await fetch(site.url, { method: "POST" })).status).to.equal(405);
+  });
+
+  it("shows a valid bundle as verified, check by check, with the model's timeline", async () => {
+    const page = await open();
+    const result = await verifyInPage(page, scenario.json(scenario.v2Batch.bundles[0]!), node.url);
+    expect(result.status, JSON.stringify(result.rows)).to.equal("verified");
+    expect(result.rows.map((row) => row.id)).to.deep.equal([...CHECK_IDS]);
+    for (const row of result.rows) expect(row.status, row.text).to.equal(row.id === "disclosure" ? "skipped" : "pass");
+    expect(await page.textContent("#verdict")).to.equal("Verified");
+    // The timeline picture: deployment of v1, deployment of v2, rollback to v1; the receipt marked.
+    await page.waitForSelector("#timeline-picture svg");
+    const kinds = await page.$$eval("#timeline-picture svg [data-activation]", (gs) => gs.map((g) => (g as SVGGElement).dataset.kind));
+    expect(kinds).to.deep.equal(["deployment", "deployment", "rollback"]);
+    expect(await page.$("#timeline-picture svg [data-marker=receipt]")).to.not.equal(null);
+    expect(await page.$("#timeline-picture svg [data-marker=anchor]")).to.not.equal(null);
+    await page.close();
+  });
+
+  it("shows a tampered bundle as failed and names the check that failed", async () => {
+    const page = await open();
+    const tampered = scenario.json(scenario.v1Batch.bundles[0]!);
+    tampered.proof[1] = flip(tampered.proof[1]!);
+    const result = await verifyInPage(page, tampered, node.url);
+    expect(result.status).to.equal("failed");
+    const failed = result.rows.filter((row) => row.status === "fail");
+    expect(failed.map((row) => row.id)).to.deep.equal(["proof-root"]);
+    expect(failed[0]!.text).to.include(tampered.root).and.include("does not lead");
+    expect(await page.textContent("#verdict")).to.equal("Failed");
+    await page.close();
+  });
+
+  it("names the model-version check for a receipt made after a rollback", async () => {
+    const page = await open();
+    const result = await verifyInPage(page, scenario.json(scenario.afterRollback.bundles[0]!), node.url);
+    expect(result.status).to.equal("failed");
+    expect(result.rows.filter((row) => row.status === "fail").map((row) => row.id)).to.deep.equal(["model-version"]);
+    await page.close();
+  });
+
+  it("loads a bundle from a chosen file", async () => {
+    const page = await open();
+    const file = path.join(siteDir, "answer.bundle.json");
+    await writeFile(file, JSON.stringify(scenario.json(scenario.v1Batch.bundles[2]!)));
+    await page.setInputFiles("#bundle-file", file);
+    await page.waitForFunction(() => (document.getElementById("bundle") as HTMLTextAreaElement).value.includes("showwork/bundle@1"));
+    await page.fill("#rpc", node.url);
+    await page.click("#verify");
+    await page.waitForSelector("body[data-state=done]");
+    expect(await page.getAttribute("#verdict", "data-status")).to.equal("verified");
+    await page.close();
+  });
+
+  it("says 'could not check' when the RPC endpoint is down", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const page = await open();
+    const errorsBefore = pageErrors.length;
+    const result = await verifyInPage(page, scenario.json(scenario.v1Batch.bundles[0]!), `http://127.0.0.1:${port}`);
+    expect([result.status, result.reason]).to.deep.equal(["pending", "could-not-check"]);
+    expect(await page.textContent("#verdict")).to.equal("Could not check");
+    expect(result.rows.filter((row) => row.status === "fail")).to.deep.equal([]);
+    // The browser logs the refused connection itself; nothing else may go wrong in the page.
+    pageErrors.splice(errorsBefore, pageErrors.length - errorsBefore, ...pageErrors.slice(errorsBefore).filter((e) => !/ERR_CONNECTION_REFUSED/.test(e)));
+    await page.close();
+  });
+
+  it("raised no error in the page", () => {
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
