@@ -45,11 +45,6 @@ export function canTransition(from: BatchState, to: BatchState): boolean {
   return BATCH_TRANSITIONS[from].includes(to);
 }
 
-/** @throws {InvariantError} when the transition is not allowed. */
-export function assertTransition(batchIndex: number, from: BatchState, to: BatchState): void {
-  if (!canTransition(from, to)) throw new InvariantError(`batch ${batchIndex} cannot go from "${from}" to "${to}"`);
-}
-
 /** True from `anchored` on: the receipt's proof bundle can be built. */
 export function hasProof(state: ReceiptState): boolean {
   return state === "anchored" || state === "final";
