@@ -12,6 +12,8 @@ import type { ServiceEvent } from "../../service/events.js";
 import { startHttpServer } from "../../service/http/server.js";
 import { addServiceOptions, describeService, integerOption, openServiceFromOptions, type ServiceCliOptions } from "../serviceOptions.js";
 
+const batches = (first: number, last: number): string => (first === last ? `batch ${first}` : `batches ${first}..${last}`);
+
 /** One log line per service event (none for `recorded`: too frequent). */
 export function describeEvent(event: ServiceEvent): string | undefined {
   switch (event.type) {
@@ -20,11 +22,11 @@ export function describeEvent(event: ServiceEvent): string | undefined {
     case "batch-closed":
       return `batch ${event.batchIndex} closed: ${event.leafCount} receipts (${event.why}), root ${event.root}`;
     case "tx-submitted":
-      return `batches ${event.firstBatch}..${event.lastBatch} submitted: tx ${event.txHash} (nonce ${event.nonce})`;
+      return `${batches(event.firstBatch, event.lastBatch)} submitted: tx ${event.txHash} (nonce ${event.nonce})`;
     case "anchored":
-      return `batches ${event.firstBatch}..${event.lastBatch} anchored: ${event.receipts} receipts in block ${event.blockNumber} (tx ${event.txHash})`;
+      return `${batches(event.firstBatch, event.lastBatch)} anchored: ${event.receipts} receipts in block ${event.blockNumber} (tx ${event.txHash})`;
     case "final":
-      return `batches ${event.firstBatch}..${event.lastBatch} final`;
+      return `${batches(event.firstBatch, event.lastBatch)} final`;
     case "retry":
       return `retry (${event.kind}): ${event.message}`;
     case "halted":
