@@ -55,8 +55,3 @@ export function nextBatchCut(waiting: UnbatchedSummary, now: number, policy: Bat
   }
   return undefined;
 }
-
-/** When the waiting receipts will close by age (ms since epoch), if any are waiting. */
-export function nextDeadline(waiting: UnbatchedSummary, policy: BatchingPolicy): number | undefined {
-  return waiting.oldestRecordedAt === undefined ? undefined : waiting.oldestRecordedAt + policy.maxDelayMs;
-}
