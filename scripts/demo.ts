@@ -8,6 +8,7 @@
 import { Command, InvalidArgumentError } from "commander";
 
 import { ProgressBar } from "../sdk/cli/progress.js";
+import { isoTime } from "../sdk/verify/check.js";
 import { runDemo, type DemoReport } from "./demo/story.js";
 
 function positiveInt(value: string): number {
@@ -47,17 +48,16 @@ if (opts.json) {
 
 function summary(r: DemoReport): string {
   const n = (x: number | string | bigint) => BigInt(x).toLocaleString("en-US");
-  const t = (s: number) => new Date(s * 1000).toISOString().replace(".000Z", "Z");
   const lines = [
     "",
     "Summary",
     `  answers        ${n(r.receipts.recorded)} (${n(r.receipts.byVersion.v1)} under v1, ${n(r.receipts.byVersion.v2)} under v2), ${n(r.receipts.anchored)} anchored`,
     `  batches        ${n(r.batches.count)} in ${n(r.batches.anchorTransactions)} anchoring transaction(s), ${n(r.batches.retries)} retries`,
-    `  timeline       ${r.timeline.map((a) => `${a.kind} ${a.label} at ${t(a.at)}${a.reason ? ` ("${a.reason}")` : ""}`).join("; ")}`,
+    `  timeline       ${r.timeline.map((a) => `${a.kind} ${a.label} at ${isoTime(a.at)}${a.reason ? ` ("${a.reason}")` : ""}`).join("; ")}`,
     `  payment        escrow #${r.payment.escrowId}: ${r.payment.answer}`,
     `                 released against receipt ${r.payment.receiptId} (batch ${r.payment.batchIndex}), tx ${r.payment.releaseTx}`,
     `  verification   ${r.verification.status.toUpperCase()}: receipt ${r.verification.receiptId} claims v2; active then: ${r.verification.activeVersionAtReceipt === r.model.v2 ? "v2" : (r.verification.activeVersionAtReceipt ?? "unknown")}`,
-    `  audit          v2 active ${t(r.audit.from)} → ${t(r.audit.to)}: ${n(r.audit.receipts)} answers (${n(r.audit.anchored)} anchored), ${r.audit.paymentsDependingOnThem.length} payment(s) depended on one`,
+    `  audit          v2 active ${isoTime(r.audit.from)} → ${isoTime(r.audit.to)}: ${n(r.audit.receipts)} answers (${n(r.audit.anchored)} anchored), ${r.audit.paymentsDependingOnThem.length} payment(s) depended on one`,
     `  gas            ${n(r.gasSpent)} in all (anchoring ${n(r.batches.anchorGas)}, escrow deposit ${n(r.payment.gas.deposit)} + release ${n(r.payment.gas.release)})`,
     `  time           ${(r.elapsedMs / 1000).toFixed(1)} s`,
     `  output         ${r.output.folder}/: ${outputFiles(r.output.files)}`,

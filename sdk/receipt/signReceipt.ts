@@ -9,6 +9,7 @@ import { isAddressEqual, recoverTypedDataAddress, type Account, type Address, ty
 
 import { InvalidReceiptError, InvalidSignatureError } from "../errors.js";
 import { RECEIPT_EIP712_DOMAIN, RECEIPT_EIP712_TYPES } from "./eip712.js";
+import { toReceiptStruct } from "./receiptStruct.js";
 import type { Receipt } from "./types.js";
 
 /** Something that can sign EIP-712 typed data: a viem local account, or a wallet client with an account. */
@@ -32,22 +33,7 @@ export function receiptTypedData(receipt: Receipt) {
     domain: RECEIPT_EIP712_DOMAIN,
     types: RECEIPT_EIP712_TYPES,
     primaryType: "Receipt" as const,
-    message: {
-      receiptId: receipt.receiptId,
-      modelId: receipt.modelId,
-      weightsDigest: receipt.weightsDigest,
-      promptTemplateDigest: receipt.promptTemplateDigest,
-      promptTemplateVersion: receipt.promptTemplateVersion,
-      retrievalIndexDigest: receipt.retrievalIndexDigest,
-      memoryDigest: receipt.memoryDigest,
-      toolsDigest: receipt.toolsDigest,
-      inputDigest: receipt.inputDigest,
-      outputDigest: receipt.outputDigest,
-      samplingDigest: receipt.samplingDigest,
-      servingNode: receipt.servingNode,
-      issuedAt: BigInt(receipt.issuedAt),
-      sequence: receipt.sequence,
-    },
+    message: toReceiptStruct(receipt),
   };
 }
 

@@ -16,7 +16,7 @@ export {
   type ServiceMetrics,
 } from "./AnchoringService.js";
 export { DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
-export { findBatchAnchored, readBatchRoot, readIsAnchorer, readLogSize, type BatchAnchoredEvent, type LogLocation } from "./anchor/receiptLogsReader.js";
+export { findBatchAnchored, readBatchRoot, readLogSize, type BatchAnchoredEvent, type LogLocation } from "./anchor/receiptLogsReader.js";
 export { DEFAULT_BATCHING, nextBatchCut, type BatchCut, type BatchingPolicy } from "./batching.js";
 export { BatchTreeCache } from "./batchTree.js";
 export { readBundle } from "./bundles.js";
@@ -37,7 +37,7 @@ export {
 export type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 export { createServiceApp, type ServiceAppOptions } from "./http/app.js";
 export { startHttpServer, type RunningServer } from "./http/server.js";
-export { BATCH_STATES, BATCH_TRANSITIONS, RECEIPT_STATES, canTransition, hasProof, type BatchState, type ReceiptState } from "./states.js";
+export { BATCH_STATES, RECEIPT_STATES, hasProof, type BatchState, type ReceiptState } from "./states.js";
 export { SqliteReceiptStore, type SqliteStoreOptions } from "./store/sqlite.js";
 export type * from "./store/types.js";
 export { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";

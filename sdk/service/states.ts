@@ -32,19 +32,6 @@ export type BatchState = Exclude<ReceiptState, "recorded">;
 /** The states of a batch, in order. */
 export const BATCH_STATES: readonly BatchState[] = ["batched", "submitted", "anchored", "final"];
 
-/** Allowed batch transitions (forward, and the two ways back). */
-export const BATCH_TRANSITIONS: Readonly<Record<BatchState, readonly BatchState[]>> = {
-  batched: ["submitted"],
-  submitted: ["anchored", "batched"],
-  anchored: ["final", "submitted"],
-  final: [],
-};
-
-/** True when a batch may go from `from` to `to`. */
-export function canTransition(from: BatchState, to: BatchState): boolean {
-  return BATCH_TRANSITIONS[from].includes(to);
-}
-
 /** True from `anchored` on: the receipt's proof bundle can be built. */
 export function hasProof(state: ReceiptState): boolean {
   return state === "anchored" || state === "final";

@@ -30,6 +30,7 @@ import {
   signReceipt,
   type Receipt,
 } from "../../sdk/receipt/index.js";
+import { ozLeafValues } from "../sdk/tree/ozValues.js";
 import { h, makeReceipts, receiptStruct } from "./fixtures.js";
 
 const { viem } = await network.create();
@@ -94,23 +95,7 @@ describe("ReceiptHashing (Solidity) == sdk/receipt == the SPEC formula", () => {
   });
 
   it("gives the leaf OpenZeppelin's StandardMerkleTree computes for [TYPEHASH, ...fields]", async () => {
-    const values = receipts.map((r) => [
-      RECEIPT_TYPEHASH,
-      r.receiptId,
-      r.modelId,
-      r.weightsDigest,
-      r.promptTemplateDigest,
-      r.promptTemplateVersion,
-      r.retrievalIndexDigest,
-      r.memoryDigest,
-      r.toolsDigest,
-      r.inputDigest,
-      r.outputDigest,
-      r.samplingDigest,
-      r.servingNode,
-      BigInt(r.issuedAt),
-      r.sequence,
-    ]);
+    const values = ozLeafValues(receipts);
     const tree = StandardMerkleTree.of(values, [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
     for (const [i, value] of tree.entries()) {
       expect(await mock.read.leaf([receiptStruct(receipts[i]!)])).to.equal(tree.leafHash(value));

@@ -10,8 +10,9 @@ import { MerkleTree } from "merkletreejs";
 import { type Hex, encodeAbiParameters, getAddress, keccak256, parseAbiParameters, toHex } from "viem";
 
 import { ReceiptTree, hashNode, receiptLeaf } from "../../sdk/index.js";
-import { RECEIPT_LEAF_ABI_TYPES, RECEIPT_TYPEHASH, type Receipt } from "../../sdk/receipt/index.js";
+import { RECEIPT_LEAF_ABI_TYPES } from "../../sdk/receipt/index.js";
 import { h, makeReceipts } from "./fixtures.js";
+import { ozLeafValues } from "../sdk/tree/ozValues.js";
 import { expectCustomError } from "./helpers.js";
 
 const { viem, networkHelpers } = await network.create();
@@ -26,26 +27,6 @@ async function deploy() {
   const asAnchorer = await viem.getContractAt("ReceiptLogs", logs.address, { client: { wallet: anchorer! } });
   const asOther = await viem.getContractAt("ReceiptLogs", logs.address, { client: { wallet: other! } });
   return { logs, logId, admin: admin!, anchorer: anchorer!, other: other!, asAnchorer, asOther };
-}
-
-function leafValues(receipts: readonly Receipt[]) {
-  return receipts.map((r) => [
-    RECEIPT_TYPEHASH,
-    r.receiptId,
-    r.modelId,
-    r.weightsDigest,
-    r.promptTemplateDigest,
-    r.promptTemplateVersion,
-    r.retrievalIndexDigest,
-    r.memoryDigest,
-    r.toolsDigest,
-    r.inputDigest,
-    r.outputDigest,
-    r.samplingDigest,
-    r.servingNode,
-    BigInt(r.issuedAt),
-    r.sequence,
-  ]);
 }
 
 describe("ReceiptLogs", () => {
@@ -68,7 +49,7 @@ describe("ReceiptLogs", () => {
     for (const size of [1, 2, 3, 5, 8, 13, 33]) {
       const receipts = makeReceipts(size, {}, `size-${size}`);
       const tree = ReceiptTree.of(receipts);
-      const oz = StandardMerkleTree.of(leafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
+      const oz = StandardMerkleTree.of(ozLeafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
       expect(tree.root, `size ${size}: SDK vs OpenZeppelin`).to.equal(oz.root);
       await asAnchorer.write.anchor([logId, index, tree.root, BigInt(size)]);
       for (let i = 0; i < size; i++) {
@@ -126,7 +107,7 @@ describe("ReceiptLogs", () => {
     await asAnchorer.write.anchor([logId, 0n, tree.root, 100n]);
     const picked = Array.from({ length: 16 }, (_, k) => (k * 37) % 100);
     const multi = tree.getMultiProof(picked);
-    const oz = StandardMerkleTree.of(leafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
+    const oz = StandardMerkleTree.of(ozLeafValues(receipts), [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
     const ozMulti = oz.getMultiProof(picked);
     expect(multi.proof).to.deep.equal(ozMulti.proof);
     expect(multi.proofFlags).to.deep.equal(ozMulti.proofFlags);

@@ -16,32 +16,13 @@ import {
   parseReceipt,
   ReceiptTree,
   signReceipt,
-  type Receipt,
+  toReceiptStruct,
 } from "../../sdk/index.js";
 import { syntheticReceipts } from "./helpers.js";
 
 const { viem, networkHelpers } = await network.create();
 
 const read = (file: string) => JSON.parse(readFileSync(new URL(`../vectors/${file}`, import.meta.url), "utf8"));
-
-function solidityReceipt(r: Receipt) {
-  return {
-    receiptId: r.receiptId,
-    modelId: r.modelId,
-    weightsDigest: r.weightsDigest,
-    promptTemplateDigest: r.promptTemplateDigest,
-    promptTemplateVersion: r.promptTemplateVersion,
-    retrievalIndexDigest: r.retrievalIndexDigest,
-    memoryDigest: r.memoryDigest,
-    toolsDigest: r.toolsDigest,
-    inputDigest: r.inputDigest,
-    outputDigest: r.outputDigest,
-    samplingDigest: r.samplingDigest,
-    servingNode: r.servingNode,
-    issuedAt: BigInt(r.issuedAt),
-    sequence: r.sequence,
-  };
-}
 
 async function deploy() {
   const [admin] = await viem.getWalletClients();
@@ -59,8 +40,8 @@ describe("SDK ↔ contracts", () => {
     const { hashing } = await networkHelpers.loadFixture(deploy);
     for (const c of read("receipts.json").cases) {
       const receipt = parseReceipt(c.receipt);
-      expect(await hashing.read.hashReceipt([solidityReceipt(receipt)]), c.name).to.equal(c.receiptHash);
-      expect(await hashing.read.leaf([solidityReceipt(receipt)]), c.name).to.equal(c.leaf);
+      expect(await hashing.read.hashReceipt([toReceiptStruct(receipt)]), c.name).to.equal(c.receiptHash);
+      expect(await hashing.read.leaf([toReceiptStruct(receipt)]), c.name).to.equal(c.leaf);
       const tools = receipt.tools.map((t) => ({ nameHash: keccak256(toHex(t.name)), inputDigest: t.inputDigest, outputDigest: t.outputDigest }));
       expect(await hashing.read.toolsDigest([tools]), c.name).to.equal(computeToolsDigest(receipt.tools));
     }
@@ -74,8 +55,8 @@ describe("SDK ↔ contracts", () => {
     const account = privateKeyToAccount(`0x${"33".repeat(32)}`);
     const receipt = { ...syntheticReceipts(1)[0]!, servingNode: account.address };
     const signed = await signReceipt(account, receipt);
-    expect(await hashing.read.isSignedByServingNode([solidityReceipt(signed), signed.signature!])).to.equal(true);
-    expect(await hashing.read.isSignedByServingNode([{ ...solidityReceipt(signed), sequence: 99n }, signed.signature!])).to.equal(false);
+    expect(await hashing.read.isSignedByServingNode([toReceiptStruct(signed), signed.signature!])).to.equal(true);
+    expect(await hashing.read.isSignedByServingNode([{ ...toReceiptStruct(signed), sequence: 99n }, signed.signature!])).to.equal(false);
   });
 
   it("MerkleProof (via ReceiptLogs.verifyInclusion) accepts every SDK proof and multiproof of an anchored batch", async () => {

@@ -33,11 +33,6 @@ export async function readBatchRoot(client: PublicClient, log: LogLocation, inde
   return root === ZERO_ROOT ? undefined : (root.toLowerCase() as Hex);
 }
 
-/** Whether `account` may anchor into the log. */
-export async function readIsAnchorer(client: PublicClient, log: LogLocation, account: Address): Promise<boolean> {
-  return client.readContract({ address: log.contract, abi: receiptLogsAbi, functionName: "isAnchorer", args: [log.logId, account] });
-}
-
 /** A `BatchAnchored` event of the log. */
 export interface BatchAnchoredEvent {
   readonly index: number;

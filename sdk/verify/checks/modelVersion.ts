@@ -9,7 +9,7 @@ import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
 
 import type { ProofBundle } from "../../bundle/types.js";
 import { modelTimelineAbi } from "../../contracts/abis.js";
-import { fail, isoTime, pass } from "../check.js";
+import { fail, isoTime, pass, short } from "../check.js";
 import { isRpcUnavailable } from "../rpcFailure.js";
 import { settle, type Settled } from "../settle.js";
 import type { Check, VerdictFacts } from "../verdict.js";
@@ -69,10 +69,6 @@ export function startModelVersionReads(client: PublicClient, params: { timeline:
 function value<T>(settled: Settled<T>): T {
   if (settled.ok) return settled.value;
   throw settled.error;
-}
-
-function short(hex: string): string {
-  return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
 }
 
 /**

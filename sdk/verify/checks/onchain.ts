@@ -24,7 +24,7 @@ import {
 
 import type { ProofBundle } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
-import { duration, errored, fail, isoTime, pass, pending, skipped } from "../check.js";
+import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
 import { recordedDeploymentOf, type RecordedDeployment } from "../recordedDeployment.js";
 import { describeRpcFailure, isRpcUnavailable } from "../rpcFailure.js";
@@ -450,8 +450,4 @@ function describeRecorded(recorded: Exclude<RecordedDeployment, { kind: "unknown
   return recorded.kind === "current"
     ? `the showwork deployment recorded for ${recorded.chainName}`
     : `an earlier showwork deployment recorded for ${recorded.chainName}`;
-}
-
-function short(hex: string): string {
-  return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
 }

@@ -20,7 +20,6 @@ import {
   ProofMismatchError,
   proofLength,
   RECEIPT_LEAF_ABI_TYPES,
-  RECEIPT_TYPEHASH,
   ReceiptTree,
   receiptLeaf,
   ShowworkError,
@@ -30,27 +29,8 @@ import {
 } from "../../../sdk/index.js";
 import { buildTree, textWriter } from "../../../sdk/tree/buildTree.js";
 import { batchArb, syntheticReceipts } from "../helpers.js";
+import { ozLeafValues } from "./ozValues.js";
 import { referenceLeaf, referenceProof, referenceRootFromProof, referenceTree } from "./reference.js";
-
-function ozValues(receipts: readonly Receipt[]) {
-  return receipts.map((r) => [
-    RECEIPT_TYPEHASH,
-    r.receiptId,
-    r.modelId,
-    r.weightsDigest,
-    r.promptTemplateDigest,
-    r.promptTemplateVersion,
-    r.retrievalIndexDigest,
-    r.memoryDigest,
-    r.toolsDigest,
-    r.inputDigest,
-    r.outputDigest,
-    r.samplingDigest,
-    r.servingNode,
-    r.issuedAt,
-    r.sequence,
-  ]);
-}
 
 /**
  * The order in which merkletreejs (complete: true) must receive the leaves to build
@@ -141,7 +121,7 @@ describe("sdk/tree", () => {
       fc.assert(
         fc.property(batchArb(33), fc.array(fc.nat(), { maxLength: 6 }), (receipts, picks) => {
           const tree = ReceiptTree.of(receipts);
-          const values = ozValues(receipts);
+          const values = ozLeafValues(receipts);
           const oz = StandardMerkleTree.of(values, [...RECEIPT_LEAF_ABI_TYPES], { sortLeaves: false });
           expect(tree.root).to.equal(oz.root);
           receipts.forEach((r, i) => {
