@@ -203,7 +203,7 @@ export class AnchoringService {
     try {
       let binding = await options.store.getBinding();
       const chain = options.chain;
-      if (chain !== undefined) binding = await withStartupRetries(() => bindStore(options.store, chain, binding));
+      if (chain !== undefined) binding = await bindStore(options.store, chain, binding);
       const service = new AnchoringService(options, binding);
       service.lastBatchedSeq = (await options.store.lastBatch())?.lastSeq ?? 0;
       return service;
@@ -512,8 +512,9 @@ async function withStartupRetries<T>(step: () => Promise<T>): Promise<T> {
 async function bindStore(store: ReceiptStore, chain: ServiceChain, existing: StoreBinding | undefined): Promise<StoreBinding> {
   const { publicClient, walletClient } = chain;
   const account = walletClient.account;
-  const chainId = await publicClient.getChainId();
-  const genesis = await publicClient.getBlock({ blockNumber: 0n });
+  // Each read is retried on its own (a faulty endpoint fails some calls; retries are normal).
+  const chainId = await withStartupRetries(() => publicClient.getChainId());
+  const genesis = await withStartupRetries(() => publicClient.getBlock({ blockNumber: 0n }));
   const expected = {
     chainId,
     contract: chain.contract,
@@ -538,12 +539,12 @@ async function bindStore(store: ReceiptStore, chain: ServiceChain, existing: Sto
     }
     return existing;
   }
-  const code = await publicClient.getCode({ address: chain.contract });
+  const code = await withStartupRetries(() => publicClient.getCode({ address: chain.contract }));
   if (code === undefined || code === "0x") {
     throw new ServiceConfigError(`No contract at ${chain.contract} on chain ${chainId}.`, ["Do: pass the ReceiptLogs address (--contract)."]);
   }
-  const firstBatchIndex = await readLogSize(publicClient, { contract: chain.contract, logId: chain.logId });
-  const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
+  const firstBatchIndex = await withStartupRetries(() => readLogSize(publicClient, { contract: chain.contract, logId: chain.logId }));
+  const head = Number(await withStartupRetries(() => publicClient.getBlockNumber({ cacheTime: 0 })));
   const binding: StoreBinding = { ...expected, firstBatchIndex, fromBlock: head };
   await store.setBinding(binding);
   return binding;

@@ -29,7 +29,7 @@ import type { DeploymentsRecord } from "../../deployments/record.js";
 import { recordedDeploymentOf, type RecordedDeployment } from "../recordedDeployment.js";
 import { describeRpcFailure, isRpcUnavailable } from "../rpcFailure.js";
 import { settle, type Settled } from "../settle.js";
-import type { Check, CheckId, VerdictFacts } from "../verdict.js";
+import { CHECK_IDS, type Check, type CheckId, type VerdictFacts } from "../verdict.js";
 import { checkModelVersion, startModelVersionReads } from "./modelVersion.js";
 
 /** Inputs of {@link runChainChecks}. */
@@ -89,16 +89,8 @@ interface AnchoredEvent {
   anchorer: Address;
 }
 
-const CHAIN_CHECKS: readonly CheckId[] = [
-  "chain",
-  "contract",
-  "batch-root",
-  "transaction",
-  "confirmations",
-  "anchorer",
-  "anchor-delay",
-  "model-version",
-];
+/** The on-chain checks: the run of {@link CHECK_IDS} from "chain" to "model-version". */
+const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("model-version") + 1);
 
 /** Runs the on-chain checks, in {@link CHAIN_CHECKS} order. */
 export async function runChainChecks(params: ChainCheckParameters): Promise<{ checks: Check[]; facts: VerdictFacts }> {
