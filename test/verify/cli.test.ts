@@ -236,7 +236,8 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
     const verify = await showwork(["verify", result.bundles[0]!, "--rpc", node.url]);
     expect(verify.code, verify.stdout).to.equal(0);
     // The receipt claiming v2 after the rollback is outside the window, and fails verification on its model version.
-    const late = await showwork(["audit", "--store", store, "--model", MODEL_NAME, "--version", WEIGHTS_V2, "--from", String(v2To + 1), "--json", "--bundles", path.join(dir, "late")], {
+    // An explicit --to: the default (now, by the wall clock) can be earlier than the chain's time, which other tests advanced.
+    const late = await showwork(["audit", "--store", store, "--model", MODEL_NAME, "--version", WEIGHTS_V2, "--from", String(v2To + 1), "--to", String(v2To + 10 ** 9), "--json", "--bundles", path.join(dir, "late")], {
       SHOWWORK_TIMELINE: scenario.timeline,
     });
     const lateResult = JSON.parse(late.stdout) as { receipts: { receiptId: string }[]; bundles: string[] };
