@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   } else {
     if (missing.length > 0) {
       if (balance === 0n) {
-        throw new Error(`The deployer ${deployer} has no funds on chain ${chainId}: fund it first (see README, "Deployment").`);
+        throw new Error(`The deployer ${deployer} has no funds on chain ${chainId}: fund it first (see docs/deployment.md).`);
       }
       await confirm(`Deploy ${missing.join(", ")} to ${networkName} (chain ${chainId}) from ${deployer}?`, chainId);
       const factory = await ensureCreateX(publicClient, provider);

@@ -32,7 +32,7 @@ export interface BundleTimeline {
   readonly contract: Address;
 }
 
-/** A validated v1 proof bundle (see the README, "Proof bundle format"). */
+/** A validated v1 proof bundle (see docs/bundle.md). */
 export interface ProofBundle {
   readonly format: typeof BUNDLE_FORMAT;
   /** The receipt being proven. */

@@ -1,7 +1,7 @@
 /**
  * The anchoring service (Node only: its store is `node:sqlite`): record receipts durably,
  * batch them, anchor each batch root on chain, serve states and proof bundles.
- * See the README, "Anchoring service".
+ * See docs/service.md.
  *
  * @module
  */

@@ -4,7 +4,7 @@
  *
  *   UPDATE_GAS_SNAPSHOT=1 npm test
  *
- * and commit test/gas-snapshot.json and README.md (its "Gas" table is rewritten from the snapshot) with the change.
+ * and commit test/gas-snapshot.json and docs/contracts.md (its "Gas" table is rewritten from the snapshot) with the change.
  */
 import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
@@ -14,18 +14,18 @@ import { fileURLToPath } from "node:url";
 import { type GasReport, formatGasTable, measureGas } from "../../scripts/gas-report.js";
 
 const SNAPSHOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "gas-snapshot.json");
-const README = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "README.md");
+const README = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "contracts.md");
 
 /** The README's "Gas" table: from its header line to the first blank line. */
 function readmeTable(readme: string): { start: number; end: number } {
   const start = readme.indexOf("| operation | all-in (gasUsed)");
-  if (start === -1) throw new Error("README.md has no gas table (section \"Gas\")");
+  if (start === -1) throw new Error("docs/contracts.md has no gas table (section \"Gas\")");
   const end = readme.indexOf("\n\n", start);
   return { start, end: end === -1 ? readme.length : end };
 }
 const TOLERANCE = 1.02;
 const HOW_TO_UPDATE =
-  "if the change is intended, run `UPDATE_GAS_SNAPSHOT=1 npm test` and commit test/gas-snapshot.json and README.md";
+  "if the change is intended, run `UPDATE_GAS_SNAPSHOT=1 npm test` and commit test/gas-snapshot.json and docs/contracts.md";
 
 describe("gas snapshot (test/gas-snapshot.json)", function () {
   this.timeout(300_000);
@@ -63,7 +63,7 @@ describe("gas snapshot (test/gas-snapshot.json)", function () {
     const snapshot = JSON.parse(await readFile(SNAPSHOT, "utf8")) as GasReport;
     const readme = await readFile(README, "utf8");
     const { start, end } = readmeTable(readme);
-    expect(readme.slice(start, end), `README gas table differs from the snapshot: ${HOW_TO_UPDATE}`).to.equal(
+    expect(readme.slice(start, end), `docs/contracts.md gas table differs from the snapshot: ${HOW_TO_UPDATE}`).to.equal(
       formatGasTable(snapshot),
     );
   });
