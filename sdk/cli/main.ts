@@ -9,6 +9,7 @@ import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { proveCommand } from "./commands/prove.js";
+import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { verifierCommand } from "./commands/verifier.js";
@@ -26,6 +27,7 @@ for (const command of [
   verifyCommand(),
   timelineCommand(),
   auditCommand(),
+  publishCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);

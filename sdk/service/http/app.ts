@@ -7,6 +7,7 @@
  *   GET  /v1/batches/:index      a batch (range, root, state, anchor, transaction attempts)
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
  *   GET  /metrics                counts per state, last anchored batch, lag, retries
+ *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
  *
  * Errors are JSON `{ error: { code, message, details?, receiptIndex?, field?, duplicates?, state? } }`
  * with a 4xx status for bad input; a rejected submission stores nothing.
@@ -26,6 +27,7 @@ import {
   RecordRejectedError,
   type RecordRejectionReason,
 } from "../errors.js";
+import { publicationRoutes } from "./publication.js";
 
 /** Options of {@link createServiceApp}. */
 export interface ServiceAppOptions {
@@ -59,6 +61,8 @@ function fail(c: Context, status: ErrorStatus, code: string, error: unknown, ext
 export function createServiceApp(service: AnchoringService, options: ServiceAppOptions = {}): Hono {
   const app = new Hono();
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  // Public and read-only: mounted first, outside any access control.
+  app.route("/", publicationRoutes(service.store));
 
   app.post(
     "/v1/receipts",
