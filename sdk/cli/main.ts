@@ -8,6 +8,8 @@ import { Command } from "commander";
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
+import { logCommand } from "./commands/log.js";
+import { modelCommand } from "./commands/model.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -23,6 +25,8 @@ const program = new Command()
 for (const command of [
   serveCommand(),
   anchorCommand(),
+  logCommand(),
+  modelCommand(),
   proveCommand(),
   verifyCommand(),
   timelineCommand(),
