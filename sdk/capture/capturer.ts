@@ -223,6 +223,7 @@ export class Capturer {
         sequence: this.sequence++,
         issuedAt,
         receiptId,
+        ...(context.inputSalt ? { inputSalt: context.inputSalt } : {}),
       });
       receipt = built.receipt;
       const { openings } = built;
