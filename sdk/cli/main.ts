@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -28,6 +29,7 @@ for (const command of [
   timelineCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);
