@@ -31,6 +31,10 @@ export function describeEvent(event: ServiceEvent): string | undefined {
       return `retry (${event.kind}): ${event.message}`;
     case "halted":
       return `ANCHORING HALTED (${event.reason}): ${event.message}`;
+    case "anchoring-role":
+      return event.held ? `anchoring role taken (epoch ${event.epoch}): this instance closes batches and anchors` : `anchoring role lost to ${event.holder ?? "nobody"} (epoch ${event.epoch}): recording and serving only`;
+    case "warning":
+      return [`WARNING (${event.kind}): ${event.message}`, ...(event.metaMessages ?? []).map((m) => `  ${m}`)].join("\n");
   }
 }
 
@@ -53,7 +57,7 @@ export function serveCommand(): Command {
         owner: "showwork serve",
         onEvent: (event) => {
           const text = describeEvent(event);
-          if (text !== undefined && (!options.quiet || event.type === "retry" || event.type === "halted")) log(text);
+          if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) log(text);
         },
       });
       opened.service.start();
