@@ -14,7 +14,6 @@ export {
 } from "./chain.js";
 export { formatMonitorReport, monitorExitCode } from "./formatReport.js";
 export { monitorLog, MonitorStateError, parseMonitorState, type CheckedReceipt, type MonitorLogParameters } from "./monitorLog.js";
-export { receiptSigningDigest, recoverSignerFast } from "./recoverSigner.js";
 export { DirectorySource, HttpSource, MonitorSourceError, openSource, type BatchSource } from "./source.js";
 export {
   FINDING_KINDS,

@@ -16,6 +16,7 @@ import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import { ShowworkError } from "../errors.js";
 import { parseReceipt } from "../receipt/parseReceipt.js";
+import { checkReceiptSignature } from "../receipt/signReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import { BATCH_FORMAT } from "../tree/batchFormat.js";
 import { ReceiptTree } from "../tree/ReceiptTree.js";
@@ -29,7 +30,6 @@ import {
   type AnchoredBatchEvent,
   type SignerPeriod,
 } from "./chain.js";
-import { recoverSignerFast } from "./recoverSigner.js";
 import { MonitorSourceError, type BatchSource } from "./source.js";
 import {
   MONITOR_REPORT_FORMAT,
@@ -283,14 +283,13 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
       // Who signed it, and was that node authorised then?
       let signer: Address | undefined = receipt.servingNode;
       if (checkSignatures) {
-        if (receipt.signature === undefined) {
-          findings.add({ kind: "unsigned-receipt", ...where, message: `receipt ${receipt.receiptId} carries no signature: nothing shows that ${receipt.servingNode} served it` });
+        const check = checkReceiptSignature(receipt);
+        if (!check.valid) {
           signer = undefined;
-        } else {
-          const recovered = recoverSignerFast(receipt, receipt.signature);
-          if (recovered !== receipt.servingNode) {
-            findings.add({ kind: "bad-signature", ...where, message: `receipt ${receipt.receiptId}: the signature ${recovered ? `was made by ${recovered}` : "is malformed"}, not by its servingNode ${receipt.servingNode}`, expected: receipt.servingNode, found: recovered ?? "no signer" });
-            signer = undefined;
+          if (check.reason === "missing") {
+            findings.add({ kind: "unsigned-receipt", ...where, message: `receipt ${receipt.receiptId} carries no signature: nothing shows that ${receipt.servingNode} served it` });
+          } else {
+            findings.add({ kind: "bad-signature", ...where, message: `receipt ${receipt.receiptId}: ${check.detail}`, expected: receipt.servingNode, found: check.recoveredSigner ?? "no signer" });
           }
         }
       }

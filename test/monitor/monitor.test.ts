@@ -92,6 +92,17 @@ describe("monitor: following a log from the chain and its published batches", fu
     expect(dup).to.include({ sequence: "2", receiptId: again[0]!.receiptId, batchIndex: 1 });
   });
 
+  it("finds a receipt signed by a node not authorised for the log", async function () {
+    expect(deployed.hasSigners, "ReceiptLogs must have signer history (grantSigner/signerHistory)").to.equal(true);
+    const log = await newPublishedLog(deployed);
+    const rogue = newNode();
+    await log.anchorAndPublish([...(await log.receipts(2)), ...(await log.receipts(1, { node: rogue }))]);
+    const { report } = await monitorHttp(log);
+    expect(kinds(report)).to.deep.equal(["unauthorised-node"]);
+    expect(report.findings[0]).to.include({ servingNode: rogue.account.address, batchIndex: 0, leafIndex: 2 });
+    expect(report.findings[0]!.message).to.contain("never granted");
+  });
+
   it("finds a signature not made by the receipt's serving node", async () => {
     const log = await newPublishedLog(deployed);
     const [good, forged] = await log.receipts(2);

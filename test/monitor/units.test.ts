@@ -1,18 +1,14 @@
 /**
  * The monitor's pieces that must agree with others: the head computation with the contract's
- * `computeHead`, fast signer recovery with viem's typed-data recovery, the strictest declared delay,
+ * `computeHead`, the strictest declared delay,
  * and the active version with `ModelTimeline.activeVersionAt`'s rule.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, stringToHex, type Hex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { activeVersionAt, authorisedAt, computeHead, strictestDelay } from "../../sdk/monitor/chain.js";
-import { recoverSignerFast } from "../../sdk/monitor/recoverSigner.js";
-import { parseReceipt, recoverReceiptSigner, signReceipt } from "../../sdk/receipt/index.js";
 import type { ModelTimelineView } from "../../sdk/timeline/types.js";
-import { makeReceipt } from "../service/helpers/receipts.js";
 
 describe("monitor units", () => {
   it("computeHead equals ReceiptLogs.computeHead", async () => {
@@ -24,20 +20,6 @@ describe("monitor units", () => {
       const args = [previous, BigInt(i * 1000), root, BigInt(7 + i), BigInt(1_790_000_000 + i), BigInt(12 + i)] as const;
       expect(computeHead(previous, i * 1000, root, 7 + i, 1_790_000_000 + i, 12 + i)).to.equal((await logs.read.computeHead(args)).toLowerCase());
     }
-  });
-
-  it("recovers the same signer as viem's recoverTypedDataAddress, and nothing from a malformed signature", async () => {
-    for (let i = 0; i < 4; i++) {
-      const account = privateKeyToAccount(generatePrivateKey());
-      const signed = await signReceipt(account, parseReceipt(makeReceipt({ servingNode: account.address })));
-      expect(recoverSignerFast(signed, signed.signature!)).to.equal(await recoverReceiptSigner(signed));
-      const other = parseReceipt({ ...makeReceipt({ servingNode: account.address }), signature: signed.signature });
-      expect(recoverSignerFast(other, signed.signature!)).to.equal(await recoverReceiptSigner(other));
-      expect(recoverSignerFast(other, signed.signature!)).to.not.equal(account.address);
-    }
-    const receipt = parseReceipt(makeReceipt());
-    expect(recoverSignerFast(receipt, `0x${"00".repeat(65)}` as Hex)).to.equal(undefined);
-    expect(recoverSignerFast(receipt, "0x1234" as Hex)).to.equal(undefined);
   });
 
   it("applies the strictest declared delay in force between a receipt's time and its anchoring", () => {
