@@ -26,7 +26,8 @@ import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/con
 import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegistry, withReceiptContext, withReceipts } from "../../sdk/capture/index.js";
 import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
-import { modelIdFromName, toReceiptStruct } from "../../sdk/receipt/index.js";
+import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
+import { modelIdFromName, privateKeyToReceiptSigner, toReceiptStruct } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
 import { createServiceLog } from "../../sdk/service/chain/setupLog.js";
@@ -203,7 +204,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const evidence = SqliteEvidenceStore.open({ path: path.join(options.out, "evidence.sqlite"), encryptionKey: null, durability: "normal" });
   let clockFloor = 0;
   const capturer = createCapturer({
-    signer: accounts.node,
+    // The serving node signs on the SDK's fast path (libsecp256k1 under Node; same bytes as viem's signTypedData).
+    signer: privateKeyToReceiptSigner(NODE_KEY),
     sink: serviceSink(service),
     evidence,
     models: { [MODEL_NAME]: { fingerprints: { [systemFingerprint("v1")]: v1, [systemFingerprint("v2")]: v2 } } },
@@ -220,7 +222,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
 
   const rnd = seededRandom(options.seed);
   let sequence = 0;
-  const receipts: { receiptId: Hex; raw: RawAnswer; version: "v1" | "v2" }[] = [];
+  // Only counts and the answers the story comes back to are kept (not every answer: the main job runs at 10^5).
+  const recorded = { v1: 0, v2: 0, all: 0 };
   const phases: { name: string; version: "v1" | "v2"; answers: number; from: number; to: number }[] = [];
 
   /** The agent asks the model one planned question (with `inputSalt` when it must know the input digest). */
@@ -232,7 +235,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     const payment = paymentOf(answer);
     const raw: RawAnswer = { ...rest, answer, ...(payment ? { payment } : {}) };
     const receiptId = receiptIdOf(completion)!;
-    receipts.push({ receiptId, raw, version });
+    recorded[version]++;
+    recorded.all++;
     return { receiptId, raw };
   };
 
@@ -269,13 +273,13 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       }
       await Promise.all(calls);
       await capturer.settled();
-      memoryRoot = keccak256(toHex(`agent memory after ${receipts.length} answers`));
+      memoryRoot = keccak256Utf8(`agent memory after ${recorded.all} answers`);
       // Let the service's loop run between chunks (it closes and anchors batches meanwhile).
       await new Promise((resolve) => setImmediate(resolve));
       say.progress(label, Math.min(count, asked), count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")} anchored`);
     }
     service.flush();
-    const total = receipts.length;
+    const total = recorded.all;
     while (anchoredReceipts < total) {
       say.progress(label, count, count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")}/${total.toLocaleString("en-US")} anchored`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -414,7 +418,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await evidence.close();
   await service.close();
 
-  const byVersion = { v1: receipts.filter((r) => r.version === "v1").length, v2: receipts.filter((r) => r.version === "v2").length };
+  const byVersion = { v1: recorded.v1, v2: recorded.v2 };
   const anchorGas = await anchorGasOf(publicClient as PublicClient, receiptLogs, logId);
   gasSpent += anchorGas;
   const report: DemoReport = {
@@ -425,7 +429,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     model: { name: MODEL_NAME, modelId, v1, v2 },
     phases,
     timeline: activations.activations.map((a) => ({ kind: a.kind, label: a.label ?? `v${a.versionNumber}`, version: a.version, at: a.activatedAt, reason: a.reason })),
-    receipts: { recorded: receipts.length, anchored: anchoredReceipts, byVersion },
+    receipts: { recorded: recorded.all, anchored: anchoredReceipts, byVersion },
     batches: { count: lastBatch ? lastBatch.index + 1 : 0, anchorTransactions, anchorGas: anchorGas.toString(), retries },
     payment: {
       escrowId: escrowId.toString(),

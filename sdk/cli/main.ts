@@ -8,6 +8,9 @@ import { Command } from "commander";
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
+import { discloseCommand } from "./commands/disclose.js";
+import { evidenceCommand } from "./commands/evidence.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -25,9 +28,12 @@ for (const command of [
   anchorCommand(),
   proveCommand(),
   verifyCommand(),
+  discloseCommand(),
+  evidenceCommand(),
   timelineCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);
