@@ -10,6 +10,7 @@ import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { discloseCommand } from "./commands/disclose.js";
 import { evidenceCommand } from "./commands/evidence.js";
+import { replayCommand } from "./commands/replay.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -29,6 +30,7 @@ for (const command of [
   verifyCommand(),
   discloseCommand(),
   evidenceCommand(),
+  replayCommand(),
   timelineCommand(),
   auditCommand(),
   publishCommand(),
