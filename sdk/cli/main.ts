@@ -10,9 +10,10 @@ import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { discloseCommand } from "./commands/disclose.js";
 import { evidenceCommand } from "./commands/evidence.js";
-import { replayCommand } from "./commands/replay.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { verifierCommand } from "./commands/verifier.js";
@@ -34,6 +35,7 @@ for (const command of [
   timelineCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);
