@@ -13,6 +13,7 @@ import { evidenceCommand } from "./commands/evidence.js";
 import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { verifierCommand } from "./commands/verifier.js";
@@ -30,6 +31,7 @@ for (const command of [
   verifyCommand(),
   discloseCommand(),
   evidenceCommand(),
+  replayCommand(),
   timelineCommand(),
   auditCommand(),
   publishCommand(),
