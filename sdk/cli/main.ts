@@ -10,6 +10,7 @@ import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { discloseCommand } from "./commands/disclose.js";
 import { evidenceCommand } from "./commands/evidence.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -32,6 +33,7 @@ for (const command of [
   timelineCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);
