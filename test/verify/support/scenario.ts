@@ -154,12 +154,14 @@ export async function buildScenario(chain: TestChain): Promise<Scenario> {
   await send(chain, admin, { ...logs, functionName: "createLog", args: [salt, MAX_ANCHOR_DELAY] });
   const logId = await publicClient.readContract({ ...logs, functionName: "computeLogId", args: [admin.account.address, salt] });
   await send(chain, admin, { ...logs, functionName: "grantAnchorer", args: [logId, anchorer.account.address] });
+  const servingNode = privateKeyToAccount(generatePrivateKey());
+  await send(chain, admin, { ...logs, functionName: "grantSigner", args: [logId, servingNode.address] });
+  await send(chain, admin, { ...logs, functionName: "bindTimeline", args: [logId, timeline] });
   await send(chain, admin, { ...models, functionName: "registerModel", args: [logId, MODEL_ID, MODEL_NAME] });
   await send(chain, admin, { ...models, functionName: "publishVersion", args: [logId, MODEL_ID, WEIGHTS_V1, "ipfs://acme-chat/v1"] });
   await send(chain, admin, { ...models, functionName: "publishVersion", args: [logId, MODEL_ID, WEIGHTS_V2, "ipfs://acme-chat/v2"] });
   await send(chain, admin, { ...models, functionName: "deployVersion", args: [logId, MODEL_ID, WEIGHTS_V1] });
 
-  const servingNode = privateKeyToAccount(generatePrivateKey());
   let sequence = 0n;
 
   const chainTime = async (): Promise<number> => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
