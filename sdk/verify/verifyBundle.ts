@@ -16,7 +16,8 @@ import { checkDisclosure, checkProofRoot, checkReceiptLeaf, checkSignature, type
 import { runChainChecks } from "./checks/onchain.js";
 import { errored, fail, isoTime, short, skipped } from "./check.js";
 import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
-import { CHAIN_CHECKS } from "./checks/onchain.js";
+import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type VerifyLimits } from "./checks/onchain.js";
+import { MAX_SPAN_ACTIVATIONS } from "./checks/modelVersion.js";
 import { CHECK_IDS, judge, type Check, type TrustPins, type Verdict, type VerdictFacts } from "./verdict.js";
 
 /** Parameters of {@link verifyBundle}: a viem public client, or RPC URLs to read from. */
@@ -35,6 +36,8 @@ export interface VerifyBundleParameters {
    * `pinned` check; without one, the verdict says which log and operator vouch and that nothing was pinned.
    */
   readonly trust?: TrustPins;
+  /** Caps on what a hostile contract can make the verifier read (defaults: 4,096 delay-history entries, 64 timeline entries in a receipt's span). */
+  readonly limits?: Partial<VerifyLimits>;
   /** Require the serving node's signature (default true). `false`: an unsigned receipt is reported, not failed. */
   readonly requireSignature?: boolean;
   /** Confirmations the anchoring block needs for a `verified` verdict (default 1: included). Fewer: `pending`. */
@@ -110,6 +113,10 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
         minConfirmations,
         now: params.now ?? Math.floor(Date.now() / 1000),
         trust: params.trust,
+        limits: {
+          maxDelayHistory: params.limits?.maxDelayHistory ?? MAX_DELAY_HISTORY,
+          maxSpanActivations: params.limits?.maxSpanActivations ?? MAX_SPAN_ACTIVATIONS,
+        },
         maxClockSkew: params.maxClockSkew ?? 60,
         deployments: params.deployments === null ? undefined : (params.deployments ?? committedDeployments()),
       })

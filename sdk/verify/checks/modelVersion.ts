@@ -44,6 +44,8 @@ export interface ModelVersionParameters {
   readonly anchored: boolean;
   /** The log's declared maximum delay, when the batch met it (bounds a moved-back receipt time). */
   readonly delayBound: number | undefined;
+  /** Timeline entries read at most in the span (default {@link MAX_SPAN_ACTIVATIONS}). */
+  readonly maxSpanActivations?: number;
 }
 
 /** Reads the timeline and judges the claimed version over [issuedAt, until]. */
@@ -96,9 +98,10 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
     });
   }
   const count = last - first + 1n;
-  if (count > BigInt(MAX_SPAN_ACTIVATIONS)) {
-    return errored("model-version", `could not check: the timeline has ${count} entries between the receipt's time and its anchoring, more than the ${MAX_SPAN_ACTIVATIONS} this verifier reads (a cap against hostile timelines)`, {
-      expected: `≤ ${MAX_SPAN_ACTIVATIONS} entries in the span`,
+  const cap = params.maxSpanActivations ?? MAX_SPAN_ACTIVATIONS;
+  if (count > BigInt(cap)) {
+    return errored("model-version", `could not check: the timeline has ${count} entries between the receipt's time and its anchoring, more than the ${cap} this verifier reads (a cap against hostile timelines)`, {
+      expected: `≤ ${cap} entries in the span`,
       found: `${count} entries`,
       code: "too-long",
     });

@@ -48,6 +48,16 @@ export interface ChainCheckParameters {
   readonly deployments: DeploymentsRecord | undefined;
   /** Logs and operators the caller trusts. */
   readonly trust: TrustPins | undefined;
+  /** Caps on what hostile contracts can make the verifier read. */
+  readonly limits: VerifyLimits;
+}
+
+/** Caps on reads a hostile contract could inflate (see `verifyBundle({ limits })`). */
+export interface VerifyLimits {
+  /** Entries of a log's max-delay history read at most (default {@link MAX_DELAY_HISTORY}). */
+  readonly maxDelayHistory: number;
+  /** Timeline entries read at most between a receipt's time and its anchoring (default 64). */
+  readonly maxSpanActivations: number;
 }
 
 /** Entries of a log's max-delay history read per call. */
@@ -101,18 +111,18 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     logSize: settle(() => client.readContract({ ...logs, functionName: "logSize", args: [anchor.logId] })),
     batchRoot: settle(() => client.readContract({ ...logs, functionName: "batchRoot", args: [anchor.logId, BigInt(anchor.batchIndex)] })),
     delayHistory: settle(async () => {
-      // One page covers any realistic history; longer ones are read page by page.
-      const page = (start: bigint) =>
-        client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, start, HISTORY_PAGE] });
-      const history = [...(await page(0n))];
-      while (history.length > 0 && BigInt(history.length) % HISTORY_PAGE === 0n) {
-        if (history.length >= MAX_DELAY_HISTORY) throw new TooLong(`the log's max-delay history is longer than ${MAX_DELAY_HISTORY} entries`);
+      // One page covers any realistic history; longer ones are read page by page, up to the cap.
+      const cap = params.limits.maxDelayHistory;
+      const size = BigInt(Math.min(Number(HISTORY_PAGE), cap + 1));
+      const page = (start: bigint) => client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, start, size] });
+      const history = [];
+      for (;;) {
         const next = await page(BigInt(history.length));
-        if (next.length === 0) break;
-        if (BigInt(next.length) > HISTORY_PAGE) throw new TooLong("the contract answered a longer page than asked for");
+        if (BigInt(next.length) > size) throw new TooLong("the contract answered a longer page than asked for");
         history.push(...next);
+        if (history.length > cap) throw new TooLong(`the log's max-delay history is longer than ${cap} entries`);
+        if (BigInt(next.length) < size) return history;
       }
-      return history;
     }),
     admin: settle(() => client.readContract({ ...logs, functionName: "logAdmin", args: [anchor.logId] })),
     timeline: settle(() => client.readContract({ ...logs, functionName: "logTimeline", args: [anchor.logId] })),
@@ -422,6 +432,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       until,
       anchored,
       delayBound: delayCheck?.status === "pass" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
+      maxSpanActivations: params.limits.maxSpanActivations,
     });
   });
 

@@ -119,14 +119,14 @@ export interface BatchParameters {
   readonly expectedIndex?: number;
 }
 
-async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline", args: readonly unknown[]): Promise<Address> {
+export async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline" | "ReceiptLogsLookalike", args: readonly unknown[], from: Wallet = chain.admin): Promise<Address> {
   const artifact = await artifacts.readArtifact(name);
-  const hash = await chain.admin.deployContract({
+  const hash = await from.deployContract({
     abi: artifact.abi,
     bytecode: artifact.bytecode as Hex,
     args: args as never,
-    account: chain.admin.account,
-    chain: chain.admin.chain,
+    account: from.account,
+    chain: from.chain,
   });
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (!receipt.contractAddress) throw new Error(`${name} was not deployed`);
@@ -134,7 +134,7 @@ async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline", a
 }
 
 /** Sends a transaction and waits for its (successful) receipt. */
-async function send(chain: TestChain, wallet: Wallet, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) {
+export async function send(chain: TestChain, wallet: Wallet, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) {
   const hash = await wallet.writeContract({ ...call, account: wallet.account, chain: wallet.chain } as never);
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`${call.functionName} reverted`);

@@ -12,6 +12,7 @@ import { receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { CHECK_IDS, checksWithStatus, exitCodeOf, type Check, type CheckId, type Verdict } from "../../../sdk/verify/verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "../../../sdk/verify/verifyBundle.js";
 import { buildScenario, deploymentsRecordFor, MAX_ANCHOR_DELAY, revokeAnchorer, ROLLBACK_REASON, WEIGHTS_V1, type Scenario, type TestChain } from "./scenario.js";
+import { attackSuite } from "./attacks.js";
 import { flip, TAMPERS } from "./tampers.js";
 
 /** How the suite reaches the chain. */
@@ -336,6 +337,8 @@ export function verifierSuite(target: SuiteTarget): void {
     expect(byId(verdict, "proof-root").status).to.equal("pass");
     expect(byId(verdict, "chain").code).to.equal("no-rpc");
   });
+
+  attackSuite(() => scenario, verify);
 
   it("round-trips: the scenario's bundles parse as v1 bundles", () => {
     const parsed: ProofBundle = parseBundle(valid);
