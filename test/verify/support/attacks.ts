@@ -23,7 +23,7 @@ import { deploy, MODEL_ID, MODEL_NAME, send, WEIGHTS_V1, WEIGHTS_V2, type Scenar
 import { byId } from "./suite.js";
 
 /** A receipt of the scenario's model, claiming `weightsDigest`, by `node` (signed by `signer`, if any). */
-async function receiptBy(params: { weightsDigest: Hex; node: Address; issuedAt: number; sequence: bigint; signer?: PrivateKeyAccount }): Promise<Receipt> {
+export async function receiptBy(params: { weightsDigest: Hex; node: Address; issuedAt: number; sequence: bigint; signer?: PrivateKeyAccount }): Promise<Receipt> {
   const { receipt } = buildReceipt({
     model: { name: MODEL_NAME, weightsDigest: params.weightsDigest },
     promptTemplate: { digest: keccak256(stringToHex("support template")), version: 3 },
@@ -45,7 +45,7 @@ async function receiptBy(params: { weightsDigest: Hex; node: Address; issuedAt: 
 }
 
 /** A log on `contract`, administered and anchored into by `owner`. */
-async function createLog(scenario: Scenario, owner: Wallet, contract: Address, maxAnchorDelay: number, label: string): Promise<Hex> {
+export async function createLog(scenario: Scenario, owner: Wallet, contract: Address, maxAnchorDelay: number, label: string): Promise<Hex> {
   const logs = { address: contract, abi: receiptLogsAbi } as const;
   const salt = keccak256(stringToHex(`${label} ${Date.now()} ${Math.random()}`));
   await send(scenario.chain, owner, { ...logs, functionName: "createLog", args: [salt, maxAnchorDelay] });
@@ -55,7 +55,7 @@ async function createLog(scenario: Scenario, owner: Wallet, contract: Address, m
 }
 
 /** Anchors `receipts` as one batch of `logId` and returns their bundles (JSON). */
-async function anchor(scenario: Scenario, owner: Wallet, contract: Address, logId: Hex, receipts: Receipt[], timeline?: Address): Promise<ProofBundleJson[]> {
+export async function anchor(scenario: Scenario, owner: Wallet, contract: Address, logId: Hex, receipts: Receipt[], timeline?: Address): Promise<ProofBundleJson[]> {
   const logs = { address: contract, abi: receiptLogsAbi } as const;
   const tree = ReceiptTree.of(receipts);
   const index = await scenario.chain.publicClient.readContract({ ...logs, functionName: "logSize", args: [logId] });
@@ -65,7 +65,7 @@ async function anchor(scenario: Scenario, owner: Wallet, contract: Address, logI
 }
 
 /** A timeline for `logId` on `timeline`, with v1 and v2 published; `steps` are applied in order. */
-async function timelineFor(scenario: Scenario, owner: Wallet, timeline: Address, logId: Hex, steps: readonly ("v1" | "v2" | { rollback: string })[]): Promise<void> {
+export async function timelineFor(scenario: Scenario, owner: Wallet, timeline: Address, logId: Hex, steps: readonly ("v1" | "v2" | { rollback: string })[]): Promise<void> {
   const models = { address: timeline, abi: modelTimelineAbi } as const;
   await send(scenario.chain, owner, { ...models, functionName: "registerModel", args: [logId, MODEL_ID, MODEL_NAME] });
   await send(scenario.chain, owner, { ...models, functionName: "publishVersion", args: [logId, MODEL_ID, WEIGHTS_V1, ""] });
