@@ -22,7 +22,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
 import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
-import { buildReceipt, commitmentDigest, modelIdFromName, signReceipt, toReceiptStruct, type Receipt } from "../../sdk/receipt/index.js";
+import { buildReceipt, commitmentDigest, modelIdFromName, privateKeyToReceiptSigner, signReceipt, toReceiptStruct, type Receipt } from "../../sdk/receipt/index.js";
+import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
 import { createServiceLog } from "../../sdk/service/chain/setupLog.js";
@@ -179,7 +180,13 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
 
   const rnd = seededRandom(options.seed);
   let sequence = 0;
-  const receipts: { receipt: Receipt; raw: RawAnswer; version: "v1" | "v2" }[] = [];
+  // Only counts and the one answer the story comes back to are kept (not every answer: the main job runs at 10^5).
+  const recorded = { v1: 0, v2: 0, all: 0 };
+  let paid: { receipt: Receipt; raw: RawAnswer } | undefined;
+  // The serving node signs on the SDK's fast path (libsecp256k1 under Node; same bytes as viem's signTypedData).
+  const nodeSigner = privateKeyToReceiptSigner(NODE_KEY);
+  const templateDigest = keccak256(toHex("procurement-answer template v3"));
+  const retrievalDigest = keccak256(toHex("procurement index snapshot 2026-11-20"));
   const phases: { name: string; version: "v1" | "v2"; answers: number; from: number; to: number }[] = [];
 
   /**
@@ -205,9 +212,9 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
         const escrowed = j === paymentAt && beforePayment ? await beforePayment(raw) : undefined;
         const { receipt } = buildReceipt({
           model: { name: MODEL_NAME, weightsDigest },
-          promptTemplate: { digest: keccak256(toHex("procurement-answer template v3")), version: 3 },
-          retrievalIndexDigest: keccak256(toHex("procurement index snapshot 2026-11-20")),
-          memoryDigest: keccak256(toHex(`agent memory after ${sequence} answers`)),
+          promptTemplate: { digest: templateDigest, version: 3 },
+          retrievalIndexDigest: retrievalDigest,
+          memoryDigest: keccak256Utf8(`agent memory after ${sequence} answers`),
           tools: raw.tools,
           input: raw.question,
           ...(escrowed ? { inputSalt: escrowed.inputSalt } : {}),
@@ -218,9 +225,11 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
           // The paid answer comes after the escrow's deposit (the escrow accepts no earlier receipt).
           issuedAt: escrowed ? Math.max(now, await chainNow()) : now,
         });
-        const signed = await signReceipt(accounts.node, receipt);
+        const signed = await signReceipt(nodeSigner, receipt);
         built.push(signed);
-        receipts.push({ receipt: signed, raw, version });
+        recorded[version]++;
+        recorded.all++;
+        if (j === paymentAt) paid = { receipt: signed, raw };
       }
       await service.record(built);
       // Let the service's loop run between chunks (it closes and anchors batches meanwhile).
@@ -228,7 +237,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       say.progress(label, Math.min(count, i + chunk), count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")} anchored`);
     }
     service.flush();
-    const total = receipts.length;
+    const total = recorded.all;
     while (anchoredReceipts < total) {
       say.progress(label, count, count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")}/${total.toLocaleString("en-US")} anchored`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -260,7 +269,6 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.step(`3. v2 deployed. The agent answers ${n2.toLocaleString("en-US")} questions under v2; one approves an invoice, and the agent pays it`);
   await advancePhase(10 * 60);
   const paymentAt = Math.floor(n2 / 2);
-  const firstV2 = receipts.length;
   // The agent is about to ask for an invoice approval and to act on it: it escrows the payment for the supplier
   // first, to be released only against a receipt for this very request (it picks the request's salt, so it knows
   // the input digest), issued after the deposit, signed by the log's serving node, under model v2 while v2 is the
@@ -285,7 +293,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     return { inputSalt };
   };
   await answerPhase("v2 live", "v2", n2, paymentAt, escrowFor);
-  const paid = receipts[firstV2 + paymentAt]!;
+  if (paid === undefined) throw new Error("the paid answer was not produced");
   const decision = paid.raw.payment!;
   const deposited = await publicClient.getContractEvents({ ...escrow, eventName: "Deposited", fromBlock: 0n });
   const escrowId = deposited.at(-1)!.args.escrowId!;
@@ -358,7 +366,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const lastBatch = await store.lastBatch();
   await service.close();
 
-  const byVersion = { v1: receipts.filter((r) => r.version === "v1").length, v2: receipts.filter((r) => r.version === "v2").length };
+  const byVersion = { v1: recorded.v1, v2: recorded.v2 };
   const anchorGas = await anchorGasOf(publicClient as PublicClient, receiptLogs, logId);
   gasSpent += anchorGas;
   const report: DemoReport = {
@@ -369,7 +377,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     model: { name: MODEL_NAME, modelId, v1, v2 },
     phases,
     timeline: activations.activations.map((a) => ({ kind: a.kind, label: a.label ?? `v${a.versionNumber}`, version: a.version, at: a.activatedAt, reason: a.reason })),
-    receipts: { recorded: receipts.length, anchored: anchoredReceipts, byVersion },
+    receipts: { recorded: recorded.all, anchored: anchoredReceipts, byVersion },
     batches: { count: lastBatch ? lastBatch.index + 1 : 0, anchorTransactions, anchorGas: anchorGas.toString(), retries },
     payment: {
       escrowId: escrowId.toString(),

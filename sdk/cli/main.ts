@@ -8,8 +8,12 @@ import { Command } from "commander";
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
+import { discloseCommand } from "./commands/disclose.js";
+import { evidenceCommand } from "./commands/evidence.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { verifierCommand } from "./commands/verifier.js";
@@ -25,9 +29,13 @@ for (const command of [
   anchorCommand(),
   proveCommand(),
   verifyCommand(),
+  discloseCommand(),
+  evidenceCommand(),
+  replayCommand(),
   timelineCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);

@@ -14,7 +14,9 @@ export type RetryKind =
   | "fee-bump"
   | "reorg"
   | "nonce-taken"
-  | "tx-reverted";
+  | "tx-reverted"
+  /** Batches found in the log with our roots, without a transaction the store tracked: adopted. */
+  | "adopted";
 
 /** An event of the anchoring service. */
 export type ServiceEvent =
