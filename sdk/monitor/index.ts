@@ -26,3 +26,4 @@ export {
   type NodeState,
   type Unchecked,
 } from "./types.js";
+export { auditPublished, type AuditPublishedParameters, type AuditPublishedReturnType, type PublicAuditEntry } from "./auditPublished.js";

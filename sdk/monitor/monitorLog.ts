@@ -361,6 +361,7 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
         missing: { from: gap.from, to: gap.to, count },
         message: `node ${node}: sequence ${gap.from === gap.to ? gap.from : `${gap.from}..${gap.to}`} missing (${count} answer${count === "1" ? "" : "s"} left out of the log, between ${new Date(gap.after * 1000).toISOString()} and ${new Date(gap.before * 1000).toISOString()})`,
         issuedAt: gap.after,
+        until: gap.before,
       });
     }
   }

@@ -58,6 +58,8 @@ export interface Finding {
   /** A gap's missing sequence numbers, inclusive (decimal). */
   readonly missing?: { readonly from: string; readonly to: string; readonly count: string };
   readonly issuedAt?: number;
+  /** For a gap: the time of the receipt after it (`issuedAt` is the one before it). */
+  readonly until?: number;
   readonly weightsDigest?: Hex;
   readonly activeVersion?: Hex;
   readonly modelId?: Hex;

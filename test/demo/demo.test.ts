@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 
 import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
+import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
 
 const run = promisify(execFile);
@@ -85,6 +86,22 @@ describe("demo (the main job)", function () {
     expect(bundles.length).to.equal(report.output.files.filter((f) => f.startsWith("bundles/")).length);
     expect(await readFile(path.join(out, "timeline.svg"), "utf8")).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
+  });
+
+  it("gets its answers from the model server through withReceipts: the paid answer's evidence opens its receipt", async () => {
+    expect(report.output.files).to.include("evidence.sqlite");
+    const paid = parseBundle(JSON.parse(await readFile(path.join(out, "bundles", `${report.payment.receiptId}.json`), "utf8")));
+    const store = SqliteEvidenceStore.open({ path: path.join(out, "evidence.sqlite"), encryptionKey: null });
+    try {
+      const evidence = (await store.getEvidence(report.payment.receiptId))!;
+      expect(checkEvidence(paid.receipt, evidence).mismatches).to.deep.equal([]);
+      const output = JSON.parse(evidence.output.content) as { choices: { message: { content: string } }[] };
+      expect(output.choices[0]!.message.content).to.equal(report.payment.answer);
+      expect(evidence.tools.map((t) => t.name)).to.deep.equal(["erp.lookup_invoice", "contracts.price_check"]);
+      expect(evidence.template?.id).to.equal("procurement-answer");
+    } finally {
+      await store.close();
+    }
   });
 
   it("shows progress while it runs", () => {

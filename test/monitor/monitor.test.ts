@@ -9,13 +9,18 @@ import path from "node:path";
 
 import { expect } from "chai";
 
+import { keccak256, stringToHex } from "viem";
+
+import { toBundleJson } from "../../sdk/bundle/parseBundle.js";
+import { auditPublished } from "../../sdk/monitor/auditPublished.js";
 import { batchPath } from "../../sdk/publish/layout.js";
+import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
 import { monitorLog, type MonitorLogParameters } from "../../sdk/monitor/monitorLog.js";
 import { DirectorySource, HttpSource } from "../../sdk/monitor/source.js";
 import type { FindingKind, MonitorReport, MonitorState } from "../../sdk/monitor/types.js";
 import { httpChain } from "../verify/support/scenario.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
-import { deployContracts, newNode, newPublishedLog, V1, V2, type Deployed, type PublishedLog } from "./support/publishedLog.js";
+import { deployContracts, MODEL, newNode, newPublishedLog, V1, V2, type Deployed, type PublishedLog } from "./support/publishedLog.js";
 import { serveDirectory, type StaticServer } from "./support/staticServer.js";
 
 describe("monitor: following a log from the chain and its published batches", function () {
@@ -169,6 +174,40 @@ describe("monitor: following a log from the chain and its published batches", fu
     expect(kinds(report)).to.deep.equal(["inactive-version"]);
     expect(report.findings).to.have.length(1);
     expect(report.findings[0]).to.include({ receiptId: stale[0]!.receiptId, weightsDigest: V2, activeVersion: V1, batchIndex: 2 });
+  });
+
+  it("audits a version from public data: every v2 answer in its window with a bundle that verifies, and the gap", async () => {
+    const log = await newPublishedLog(deployed);
+    await log.anchorAndPublish(await log.receipts(2));
+    await log.deploy(V2);
+    const v2 = await log.receipts(4, { weightsDigest: V2 });
+    await log.anchorAndPublish([v2[0]!, v2[1]!, v2[3]!]); // v2[2] never recorded
+    await log.rollback(V1, "v2 was bad");
+    await log.anchorAndPublish(await log.receipts(2));
+    const server = await serveDirectory(log.dir);
+    servers.push(server);
+    const result = await auditPublished({
+      client: deployed.chain.publicClient,
+      contract: deployed.receiptLogs,
+      logId: log.logId,
+      source: new HttpSource(server.url),
+      modelId: keccak256(stringToHex(MODEL)),
+      weightsDigest: V2,
+      from: 0,
+      to: (await log.chainTime()) + 10,
+    });
+    expect(result.entries.map((e) => e.receiptId)).to.deep.equal([v2[0]!.receiptId, v2[1]!.receiptId, v2[3]!.receiptId]);
+    expect(result.entries.every((e) => e.activeThen === true)).to.equal(true);
+    expect(result.gaps.map((g) => g.missing)).to.deep.equal([{ from: String(v2[2]!.sequence), to: String(v2[2]!.sequence), count: "1" }]);
+    expect(result.withheldBatches).to.deep.equal([]);
+    for (const bundle of result.bundles) {
+      const verdict = await verifyBundle(toBundleJson(bundle), { rpcUrl: node.url, minConfirmations: 1 });
+      expect(verdict.status, JSON.stringify(verdict.checks.filter((c) => c.status !== "pass"))).to.equal("verified");
+    }
+    // A window before v2 was deployed: nothing, and the gap is outside it.
+    const before = await auditPublished({ client: deployed.chain.publicClient, contract: deployed.receiptLogs, logId: log.logId, source: new DirectorySource(log.dir), modelId: keccak256(stringToHex(MODEL)), weightsDigest: V2, from: 0, to: v2[0]!.issuedAt - 100 });
+    expect(before.entries).to.deep.equal([]);
+    expect(before.gaps).to.deep.equal([]);
   });
 
   it("is incremental: a second run checks only new batches", async () => {
