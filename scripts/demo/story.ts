@@ -182,7 +182,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   model ${MODEL_NAME}: v1 published and deployed`);
 
   // The anchoring service: embedded SQLite store, in-process chain.
-  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite") });
+  // A 16 MiB page cache (default 64): the demo's batches are small, and the main job must stay under 400 MB at 10^5 answers.
+  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite"), cacheMiB: 16 });
   let retries = 0;
   let anchorTransactions = 0;
   let anchoredReceipts = 0;

@@ -10,6 +10,8 @@ import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { discloseCommand } from "./commands/disclose.js";
 import { evidenceCommand } from "./commands/evidence.js";
+import { logCommand } from "./commands/log.js";
+import { modelCommand } from "./commands/model.js";
 import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
@@ -27,6 +29,8 @@ const program = new Command()
 for (const command of [
   serveCommand(),
   anchorCommand(),
+  logCommand(),
+  modelCommand(),
   proveCommand(),
   verifyCommand(),
   discloseCommand(),
