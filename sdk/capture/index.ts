@@ -5,6 +5,7 @@
  *
  * @module
  */
+export { showworkMiddleware, type ShowworkMiddlewareOptions } from "./aiSdk.js";
 export { Capturer, createCapturer, type CaptureEvent, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
 export { currentReceiptContext, withReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 export { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
