@@ -17,7 +17,7 @@ import path from "node:path";
 
 import { network } from "hardhat";
 import OpenAI from "openai";
-import { createWalletClient, custom, formatEther, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, custom, formatEther, http, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
@@ -27,6 +27,10 @@ import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegist
 import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
+import { monitorLog } from "../../sdk/monitor/monitorLog.js";
+import { DirectorySource } from "../../sdk/monitor/source.js";
+import type { Finding, MonitorReport } from "../../sdk/monitor/types.js";
+import { publishToDirectory } from "../../sdk/publish/publishDirectory.js";
 import { modelIdFromName, privateKeyToReceiptSigner, toReceiptStruct } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
@@ -59,6 +63,7 @@ export interface DemoReport {
   readonly model: { readonly name: string; readonly modelId: Hex; readonly v1: Hex; readonly v2: Hex };
   readonly phases: readonly { readonly name: string; readonly version: "v1" | "v2"; readonly answers: number; readonly from: number; readonly to: number }[];
   readonly timeline: readonly { readonly kind: string; readonly label: string; readonly version: Hex; readonly at: number; readonly reason: string }[];
+  /** The agent's answers (the stale node's are under `monitor.staleNode`). */
   readonly receipts: { readonly recorded: number; readonly anchored: number; readonly byVersion: { readonly v1: number; readonly v2: number } };
   readonly batches: { readonly count: number; readonly anchorTransactions: number; readonly anchorGas: string; readonly retries: number };
   readonly payment: {
@@ -74,6 +79,16 @@ export interface DemoReport {
   };
   readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
+  /** Step 6: what the monitor found from the published folder and the RPC URL only. */
+  readonly monitor: {
+    readonly published: { readonly folder: string; readonly batches: number; readonly receipts: number; readonly bytes: number };
+    readonly staleNode: { readonly address: Address; readonly answers: number; readonly recorded: readonly Hex[]; readonly lost: readonly Hex[] };
+    readonly status: MonitorReport["status"];
+    readonly checked: { readonly batches: number; readonly receipts: number };
+    readonly headRecomputed: boolean;
+    readonly findingCounts: MonitorReport["findingCounts"];
+    readonly findings: readonly Finding[];
+  };
   readonly gasSpent: string;
   readonly output: { readonly folder: string; readonly files: readonly string[] };
   readonly elapsedMs: number;
@@ -91,6 +106,10 @@ export interface DemoReporter {
 // the agent's wallet (pays) and the supplier (is paid). Local chain only.
 const OPERATOR_KEY = keccak256(toHex("showwork demo operator"));
 const NODE_KEY = keccak256(toHex("showwork demo serving node"));
+/** A second serving node of the operator that misses the rollback (it keeps serving v2). */
+const STALE_NODE_KEY = keccak256(toHex("showwork demo stale serving node"));
+/** Answers the stale node gives after the rollback; the receipt of the second one is lost. */
+const STALE_ANSWERS = 4;
 const AGENT_KEY = keccak256(toHex("showwork demo agent wallet"));
 const SUPPLIER_KEY = keccak256(toHex("showwork demo supplier"));
 const MODEL_NAME = "acme/procurement-assistant";
@@ -130,7 +149,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     gasSpent += r.gasUsed;
     return r.gasUsed;
   };
-  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY) };
+  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY), staleNode: privateKeyToAccount(STALE_NODE_KEY) };
   for (const account of [accounts.agent, accounts.supplier]) await request("hardhat_setBalance", [account.address, "0x3635c9adc5dea00000"]);
   const { viem } = connection;
 
@@ -145,7 +164,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const logId = await createServiceLog(publicClient, operator.walletClient, receiptLogs, {
     salt: "acme procurement",
     maxAnchorDelay: HOUR,
-    signers: [accounts.node.address],
+    signers: [accounts.node.address, accounts.staleNode.address],
     timeline: modelTimeline,
   });
   say.note(`   ReceiptLogs ${receiptLogs}, ModelTimeline ${modelTimeline}, AnswerEscrow ${answerEscrow}`);
@@ -366,6 +385,42 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await advancePhase(10 * 60);
   await answerPhase("after rollback", "v1", n3);
 
+  // The stale node: a second serving node of the operator was never switched back. After the rollback it
+  // keeps answering under v2 (its model server still runs v2), and one of its answers never reaches the log
+  // (its receipt is lost on the way to the service). Nobody tells anyone: step 6 finds both from public data.
+  const agentAnchored = anchoredReceipts;
+  const staleServer = createModelServer({ models: { [MODEL_NAME]: { version: "v2", respond: procurementModel } } });
+  const staleSink = serviceSink(service);
+  const lost: Hex[] = [];
+  const staleRecorded: Hex[] = [];
+  let staleSeen = 0;
+  const staleCapturer = createCapturer({
+    signer: privateKeyToReceiptSigner(STALE_NODE_KEY),
+    sink: {
+      submit: async (batch) => {
+        const kept = batch.filter((r) => (++staleSeen === 2 ? (lost.push(r.receiptId), false) : true));
+        staleRecorded.push(...kept.map((r) => r.receiptId));
+        if (kept.length > 0) await staleSink.submit(kept);
+      },
+    },
+    evidence,
+    models: { [MODEL_NAME]: { fingerprints: { [systemFingerprint("v1")]: v1, [systemFingerprint("v2")]: v2 } } },
+    templates: TemplateRegistry.of([PROCUREMENT_TEMPLATE]),
+    defaultContext: { template: PROCUREMENT_TEMPLATE.id, retrievalIndex: PROCUREMENT_INDEX },
+    clock: () => Math.max(clockFloor, Math.floor(Date.now() / 1000) + clockOffset),
+    firstSequence: 0n,
+  });
+  const staleOpenai = withReceipts(new OpenAI({ apiKey: "demo", baseURL: "http://model.local/v1", fetch: staleServer.fetch, maxRetries: 0 }), { capturer: staleCapturer });
+  const staleRnd = seededRandom(options.seed + 1);
+  for (let i = 0; i < STALE_ANSWERS; i++) {
+    await withReceiptContext({ memory: { root: memoryRoot } }, () => staleOpenai.chat.completions.create(chatRequest(MODEL_NAME, planQuestion(sequence + i, staleRnd, false), sequence + i)));
+    await staleCapturer.settled();
+  }
+  await staleCapturer.close();
+  service.flush();
+  while ((await service.metrics()).lag.unanchoredReceipts > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  say.note(`   meanwhile node ${accounts.staleNode.address} missed the rollback: it answered ${STALE_ANSWERS} more questions under v2; ${lost.length} of its receipts never reached the log`);
+
   // ------------------------------------------------------------------ 5. the third party
   say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, verifies it");
   const bridge = await serveProvider(connection.provider);
@@ -391,7 +446,17 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   }
   say.note(`   audit: v2 was active ${new Date(v2Start * 1000).toISOString()} → ${new Date(v2End * 1000).toISOString()}; it produced ${audit.entries.length} answers, ${audit.entries.filter((e) => e.anchor).length} anchored; ${payments.length} payment(s) depended on one`);
 
-  // ------------------------------------------------------------------ 6. outputs
+  // ------------------------------------------------------------------ 6. the monitor, from public data only
+  say.step("6. The operator publishes every anchored batch; a monitor holding only that folder and an RPC URL checks the whole log");
+  const publishedDir = path.join(options.out, "published");
+  const published = await publishToDirectory({ store, out: publishedDir });
+  const monitorClient = createPublicClient({ transport: http(bridge.url, { batch: true }) }) as PublicClient;
+  const { report: monitored } = await monitorLog({ client: monitorClient, contract: receiptLogs, logId, source: new DirectorySource(publishedDir) });
+  say.note(`   published ${published.index.batches.length} batches, ${published.index.totalReceipts.toLocaleString("en-US")} receipts, ${published.index.totalBytes.toLocaleString("en-US")} bytes into ${publishedDir}`);
+  say.note(`   monitor: ${monitored.checked.batches} batches, ${monitored.checked.receipts.toLocaleString("en-US")} receipts checked; head ${monitored.head.recomputed ? "recomputes" : "DOES NOT recompute"}; result ${monitored.status.toUpperCase()}`);
+  for (const finding of monitored.findings.slice(0, 10)) say.note(`   found ${finding.kind}: ${finding.message}`);
+
+  // ------------------------------------------------------------------ 7. outputs
   const files: string[] = [path.relative(options.out, bundleFile)];
   for (const entry of audit.entries.slice(0, 25)) {
     const file = path.join("bundles", `${entry.receiptId}.json`);
@@ -430,7 +495,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     model: { name: MODEL_NAME, modelId, v1, v2 },
     phases,
     timeline: activations.activations.map((a) => ({ kind: a.kind, label: a.label ?? `v${a.versionNumber}`, version: a.version, at: a.activatedAt, reason: a.reason })),
-    receipts: { recorded: recorded.all, anchored: anchoredReceipts, byVersion },
+    receipts: { recorded: recorded.all, anchored: agentAnchored, byVersion },
     batches: { count: lastBatch ? lastBatch.index + 1 : 0, anchorTransactions, anchorGas: anchorGas.toString(), retries },
     payment: {
       escrowId: escrowId.toString(),
@@ -450,8 +515,17 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
     audit: { version: v2, from: v2Start, to: v2End, receipts: audit.entries.length, anchored: audit.entries.filter((e) => e.anchor).length, paymentsDependingOnThem: payments },
+    monitor: {
+      published: { folder: "published", batches: published.index.batches.length, receipts: published.index.totalReceipts, bytes: published.index.totalBytes },
+      staleNode: { address: accounts.staleNode.address, answers: STALE_ANSWERS, recorded: staleRecorded, lost },
+      status: monitored.status,
+      checked: { batches: monitored.checked.batches, receipts: monitored.checked.receipts },
+      headRecomputed: monitored.head.recomputed,
+      findingCounts: monitored.findingCounts,
+      findings: monitored.findings,
+    },
     gasSpent: gasSpent.toString(),
-    output: { folder: path.resolve(options.out), files: [...files, "summary.json", "store.sqlite", "evidence.sqlite"] },
+    output: { folder: path.resolve(options.out), files: [...files, "published", "summary.json", "store.sqlite", "evidence.sqlite"] },
     elapsedMs: Math.round(performance.now() - started),
   };
   await writeFile(path.join(options.out, "summary.json"), JSON.stringify(report, null, 2) + "\n");

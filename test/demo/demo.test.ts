@@ -104,6 +104,26 @@ describe("demo (the main job)", function () {
     }
   });
 
+  it("has a monitor find the stale node's v2 answers after the rollback and its unrecorded answer, from the published folder and the RPC URL", async () => {
+    const m = report.monitor;
+    expect(m.staleNode.answers).to.equal(m.staleNode.recorded.length + m.staleNode.lost.length);
+    expect(m.staleNode.lost).to.have.length(1);
+    expect(m.status).to.equal("findings");
+    expect(m.headRecomputed).to.equal(true);
+    expect(Object.keys(m.findingCounts).sort()).to.deep.equal(["inactive-version", "sequence-gap"]);
+    const stale = m.findings.filter((f) => f.kind === "inactive-version");
+    expect(stale.map((f) => f.receiptId)).to.deep.equal(m.staleNode.recorded);
+    expect(stale.every((f) => f.servingNode === m.staleNode.address && f.weightsDigest === report.model.v2 && f.activeVersion === report.model.v1)).to.equal(true);
+    const gaps = m.findings.filter((f) => f.kind === "sequence-gap");
+    expect(gaps.map((g) => [g.servingNode, g.missing?.count])).to.deep.equal([[m.staleNode.address, "1"]]);
+    expect(m.checked.receipts).to.equal(report.receipts.recorded + m.staleNode.recorded.length);
+    // The folder is what the monitor read: one file per anchored batch, and the index.
+    const index = JSON.parse(await readFile(path.join(out, "published", "v1", "logs", report.logId, "index.json"), "utf8")) as { batches: unknown[]; totalReceipts: number };
+    expect(index.batches).to.have.length(m.published.batches);
+    expect(index.totalReceipts).to.equal(m.checked.receipts);
+    expect(await readdir(path.join(out, "published", "v1", "logs", report.logId, "batches"))).to.have.length(m.published.batches);
+  });
+
   it("shows progress while it runs", () => {
     expect(stderr).to.match(/answers recorded/);
     expect(stderr).to.match(/anchored/);
