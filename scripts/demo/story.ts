@@ -10,14 +10,18 @@
  *  4. v2 is found bad and rolled back to v1 (with a reason). More answers.
  *  5. A third party holding only one v2 answer's proof bundle and an RPC URL verifies it;
  *     the audit lists every answer v2 produced in its window and the payment that rode on one.
- *  6. A summary; bundles, the audit and a timeline picture are written to the output folder.
+ *  6. The operator publishes every batch; a monitor checks the whole log from public data.
+ *  7. The auditor receives the paid answer's disclosure (input, output, the invoice lookup, the
+ *     approval policy and contract it retrieved, the template and the parameters), verifies every
+ *     piece against the anchored receipt, and has it replayed on the local model under v2 and v1.
+ *  8. A summary; bundles, the disclosure, the audit and a timeline picture are written to the output folder.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { network } from "hardhat";
 import OpenAI from "openai";
-import { createWalletClient, custom, formatEther, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, custom, formatEther, http, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
@@ -25,8 +29,13 @@ import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegistry, withReceiptContext, withReceipts } from "../../sdk/capture/index.js";
 import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
+import { buildDisclosure, replayReceipt, toDisclosureJson, type DisclosureReport, type ReplayResult } from "../../sdk/disclosure/index.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
+import { monitorLog } from "../../sdk/monitor/monitorLog.js";
+import { DirectorySource } from "../../sdk/monitor/source.js";
+import type { Finding, MonitorReport } from "../../sdk/monitor/types.js";
+import { publishToDirectory } from "../../sdk/publish/publishDirectory.js";
 import { modelIdFromName, privateKeyToReceiptSigner, toReceiptStruct } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
@@ -59,6 +68,7 @@ export interface DemoReport {
   readonly model: { readonly name: string; readonly modelId: Hex; readonly v1: Hex; readonly v2: Hex };
   readonly phases: readonly { readonly name: string; readonly version: "v1" | "v2"; readonly answers: number; readonly from: number; readonly to: number }[];
   readonly timeline: readonly { readonly kind: string; readonly label: string; readonly version: Hex; readonly at: number; readonly reason: string }[];
+  /** The agent's answers (the stale node's are under `monitor.staleNode`). */
   readonly receipts: { readonly recorded: number; readonly anchored: number; readonly byVersion: { readonly v1: number; readonly v2: number } };
   readonly batches: { readonly count: number; readonly anchorTransactions: number; readonly anchorGas: string; readonly retries: number };
   readonly payment: {
@@ -74,6 +84,31 @@ export interface DemoReport {
   };
   readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
+  /** Step 6: what the monitor found from the published folder and the RPC URL only. */
+  readonly disclosure: {
+    readonly file: string;
+    readonly receiptId: Hex;
+    /** The disclosed pieces, each with its check against the receipt. */
+    readonly pieces: readonly { readonly field: string; readonly status: string }[];
+    readonly notShown: readonly string[];
+    /** The auditor's verdict on the disclosure file (bundle checks and every piece). */
+    readonly verdict: Verdict["status"];
+    readonly status: DisclosureReport["status"];
+    /** The paid answer replayed on the local model: identical under v2, different under v1. */
+    readonly replay: {
+      readonly v2: Pick<ReplayResult, "identical" | "summary">;
+      readonly v1: Pick<ReplayResult, "identical" | "summary" | "diff"> & { readonly answer: string };
+    };
+  };
+  readonly monitor: {
+    readonly published: { readonly folder: string; readonly batches: number; readonly receipts: number; readonly bytes: number };
+    readonly staleNode: { readonly address: Address; readonly answers: number; readonly recorded: readonly Hex[]; readonly lost: readonly Hex[] };
+    readonly status: MonitorReport["status"];
+    readonly checked: { readonly batches: number; readonly receipts: number };
+    readonly headRecomputed: boolean;
+    readonly findingCounts: MonitorReport["findingCounts"];
+    readonly findings: readonly Finding[];
+  };
   readonly gasSpent: string;
   readonly output: { readonly folder: string; readonly files: readonly string[] };
   readonly elapsedMs: number;
@@ -91,6 +126,10 @@ export interface DemoReporter {
 // the agent's wallet (pays) and the supplier (is paid). Local chain only.
 const OPERATOR_KEY = keccak256(toHex("showwork demo operator"));
 const NODE_KEY = keccak256(toHex("showwork demo serving node"));
+/** A second serving node of the operator that misses the rollback (it keeps serving v2). */
+const STALE_NODE_KEY = keccak256(toHex("showwork demo stale serving node"));
+/** Answers the stale node gives after the rollback; the receipt of the second one is lost. */
+const STALE_ANSWERS = 4;
 const AGENT_KEY = keccak256(toHex("showwork demo agent wallet"));
 const SUPPLIER_KEY = keccak256(toHex("showwork demo supplier"));
 const MODEL_NAME = "acme/procurement-assistant";
@@ -130,7 +169,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     gasSpent += r.gasUsed;
     return r.gasUsed;
   };
-  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY) };
+  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY), staleNode: privateKeyToAccount(STALE_NODE_KEY) };
   for (const account of [accounts.agent, accounts.supplier]) await request("hardhat_setBalance", [account.address, "0x3635c9adc5dea00000"]);
   const { viem } = connection;
 
@@ -145,7 +184,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const logId = await createServiceLog(publicClient, operator.walletClient, receiptLogs, {
     salt: "acme procurement",
     maxAnchorDelay: HOUR,
-    signers: [accounts.node.address],
+    signers: [accounts.node.address, accounts.staleNode.address],
     timeline: modelTimeline,
   });
   say.note(`   ReceiptLogs ${receiptLogs}, ModelTimeline ${modelTimeline}, AnswerEscrow ${answerEscrow}`);
@@ -163,7 +202,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   model ${MODEL_NAME}: v1 published and deployed`);
 
   // The anchoring service: embedded SQLite store, in-process chain.
-  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite") });
+  // A 16 MiB page cache (default 64): the demo's batches are small, and the main job must stay under 400 MB at 10^5 answers.
+  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite"), cacheMiB: 16 });
   let retries = 0;
   let anchorTransactions = 0;
   let anchoredReceipts = 0;
@@ -365,6 +405,42 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await advancePhase(10 * 60);
   await answerPhase("after rollback", "v1", n3);
 
+  // The stale node: a second serving node of the operator was never switched back. After the rollback it
+  // keeps answering under v2 (its model server still runs v2), and one of its answers never reaches the log
+  // (its receipt is lost on the way to the service). Nobody tells anyone: step 6 finds both from public data.
+  const agentAnchored = anchoredReceipts;
+  const staleServer = createModelServer({ models: { [MODEL_NAME]: { version: "v2", respond: procurementModel } } });
+  const staleSink = serviceSink(service);
+  const lost: Hex[] = [];
+  const staleRecorded: Hex[] = [];
+  let staleSeen = 0;
+  const staleCapturer = createCapturer({
+    signer: privateKeyToReceiptSigner(STALE_NODE_KEY),
+    sink: {
+      submit: async (batch) => {
+        const kept = batch.filter((r) => (++staleSeen === 2 ? (lost.push(r.receiptId), false) : true));
+        staleRecorded.push(...kept.map((r) => r.receiptId));
+        if (kept.length > 0) await staleSink.submit(kept);
+      },
+    },
+    evidence,
+    models: { [MODEL_NAME]: { fingerprints: { [systemFingerprint("v1")]: v1, [systemFingerprint("v2")]: v2 } } },
+    templates: TemplateRegistry.of([PROCUREMENT_TEMPLATE]),
+    defaultContext: { template: PROCUREMENT_TEMPLATE.id, retrievalIndex: PROCUREMENT_INDEX },
+    clock: () => Math.max(clockFloor, Math.floor(Date.now() / 1000) + clockOffset),
+    firstSequence: 0n,
+  });
+  const staleOpenai = withReceipts(new OpenAI({ apiKey: "demo", baseURL: "http://model.local/v1", fetch: staleServer.fetch, maxRetries: 0 }), { capturer: staleCapturer });
+  const staleRnd = seededRandom(options.seed + 1);
+  for (let i = 0; i < STALE_ANSWERS; i++) {
+    await withReceiptContext({ memory: { root: memoryRoot } }, () => staleOpenai.chat.completions.create(chatRequest(MODEL_NAME, planQuestion(sequence + i, staleRnd, false), sequence + i)));
+    await staleCapturer.settled();
+  }
+  await staleCapturer.close();
+  service.flush();
+  while ((await service.metrics()).lag.unanchoredReceipts > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  say.note(`   meanwhile node ${accounts.staleNode.address} missed the rollback: it answered ${STALE_ANSWERS} more questions under v2; ${lost.length} of its receipts never reached the log`);
+
   // ------------------------------------------------------------------ 5. the third party
   say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, verifies it");
   const bridge = await serveProvider(connection.provider);
@@ -390,8 +466,53 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   }
   say.note(`   audit: v2 was active ${new Date(v2Start * 1000).toISOString()} → ${new Date(v2End * 1000).toISOString()}; it produced ${audit.entries.length} answers, ${audit.entries.filter((e) => e.anchor).length} anchored; ${payments.length} payment(s) depended on one`);
 
-  // ------------------------------------------------------------------ 6. outputs
-  const files: string[] = [path.relative(options.out, bundleFile)];
+  // ------------------------------------------------------------------ 6. the monitor, from public data only
+  say.step("6. The operator publishes every anchored batch; a monitor holding only that folder and an RPC URL checks the whole log");
+  const publishedDir = path.join(options.out, "published");
+  const published = await publishToDirectory({ store, out: publishedDir });
+  const monitorClient = createPublicClient({ transport: http(bridge.url, { batch: true }) }) as PublicClient;
+  const { report: monitored } = await monitorLog({ client: monitorClient, contract: receiptLogs, logId, source: new DirectorySource(publishedDir) });
+  say.note(`   published ${published.index.batches.length} batches, ${published.index.totalReceipts.toLocaleString("en-US")} receipts, ${published.index.totalBytes.toLocaleString("en-US")} bytes into ${publishedDir}`);
+  say.note(`   monitor: ${monitored.checked.batches} batches, ${monitored.checked.receipts.toLocaleString("en-US")} receipts checked; head ${monitored.head.recomputed ? "recomputes" : "DOES NOT recompute"}; result ${monitored.status.toUpperCase()}`);
+  for (const finding of monitored.findings.slice(0, 10)) say.note(`   found ${finding.kind}: ${finding.message}`);
+
+  // ------------------------------------------------------------------ 7. disclosure and replay
+  say.step("7. The auditor receives the paid answer's disclosure, verifies every piece, and has it replayed under v2 and v1");
+  // The operator picks what to show (showwork disclose does the same from the two stores): the question and
+  // the answer, the invoice lookup the agent made, the approval policy and the supplier's contract it
+  // retrieved, the template and the sampling parameters.
+  const paidEvidence = await evidence.getEvidence(paid.receiptId);
+  if (paidEvidence === undefined) throw new Error("the paid answer has no evidence");
+  const contractId = paidEvidence.retrieval?.documents.find((d) => d.id === `contract/${decision.supplier.toLowerCase().replace(/ /g, "-")}/2026.md`)?.id;
+  const disclosed = await buildDisclosure({
+    bundle: paidBundle,
+    evidence: paidEvidence,
+    artifacts: evidence,
+    fields: ["input", "output", "tools", "template", "sampling", "retrieval:policy/invoice-approval.md", ...(contractId ? [`retrieval:${contractId}`] : [])],
+  });
+  await mkdir(path.join(options.out, "disclosure"), { recursive: true });
+  const disclosureFile = path.join(options.out, "disclosure", `${paid.receiptId}.disclosure.json`);
+  await writeFile(disclosureFile, JSON.stringify(toDisclosureJson(disclosed), null, 2) + "\n");
+  // The auditor holds the file and an RPC URL: the bundle's checks, then each piece against the receipt.
+  const disclosureJson = JSON.parse(await readFile(disclosureFile, "utf8")) as { bundle: unknown };
+  const audited = await verifyBundle(disclosureJson.bundle, { rpcUrl: bridge.url, minConfirmations: 1, disclosure: disclosureJson });
+  const disclosureReport = audited.disclosure!;
+  for (const piece of disclosureReport.pieces) say.note(`   ${piece.status.padEnd(4)} ${piece.field}: ${piece.message}`);
+  say.note(`   not shown: ${disclosureReport.notShown.join(", ") || "nothing"}; verdict ${audited.status.toUpperCase()}`);
+  // Replay (it needs the stored request: the operator runs it for the auditor, as showwork replay does) on the
+  // local model server over HTTP, once under v2 (what answered) and once under v1 (what should have).
+  const replayServer = createModelServer({ models: { [MODEL_NAME]: { version: "v2", respond: procurementModel } } });
+  const replayHttp = await replayServer.listen();
+  const replayV2 = await replayReceipt({ evidence: paidEvidence, endpoint: `${replayHttp.url}/v1` });
+  replayServer.models[MODEL_NAME]!.version = "v1";
+  const replayV1 = await replayReceipt({ evidence: paidEvidence, endpoint: `${replayHttp.url}/v1` });
+  await replayHttp.close();
+  say.note(`   replay under v2: ${replayV2.identical ? "IDENTICAL to the committed answer" : `DIFFERENT (${replayV2.summary})`}`);
+  say.note(`   replay under v1: ${replayV1.identical ? "identical" : "DIFFERENT"}:`);
+  for (const line of replayV1.diff.output) say.note(`      ${line}`);
+
+  // ------------------------------------------------------------------ 8. outputs
+  const files: string[] = [path.relative(options.out, bundleFile), path.relative(options.out, disclosureFile)];
   for (const entry of audit.entries.slice(0, 25)) {
     const file = path.join("bundles", `${entry.receiptId}.json`);
     if (files.includes(file)) continue;
@@ -429,7 +550,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     model: { name: MODEL_NAME, modelId, v1, v2 },
     phases,
     timeline: activations.activations.map((a) => ({ kind: a.kind, label: a.label ?? `v${a.versionNumber}`, version: a.version, at: a.activatedAt, reason: a.reason })),
-    receipts: { recorded: recorded.all, anchored: anchoredReceipts, byVersion },
+    receipts: { recorded: recorded.all, anchored: agentAnchored, byVersion },
     batches: { count: lastBatch ? lastBatch.index + 1 : 0, anchorTransactions, anchorGas: anchorGas.toString(), retries },
     payment: {
       escrowId: escrowId.toString(),
@@ -449,8 +570,29 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
     audit: { version: v2, from: v2Start, to: v2End, receipts: audit.entries.length, anchored: audit.entries.filter((e) => e.anchor).length, paymentsDependingOnThem: payments },
+    disclosure: {
+      file: path.relative(options.out, disclosureFile),
+      receiptId: paid.receiptId,
+      pieces: disclosureReport.pieces.map((p) => ({ field: p.field, status: p.status })),
+      notShown: disclosureReport.notShown,
+      verdict: audited.status,
+      status: disclosureReport.status,
+      replay: {
+        v2: { identical: replayV2.identical, summary: replayV2.summary },
+        v1: { identical: replayV1.identical, summary: replayV1.summary, diff: replayV1.diff, answer: replayV1.replayed.texts[0] ?? "" },
+      },
+    },
+    monitor: {
+      published: { folder: "published", batches: published.index.batches.length, receipts: published.index.totalReceipts, bytes: published.index.totalBytes },
+      staleNode: { address: accounts.staleNode.address, answers: STALE_ANSWERS, recorded: staleRecorded, lost },
+      status: monitored.status,
+      checked: { batches: monitored.checked.batches, receipts: monitored.checked.receipts },
+      headRecomputed: monitored.head.recomputed,
+      findingCounts: monitored.findingCounts,
+      findings: monitored.findings,
+    },
     gasSpent: gasSpent.toString(),
-    output: { folder: path.resolve(options.out), files: [...files, "summary.json", "store.sqlite", "evidence.sqlite"] },
+    output: { folder: path.resolve(options.out), files: [...files, "published", "summary.json", "store.sqlite", "evidence.sqlite"] },
     elapsedMs: Math.round(performance.now() - started),
   };
   await writeFile(path.join(options.out, "summary.json"), JSON.stringify(report, null, 2) + "\n");

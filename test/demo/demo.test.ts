@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 
 import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
+import { checkDisclosure, parseDisclosure } from "../../sdk/disclosure/index.js";
 import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
 
@@ -104,8 +105,54 @@ describe("demo (the main job)", function () {
     }
   });
 
+  it("has a monitor find the stale node's v2 answers after the rollback and its unrecorded answer, from the published folder and the RPC URL", async () => {
+    const m = report.monitor;
+    expect(m.staleNode.answers).to.equal(m.staleNode.recorded.length + m.staleNode.lost.length);
+    expect(m.staleNode.lost).to.have.length(1);
+    expect(m.status).to.equal("findings");
+    expect(m.headRecomputed).to.equal(true);
+    expect(Object.keys(m.findingCounts).sort()).to.deep.equal(["inactive-version", "sequence-gap"]);
+    const stale = m.findings.filter((f) => f.kind === "inactive-version");
+    expect(stale.map((f) => f.receiptId)).to.deep.equal(m.staleNode.recorded);
+    expect(stale.every((f) => f.servingNode === m.staleNode.address && f.weightsDigest === report.model.v2 && f.activeVersion === report.model.v1)).to.equal(true);
+    const gaps = m.findings.filter((f) => f.kind === "sequence-gap");
+    expect(gaps.map((g) => [g.servingNode, g.missing?.count])).to.deep.equal([[m.staleNode.address, "1"]]);
+    expect(m.checked.receipts).to.equal(report.receipts.recorded + m.staleNode.recorded.length);
+    // The folder is what the monitor read: one file per anchored batch, and the index.
+    const index = JSON.parse(await readFile(path.join(out, "published", "v1", "logs", report.logId, "index.json"), "utf8")) as { batches: unknown[]; totalReceipts: number };
+    expect(index.batches).to.have.length(m.published.batches);
+    expect(index.totalReceipts).to.equal(m.checked.receipts);
+    expect(await readdir(path.join(out, "published", "v1", "logs", report.logId, "batches"))).to.have.length(m.published.batches);
+  });
+
   it("shows progress while it runs", () => {
     expect(stderr).to.match(/answers recorded/);
     expect(stderr).to.match(/anchored/);
+  });
+  it("has the auditor verify the paid answer's disclosure piece by piece and see the replay differ under v1", async () => {
+    const d = report.disclosure;
+    expect(d.receiptId).to.equal(report.payment.receiptId);
+    expect(d.verdict).to.equal("verified");
+    expect(d.status).to.equal("pass");
+    // Checked again here, independently, from the file the auditor received.
+    const disclosure = parseDisclosure(JSON.parse(await readFile(path.join(out, d.file), "utf8")));
+    expect(disclosure.bundle.receipt.receiptId).to.equal(report.payment.receiptId);
+    const checked = checkDisclosure(disclosure);
+    expect(checked.status).to.equal("pass");
+    const fields = checked.pieces.map((p) => p.field);
+    expect(fields).to.include.members(["input", "output", "tools[0].input", "tools[0].output", "template", "sampling", "retrieval:policy/invoice-approval.md"]);
+    expect(fields.some((f) => /^retrieval:contract\//.test(f))).to.equal(true);
+    expect(checked.pieces.every((p) => p.status === "pass")).to.equal(true);
+    expect(d.pieces.map((p) => p.field)).to.deep.equal(fields);
+    expect(checked.notShown).to.include("memory");
+    expect(disclosure.disclosed.tools![0]!.name).to.equal("erp.lookup_invoice");
+    expect(disclosure.disclosed.output!.content as string).to.include(report.payment.answer.slice(0, 40));
+    // Replay: what v2 answered is reproduced by v2, and v1 answers otherwise.
+    expect(d.replay.v2.identical).to.equal(true);
+    expect(d.replay.v1.identical).to.equal(false);
+    expect(d.replay.v1.diff.output.some((line) => line.startsWith("- "))).to.equal(true);
+    expect(d.replay.v1.diff.output.some((line) => line.startsWith("+ "))).to.equal(true);
+    expect(d.replay.v1.answer).to.not.equal("");
+    expect(report.output.files).to.include(d.file);
   });
 });

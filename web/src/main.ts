@@ -5,10 +5,13 @@
  */
 import { isHex, type Hex } from "viem";
 
+import type { DisclosureReport } from "../../sdk/disclosure/checkDisclosure.js";
+import { DISCLOSURE_FORMAT } from "../../sdk/disclosure/types.js";
 import { isoTime } from "../../sdk/verify/check.js";
 import type { Disclosure } from "../../sdk/verify/checks/offline.js";
+import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../sdk/verify/trust.js";
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
-import type { Verdict } from "../../sdk/verify/verdict.js";
+import type { TrustPins, Verdict } from "../../sdk/verify/verdict.js";
 import { renderTimelinePicture } from "./timelinePicture.js";
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -18,13 +21,52 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 const bundleInput = $<HTMLTextAreaElement>("bundle");
-const rpcInput = $<HTMLInputElement>("rpc");
+const rpcInput = $<HTMLTextAreaElement>("rpc");
+const pinInput = $<HTMLTextAreaElement>("pin");
 const minConfirmationsInput = $<HTMLInputElement>("min-confirmations");
-const timelineInput = $<HTMLInputElement>("timeline");
 const verifyButton = $<HTMLButtonElement>("verify");
 const dropzone = $<HTMLDivElement>("dropzone");
+const inputError = $<HTMLParagraphElement>("input-error");
 
-rpcInput.value = new URLSearchParams(location.search).get("rpc") ?? localStorage.getItem("showwork.rpc") ?? "";
+// The visitor's own earlier choice is remembered; an endpoint in the page's URL is only offered, never used
+// without asking (a link could point the verifier at a lying endpoint).
+rpcInput.value = localStorage.getItem("showwork.rpc") ?? "";
+const offered = new URLSearchParams(location.search).get("rpc");
+if (offered) {
+  $("rpc-offer").hidden = false;
+  $("rpc-offer-url").textContent = offered;
+  $("rpc-offer-accept").addEventListener("click", () => {
+    rpcInput.value = [...endpointsIn(rpcInput.value), offered].join("\n");
+    $("rpc-offer").hidden = true;
+  });
+  $("rpc-offer-dismiss").addEventListener("click", () => ($("rpc-offer").hidden = true));
+}
+
+function endpointsIn(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map((url) => url.trim()).filter(Boolean))];
+}
+
+/** Pins from the pin box: log ids and operator addresses, one per line, or a trust file's JSON. @throws {InvalidTrustError} */
+function pins(text: string): TrustPins | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  if (trimmed.startsWith("{")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      throw new InvalidTrustError("the pin box holds something that looks like JSON but is not: paste a trust file, or one log id / operator address per line");
+    }
+    return parseTrustFile(value);
+  }
+  const logs: string[] = [];
+  const operators: string[] = [];
+  for (const [i, line] of trimmed.split(/[\s,]+/).filter(Boolean).entries()) {
+    if (line.length === 66) logs.push(parseLogPin(line, `pin ${i + 1}`));
+    else operators.push(parseOperatorPin(line, `pin ${i + 1}`));
+  }
+  return mergeTrust({ logs, operators });
+}
 
 async function loadFile(file: File): Promise<void> {
   bundleInput.value = await file.text();
@@ -62,22 +104,45 @@ function disclosure(): Disclosure | undefined {
   return { ...(input ? { input } : {}), ...(output ? { output } : {}) };
 }
 
+/** The pasted document when it is a disclosure (format showwork/disclosure@1), else undefined. */
+function disclosureDocument(text: string): { bundle: unknown } | undefined {
+  try {
+    const value = JSON.parse(text) as { format?: unknown; bundle?: unknown } | null;
+    return value !== null && typeof value === "object" && value.format === DISCLOSURE_FORMAT ? (value as { bundle: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 verifyButton.addEventListener("click", () => void run());
 
 async function run(): Promise<void> {
-  const rpcUrl = rpcInput.value.trim();
-  localStorage.setItem("showwork.rpc", rpcUrl);
+  const rpcUrls = endpointsIn(rpcInput.value);
+  const rpcUrl = rpcUrls[0] ?? "";
+  let trust: TrustPins | undefined;
+  try {
+    trust = pins(pinInput.value);
+    inputError.hidden = true;
+  } catch (error) {
+    inputError.textContent = error instanceof Error ? error.message : String(error);
+    inputError.hidden = false;
+    document.body.dataset.state = "input-error";
+    return;
+  }
+  localStorage.setItem("showwork.rpc", rpcUrls.join("\n"));
   verifyButton.disabled = true;
   verifyButton.textContent = "Verifying…";
   document.body.dataset.state = "verifying";
   try {
-    const timeline = timelineInput.value.trim();
     const disclosed = disclosure();
-    const verdict = await verifyBundle(bundleInput.value, {
-      ...(rpcUrl ? { rpcUrl } : {}),
+    // A showwork/disclosure@1 file: its bundle is verified and each disclosed piece checked and shown.
+    const document = disclosureDocument(bundleInput.value);
+    const verdict = await verifyBundle(document ? document.bundle : bundleInput.value, {
+      rpcUrls,
       minConfirmations: Number(minConfirmationsInput.value || "1"),
-      ...(isHex(timeline) ? { timeline } : {}),
+      ...(trust ? { trust } : {}),
       ...(disclosed ? { disclosed } : {}),
+      ...(document ? { disclosure: document } : {}),
     });
     showVerdict(verdict);
     await showTimeline(verdict, rpcUrl);
@@ -97,7 +162,27 @@ function showVerdict(verdict: Verdict): void {
   heading.dataset.reason = verdict.reason;
   heading.textContent =
     verdict.status === "verified" ? "Verified" : verdict.status === "failed" ? "Failed" : verdict.reason === "not-final" ? "Pending" : "Could not check";
+  // textContent everywhere: chain- and bundle-supplied text never becomes markup (and is escaped by the SDK).
+  $("headline").textContent = verdict.status === "verified" ? verdict.headline : "";
   $("verdict-summary").textContent = `${verdict.summary} (${verdict.elapsedMs} ms)`;
+  $("uncertain-box").hidden = verdict.uncertain.length === 0;
+  $("uncertain").replaceChildren(
+    ...verdict.uncertain.map((item) => {
+      const li = document.createElement("li");
+      li.textContent = item;
+      return li;
+    }),
+  );
+  $("endpoints").replaceChildren(
+    ...(verdict.endpoints ?? []).map((endpoint) => {
+      const li = document.createElement("li");
+      li.dataset.url = endpoint.url;
+      li.dataset.answered = String(endpoint.answered);
+      li.dataset.failed = String(endpoint.failed);
+      li.textContent = `${endpoint.url}: ${endpoint.answered} answered, ${endpoint.failed} failed${endpoint.head ? `, head block ${endpoint.head}` : ""}${endpoint.lastError ? ` (${endpoint.lastError})` : ""}`;
+      return li;
+    }),
+  );
   const body = $("checks").querySelector("tbody")!;
   body.replaceChildren(
     ...verdict.checks.map((check) => {
@@ -119,6 +204,7 @@ function showVerdict(verdict: Verdict): void {
       return row;
     }),
   );
+  showDisclosure(verdict.disclosure);
   const facts = $("facts");
   facts.replaceChildren();
   for (const [key, value] of Object.entries(verdict.facts)) {
@@ -133,4 +219,42 @@ function showVerdict(verdict: Verdict): void {
 async function showTimeline(verdict: Verdict, rpcUrl: string): Promise<void> {
   const target = $("timeline-picture");
   target.replaceChildren(await renderTimelinePicture(verdict, rpcUrl));
+}
+
+/** Each disclosed piece (what it shows, whether it opens the receipt) and what was not shown. */
+function showDisclosure(report: DisclosureReport | undefined): void {
+  $("disclosure-result").hidden = report === undefined;
+  if (!report) return;
+  $("disclosure-result").dataset.status = report.status;
+  $("disclosure-summary").textContent = report.summary;
+  $("disclosure-pieces").querySelector("tbody")!.replaceChildren(
+    ...report.pieces.map((piece) => {
+      const row = document.createElement("tr");
+      row.dataset.field = piece.field;
+      row.dataset.status = piece.status;
+      const field = document.createElement("td");
+      field.textContent = piece.field;
+      const status = document.createElement("td");
+      const badge = document.createElement("span");
+      badge.className = `badge ${piece.status}`;
+      badge.textContent = LABEL[piece.status];
+      status.append(badge);
+      const shown = document.createElement("td");
+      const pre = document.createElement("pre");
+      pre.className = "shown";
+      pre.textContent = piece.shown ?? "";
+      shown.append(pre);
+      const message = document.createElement("td");
+      message.textContent = piece.status === "fail" ? `${piece.message} (expected ${piece.expected ?? "?"}, found ${piece.found ?? "?"})` : piece.message;
+      row.append(field, status, shown, message);
+      return row;
+    }),
+  );
+  $("not-shown").replaceChildren(
+    ...(report.notShown.length > 0 ? report.notShown : ["nothing: every commitment was opened"]).map((item) => {
+      const li = document.createElement("li");
+      li.textContent = item;
+      return li;
+    }),
+  );
 }

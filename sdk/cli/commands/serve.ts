@@ -43,6 +43,24 @@ interface ServeOptions extends ServiceCliOptions {
   port: number;
   maxBody: number;
   quiet?: boolean;
+  logFormat: "text" | "json";
+}
+
+/** The level of a service event in the logs. */
+function levelOf(event: ServiceEvent): "info" | "warn" | "error" {
+  if (event.type === "halted") return "error";
+  if (event.type === "warning" || event.type === "retry") return "warn";
+  return "info";
+}
+
+/**
+ * One JSON line: `time`, `level`, a stable `event` name (the service event's type, or
+ * listening/service/stopping/error), `message` (the human line) and the event's own fields.
+ * Nothing secret is in any event (keys stay in the environment; store URLs are shown without passwords).
+ */
+export function jsonLogLine(event: string, level: string, message: string, fields: Record<string, unknown> = {}): string {
+  const { type: _type, ...rest } = fields;
+  return `${JSON.stringify({ time: new Date().toISOString(), level, event, message, ...rest }, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}\n`;
 }
 
 export function serveCommand(): Command {
@@ -51,24 +69,46 @@ export function serveCommand(): Command {
     .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(integerOption(0)).default(8787))
     .addOption(new Option("--max-body <bytes>", "largest request body").argParser(integerOption(1024)).default(16 * 1024 * 1024))
     .addOption(new Option("--quiet", "do not log batches and transactions"))
+    .addOption(new Option("--log-format <format>", "text lines, or JSON lines with a stable `event` field").choices(["text", "json"]).default("text"))
     .action(async (options: ServeOptions) => {
-      const log = (text: string): void => void process.stderr.write(`[showwork] ${new Date().toISOString()} ${text}\n`);
-      const opened = await openServiceFromOptions(options, {
-        owner: "showwork serve",
-        onEvent: (event) => {
-          const text = describeEvent(event);
-          if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) log(text);
-        },
-      });
+      const json = options.logFormat === "json";
+      const log = (text: string, event = "service", fields: Record<string, unknown> = {}, level = "info"): void =>
+        void process.stderr.write(json ? jsonLogLine(event, level, text, fields) : `[showwork] ${new Date().toISOString()} ${text}\n`);
+      let opened: Awaited<ReturnType<typeof openServiceFromOptions>>;
+      try {
+        opened = await openServiceFromOptions(options, {
+          owner: "showwork serve",
+          onEvent: (event) => {
+            const text = describeEvent(event);
+            if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) {
+              log(text, event.type, { ...event }, levelOf(event));
+            }
+          },
+        });
+      } catch (error) {
+        if (json) {
+          const e = error as { name?: string; shortMessage?: string; message?: string; metaMessages?: string[]; kind?: string; nodeSaid?: string };
+          log(e.shortMessage ?? e.message ?? String(error), "error", { name: e.name, details: e.metaMessages, kind: e.kind, nodeSaid: e.nodeSaid }, "error");
+        }
+        throw error;
+      }
       opened.service.start();
       const server = await startHttpServer(opened.service, { host: options.host, port: options.port, maxBodyBytes: options.maxBody });
-      log(describeService(opened));
+      const b = opened.service.binding;
+      log(describeService(opened), "service", {
+        chainId: b?.chainId,
+        contract: b?.contract,
+        logId: b?.logId,
+        anchorer: b?.anchorer,
+        store: opened.service.store.location,
+      });
+      log(`listening on ${server.url}`, "listening", { url: server.url });
       process.stdout.write(`showwork serve: listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
-      log("stopping");
+      log("stopping", "stopping");
       await server.close();
       await opened.close();
     });

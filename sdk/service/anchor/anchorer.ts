@@ -57,6 +57,7 @@ import { AnchoringHaltedError } from "../errors.js";
 import type { ServiceEventListener } from "../events.js";
 import { failpoint } from "../failpoints.js";
 import type { BatchRecord, ReceiptStore, TxAttempt, TxRecord } from "../store/types.js";
+import { explainRejection, rejectionKind } from "../chain/friction.js";
 import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
 
 /** A wallet client whose account signs locally (the service must persist signed bytes before sending). */
@@ -169,7 +170,7 @@ export class Anchorer {
           blockNumber: Number(receipt.blockNumber),
           blockHash: receipt.blockHash,
           anchoredAt: now,
-        });
+        }, receipt);
         return this.trackIncluded((await this.p.store.getTx(tx.id))!, now);
       }
       this.p.onEvent({ type: "retry", kind: "tx-reverted", message: `transaction ${attempt.hash} reverted; checking the log`, txHash: attempt.hash });
@@ -228,7 +229,11 @@ export class Anchorer {
     return first === undefined || last === undefined ? 0 : last.lastSeq - first.firstSeq + 1;
   }
 
-  private async markIncluded(tx: TxRecord, inclusion: { txHash: Hex; blockNumber: number; blockHash: Hex; anchoredAt: number }): Promise<void> {
+  private async markIncluded(
+    tx: TxRecord,
+    inclusion: { txHash: Hex; blockNumber: number; blockHash: Hex; anchoredAt: number },
+    receipt?: TransactionReceipt,
+  ): Promise<void> {
     await this.p.store.markTxIncluded(tx.id, inclusion);
     this.p.onEvent({
       type: "anchored",
@@ -237,6 +242,7 @@ export class Anchorer {
       txHash: inclusion.txHash,
       blockNumber: inclusion.blockNumber,
       receipts: await this.receiptCount(tx),
+      ...(receipt === undefined ? {} : { gasUsed: receipt.gasUsed, feeWei: receipt.gasUsed * receipt.effectiveGasPrice }),
     });
   }
 
@@ -291,6 +297,17 @@ export class Anchorer {
       await this.p.publicClient.sendRawTransaction({ serializedTransaction: attempt.raw });
     } catch (error) {
       const text = errorText(error);
+      // A refusal for good (e.g. insufficient funds): say what the node answered and what to do.
+      const kind = rejectionKind(error);
+      if (kind !== undefined) {
+        throw await explainRejection(this.p.publicClient, {
+          what: `Anchoring batches ${tx.firstBatch}..${tx.lastBatch} (nonce ${tx.nonce})`,
+          error,
+          kind,
+          account: this.account.address,
+          maxCost: attempt.gas * attempt.maxFeePerGas,
+        });
+      }
       // Known already: fine. Nonce used or replaced: the next round finds out by whom.
       if (!ALREADY_KNOWN.test(text) && !NONCE_TOO_LOW.test(text) && !UNDERPRICED.test(text)) throw error;
     }
@@ -419,6 +436,10 @@ export class Anchorer {
       }
       // The log moved between our size check and the estimate: the next round looks again.
       if (revert === "ReceiptLogsUnexpectedIndex") return;
+      const kind = rejectionKind(error);
+      if (kind !== undefined) {
+        throw await explainRejection(this.p.publicClient, { what: `Estimating gas to anchor batch ${first.index}`, error, kind, account: this.account.address });
+      }
       if (revert !== undefined) {
         this.halt(new AnchoringHaltedError({ reason: "revert", message: `Anchoring would revert with ${revert}.`, cause: error }));
         return;
