@@ -24,6 +24,7 @@ import { AnchoringService } from "../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
 import { startHttpServer } from "../sdk/service/http/server.js";
+import { generateAccessToken } from "../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -151,8 +152,9 @@ async function ingestParts(store: string, n: number): Promise<void> {
 
 async function serveOnly(store: string): Promise<void> {
   const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store }) });
-  const server = await startHttpServer(service, { host: "127.0.0.1", port: 0 });
-  process.stdout.write(`URL ${server.url}\n`);
+  const devToken = generateAccessToken().token;
+  const server = await startHttpServer(service, { host: "127.0.0.1", port: 0, auth: { devToken } });
+  process.stdout.write(`URL ${server.url} TOKEN ${devToken}\n`);
   await new Promise<void>((resolve) => process.once("SIGTERM", resolve));
   await server.close();
   await service.close();
@@ -163,8 +165,8 @@ async function http(store: string, n: number): Promise<void> {
   const child = spawn(process.execPath, ["--import", "tsx", SELF, "--scenario", "serve", store], { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  while (!/URL (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
-  const url = /URL (\S+)/.exec(output)![1]!;
+  while (!/URL (\S+) TOKEN (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
+  const [, url, token] = /URL (\S+) TOKEN (\S+)/.exec(output)!;
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -172,7 +174,7 @@ async function http(store: string, n: number): Promise<void> {
       const size = Math.min(CHUNK, n - next);
       next += size;
       const body = JSON.stringify(receipts(size));
-      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body });
       if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     }

@@ -11,6 +11,7 @@ import { auditCommand } from "./commands/audit.js";
 import { proveCommand } from "./commands/prove.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
+import { tokenCommand } from "./commands/token.js";
 import { verifierCommand } from "./commands/verifier.js";
 import { verifyCommand } from "./commands/verify.js";
 
@@ -25,6 +26,7 @@ for (const command of [
   proveCommand(),
   verifyCommand(),
   timelineCommand(),
+  tokenCommand(),
   auditCommand(),
   verifierCommand(),
 ]) {

@@ -8,6 +8,9 @@
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
  *   GET  /metrics                counts per state, last anchored batch, lag, retries
  *
+ * Every request first passes the door (`door.ts`): Host and Origin checks, a bearer token
+ * for writes, concurrency limits, `application/json` for writes.
+ *
  * Errors are JSON `{ error: { code, message, details?, receiptIndex?, field?, duplicates?, state? } }`
  * with a 4xx status for bad input; a rejected submission stores nothing.
  *
@@ -19,6 +22,7 @@ import { bodyLimit } from "hono/body-limit";
 import { toBundleJson } from "../../bundle/parseBundle.js";
 import { ShowworkError } from "../../errors.js";
 import type { AnchoringService } from "../AnchoringService.js";
+import { door, type DoorOptions } from "./door.js";
 import {
   BatchNotFoundError,
   ProofNotAvailableError,
@@ -29,6 +33,8 @@ import {
 
 /** Options of {@link createServiceApp}. */
 export interface ServiceAppOptions {
+  /** Host/Origin checks, authentication, concurrency limits (see `door.ts`). Required: there is no open default. */
+  readonly door: DoorOptions;
   /** Largest accepted request body, bytes (default 16 MiB: 10,000 receipts of ~1.6 KB). */
   readonly maxBodyBytes?: number;
 }
@@ -56,9 +62,10 @@ function fail(c: Context, status: ErrorStatus, code: string, error: unknown, ext
 }
 
 /** The Hono app serving `service`. */
-export function createServiceApp(service: AnchoringService, options: ServiceAppOptions = {}): Hono {
+export function createServiceApp(service: AnchoringService, options: ServiceAppOptions): Hono {
   const app = new Hono();
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  app.use("*", door(options.door));
 
   app.post(
     "/v1/receipts",
@@ -68,10 +75,7 @@ export function createServiceApp(service: AnchoringService, options: ServiceAppO
         fail(c, 413, "body-too-large", new Error(`The request body is larger than ${maxBodyBytes} bytes.`), { maxBodyBytes }),
     }),
     async (c) => {
-      const type = c.req.header("content-type");
-      if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-        return fail(c, 415, "unsupported-media-type", new Error(`Expected Content-Type: application/json, found ${type}.`));
-      }
+      // Host, Origin, token, concurrency and content type were checked by the door.
       try {
         const receipts = await service.recordJson(await c.req.text());
         return c.json({ recorded: receipts.length, receipts }, 201);

@@ -21,6 +21,7 @@ import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { parseBundle, processProof, verifyBundleInclusion, type ProofBundleJson } from "../../../sdk/index.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../../sdk/service/anchor/receiptLogsReader.js";
 import { FAILPOINTS, type Failpoint } from "../../../sdk/service/failpoints.js";
+import { SqliteAccessTokenStore } from "../../../sdk/service/http/tokens.js";
 import { setupTestLog, type TestLog } from "../helpers/chain.js";
 import { exited, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "../helpers/processes.js";
 import { makeReceipts } from "../helpers/receipts.js";
@@ -102,13 +103,13 @@ function startService(
 }
 
 /** Posts receipts until the service dies; returns the acknowledged ids. */
-async function drive(url: string, alive: () => boolean, acked: Set<string>): Promise<void> {
+async function drive(url: string, token: string, alive: () => boolean, acked: Set<string>): Promise<void> {
   while (alive()) {
     const receipts = makeReceipts(1 + Math.floor(Math.random() * 30));
     try {
       const response = await fetch(`${url}/v1/receipts`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify(receipts),
         signal: AbortSignal.timeout(10_000),
       });
@@ -145,6 +146,10 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
   try {
     const log = await setupTestLog(node.url);
     const store = join(tempDir(), "store.sqlite");
+    // The service refuses writes without an access token: issue one in the store, as an operator would.
+    const tokens = SqliteAccessTokenStore.open(store);
+    const token = (await tokens.issue("crash-harness")).token;
+    await tokens.close();
     const acked = new Set<string>();
     const killsBy: Record<string, number> = {};
     let restartMs = 0;
@@ -161,7 +166,7 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
       }, outsideKillAfter);
       let alive = child.exitCode === null && child.signalCode === null;
       child.once("exit", () => (alive = false));
-      if (url !== undefined) await drive(url, () => alive, acked);
+      if (url !== undefined) await drive(url, token, () => alive, acked);
       await exited(child);
       clearTimeout(timer);
       if (child.signalCode !== "SIGKILL") throw new Error(`service exited by itself (code ${child.exitCode}, signal ${child.signalCode})`);
