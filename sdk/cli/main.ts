@@ -9,6 +9,7 @@ import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { proveCommand } from "./commands/prove.js";
+import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { tokenCommand } from "./commands/token.js";
@@ -28,6 +29,7 @@ for (const command of [
   timelineCommand(),
   tokenCommand(),
   auditCommand(),
+  publishCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);

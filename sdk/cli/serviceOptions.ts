@@ -17,7 +17,7 @@ import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } fro
 import { setupServiceLog } from "../service/chain/setupLog.js";
 import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
 import type { ServiceEventListener } from "../service/events.js";
-import { SqliteReceiptStore } from "../service/store/sqlite.js";
+import { isPostgresUrl, openStore } from "../service/store/open.js";
 
 /** Parsed options of the service commands. */
 export interface ServiceCliOptions {
@@ -34,6 +34,7 @@ export interface ServiceCliOptions {
   resendAfter?: number;
   feeBumpAfter?: number;
   timeline?: string;
+  leaseTtl: number;
 }
 
 /** The default store location. */
@@ -52,7 +53,11 @@ export function integerOption(min = 0): (value: string) => number {
 /** Adds the service options to a command. */
 export function addServiceOptions(command: Command): Command {
   return command
-    .addOption(new Option("--store <path>", "the store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(
+      new Option("--store <path|url>", "the store: a SQLite file, or a postgres:// URL (several instances may share one database)")
+        .env("SHOWWORK_STORE")
+        .default(DEFAULT_STORE),
+    )
     .addOption(
       new Option("--rpc <url>", "JSON-RPC endpoint of the chain (default: Hardhat's in-process chain, the embedded default)").env(
         "SHOWWORK_RPC_URL",
@@ -70,7 +75,12 @@ export function addServiceOptions(command: Command): Command {
     .addOption(new Option("--poll <ms>", "pause between batching/anchoring rounds, ms").argParser(integerOption(10)).default(500))
     .addOption(new Option("--resend-after <ms>", "rebroadcast a transaction the node does not know after, ms").argParser(integerOption(0)))
     .addOption(new Option("--fee-bump-after <ms>", "replace a pending transaction with higher fees after, ms").argParser(integerOption(0)))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in proof bundles").env("SHOWWORK_TIMELINE"));
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in proof bundles").env("SHOWWORK_TIMELINE"))
+    .addOption(
+      new Option("--lease-ttl <ms>", "PostgreSQL store: the anchoring role lapses this long after its holder stops renewing it (failover time), ms")
+        .argParser(integerOption(300))
+        .default(5_000),
+    );
 }
 
 /** An opened service with its chain clients. */
@@ -92,7 +102,12 @@ export async function openServiceFromOptions(
   if (options.contract !== undefined && !isAddress(options.contract)) throw new ServiceConfigError(`--contract is not an address: ${options.contract}`);
   if (options.logId !== undefined && !isBytes32(options.logId)) throw new ServiceConfigError(`--log-id is not a 32-byte id: ${options.logId}`);
   if (options.timeline !== undefined && !isAddress(options.timeline)) throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
-  const store = SqliteReceiptStore.open({ path: options.store, durability: options.durability });
+  if (isPostgresUrl(options.store) && options.rpc === undefined) {
+    throw new ServiceConfigError("A PostgreSQL store needs --rpc: its instances share one chain, and the in-process chain lives in one process only.", [
+      "Do: pass --rpc URL (and SHOWWORK_PRIVATE_KEY), or use a SQLite --store for the embedded default.",
+    ]);
+  }
+  const store = await openStore(options.store, { durability: options.durability });
   let clients: ServiceClients | undefined;
   try {
     const binding = await store.getBinding();
@@ -104,7 +119,7 @@ export async function openServiceFromOptions(
         throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
       }
       if (binding !== undefined) {
-        throw new StoreBindingError(`The store ${options.store} belongs to an in-process chain that ended with its process.`, [
+        throw new StoreBindingError(`The store ${store.location} belongs to an in-process chain that ended with its process.`, [
           `It anchored into log ${binding.logId} at ${binding.contract} (chain ${binding.chainId}), which no longer exists.`,
           "Do: use a new --store (or delete this one), or run against a node with --rpc URL.",
           "Its proof bundles can still be written with `showwork prove`.",
@@ -144,6 +159,7 @@ export async function openServiceFromOptions(
         ...(options.feeBumpAfter === undefined ? {} : { feeBumpAfterMs: options.feeBumpAfter }),
       },
       pollIntervalMs: options.poll,
+      leaseTtlMs: options.leaseTtl,
       owner: extra.owner,
       ...(options.timeline === undefined ? {} : { timelineContract: options.timeline as Address }),
       ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),

@@ -13,11 +13,19 @@ import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
 import { BatchTreeCache, computeLeaves, treeFromLeaves } from "./batchTree.js";
 import { bundleOfStoredReceipt } from "./bundles.js";
-import { BatchNotFoundError, ProofNotAvailableError, ReceiptNotFoundError, RecordRejectedError, ServiceConfigError, StoreBindingError } from "./errors.js";
+import {
+  AnchorLeaseLostError,
+  BatchNotFoundError,
+  ProofNotAvailableError,
+  ReceiptNotFoundError,
+  RecordRejectedError,
+  ServiceConfigError,
+  StoreBindingError,
+} from "./errors.js";
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
-import type { BatchRecord, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { AnchorLease, BatchRecord, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
 
 /** The chain side of the service. */
@@ -49,6 +57,12 @@ export interface AnchoringServiceOptions {
   readonly onEvent?: ServiceEventListener;
   /** Name of this process in the store's writer lock. */
   readonly owner?: string;
+  /**
+   * Several instances on one (PostgreSQL) store: the anchoring role is a lease of this many ms,
+   * renewed every third of it; when its holder dies another instance takes over after at most
+   * this long (default 5,000).
+   */
+  readonly leaseTtlMs?: number;
 }
 
 /** What `record()` returns for each receipt: it is durably stored. */
@@ -125,6 +139,16 @@ export interface ServiceHealth {
   readonly consecutiveFailures: number;
   readonly lastError: string | null;
   readonly halted: { readonly reason: string; readonly message: string } | null;
+  /**
+   * The anchoring role: "anchoring" (this instance closes batches and anchors), "standby" (another
+   * instance does; this one records and serves), "none" (no chain configured).
+   */
+  readonly anchoring: {
+    readonly role: "anchoring" | "standby" | "none";
+    readonly epoch: number | null;
+    readonly holder: string | null;
+    readonly expiresAt: string | null;
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -165,6 +189,10 @@ export class AnchoringService {
   private lastError: string | undefined;
   private lastRoundAt: number | undefined;
   private readonly retries: Partial<Record<RetryKind, number>> = {};
+  private readonly leaseTtlMs: number;
+  /** The anchoring role as last seen (undefined before the first round). */
+  private lease: AnchorLease | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined) {
     this.store = options.store;
@@ -173,6 +201,10 @@ export class AnchoringService {
     this.limits = { ...DEFAULT_SUBMISSION_LIMITS, ...options.limits };
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 5_000;
+    if (!Number.isInteger(this.leaseTtlMs) || this.leaseTtlMs < 300) {
+      throw new ServiceConfigError(`leaseTtlMs must be an integer >= 300 (found ${this.leaseTtlMs}).`);
+    }
     this.timelineContract = options.timelineContract;
     this.trees = new BatchTreeCache(options.treeCacheBytes);
     if (options.onEvent) this.listeners.push(options.onEvent);
@@ -258,7 +290,8 @@ export class AnchoringService {
     }
     failpoint("record:after-commit");
     this.emit({ type: "recorded", count: validated.length, lastSeq: result.lastSeq });
-    if (result.lastSeq - this.lastBatchedSeq >= this.batching.maxReceipts) this.wake();
+    // A full batch is waiting: start a round now (standby instances leave it to the anchoring one).
+    if (this.lease?.held !== false && result.lastSeq - this.lastBatchedSeq >= this.batching.maxReceipts) this.wake();
     return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
   }
 
@@ -367,6 +400,12 @@ export class AnchoringService {
       consecutiveFailures: this.consecutiveFailures,
       lastError: this.lastError ?? null,
       halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
+      anchoring: {
+        role: this.anchorer === undefined ? "none" : this.lease?.held === true ? "anchoring" : "standby",
+        epoch: this.lease?.epoch ?? null,
+        holder: this.lease?.holder ?? null,
+        expiresAt: this.lease?.expiresAt === undefined ? null : iso(this.lease.expiresAt),
+      },
     };
   }
 
@@ -377,14 +416,28 @@ export class AnchoringService {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
+    if (this.anchorer !== undefined && this.store.kind === "postgres") {
+      // Renew the lease apart from the rounds: a slow round (RPC retries) must not lose it.
+      this.heartbeat = setInterval(() => {
+        if (this.lease?.held === true) void this.claimAnchoring().catch(() => undefined);
+      }, Math.floor(this.leaseTtlMs / 3));
+      this.heartbeat.unref();
+    }
   }
 
   /** Stops the loop, waiting for the current round to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     this.wake();
     await this.loopDone;
     await this.roundChain;
+    // Hand the anchoring role over at once (another instance takes it at its next round).
+    if (this.lease?.held === true) {
+      await this.store.releaseAnchoring().catch(() => undefined);
+      this.lease = { ...this.lease, held: false, holder: undefined };
+    }
   }
 
   /** Stops and releases the store. */
@@ -437,13 +490,47 @@ export class AnchoringService {
   private async round(): Promise<void> {
     const now = Date.now();
     await this.store.maintain();
-    await this.closeDueBatches(now);
-    if (this.anchorer !== undefined) await this.anchorer.tick(now);
+    if (this.anchorer !== undefined && !(await this.claimAnchoring()).held) {
+      this.lastRoundAt = Date.now();
+      return; // standby: another instance closes batches and anchors
+    }
+    try {
+      await this.closeDueBatches(now);
+      if (this.anchorer !== undefined) await this.anchorer.tick(now);
+    } catch (error) {
+      if (!(error instanceof AnchorLeaseLostError)) throw error;
+      // Fenced off: another instance took the role while this one was in its round. Nothing was written.
+      this.noteLease({ held: false, epoch: error.currentEpoch, holder: error.currentHolder, expiresAt: undefined });
+    }
     this.lastRoundAt = Date.now();
   }
 
+  /** Takes or renews the anchoring role; notes changes. */
+  private async claimAnchoring(): Promise<AnchorLease> {
+    const lease = await this.store.claimAnchoring(this.leaseTtlMs);
+    return this.noteLease(lease);
+  }
+
+  private noteLease(lease: AnchorLease): AnchorLease {
+    const before = this.lease;
+    this.lease = lease;
+    const changed = before === undefined ? true : before.held !== lease.held || (lease.held && before.epoch !== lease.epoch);
+    if (changed && (lease.held || before?.held === true)) {
+      if (lease.held) this.tookOver = true;
+      this.emit({ type: "anchoring-role", held: lease.held, epoch: lease.epoch, holder: lease.holder });
+    }
+    return lease;
+  }
+
+  /** Set when this instance (re)takes the role: reload what another instance may have changed. */
+  private tookOver = false;
+
   private async closeDueBatches(now: number): Promise<void> {
     if (this.binding === undefined) return;
+    if (this.tookOver) {
+      this.tookOver = false;
+      this.lastBatchedSeq = (await this.store.lastBatch())?.lastSeq ?? 0;
+    }
     const flush = this.flushRequested;
     this.flushRequested = false;
     for (let closed = 0; closed < 64; closed++) {
@@ -546,6 +633,13 @@ async function bindStore(store: ReceiptStore, chain: ServiceChain, existing: Sto
   const firstBatchIndex = await withStartupRetries(() => readLogSize(publicClient, { contract: chain.contract, logId: chain.logId }));
   const head = Number(await withStartupRetries(() => publicClient.getBlockNumber({ cacheTime: 0 })));
   const binding: StoreBinding = { ...expected, firstBatchIndex, fromBlock: head };
-  await store.setBinding(binding);
+  try {
+    await store.setBinding(binding);
+  } catch (error) {
+    // Several instances starting together on a fresh shared store: the first one bound it.
+    const now = await store.getBinding();
+    if (!(error instanceof StoreBindingError) || now === undefined) throw error;
+    return bindStore(store, chain, now);
+  }
   return binding;
 }

@@ -129,3 +129,28 @@ export class ServiceConfigError extends ShowworkError {
     super(message, { metaMessages });
   }
 }
+
+/**
+ * An anchoring write was refused: this instance no longer holds the anchoring role (another
+ * instance took it over after this one's lease lapsed). Nothing was written. The instance goes
+ * on recording and serving; it anchors again once it holds the role.
+ */
+export class AnchorLeaseLostError extends ShowworkError {
+  override name = "AnchorLeaseLostError";
+  readonly heldEpoch: number;
+  readonly currentEpoch: number;
+  readonly currentHolder: string | undefined;
+  constructor(args: { operation: string; heldEpoch: number; currentEpoch: number; currentHolder: string | undefined }) {
+    super(
+      args.heldEpoch === 0
+        ? `This instance does not hold the anchoring role (held by ${args.currentHolder ?? "nobody"}, epoch ${args.currentEpoch}): ${args.operation} was not written.`
+        : `The anchoring role moved to ${args.currentHolder ?? "nobody"} (epoch ${args.currentEpoch}); this instance held epoch ${args.heldEpoch}: ${args.operation} was not written.`,
+      {
+        metaMessages: ["Normal after a pause longer than the lease (e.g. a stalled process): this instance now records and serves only."],
+      },
+    );
+    this.heldEpoch = args.heldEpoch;
+    this.currentEpoch = args.currentEpoch;
+    this.currentHolder = args.currentHolder;
+  }
+}

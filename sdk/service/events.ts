@@ -37,7 +37,14 @@ export type ServiceEvent =
     }
   | { readonly type: "final"; readonly firstBatch: number; readonly lastBatch: number; readonly receipts: number }
   | { readonly type: "retry"; readonly kind: RetryKind; readonly message: string; readonly txHash?: Hex }
-  | { readonly type: "halted"; readonly reason: string; readonly message: string };
+  | { readonly type: "halted"; readonly reason: string; readonly message: string }
+  /** This instance took or lost the anchoring role (several instances on one PostgreSQL store). */
+  | { readonly type: "anchoring-role"; readonly held: boolean; readonly epoch: number; readonly holder: string | undefined }
+  /** Something an operator should act on before it stops anchoring (low balance, a rejected transaction). */
+  | { readonly type: "warning"; readonly kind: WarningKind; readonly message: string; readonly metaMessages?: readonly string[] };
+
+/** Kinds of {@link ServiceEvent} warnings. */
+export type WarningKind = "low-balance" | "tx-rejected";
 
 /** A listener of service events. */
 export type ServiceEventListener = (event: ServiceEvent) => void;

@@ -1,5 +1,5 @@
 /**
- * The anchoring service (Node only: its store is `node:sqlite`): record receipts durably,
+ * The anchoring service (Node only: its store is `node:sqlite` or PostgreSQL): record receipts durably,
  * batch them, anchor each batch root on chain, serve states and proof bundles.
  * See docs/service.md.
  *
@@ -23,6 +23,7 @@ export { readBundle } from "./bundles.js";
 export { connectEmbedded, connectRpc, type ServiceClients } from "./chain/connect.js";
 export { createServiceLog, deployReceiptLogs, setupServiceLog, type LogSetup } from "./chain/setupLog.js";
 export {
+  AnchorLeaseLostError,
   AnchoringHaltedError,
   BatchNotFoundError,
   ProofNotAvailableError,
@@ -39,5 +40,7 @@ export { createServiceApp, type ServiceAppOptions } from "./http/app.js";
 export { startHttpServer, type RunningServer } from "./http/server.js";
 export { BATCH_STATES, RECEIPT_STATES, hasProof, type BatchState, type ReceiptState } from "./states.js";
 export { SqliteReceiptStore, type SqliteStoreOptions } from "./store/sqlite.js";
+export { PostgresReceiptStore, type PostgresStoreOptions } from "./store/postgres.js";
+export { isPostgresUrl, openStore, type OpenStoreOptions } from "./store/open.js";
 export type * from "./store/types.js";
 export { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";

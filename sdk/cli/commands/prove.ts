@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import { toBundleJson } from "../../bundle/parseBundle.js";
 import { readBundle } from "../../service/bundles.js";
 import { ServiceConfigError } from "../../service/errors.js";
-import { SqliteReceiptStore } from "../../service/store/sqlite.js";
+import { openStore } from "../../service/store/open.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface ProveOptions {
@@ -24,14 +24,14 @@ export function proveCommand(): Command {
   return new Command("prove")
     .description("write the proof bundle of an anchored receipt")
     .argument("<receipt-id>", "the receipt's id (0x + 64 hex digits)")
-    .addOption(new Option("--store <path>", "the store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(new Option("--store <path|url>", "the store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("-o, --out <file>", "where to write the bundle ('-': stdout; default: <receipt-id>.bundle.json)"))
     .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in the bundle").env("SHOWWORK_TIMELINE"))
     .action(async (receiptId: string, options: ProveOptions) => {
       if (options.timeline !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.timeline)) {
         throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
       }
-      const store = SqliteReceiptStore.open({ path: options.store });
+      const store = await openStore(options.store);
       try {
         const bundle = await readBundle(store, receiptId, options.timeline === undefined ? {} : { timelineContract: options.timeline as Address });
         const text = `${JSON.stringify(toBundleJson(bundle), null, 2)}\n`;

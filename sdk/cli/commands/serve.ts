@@ -12,7 +12,7 @@ import { ServiceConfigError } from "../../service/errors.js";
 import type { ServiceEvent } from "../../service/events.js";
 import { isLoopbackHost, type DoorAuth } from "../../service/http/door.js";
 import { allowedHostsFor, startHttpServer } from "../../service/http/server.js";
-import { generateAccessToken, SqliteAccessTokenStore } from "../../service/http/tokens.js";
+import { generateAccessToken, openAccessTokenStore } from "../../service/http/tokens.js";
 import { addServiceOptions, describeService, integerOption, openServiceFromOptions, type ServiceCliOptions } from "../serviceOptions.js";
 
 const batches = (first: number, last: number): string => (first === last ? `batch ${first}` : `batches ${first}..${last}`);
@@ -34,6 +34,10 @@ export function describeEvent(event: ServiceEvent): string | undefined {
       return `retry (${event.kind}): ${event.message}`;
     case "halted":
       return `ANCHORING HALTED (${event.reason}): ${event.message}`;
+    case "anchoring-role":
+      return event.held ? `anchoring role taken (epoch ${event.epoch}): this instance closes batches and anchors` : `anchoring role lost to ${event.holder ?? "nobody"} (epoch ${event.epoch}): recording and serving only`;
+    case "warning":
+      return [`WARNING (${event.kind}): ${event.message}`, ...(event.metaMessages ?? []).map((m) => `  ${m}`)].join("\n");
   }
 }
 
@@ -73,7 +77,7 @@ export function serveCommand(): Command {
         ]);
       }
       allowedHostsFor(options.host, options.allowedHost); // fail before opening anything
-      const tokens = options.insecureDev ? undefined : SqliteAccessTokenStore.open(options.store);
+      const tokens = options.insecureDev ? undefined : await openAccessTokenStore(options.store);
       let auth: DoorAuth = "none";
       let devToken: string | undefined;
       if (tokens !== undefined) {
@@ -87,25 +91,38 @@ export function serveCommand(): Command {
         if (active === 0) devToken = generateAccessToken().token;
         auth = { tokens, ...(devToken === undefined ? {} : { devToken }) };
       }
-      const opened = await openServiceFromOptions(options, {
+      let opened: Awaited<ReturnType<typeof openServiceFromOptions>>;
+      let server: Awaited<ReturnType<typeof startHttpServer>>;
+      try {
+        opened = await openServiceFromOptions(options, {
         owner: "showwork serve",
-        onEvent: (event) => {
-          const text = describeEvent(event);
-          if (text !== undefined && (!options.quiet || event.type === "retry" || event.type === "halted")) log(text);
-        },
-      });
-      opened.service.start();
-      const server = await startHttpServer(opened.service, {
-        host: options.host,
-        port: options.port,
-        maxBodyBytes: options.maxBody,
-        auth,
-        allowedHosts: options.allowedHost,
-        allowedOrigins: options.allowedOrigin,
-        reads: options.reads,
-        maxConcurrentPerClient: options.maxConcurrentPerClient,
-        maxConcurrent: options.maxConcurrent,
-      });
+          onEvent: (event) => {
+            const text = describeEvent(event);
+            if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) log(text);
+          },
+        });
+      } catch (error) {
+        await tokens?.close();
+        throw error;
+      }
+      try {
+        opened.service.start();
+        server = await startHttpServer(opened.service, {
+          host: options.host,
+          port: options.port,
+          maxBodyBytes: options.maxBody,
+          auth,
+          allowedHosts: options.allowedHost,
+          allowedOrigins: options.allowedOrigin,
+          reads: options.reads,
+          maxConcurrentPerClient: options.maxConcurrentPerClient,
+          maxConcurrent: options.maxConcurrent,
+        });
+      } catch (error) {
+        await opened.close();
+        await tokens?.close();
+        throw error;
+      }
       log(describeService(opened));
       if (auth === "none") {
         log("WARNING: --insecure-dev: no authentication; any local program (and any web page the browser lets through) may submit receipts");

@@ -9,7 +9,7 @@
  */
 import { Command, Option } from "commander";
 
-import { SqliteAccessTokenStore, type AccessTokenInfo } from "../../service/http/tokens.js";
+import { openAccessTokenStore, type AccessTokenInfo, type AccessTokenStore } from "../../service/http/tokens.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface TokenOptions {
@@ -17,13 +17,13 @@ interface TokenOptions {
   json?: boolean;
 }
 
-const storeOption = (): Option => new Option("--store <path>", "the service's store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE);
+const storeOption = (): Option => new Option("--store <path>", "the service's store (a SQLite file or a postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE);
 const jsonOption = (): Option => new Option("--json", "print one JSON object");
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const jsonOf = (t: AccessTokenInfo): Record<string, unknown> => ({ id: t.id, name: t.name, createdAt: iso(t.createdAt), revokedAt: iso(t.revokedAt), active: t.revokedAt === undefined });
 
-async function withTokens<T>(path: string, fn: (tokens: SqliteAccessTokenStore) => Promise<T>): Promise<T> {
-  const tokens = SqliteAccessTokenStore.open(path);
+async function withTokens<T>(location: string, fn: (tokens: AccessTokenStore) => Promise<T>): Promise<T> {
+  const tokens = await openAccessTokenStore(location);
   try {
     return await fn(tokens);
   } finally {

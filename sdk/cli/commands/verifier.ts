@@ -102,6 +102,8 @@ export async function startVerifierServer(params: StartVerifierServerParameters 
 }
 
 async function buildIfPossible(root: string): Promise<void> {
+  // The installed package ships the page prebuilt (dist/web/dist) and no web/src: serve that.
+  if (!existsSync(path.join(WEB_ROOT, "src/main.ts"))) return;
   let buildWeb: ((outdir: string) => Promise<unknown>) | undefined;
   try {
     ({ buildWeb } = (await import("../../../web/build.js")) as { buildWeb: (outdir: string) => Promise<unknown> });

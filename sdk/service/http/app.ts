@@ -7,6 +7,7 @@
  *   GET  /v1/batches/:index      a batch (range, root, state, anchor, transaction attempts)
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
  *   GET  /metrics                counts per state, last anchored batch, lag, retries
+ *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
  *
  * Every request first passes the door (`door.ts`): Host and Origin checks, a bearer token
  * for writes, concurrency limits, `application/json` for writes.
@@ -30,6 +31,7 @@ import {
   RecordRejectedError,
   type RecordRejectionReason,
 } from "../errors.js";
+import { publicationRoutes } from "./publication.js";
 
 /** Options of {@link createServiceApp}. */
 export interface ServiceAppOptions {
@@ -65,6 +67,9 @@ function fail(c: Context, status: ErrorStatus, code: string, error: unknown, ext
 export function createServiceApp(service: AnchoringService, options: ServiceAppOptions): Hono {
   const app = new Hono();
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  // Public and read-only: mounted first, outside any access control (GET only, CORS *: for monitors).
+  app.route("/", publicationRoutes(service.store));
+  // Everything else passes the door.
   app.use("*", door(options.door));
 
   app.post(

@@ -191,3 +191,15 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     this.db.close();
   }
 }
+
+/**
+ * Opens the access tokens of the store at `location`, as `--store` takes it: a `postgres://`
+ * URL (the table in that database) or a SQLite file path (the table in that file).
+ */
+export async function openAccessTokenStore(location: string): Promise<AccessTokenStore> {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { PostgresAccessTokenStore } = await import("./tokensPostgres.js");
+    return PostgresAccessTokenStore.open(location);
+  }
+  return SqliteAccessTokenStore.open(location);
+}

@@ -25,6 +25,7 @@ import { InvariantError } from "../../errors.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
 import { batchStateOf, type BatchState } from "../states.js";
 import type {
+  AnchorLease,
   AppendResult,
   BatchAnchor,
   BatchRecord,
@@ -153,6 +154,7 @@ function pidAlive(pid: number): boolean {
 /** The SQLite store. Create with {@link SqliteReceiptStore.open}. */
 export class SqliteReceiptStore implements ReceiptStore {
   readonly location: string;
+  readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
   private readonly indexEvery: number;
   private readonly statements = new Map<string, StatementSync>();
@@ -277,6 +279,16 @@ export class SqliteReceiptStore implements ReceiptStore {
     await this.releaseWriter();
     this.closed = true;
     this.db.close();
+  }
+
+  /** One writer process per file: the writer always holds the anchoring role (epoch 1). */
+  async claimAnchoring(): Promise<AnchorLease> {
+    this.requireWriter();
+    return { held: true, epoch: 1, holder: this.writerOwner, expiresAt: undefined };
+  }
+
+  async releaseAnchoring(): Promise<void> {
+    // The role goes with the writer lock.
   }
 
   private loadTail(): void {
@@ -653,6 +665,44 @@ export class SqliteReceiptStore implements ReceiptStore {
       if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} is not pending`);
       this.stmt("UPDATE batches SET state = 'batched', tx_id = NULL WHERE tx_id = ? AND state = 'submitted'").run(txId);
     });
+  }
+
+  async adoptAnchor(tx: {
+    nonce: number;
+    firstBatch: number;
+    lastBatch: number;
+    createdAtBlock: number;
+    inclusion: BatchAnchor;
+  }): Promise<TxRecord> {
+    const { inclusion } = tx;
+    const txId = this.transaction(() => {
+      const id = num(
+        this.stmt(
+          `INSERT INTO txs (nonce, first_batch, last_batch, state, created_at, created_at_block, last_sent_at,
+           included_tx_hash, included_block_number, included_block_hash, included_at) VALUES (?, ?, ?, 'included', ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          tx.nonce,
+          tx.firstBatch,
+          tx.lastBatch,
+          inclusion.anchoredAt,
+          tx.createdAtBlock,
+          inclusion.anchoredAt,
+          toBlob(inclusion.txHash),
+          inclusion.blockNumber,
+          toBlob(inclusion.blockHash),
+          inclusion.anchoredAt,
+        ).lastInsertRowid,
+      );
+      const moved = this.stmt(
+        `UPDATE batches SET state = 'anchored', tx_id = ?, anchor_tx_hash = ?, anchor_block_number = ?, anchor_block_hash = ?, anchored_at = ?
+         WHERE batch_index >= ? AND batch_index <= ? AND state = 'batched'`,
+      ).run(id, toBlob(inclusion.txHash), inclusion.blockNumber, toBlob(inclusion.blockHash), inclusion.anchoredAt, tx.firstBatch, tx.lastBatch);
+      if (num(moved.changes) !== tx.lastBatch - tx.firstBatch + 1) {
+        throw new InvariantError(`batches ${tx.firstBatch}..${tx.lastBatch} are not all "batched"`);
+      }
+      return id;
+    });
+    return (await this.getTx(txId))!;
   }
 
   async getTx(txId: number): Promise<TxRecord | undefined> {

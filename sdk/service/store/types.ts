@@ -1,8 +1,15 @@
 /**
  * The store interface of the anchoring service: everything the service persists, as
- * domain operations that are each atomic (one transaction). One implementation exists
- * (`SqliteReceiptStore`, on Node's built-in `node:sqlite`); the interface is asynchronous
- * so that a networked store (e.g. Postgres) can implement it later.
+ * domain operations that are each atomic (one transaction). Two implementations:
+ * `SqliteReceiptStore` (Node's built-in `node:sqlite`, one process, the embedded default) and
+ * `PostgresReceiptStore` (several service instances on one database).
+ *
+ * Several instances: every instance records receipts and serves states and proofs; exactly
+ * one at a time holds the anchoring role ({@link ReceiptStore.claimAnchoring}), closes batches
+ * and anchors them. The role is a lease with a fencing epoch: every anchoring write
+ * (`closeBatch`, `createTx`, `addTxAttempt`, `markTx*`, `voidTx`, `adoptAnchor`) checks, in its
+ * own transaction, that this instance still holds the epoch it claimed, and fails with
+ * `AnchorLeaseLostError` otherwise. (SQLite has one writer process: it always holds the role.)
  *
  * Layout of the data, whatever the engine:
  * - receipts get a `seq` (1, 2, 3, ... without gaps) in recording order;
@@ -124,7 +131,7 @@ export interface TxRecord {
   readonly createdAtBlock: number;
   /** Last time an attempt was broadcast (ms; 0 = never). */
   readonly lastSentAt: number;
-  /** Attempts, oldest first. */
+  /** Attempts, oldest first (none for a transaction adopted from the chain, see {@link ReceiptStore.adoptAnchor}). */
   readonly attempts: readonly TxAttempt[];
   /** Set while `included` or `final`. */
   readonly inclusion: BatchAnchor | undefined;
@@ -153,19 +160,44 @@ export interface ReceiptFilter {
   readonly afterSeq?: number;
 }
 
+/** The anchoring role as an instance sees it. */
+export interface AnchorLease {
+  /** This instance holds the role (and may close batches and anchor). */
+  readonly held: boolean;
+  /** The fencing epoch: grows by one each time the role changes hands. */
+  readonly epoch: number;
+  /** Who holds the role (this instance or another); undefined when nobody does. */
+  readonly holder: string | undefined;
+  /** When the role lapses unless renewed (ms since epoch, database clock); undefined: never. */
+  readonly expiresAt: number | undefined;
+}
+
 /** Counts of receipts per state. */
 export type StateCounts = Record<ReceiptState, number>;
 
 /** The persistent state of the anchoring service. Every method is atomic. */
 export interface ReceiptStore {
-  /** Human-readable location (e.g. the file path). */
+  /** Human-readable location (e.g. the file path; never a password). */
   readonly location: string;
+  /** "sqlite" (one process) or "postgres" (several instances). */
+  readonly kind: "sqlite" | "postgres";
 
-  /** Takes the writer role (one service process per store). @throws {StoreLockedError} */
+  /**
+   * Takes the writer role: SQLite allows one writer process per store (@throws {StoreLockedError});
+   * PostgreSQL allows several instances, each named by `owner` plus its pid, host and a random tag.
+   */
   acquireWriter(owner: string): Promise<void>;
-  /** Releases the writer role. */
+  /** Releases the writer role (and the anchoring role, if held). */
   releaseWriter(): Promise<void>;
   close(): Promise<void>;
+
+  /**
+   * Takes or renews the anchoring role for `ttlMs` (a lease: another instance may take it once it
+   * lapses). Returns who holds it now. Cheap: call it every round and from a heartbeat.
+   */
+  claimAnchoring(ttlMs: number): Promise<AnchorLease>;
+  /** Gives the anchoring role up now (another instance can take it at once). */
+  releaseAnchoring(): Promise<void>;
 
   getBinding(): Promise<StoreBinding | undefined>;
   /** Sets the binding (once). */
@@ -232,6 +264,19 @@ export interface ReceiptStore {
   markTxReorged(txId: number): Promise<void>;
   /** The transaction can never be mined (its nonce went to another transaction): its batches go back to `batched`. */
   voidTx(txId: number): Promise<void>;
+  /**
+   * Batches `[firstBatch, lastBatch]` (all `batched`) are already in the log on chain with this
+   * store's roots (found by their `BatchAnchored` event, e.g. after a transaction of ours was
+   * voided on a stale read): records a transaction without attempts, `included` at `inclusion`,
+   * and moves the batches to `anchored`.
+   */
+  adoptAnchor(tx: {
+    readonly nonce: number;
+    readonly firstBatch: number;
+    readonly lastBatch: number;
+    readonly createdAtBlock: number;
+    readonly inclusion: BatchAnchor;
+  }): Promise<TxRecord>;
   getTx(txId: number): Promise<TxRecord | undefined>;
   /** Transactions `pending` or `included` (not final, not void), by nonce. */
   openTxs(): Promise<TxRecord[]>;

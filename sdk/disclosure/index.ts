@@ -1,0 +1,31 @@
+/**
+ * Disclosure (format v1): show any part of an answer's conditions and let anyone check it against
+ * the anchored receipt; retrieval and memory snapshots as Merkle trees. Browser-safe (the Node-side
+ * parts — building from the evidence store, replay — live in `build.ts` and `replay.ts`).
+ *
+ * @module
+ */
+export {
+  contentDigestOf,
+  MEMORY_RECORD_TYPEHASH,
+  RETRIEVAL_DOCUMENT_TYPEHASH,
+  Snapshot,
+  snapshotLeaf,
+  type SnapshotEntry,
+  type SnapshotKind,
+  type SnapshotProof,
+} from "./snapshot.js";
+export {
+  DISCLOSURE_FORMAT,
+  type DisclosedEntry,
+  type DisclosedPieces,
+  type DisclosedTemplate,
+  type DisclosedTool,
+  type Disclosure,
+  type DisclosureJson,
+  type EvidenceDeleted,
+  type Opening,
+} from "./types.js";
+export { parseDisclosure, toDisclosureJson } from "./parseDisclosure.js";
+export { checkDisclosure, promptTemplateDigestOf, type DisclosurePieceResult, type DisclosureReport } from "./checkDisclosure.js";
+export { DisclosureInputError, EvidenceNotFoundError, ReplayError } from "./errors.js";
