@@ -34,6 +34,9 @@ contract ModelTimeline is IModelTimeline {
         uint64 registeredAt;
         uint32 versionCount;
         uint32 activeVersion;
+        // The highest version ever active (same slot): after a deactivation, any version up to it was live before
+        // and can only come back by {rollbackTo}.
+        uint32 highestActivated;
         string name;
         mapping(uint32 version => Version) versions;
         mapping(bytes32 weightsDigest => uint32 version) versionOf;
@@ -123,6 +126,10 @@ contract ModelTimeline is IModelTimeline {
         uint32 version = _publishedVersion(model, logId, modelId, weightsDigest);
         uint32 previous = model.activeVersion;
         if (version <= previous) revert ModelTimelineNotNewerVersion(logId, modelId, version, previous);
+        // After a deactivation (previous == 0), a version that was live before is not a deployment.
+        if (previous == 0 && version <= model.highestActivated) {
+            revert ModelTimelineVersionWasLive(logId, modelId, version, model.highestActivated);
+        }
         activationIndex = _activate(model, version, ActivationKind.Deployment);
         emit VersionDeployed(logId, modelId, weightsDigest, version, previous, activationIndex, msg.sender);
     }
@@ -136,7 +143,13 @@ contract ModelTimeline is IModelTimeline {
         Model storage model = _registeredModel(logId, modelId);
         uint32 version = _publishedVersion(model, logId, modelId, weightsDigest);
         uint32 previous = model.activeVersion;
-        if (version >= previous) revert ModelTimelineNotEarlierVersion(logId, modelId, version, previous);
+        if (previous != 0) {
+            if (version >= previous) revert ModelTimelineNotEarlierVersion(logId, modelId, version, previous);
+        } else {
+            // Deactivated: any version that was live before (up to the highest ever active) may come back.
+            uint32 highest = model.highestActivated;
+            if (version > highest) revert ModelTimelineVersionNeverLive(logId, modelId, version, highest);
+        }
         if (bytes(reason).length == 0) revert ModelTimelineEmptyReason(logId, modelId);
         activationIndex = _activate(model, version, ActivationKind.Rollback);
         model.reasons[activationIndex] = reason;
@@ -284,6 +297,7 @@ contract ModelTimeline is IModelTimeline {
         index = model.timeline.length;
         model.timeline.push(Activation({activatedAt: uint64(block.timestamp), version: version, kind: kind}));
         model.activeVersion = version;
+        if (version > model.highestActivated) model.highestActivated = version;
     }
 
     /// @dev The last entry with activatedAt <= timestamp (entries are in non-decreasing time order).

@@ -22,7 +22,10 @@ import {IReceiptLogs} from "./interfaces/IReceiptLogs.sol";
  *   history is detectable; the price is a 192-bit digest (collision resistance 2^96) instead of 256 bits.
  * - `leafCount`, block timestamp and block number are not stored: {BatchAnchored} carries `leafCount` and `head`,
  *   the event's block gives time and number, and the head commits to all of them ({computeHead} recomputes it).
- * Access: each log has an admin (two-step transfer) who grants and revokes anchorers. Log ids are derived from the
+ * Access: each log has an admin (two-step transfer) who grants and revokes anchorers and serving-node signers (with
+ * history: {isSignerAt} answers "was this node authorised at time T") and binds the log, once, to its ModelTimeline
+ * ({logTimeline}). Signers and timelines live outside the `Log` struct, so anchoring reads nothing more. Log ids are
+ * derived from the
  * creator, so creation is permissionless and cannot be squatted.
  */
 contract ReceiptLogs is IReceiptLogs {
@@ -38,6 +41,12 @@ contract ReceiptLogs is IReceiptLogs {
     }
 
     mapping(bytes32 logId => Log) private _logs;
+
+    /// @dev Authorisation periods of each serving node per log, oldest first (disjoint, in time order).
+    mapping(bytes32 logId => mapping(address signer => SignerPeriod[] periods)) private _signers;
+
+    /// @dev The ModelTimeline bound to each log (zero until bound; never changes afterwards).
+    mapping(bytes32 logId => address timeline) private _timelines;
 
     // ---------------------------------------------------------------- log lifecycle and access
 
@@ -97,6 +106,40 @@ contract ReceiptLogs is IReceiptLogs {
         log.maxAnchorDelay = maxAnchorDelay_;
         log.delayHistory.push(MaxAnchorDelayChange({since: uint64(block.timestamp), maxAnchorDelay: maxAnchorDelay_}));
         emit MaxAnchorDelayChanged(logId, maxAnchorDelay_, uint64(block.timestamp), msg.sender);
+    }
+
+    // ---------------------------------------------------------------- serving-node signers and timeline
+
+    /// @inheritdoc IReceiptLogs
+    function grantSigner(bytes32 logId, address signer) external {
+        _adminLog(logId);
+        if (signer == address(0)) revert ReceiptLogsInvalidSigner(logId, signer);
+        SignerPeriod[] storage periods = _signers[logId][signer];
+        uint256 length = periods.length;
+        if (length != 0 && periods[length - 1].revokedAt == 0) return; // already authorised
+        periods.push(SignerPeriod({grantedAt: uint64(block.timestamp), revokedAt: 0}));
+        emit SignerGranted(logId, signer, msg.sender);
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function revokeSigner(bytes32 logId, address signer) external {
+        _adminLog(logId);
+        SignerPeriod[] storage periods = _signers[logId][signer];
+        uint256 length = periods.length;
+        if (length == 0 || periods[length - 1].revokedAt != 0) return; // not authorised
+        periods[length - 1].revokedAt = uint64(block.timestamp);
+        emit SignerRevoked(logId, signer, msg.sender);
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function bindTimeline(bytes32 logId, address timeline) external {
+        _adminLog(logId);
+        address bound = _timelines[logId];
+        if (bound != address(0)) revert ReceiptLogsTimelineAlreadyBound(logId, bound);
+        address governedBy = _governorOf(timeline);
+        if (governedBy != address(this)) revert ReceiptLogsInvalidTimeline(logId, timeline, governedBy);
+        _timelines[logId] = timeline;
+        emit LogTimelineBound(logId, timeline, msg.sender);
     }
 
     // ---------------------------------------------------------------- anchoring
@@ -159,6 +202,56 @@ contract ReceiptLogs is IReceiptLogs {
     /// @inheritdoc IReceiptLogs
     function isAnchorer(bytes32 logId, address account) external view returns (bool allowed) {
         return _logs[logId].anchorers[account];
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function isSigner(bytes32 logId, address signer) external view returns (bool authorised) {
+        SignerPeriod[] storage periods = _signers[logId][signer];
+        uint256 length = periods.length;
+        return length != 0 && periods[length - 1].revokedAt == 0;
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function isSignerAt(bytes32 logId, address signer, uint64 timestamp) external view returns (bool authorised) {
+        SignerPeriod[] storage periods = _signers[logId][signer];
+        // Upper bound: the first period granted after `timestamp`; only the period before it can contain it
+        // (periods are disjoint and in time order: each is revoked no later than the next is granted).
+        uint256 low = 0;
+        uint256 high = periods.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (periods[mid].grantedAt > timestamp) high = mid;
+            else low = mid + 1;
+        }
+        if (low == 0) return false;
+        uint64 revokedAt = periods[low - 1].revokedAt;
+        return revokedAt == 0 || timestamp < revokedAt;
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function signerHistoryLength(bytes32 logId, address signer) external view returns (uint256 count) {
+        return _signers[logId][signer].length;
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function signerHistory(bytes32 logId, address signer, uint256 start, uint256 limit)
+        external
+        view
+        returns (SignerPeriod[] memory periods)
+    {
+        SignerPeriod[] storage history = _signers[logId][signer];
+        uint256 length = history.length;
+        if (start >= length) return new SignerPeriod[](0);
+        uint256 end = length - start < limit ? length : start + limit;
+        periods = new SignerPeriod[](end - start);
+        for (uint256 i = start; i < end; ++i) {
+            periods[i - start] = history[i];
+        }
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function logTimeline(bytes32 logId) external view returns (address timeline) {
+        return _timelines[logId];
     }
 
     /// @inheritdoc IReceiptLogs
@@ -304,6 +397,18 @@ contract ReceiptLogs is IReceiptLogs {
             mstore(add(ptr, 0x40), head)
             log4(ptr, 0x60, topic, logId, index, caller())
         }
+    }
+
+    /// @dev What `timeline.receiptLogs()` answers; zero for no code, a revert or a malformed answer.
+    function _governorOf(address timeline) private view returns (address governedBy) {
+        if (timeline.code.length == 0) return address(0);
+        // receiptLogs() of IModelTimeline; a plain staticcall so a hostile contract cannot make this revert.
+        bytes memory call = abi.encodeWithSelector(bytes4(keccak256("receiptLogs()")));
+        (bool ok, bytes memory answer) = timeline.staticcall(call);
+        if (!ok || answer.length != 32) return address(0);
+        uint256 word = abi.decode(answer, (uint256));
+        if (word > type(uint160).max) return address(0);
+        return address(uint160(word));
     }
 
     /// @dev The log, after checking that it exists and that the caller is its admin.

@@ -4,23 +4,31 @@ pragma solidity ^0.8.30;
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
 import {IAnswerEscrow} from "../interfaces/IAnswerEscrow.sol";
+import {IModelTimeline} from "../interfaces/IModelTimeline.sol";
 import {IReceiptLogs} from "../interfaces/IReceiptLogs.sol";
 import {ReceiptHashing} from "../ReceiptHashing.sol";
 
 /**
  * @title AnswerEscrow (example)
  * @notice Shows a contract acting on a verified AI answer: the deposit is paid out only against a receipt that
- * matches the agreed model, model version and request, and that is proven to be anchored in the agreed log.
+ * matches the agreed model, model version and request, issued after the deposit, signed by a serving node the log
+ * authorised at that time, under the version the log's own timeline says was active then, and proven to be anchored
+ * in the agreed log. Each receipt releases one escrow at most.
  * @dev An example, not audited production code. Reentrancy: every state change happens before the single ETH
  * transfer, and the external entry points are `nonReentrant`.
  * NOTE: the anchoring time is not checked on-chain (ReceiptLogs does not store it); release is only possible up to
- * the deadline, so the receipt was necessarily anchored by then.
+ * the deadline, so the receipt was necessarily anchored by then. The model version is judged at the receipt's
+ * `issuedAt`, which the deposit time bounds from below.
  */
 contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
     IReceiptLogs private immutable _receiptLogs;
 
     mapping(uint256 escrowId => Escrow) private _escrows;
+    mapping(bytes32 logId => mapping(bytes32 receiptId => uint256 escrowId)) private _releasedBy;
     uint256 private _nextEscrowId = 1;
 
     /**
@@ -44,6 +52,7 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         escrow.amount = msg.value;
         escrow.status = Status.Open;
         escrow.terms = terms;
+        escrow.depositedAt = uint64(block.timestamp);
         emit Deposited(escrowId, msg.sender, payee, msg.value, terms);
     }
 
@@ -51,30 +60,46 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
     function release(
         uint256 escrowId,
         ReceiptHashing.Receipt calldata receipt,
+        bytes calldata signature,
         uint64 batchIndex,
         bytes32[] calldata proof
     ) external nonReentrant {
         Escrow storage escrow = _openEscrow(escrowId);
         if (msg.sender != escrow.payee) revert AnswerEscrowNotPayee(escrowId, msg.sender);
-        Terms memory terms = escrow.terms;
-        if (block.timestamp > terms.deadline) revert AnswerEscrowDeadlinePassed(escrowId, terms.deadline);
-        if (receipt.modelId != terms.modelId) revert AnswerEscrowWrongModel(escrowId, terms.modelId, receipt.modelId);
-        if (receipt.weightsDigest != terms.weightsDigest) {
-            revert AnswerEscrowWrongModelVersion(escrowId, terms.weightsDigest, receipt.weightsDigest);
+        bytes32 logId = escrow.terms.logId;
+        bytes32 leaf = _checkReceipt(escrowId, escrow, receipt, signature);
+        if (!_receiptLogs.verifyInclusion(logId, batchIndex, leaf, proof)) {
+            revert AnswerEscrowReceiptNotAnchored(escrowId, logId, batchIndex, leaf);
         }
-        if (receipt.inputDigest != terms.inputDigest) {
-            revert AnswerEscrowWrongInput(escrowId, terms.inputDigest, receipt.inputDigest);
-        }
-        bytes32 leaf = ReceiptHashing.leafCalldata(receipt);
-        if (!_receiptLogs.verifyInclusion(terms.logId, batchIndex, leaf, proof)) {
-            revert AnswerEscrowReceiptNotAnchored(escrowId, terms.logId, batchIndex, leaf);
-        }
+        _releasedBy[logId][receipt.receiptId] = escrowId;
         escrow.status = Status.Released;
         escrow.receiptId = receipt.receiptId;
-        uint256 amount = escrow.amount;
-        address payee = escrow.payee;
-        emit Released(escrowId, payee, receipt.receiptId, batchIndex);
-        Address.sendValue(payable(payee), amount);
+        emit Released(escrowId, msg.sender, receipt.receiptId, batchIndex);
+        Address.sendValue(payable(msg.sender), escrow.amount);
+    }
+
+    /// @dev Every check of {release} but inclusion; returns the receipt's leaf.
+    function _checkReceipt(
+        uint256 escrowId,
+        Escrow storage escrow,
+        ReceiptHashing.Receipt calldata receipt,
+        bytes calldata signature
+    ) private view returns (bytes32 leaf) {
+        Terms memory terms = escrow.terms;
+        if (block.timestamp > terms.deadline) revert AnswerEscrowDeadlinePassed(escrowId, terms.deadline);
+        _checkTerms(escrowId, terms, receipt);
+        uint64 issuedAt = receipt.issuedAt;
+        uint64 depositedAt = escrow.depositedAt;
+        if (issuedAt < depositedAt) revert AnswerEscrowReceiptBeforeDeposit(escrowId, issuedAt, depositedAt);
+        if (issuedAt > block.timestamp) {
+            revert AnswerEscrowReceiptFromFuture(escrowId, issuedAt, uint64(block.timestamp));
+        }
+        uint256 used = _releasedBy[terms.logId][receipt.receiptId];
+        if (used != 0) revert AnswerEscrowReceiptAlreadyUsed(escrowId, terms.logId, receipt.receiptId, used);
+        bytes32 receiptHash = ReceiptHashing.hashReceiptCalldata(receipt);
+        _checkSigner(escrowId, terms.logId, receipt, receiptHash, signature);
+        _checkActiveVersion(escrowId, terms, issuedAt);
+        return ReceiptHashing.leafOfHash(receiptHash);
     }
 
     /// @inheritdoc IAnswerEscrow
@@ -95,8 +120,52 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
     }
 
     /// @inheritdoc IAnswerEscrow
+    function releasedBy(bytes32 logId, bytes32 receiptId) external view returns (uint256 escrowId) {
+        return _releasedBy[logId][receiptId];
+    }
+
+    /// @inheritdoc IAnswerEscrow
     function receiptLogs() external view returns (address logs) {
         return address(_receiptLogs);
+    }
+
+    function _checkTerms(uint256 escrowId, Terms memory terms, ReceiptHashing.Receipt calldata receipt) private pure {
+        if (receipt.modelId != terms.modelId) revert AnswerEscrowWrongModel(escrowId, terms.modelId, receipt.modelId);
+        if (receipt.weightsDigest != terms.weightsDigest) {
+            revert AnswerEscrowWrongModelVersion(escrowId, terms.weightsDigest, receipt.weightsDigest);
+        }
+        if (receipt.inputDigest != terms.inputDigest) {
+            revert AnswerEscrowWrongInput(escrowId, terms.inputDigest, receipt.inputDigest);
+        }
+    }
+
+    /// @dev The serving node signed the receipt, and the log authorised it at the receipt's time.
+    function _checkSigner(
+        uint256 escrowId,
+        bytes32 logId,
+        ReceiptHashing.Receipt calldata receipt,
+        bytes32 receiptHash,
+        bytes calldata signature
+    ) private view {
+        bytes32 digest = MessageHashUtils.toTypedDataHash(ReceiptHashing.DOMAIN_SEPARATOR, receiptHash);
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        address node = receipt.servingNode;
+        if (err != ECDSA.RecoverError.NoError || recovered == address(0) || recovered != node) {
+            revert AnswerEscrowBadSignature(escrowId, node, recovered);
+        }
+        if (!_receiptLogs.isSignerAt(logId, node, receipt.issuedAt)) {
+            revert AnswerEscrowUnauthorisedSigner(escrowId, logId, node, receipt.issuedAt);
+        }
+    }
+
+    /// @dev The agreed version was the active one at `issuedAt` in the timeline bound to the log.
+    function _checkActiveVersion(uint256 escrowId, Terms memory terms, uint64 issuedAt) private view {
+        address timeline = _receiptLogs.logTimeline(terms.logId);
+        if (timeline == address(0)) revert AnswerEscrowNoTimeline(escrowId, terms.logId);
+        bytes32 active = IModelTimeline(timeline).activeVersionAt(terms.logId, terms.modelId, issuedAt);
+        if (active != terms.weightsDigest) {
+            revert AnswerEscrowVersionNotActive(escrowId, terms.weightsDigest, active, issuedAt);
+        }
     }
 
     function _openEscrow(uint256 escrowId) private view returns (Escrow storage escrow) {

@@ -43,6 +43,7 @@ interface IAnswerEscrow {
      * @param status the escrow's status
      * @param terms the agreed terms
      * @param receiptId the receipt that released it (zero until released)
+     * @param depositedAt the block timestamp of the deposit: only receipts issued at or after it can release
      */
     struct Escrow {
         address payer;
@@ -51,6 +52,7 @@ interface IAnswerEscrow {
         Status status;
         Terms terms;
         bytes32 receiptId;
+        uint64 depositedAt;
     }
 
     /// @notice `payer` deposited `amount` wei for `payee` under `terms`.
@@ -100,6 +102,27 @@ interface IAnswerEscrow {
     /// @notice The receipt's leaf is not proven to be in batch `batchIndex` of `logId`.
     error AnswerEscrowReceiptNotAnchored(uint256 escrowId, bytes32 logId, uint64 batchIndex, bytes32 leaf);
 
+    /// @notice Receipt `receiptId` of `logId` already released escrow `releasedEscrowId`: a receipt pays once.
+    error AnswerEscrowReceiptAlreadyUsed(uint256 escrowId, bytes32 logId, bytes32 receiptId, uint256 releasedEscrowId);
+
+    /// @notice The receipt was issued at `issuedAt`, before the deposit (at `depositedAt`): it cannot answer it.
+    error AnswerEscrowReceiptBeforeDeposit(uint256 escrowId, uint64 issuedAt, uint64 depositedAt);
+
+    /// @notice The receipt claims a time (`issuedAt`) after this block's (`blockTime`).
+    error AnswerEscrowReceiptFromFuture(uint256 escrowId, uint64 issuedAt, uint64 blockTime);
+
+    /// @notice The signature does not recover to the receipt's serving node (`recovered`: zero when malformed).
+    error AnswerEscrowBadSignature(uint256 escrowId, address servingNode, address recovered);
+
+    /// @notice The receipt's serving node `signer` was not an authorised signer of `logId` at `issuedAt`.
+    error AnswerEscrowUnauthorisedSigner(uint256 escrowId, bytes32 logId, address signer, uint64 issuedAt);
+
+    /// @notice `logId` has no ModelTimeline bound ({IReceiptLogs-bindTimeline}): the model version cannot be checked.
+    error AnswerEscrowNoTimeline(uint256 escrowId, bytes32 logId);
+
+    /// @notice The agreed version `expected` was not the active one at the receipt's time (`active` was).
+    error AnswerEscrowVersionNotActive(uint256 escrowId, bytes32 expected, bytes32 active, uint64 issuedAt);
+
     /**
      * @notice Deposits `msg.value` for `payee` under `terms`.
      * @param payee who may release the deposit with a matching anchored receipt
@@ -110,17 +133,25 @@ interface IAnswerEscrow {
 
     /**
      * @notice Pays the deposit of `escrowId` to its payee, who proves an anchored receipt matching the terms.
-     * @dev Only the payee, until the deadline (inclusive). The contract recomputes the receipt's leaf with
-     * {ReceiptHashing-leafCalldata}, checks model, version and input against the terms, and checks inclusion with
-     * {IReceiptLogs-verifyInclusion} in batch `batchIndex` of the terms' log.
+     * @dev Only the payee, until the deadline (inclusive). The contract checks, in order: model, version and input
+     * against the terms; that the receipt was issued at or after the deposit and not after this block; that the
+     * receipt (log, receipt id) has not released another escrow; the serving node's EIP-712 signature (domain
+     * {name: "showwork", version: "1"}, {ReceiptHashing-typedDataHash}); that the serving node was an authorised
+     * signer of the terms' log at `issuedAt` ({IReceiptLogs-isSignerAt}); that the agreed version was the active
+     * one at `issuedAt` in the log's bound timeline ({IReceiptLogs-logTimeline}, {IModelTimeline-activeVersionAt});
+     * and inclusion of the recomputed leaf in batch `batchIndex` of the log ({IReceiptLogs-verifyInclusion}).
+     * NOTE: the version is judged at `issuedAt` (the anchoring time is not stored on-chain). A receipt cannot be
+     * backdated before the deposit, and only an authorised node can sign it.
      * @param escrowId the escrow
      * @param receipt the receipt (all its fields)
+     * @param signature the serving node's 65-byte EIP-712 signature over the receipt
      * @param batchIndex the batch of the terms' log that includes the receipt
      * @param proof the inclusion proof of the receipt's leaf in that batch
      */
     function release(
         uint256 escrowId,
         ReceiptHashing.Receipt calldata receipt,
+        bytes calldata signature,
         uint64 batchIndex,
         bytes32[] calldata proof
     ) external;
@@ -137,6 +168,14 @@ interface IAnswerEscrow {
      * @return escrow its record (status None if it does not exist)
      */
     function escrowOf(uint256 escrowId) external view returns (Escrow memory escrow);
+
+    /**
+     * @notice The escrow that receipt `receiptId` of `logId` released (0 if none).
+     * @param logId the log
+     * @param receiptId the receipt id
+     * @return escrowId the escrow it released, or 0
+     */
+    function releasedBy(bytes32 logId, bytes32 receiptId) external view returns (uint256 escrowId);
 
     /**
      * @notice The ReceiptLogs contract receipts are checked against.

@@ -162,6 +162,14 @@ interface IModelTimeline {
     /// @notice A rollback must activate an earlier version than the active one (`activeVersion`, 0 if none).
     error ModelTimelineNotEarlierVersion(bytes32 logId, bytes32 modelId, uint32 version, uint32 activeVersion);
 
+    /// @notice `version` was live before (versions up to `highestActivated` were): after a deactivation it can only
+    /// come back by {rollbackTo}, with a reason, never as a deployment.
+    error ModelTimelineVersionWasLive(bytes32 logId, bytes32 modelId, uint32 version, uint32 highestActivated);
+
+    /// @notice The model is deactivated and `version` was never live (the highest ever active is
+    /// `highestActivated`): bring it into service with {deployVersion}, not as a rollback.
+    error ModelTimelineVersionNeverLive(bytes32 logId, bytes32 modelId, uint32 version, uint32 highestActivated);
+
     /// @notice `modelId` has no active version to deactivate.
     error ModelTimelineNoActiveVersion(bytes32 logId, bytes32 modelId);
 
@@ -214,6 +222,8 @@ interface IModelTimeline {
     /**
      * @notice Deploys `weightsDigest`: from this block's timestamp on, it is the active version of `modelId`.
      * @dev The version must be newer (higher version number) than the active one; use {rollbackTo} to go back.
+     * After {deactivateModel}, it must also be newer than every version that was ever active: a version that was
+     * live before can only return by {rollbackTo}, with a reason ({ModelTimelineVersionWasLive}).
      * @param logId the log
      * @param modelId the model
      * @param weightsDigest a published version of the model
@@ -225,7 +235,8 @@ interface IModelTimeline {
 
     /**
      * @notice Rolls `modelId` back to the earlier version `weightsDigest`, from this block's timestamp on.
-     * @dev The version must be earlier (lower version number) than the active one.
+     * @dev The version must be earlier (lower version number) than the active one. After {deactivateModel} (no
+     * active version), any version up to the highest that was ever active may come back this way.
      * @param logId the log
      * @param modelId the model
      * @param weightsDigest a published version older than the active one

@@ -35,6 +35,17 @@ interface IReceiptLogs {
         uint32 maxAnchorDelay;
     }
 
+    /**
+     * @notice One period during which a serving node was authorised to sign the receipts of a log.
+     * @param grantedAt the block timestamp of the grant (authorised from this second on)
+     * @param revokedAt the block timestamp of the revocation (no longer authorised from this second on); 0 while
+     * the period is open (still authorised)
+     */
+    struct SignerPeriod {
+        uint64 grantedAt;
+        uint64 revokedAt;
+    }
+
     // ---------------------------------------------------------------- events
 
     /// @notice A log was created by `creator` (its first admin); `genesisHead` is its head while it is empty.
@@ -72,6 +83,15 @@ interface IReceiptLogs {
      */
     event MaxAnchorDelayChanged(bytes32 indexed logId, uint32 maxAnchorDelay, uint64 since, address indexed admin);
 
+    /// @notice `admin` authorised the serving node `signer` to sign the receipts of `logId` from this block on.
+    event SignerGranted(bytes32 indexed logId, address indexed signer, address indexed admin);
+
+    /// @notice `admin` withdrew the authorisation of the serving node `signer` for `logId` from this block on.
+    event SignerRevoked(bytes32 indexed logId, address indexed signer, address indexed admin);
+
+    /// @notice `admin` bound `logId`, for good, to the ModelTimeline contract `timeline`.
+    event LogTimelineBound(bytes32 indexed logId, address indexed timeline, address indexed admin);
+
     // ---------------------------------------------------------------- errors
 
     /// @notice `logId` does not exist.
@@ -91,6 +111,16 @@ interface IReceiptLogs {
 
     /// @notice The zero address cannot be an anchorer.
     error ReceiptLogsInvalidAnchorer(bytes32 logId, address account);
+
+    /// @notice The zero address cannot be a serving-node signer.
+    error ReceiptLogsInvalidSigner(bytes32 logId, address signer);
+
+    /// @notice `logId` is already bound to the timeline `timeline`: the binding is permanent.
+    error ReceiptLogsTimelineAlreadyBound(bytes32 logId, address timeline);
+
+    /// @notice `timeline` is not a ModelTimeline of this ReceiptLogs contract: its `receiptLogs()` answered
+    /// `governedBy` (zero address: no contract, a revert, or no answer).
+    error ReceiptLogsInvalidTimeline(bytes32 logId, address timeline, address governedBy);
 
     /// @notice The batch was submitted for index `expected` but the log's next index is `actual`
     /// (typically a retried or duplicated transaction whose batch is already anchored).
@@ -171,6 +201,40 @@ interface IReceiptLogs {
      * @param maxAnchorDelay the new maximum delay in seconds (0 = no maximum declared)
      */
     function setMaxAnchorDelay(bytes32 logId, uint32 maxAnchorDelay) external;
+
+    /**
+     * @notice Authorises the serving node `signer` to sign receipts for `logId`, from this block's timestamp on.
+     * Only the log's admin.
+     * @dev Opens a new {SignerPeriod} with `grantedAt` = block.timestamp. Idempotent: granting a signer that is
+     * currently authorised emits nothing and changes nothing (its open period keeps its original `grantedAt`).
+     * A revoked signer can be granted again: that opens a new period, the old one stays in the history.
+     * NOTE: the authorisation is per log. A receipt signature (EIP-712, domain {name: "showwork", version: "1"})
+     * names no log; what binds a signed receipt to this log is that this log's admin authorised its signer for the
+     * receipt's time (see docs/verification.md).
+     * @param logId the log
+     * @param signer the serving node's address (not the zero address)
+     */
+    function grantSigner(bytes32 logId, address signer) external;
+
+    /**
+     * @notice Withdraws the authorisation of the serving node `signer` for `logId`, from this block's timestamp on.
+     * Only the log's admin.
+     * @dev Closes the open period with `revokedAt` = block.timestamp; receipts issued before stay validly signed.
+     * Idempotent: revoking a signer that is not currently authorised emits nothing.
+     * @param logId the log
+     * @param signer the serving node's address
+     */
+    function revokeSigner(bytes32 logId, address signer) external;
+
+    /**
+     * @notice Binds `logId`, for good, to the ModelTimeline contract whose timeline is the log's model-version
+     * record. Only the log's admin, once.
+     * @dev `timeline.receiptLogs()` must be this contract (so the log's admin governs its timeline there).
+     * Verifiers read the timeline from {logTimeline}, never from a proof bundle.
+     * @param logId the log
+     * @param timeline the ModelTimeline contract
+     */
+    function bindTimeline(bytes32 logId, address timeline) external;
 
     // ---------------------------------------------------------------- anchoring
 
@@ -261,6 +325,53 @@ interface IReceiptLogs {
      * @return allowed true if granted and not revoked
      */
     function isAnchorer(bytes32 logId, address account) external view returns (bool allowed);
+
+    /**
+     * @notice Whether the serving node `signer` is currently authorised to sign the receipts of `logId`.
+     * @param logId the log
+     * @param signer the serving node's address
+     * @return authorised true if its latest period is open
+     */
+    function isSigner(bytes32 logId, address signer) external view returns (bool authorised);
+
+    /**
+     * @notice Whether the serving node `signer` was authorised to sign the receipts of `logId` at `timestamp`.
+     * @dev True iff some period has grantedAt <= timestamp and (revokedAt == 0 or timestamp < revokedAt). Binary
+     * search over the signer's history (periods are disjoint and in time order).
+     * @param logId the log
+     * @param signer the serving node's address
+     * @param timestamp a unix time in seconds (typically a receipt's `issuedAt`)
+     * @return authorised true if authorised at that second
+     */
+    function isSignerAt(bytes32 logId, address signer, uint64 timestamp) external view returns (bool authorised);
+
+    /**
+     * @notice The number of authorisation periods of `signer` in `logId` (grants so far).
+     * @param logId the log
+     * @param signer the serving node's address
+     * @return count the number of periods
+     */
+    function signerHistoryLength(bytes32 logId, address signer) external view returns (uint256 count);
+
+    /**
+     * @notice A page of the authorisation periods of `signer` in `logId`, oldest first.
+     * @param logId the log
+     * @param signer the serving node's address
+     * @param start the first period to return
+     * @param limit the maximum number of periods to return
+     * @return periods the periods `start` .. min(start + limit, length) - 1 (empty past the end)
+     */
+    function signerHistory(bytes32 logId, address signer, uint256 start, uint256 limit)
+        external
+        view
+        returns (SignerPeriod[] memory periods);
+
+    /**
+     * @notice The ModelTimeline contract bound to `logId` with {bindTimeline}.
+     * @param logId the log
+     * @return timeline its address; zero until bound
+     */
+    function logTimeline(bytes32 logId) external view returns (address timeline);
 
     /**
      * @notice The number of batches anchored in `logId` (also the next batch's index).

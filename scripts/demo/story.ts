@@ -22,7 +22,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
 import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
-import { buildReceipt, modelIdFromName, signReceipt, toReceiptStruct, type Receipt } from "../../sdk/receipt/index.js";
+import { buildReceipt, commitmentDigest, modelIdFromName, signReceipt, toReceiptStruct, type Receipt } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
 import { createServiceLog } from "../../sdk/service/chain/setupLog.js";
@@ -124,9 +124,16 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const receiptLogs = await deploy("ReceiptLogs", []);
   const modelTimeline = await deploy("ModelTimeline", [receiptLogs]);
   const answerEscrow = await deploy("AnswerEscrow", [receiptLogs]);
-  const logId = await createServiceLog(publicClient, operator.walletClient, receiptLogs, { salt: "acme procurement", maxAnchorDelay: HOUR });
+  // The log authorises the serving node to sign its receipts and is bound to its timeline, for good.
+  const logId = await createServiceLog(publicClient, operator.walletClient, receiptLogs, {
+    salt: "acme procurement",
+    maxAnchorDelay: HOUR,
+    signers: [accounts.node.address],
+    timeline: modelTimeline,
+  });
   say.note(`   ReceiptLogs ${receiptLogs}, ModelTimeline ${modelTimeline}, AnswerEscrow ${answerEscrow}`);
   say.note(`   log ${logId} (operator ${operator.walletClient.account.address}, promises anchoring within 1 h)`);
+  say.note(`   serving node ${accounts.node.address} granted as the log's signer; timeline bound to the log`);
 
   const op = { account: operator.walletClient.account, chain: operator.walletClient.chain } as const;
   const timeline = { address: modelTimeline, abi: modelTimelineAbi } as const;
@@ -175,8 +182,17 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const receipts: { receipt: Receipt; raw: RawAnswer; version: "v1" | "v2" }[] = [];
   const phases: { name: string; version: "v1" | "v2"; answers: number; from: number; to: number }[] = [];
 
-  /** The agent answers `count` questions under `version`; receipts are recorded, then anchored. */
-  const answerPhase = async (name: string, version: "v1" | "v2", count: number, paymentAt = -1): Promise<void> => {
+  /**
+   * The agent answers `count` questions under `version`; receipts are recorded, then anchored. Before the
+   * answer at `paymentAt`, `beforePayment` runs (the agent escrows the payment; the receipt must come after).
+   */
+  const answerPhase = async (
+    name: string,
+    version: "v1" | "v2",
+    count: number,
+    paymentAt = -1,
+    beforePayment?: (raw: RawAnswer) => Promise<{ inputSalt: Hex }>,
+  ): Promise<void> => {
     const weightsDigest = version === "v1" ? v1 : v2;
     const from = await chainNow();
     const label = `${name} (${version})`;
@@ -186,6 +202,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       const built: Receipt[] = [];
       for (let j = i; j < Math.min(count, i + chunk); j++) {
         const raw = answerQuestion(sequence, version, rnd, j === paymentAt);
+        const escrowed = j === paymentAt && beforePayment ? await beforePayment(raw) : undefined;
         const { receipt } = buildReceipt({
           model: { name: MODEL_NAME, weightsDigest },
           promptTemplate: { digest: keccak256(toHex("procurement-answer template v3")), version: 3 },
@@ -193,11 +210,13 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
           memoryDigest: keccak256(toHex(`agent memory after ${sequence} answers`)),
           tools: raw.tools,
           input: raw.question,
+          ...(escrowed ? { inputSalt: escrowed.inputSalt } : {}),
           output: raw.answer,
           sampling: raw.sampling,
           servingNode: accounts.node.address,
           sequence: BigInt(sequence++),
-          issuedAt: now,
+          // The paid answer comes after the escrow's deposit (the escrow accepts no earlier receipt).
+          issuedAt: escrowed ? Math.max(now, await chainNow()) : now,
         });
         const signed = await signReceipt(accounts.node, receipt);
         built.push(signed);
@@ -242,32 +261,39 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await advancePhase(10 * 60);
   const paymentAt = Math.floor(n2 / 2);
   const firstV2 = receipts.length;
-  await answerPhase("v2 live", "v2", n2, paymentAt);
-  const paid = receipts[firstV2 + paymentAt]!;
-  const decision = paid.raw.payment!;
-
-  // The agent acts on the answer: it escrows the payment for the supplier, to be released
-  // only against a proof that this answer (model v2, this request) is anchored in the log.
-  const amountWei = decision.amountUnits * WEI_PER_EUR;
+  // The agent is about to ask for an invoice approval and to act on it: it escrows the payment for the supplier
+  // first, to be released only against a receipt for this very request (it picks the request's salt, so it knows
+  // the input digest), issued after the deposit, signed by the log's serving node, under model v2 while v2 is the
+  // active version, and anchored in the log.
   const escrow = { address: answerEscrow, abi: answerEscrowAbi } as const;
   const transport = custom(connection.provider as EIP1193Provider);
   const agent = createWalletClient({ account: accounts.agent, chain: operator.walletClient.chain, transport });
   const supplier = createWalletClient({ account: accounts.supplier, chain: operator.walletClient.chain, transport });
-  const deadline = BigInt((await chainNow()) + 24 * HOUR);
-  const depositTx = await agent.writeContract({
-    ...escrow,
-    functionName: "deposit",
-    args: [accounts.supplier.address, { logId, modelId, weightsDigest: v2, inputDigest: paid.receipt.inputDigest, deadline }],
-    value: amountWei,
-  });
-  const depositGas = await sent(depositTx);
+  let amountWei = 0n;
+  let depositGas = 0n;
+  const escrowFor = async (raw: RawAnswer): Promise<{ inputSalt: Hex }> => {
+    const inputSalt = keccak256(toHex(`agent salt for ${raw.question}`));
+    amountWei = raw.payment!.amountUnits * WEI_PER_EUR;
+    const deadline = BigInt((await chainNow()) + 24 * HOUR);
+    const depositTx = await agent.writeContract({
+      ...escrow,
+      functionName: "deposit",
+      args: [accounts.supplier.address, { logId, modelId, weightsDigest: v2, inputDigest: commitmentDigest(raw.question, inputSalt), deadline }],
+      value: amountWei,
+    });
+    depositGas = await sent(depositTx);
+    return { inputSalt };
+  };
+  await answerPhase("v2 live", "v2", n2, paymentAt, escrowFor);
+  const paid = receipts[firstV2 + paymentAt]!;
+  const decision = paid.raw.payment!;
   const deposited = await publicClient.getContractEvents({ ...escrow, eventName: "Deposited", fromBlock: 0n });
   const escrowId = deposited.at(-1)!.args.escrowId!;
   const paidBundle = await service.bundle(paid.receipt.receiptId);
   const releaseTx = await supplier.writeContract({
     ...escrow,
     functionName: "release",
-    args: [escrowId, toReceiptStruct(paidBundle.receipt), BigInt(paidBundle.anchor.batchIndex), [...paidBundle.proof]],
+    args: [escrowId, toReceiptStruct(paidBundle.receipt), paidBundle.receipt.signature!, BigInt(paidBundle.anchor.batchIndex), [...paidBundle.proof]],
   });
   const releaseGas = await sent(releaseTx);
   say.note(`   "${decision.invoiceId}": v2 approved ${decision.amountUnits.toLocaleString("en-US")} EUR (${formatEther(amountWei)} ETH) to ${decision.supplier}`);

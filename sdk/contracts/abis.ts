@@ -72,6 +72,43 @@ export const receiptLogsAbi = [
         "internalType": "bytes32",
         "name": "logId",
         "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "ReceiptLogsInvalidSigner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "governedBy",
+        "type": "address"
+      }
+    ],
+    "name": "ReceiptLogsInvalidTimeline",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
       }
     ],
     "name": "ReceiptLogsLogAlreadyExists",
@@ -102,6 +139,22 @@ export const receiptLogsAbi = [
       }
     ],
     "name": "ReceiptLogsNotPendingAdmin",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      }
+    ],
+    "name": "ReceiptLogsTimelineAlreadyBound",
     "type": "error"
   },
   {
@@ -384,6 +437,31 @@ export const receiptLogsAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "LogTimelineBound",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
         "indexed": false,
         "internalType": "uint32",
         "name": "maxAnchorDelay",
@@ -403,6 +481,56 @@ export const receiptLogsAbi = [
       }
     ],
     "name": "MaxAnchorDelayChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "SignerGranted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "SignerRevoked",
     "type": "event"
   },
   {
@@ -509,6 +637,24 @@ export const receiptLogsAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      }
+    ],
+    "name": "bindTimeline",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -630,6 +776,24 @@ export const receiptLogsAbi = [
       },
       {
         "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "grantSigner",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
         "name": "account",
         "type": "address"
       }
@@ -639,6 +803,59 @@ export const receiptLogsAbi = [
       {
         "internalType": "bool",
         "name": "allowed",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "isSigner",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "authorised",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "name": "isSignerAt",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "authorised",
         "type": "bool"
       }
     ],
@@ -716,6 +933,25 @@ export const receiptLogsAbi = [
         "internalType": "uint64",
         "name": "size",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "logTimeline",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
       }
     ],
     "stateMutability": "view",
@@ -893,6 +1129,24 @@ export const receiptLogsAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "revokeSigner",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "uint32",
         "name": "maxAnchorDelay_",
         "type": "uint32"
@@ -901,6 +1155,76 @@ export const receiptLogsAbi = [
     "name": "setMaxAnchorDelay",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "start",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
+      }
+    ],
+    "name": "signerHistory",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "grantedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "revokedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IReceiptLogs.SignerPeriod[]",
+        "name": "periods",
+        "type": "tuple[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "signerHistoryLength",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1245,6 +1569,58 @@ export const modelTimelineAbi = [
       }
     ],
     "name": "ModelTimelineVersionAlreadyPublished",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "highestActivated",
+        "type": "uint32"
+      }
+    ],
+    "name": "ModelTimelineVersionNeverLive",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "highestActivated",
+        "type": "uint32"
+      }
+    ],
+    "name": "ModelTimelineVersionWasLive",
     "type": "error"
   },
   {
@@ -2168,6 +2544,27 @@ export const answerEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "servingNode",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "recovered",
+        "type": "address"
+      }
+    ],
+    "name": "AnswerEscrowBadSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "deadline",
         "type": "uint64"
@@ -2211,6 +2608,22 @@ export const answerEscrowAbi = [
   {
     "inputs": [],
     "name": "AnswerEscrowInvalidPayee",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AnswerEscrowNoTimeline",
     "type": "error"
   },
   {
@@ -2274,6 +2687,74 @@ export const answerEscrowAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "bytes32",
+        "name": "receiptId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "releasedEscrowId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AnswerEscrowReceiptAlreadyUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "depositedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AnswerEscrowReceiptBeforeDeposit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "blockTime",
+        "type": "uint64"
+      }
+    ],
+    "name": "AnswerEscrowReceiptFromFuture",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "uint64",
         "name": "batchIndex",
         "type": "uint64"
@@ -2285,6 +2766,58 @@ export const answerEscrowAbi = [
       }
     ],
     "name": "AnswerEscrowReceiptNotAnchored",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AnswerEscrowUnauthorisedSigner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "active",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AnswerEscrowVersionNotActive",
     "type": "error"
   },
   {
@@ -2614,6 +3147,11 @@ export const answerEscrowAbi = [
             "internalType": "bytes32",
             "name": "receiptId",
             "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "depositedAt",
+            "type": "uint64"
           }
         ],
         "internalType": "struct IAnswerEscrow.Escrow",
@@ -2735,6 +3273,11 @@ export const answerEscrowAbi = [
         "type": "tuple"
       },
       {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      },
+      {
         "internalType": "uint64",
         "name": "batchIndex",
         "type": "uint64"
@@ -2748,6 +3291,30 @@ export const answerEscrowAbi = [
     "name": "release",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "receiptId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "releasedBy",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   }
 ] as const;

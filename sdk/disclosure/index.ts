@@ -29,3 +29,4 @@ export {
 export { parseDisclosure, toDisclosureJson } from "./parseDisclosure.js";
 export { checkDisclosure, promptTemplateDigestOf, type DisclosurePieceResult, type DisclosureReport } from "./checkDisclosure.js";
 export { DisclosureInputError, EvidenceNotFoundError, ReplayError } from "./errors.js";
+export { formatDisclosureReport, type FormatDisclosureOptions } from "./formatDisclosure.js";

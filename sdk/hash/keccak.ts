@@ -10,6 +10,9 @@
  *
  * @module
  */
+import type { Hex } from "viem";
+
+import { readHex } from "../bytes/hex.js";
 import { jsKeccak256Into, jsKeccak256Of32Into, jsKeccak256PairInto } from "./keccakJs.js";
 import { WASM_LAYOUT } from "./keccakWasm.generated.js";
 import { sharedWasm } from "./wasmInstance.js";
@@ -67,4 +70,64 @@ export function keccak256PairInto(
   copyIn(mem, IN + 32, b, bOff, 32);
   wasm.exports.keccak(IN, 64, IN + 64);
   copyOut(mem, IN + 64, out, outOff);
+}
+
+const textEncoder = new TextEncoder();
+
+/** keccak256 of `input[inOff .. inOff+inLen)` as a lowercase 0x hex string. */
+export function keccak256Hex(input: Uint8Array, inOff = 0, inLen = input.length - inOff): Hex {
+  const wasm = sharedWasm();
+  if (!wasm) {
+    const out = new Uint8Array(32);
+    jsKeccak256Into(input, inOff, inLen, out, 0);
+    return readHex(out, 0, 32);
+  }
+  wasm.ensure(IN + inLen + 32);
+  const mem = wasm.bytes;
+  copyIn(mem, IN, input, inOff, inLen);
+  wasm.exports.keccak(IN, inLen, IN + inLen);
+  return readHex(mem, IN + inLen, 32);
+}
+
+/**
+ * keccak256 of the UTF-8 bytes of `text` (viem's `keccak256(stringToHex(text))`), as lowercase hex.
+ * The text is encoded straight into the WebAssembly memory (no intermediate copy).
+ */
+export function keccak256Utf8(text: string): Hex {
+  const wasm = sharedWasm();
+  if (!wasm) return keccak256Hex(textEncoder.encode(text));
+  // A UTF-16 unit is at most 3 UTF-8 bytes.
+  wasm.ensure(IN + 3 * text.length + 32);
+  const mem = wasm.bytes;
+  const { written } = textEncoder.encodeInto(text, mem.subarray(IN, IN + 3 * text.length));
+  wasm.exports.keccak(IN, written, IN + written);
+  return readHex(mem, IN + written, 32);
+}
+
+/**
+ * keccak256 of `prefix ‖ utf8(text)` (prefix: e.g. a 32-byte salt), as lowercase hex.
+ * `text` may also be bytes.
+ */
+export function keccak256PrefixedHex(prefix: Uint8Array, content: string | Uint8Array): Hex {
+  const wasm = sharedWasm();
+  if (!wasm) {
+    const body = typeof content === "string" ? textEncoder.encode(content) : content;
+    const joined = new Uint8Array(prefix.length + body.length);
+    joined.set(prefix, 0);
+    joined.set(body, prefix.length);
+    return keccak256Hex(joined);
+  }
+  const room = typeof content === "string" ? 3 * content.length : content.length;
+  wasm.ensure(IN + prefix.length + room + 32);
+  const mem = wasm.bytes;
+  copyIn(mem, IN, prefix, 0, prefix.length);
+  let length = prefix.length;
+  if (typeof content === "string") {
+    length += textEncoder.encodeInto(content, mem.subarray(IN + prefix.length, IN + prefix.length + room)).written;
+  } else {
+    copyIn(mem, IN + prefix.length, content, 0, content.length);
+    length += content.length;
+  }
+  wasm.exports.keccak(IN, length, IN + length);
+  return readHex(mem, IN + length, 32);
 }

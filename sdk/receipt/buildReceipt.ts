@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import { InvalidReceiptError } from "../errors.js";
+import { toChecksumAddress } from "./address.js";
 import { commitContent, randomSalt, type Content } from "./commitment.js";
 import { modelIdFromName } from "./modelId.js";
 import { parseReceipt } from "./parseReceipt.js";
@@ -87,7 +88,8 @@ export function buildReceipt(params: BuildReceiptParameters): BuildReceiptReturn
   if (typeof params.model?.name !== "string") {
     throw new InvalidReceiptError({ field: "model.name", expected: "a string", found: params.model?.name });
   }
-  if (typeof params.servingNode !== "string" || !isAddress(params.servingNode, { strict: false })) {
+  const servingNode = typeof params.servingNode === "string" ? toChecksumAddress(params.servingNode) : undefined;
+  if (servingNode === undefined) {
     throw new InvalidReceiptError({ field: "servingNode", expected: "a 20-byte address", found: params.servingNode });
   }
   const input = commitContent(params.input, params.inputSalt ?? randomSalt());
@@ -113,7 +115,7 @@ export function buildReceipt(params: BuildReceiptParameters): BuildReceiptReturn
     inputDigest: input.digest,
     outputDigest: output.digest,
     samplingDigest: computeSamplingDigest(params.sampling),
-    servingNode: getAddress(params.servingNode),
+    servingNode,
     issuedAt: params.issuedAt ?? Math.floor(Date.now() / 1000),
     sequence: typeof params.sequence === "number" ? BigInt(params.sequence) : params.sequence,
   });

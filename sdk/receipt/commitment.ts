@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { bytesToHex, concatBytes, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { CommitmentMismatchError, InvalidReceiptError } from "../errors.js";
-import { isHexOfLength } from "../bytes/hex.js";
+import { allocBytes, readHex, writeHex } from "../bytes/hex.js";
+import { keccak256PrefixedHex } from "../hash/keccak.js";
 
 /** Content to commit to: text (committed as UTF-8) or raw bytes. */
 export type Content = string | Uint8Array;
@@ -24,23 +25,28 @@ export interface Commitment {
 
 /** 32 random bytes from the platform's CSPRNG (`crypto.getRandomValues`). */
 export function randomSalt(): Hex {
-  return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
-}
-
-function contentBytes(content: Content): Uint8Array {
-  return typeof content === "string" ? stringToBytes(content) : content;
-}
-
-function saltBytes(salt: Hex, field: string): Uint8Array {
-  if (!isHexOfLength(salt, 32)) {
-    throw new InvalidReceiptError({ field, expected: "0x-prefixed 32-byte hex salt", found: salt });
+  // One CSPRNG call per 64 salts (each byte is used once, then the pool is refilled).
+  if (poolAt === POOL_BYTES) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
   }
-  return hexToBytes(salt);
+  const salt = readHex(pool, poolAt, 32);
+  pool.fill(0, poolAt, poolAt + 32);
+  poolAt += 32;
+  return salt;
 }
+const POOL_BYTES = 2048;
+const pool = allocBytes(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+const saltScratch = new Uint8Array(32);
 
 /** The digest of `content` under `salt`: keccak256(salt ‖ content). */
 export function commitmentDigest(content: Content, salt: Hex): Hex {
-  return keccak256(concatBytes([saltBytes(salt, "salt"), contentBytes(content)]));
+  if (!writeHex(saltScratch, 0, salt, 32)) {
+    throw new InvalidReceiptError({ field: "salt", expected: "0x-prefixed 32-byte hex salt", found: salt });
+  }
+  return keccak256PrefixedHex(saltScratch, content);
 }
 
 /**

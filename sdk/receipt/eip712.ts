@@ -43,6 +43,13 @@ export const RECEIPT_EIP712_TYPES = {
 export const RECEIPT_EIP712_DOMAIN = { name: "showwork", version: "1" } as const satisfies TypedDataDomain;
 
 /**
+ * The EIP-712 domain separator of {@link RECEIPT_EIP712_DOMAIN}:
+ * keccak256(abi.encode(keccak256("EIP712Domain(string name,string version)"), keccak256("showwork"), keccak256("1"))).
+ * A constant, since the domain names no chain and no contract (checked against viem's `hashDomain` in the tests).
+ */
+export const RECEIPT_DOMAIN_SEPARATOR = "0xc36ef22c9cfa2c71a0e8acfd75c83352b5c5af6e4cea0dde5318d4f56db34b9b" as const;
+
+/**
  * The ABI types of the leaf preimage `[RECEIPT_TYPEHASH, ...fields]`, as passed to
  * `@openzeppelin/merkle-tree`'s `StandardMerkleTree` (its standardLeafHash equals our leaf).
  */

@@ -2,6 +2,7 @@
 export { RECEIPT_FORMAT, type Receipt, type ReceiptJson, type ToolCall } from "./types.js";
 export {
   RECEIPT_EIP712_DOMAIN,
+  RECEIPT_DOMAIN_SEPARATOR,
   RECEIPT_EIP712_TYPES,
   RECEIPT_ENCODED_LENGTH,
   RECEIPT_LEAF_ABI_TYPES,
@@ -39,11 +40,20 @@ export { canonicalJson, computeSamplingDigest, type JsonValue } from "./sampling
 export { modelIdFromName } from "./modelId.js";
 export {
   assertReceiptSignature,
+  checkReceiptSignature,
+  privateKeyToReceiptSigner,
   receiptTypedData,
   recoverReceiptSigner,
+  recoverReceiptSignerSync,
   signReceipt,
   verifyReceiptSignature,
+  type PrivateKeyReceiptSigner,
+  type ReceiptSignatureCheck,
   type ReceiptSigner,
   type ReceiptTypedData,
 } from "./signReceipt.js";
+export { receiptSigningDigest, receiptSigningDigestInto } from "./signingDigest.js";
+export { checkAddress, toChecksumAddress } from "./address.js";
+export { EMPTY_TOOLS_DIGEST } from "./toolsDigest.js";
+export { secp256k1Backend, type Secp256k1Backend } from "./secp256k1.js";
 export { toReceiptStruct } from "./receiptStruct.js";

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { keccak256, stringToHex, type Hex } from "viem";
+import type { Hex } from "viem";
+
+import { keccak256Utf8 } from "../hash/keccak.js";
 
 /**
  * The model id of a model name.
@@ -11,5 +13,14 @@ import { keccak256, stringToHex, type Hex } from "viem";
  * modelIdFromName("acme-chat"); // keccak256("acme-chat")
  */
 export function modelIdFromName(name: string): Hex {
-  return keccak256(stringToHex(name));
+  let id = recent.get(name);
+  if (id === undefined) {
+    id = keccak256Utf8(name);
+    if (recent.size >= 1024) recent.clear();
+    recent.set(name, id);
+  }
+  return id;
 }
+
+/** A service names few models: their ids are kept (bounded). */
+const recent = new Map<string, Hex>();

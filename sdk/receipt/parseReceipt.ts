@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 import { InvalidReceiptError, UnsupportedFormatError } from "../errors.js";
 import { isHexOfLength } from "../bytes/hex.js";
+import { checkAddress } from "./address.js";
 import { computeToolsDigest } from "./toolsDigest.js";
 import { RECEIPT_FORMAT, type Receipt, type ReceiptJson, type ToolCall } from "./types.js";
 
@@ -101,23 +102,22 @@ function sequenceOf(value: unknown): bigint {
 }
 
 function address(value: unknown): Address {
-  if (typeof value !== "string" || !isAddress(value, { strict: false })) {
+  const checked = typeof value === "string" ? checkAddress(value) : "invalid";
+  if (checked === "invalid") {
     throw new InvalidReceiptError({
       field: "servingNode",
       expected: "a 0x-prefixed 20-byte address (40 hex digits)",
       found: value,
     });
   }
-  const body = value.slice(2);
-  const mixedCase = body !== body.toLowerCase() && body !== body.toUpperCase();
-  if (mixedCase && !isAddress(value, { strict: true })) {
+  if (checked === "bad-checksum") {
     throw new InvalidReceiptError({
       field: "servingNode",
-      expected: `a valid EIP-55 checksum (${getAddress(value)}) or an all-lowercase address`,
+      expected: `a valid EIP-55 checksum (${checkAddress((value as string).toLowerCase()) as Address}) or an all-lowercase address`,
       found: value,
     });
   }
-  return getAddress(value);
+  return checked;
 }
 
 function toolsOf(value: unknown): ToolCall[] {

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { keccak256, stringToHex, type Hex } from "viem";
+import type { Hex } from "viem";
+
+import { keccak256Utf8 } from "../hash/keccak.js";
 
 import { InvalidReceiptError } from "../errors.js";
 
@@ -42,5 +44,5 @@ export function canonicalJson(value: JsonValue, path = "sampling"): string {
  * computeSamplingDigest({ temperature: 0.2, seed: 42 }); // keccak256('{"seed":42,"temperature":0.2}')
  */
 export function computeSamplingDigest(params: { readonly [key: string]: JsonValue }): Hex {
-  return keccak256(stringToHex(canonicalJson(params)));
+  return keccak256Utf8(canonicalJson(params));
 }

@@ -21,7 +21,16 @@ export { DEFAULT_BATCHING, nextBatchCut, type BatchCut, type BatchingPolicy } fr
 export { BatchTreeCache } from "./batchTree.js";
 export { readBundle } from "./bundles.js";
 export { connectEmbedded, connectRpc, type ServiceClients } from "./chain/connect.js";
-export { createServiceLog, deployReceiptLogs, setupServiceLog, type LogSetup } from "./chain/setupLog.js";
+export {
+  bindServiceTimeline,
+  createServiceLog,
+  deployModelTimeline,
+  deployReceiptLogs,
+  grantServiceSigner,
+  setupServiceLog,
+  type LogSetup,
+  type ServiceLogOptions,
+} from "./chain/setupLog.js";
 export {
   AnchorLeaseLostError,
   AnchoringHaltedError,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { DisclosureReport } from "../disclosure/checkDisclosure.js";
 
 /**
  * Outcome of one check.
@@ -164,6 +165,8 @@ export interface VerdictFacts {
 
 /** The verdict on one proof bundle. */
 export interface Verdict {
+  /** With a disclosure document: one result per disclosed piece and what was not shown (see sdk/disclosure/). */
+  readonly disclosure?: DisclosureReport | undefined;
   readonly status: VerdictStatus;
   readonly reason: VerdictReason;
   /** One line for people. */

@@ -10,6 +10,8 @@ import { createPublicClient, http, type Address, type PublicClient } from "viem"
 import { committedDeployments } from "../deployments/committed.js";
 import type { DeploymentsRecord } from "../deployments/record.js";
 import { checkFormat } from "./checks/format.js";
+import type { Disclosure as DisclosureDocument } from "../disclosure/types.js";
+import { checkDisclosureDocument } from "./checks/disclosure.js";
 import { checkDisclosure, checkProofRoot, checkReceiptLeaf, checkSignature, type Disclosure } from "./checks/offline.js";
 import { runChainChecks } from "./checks/onchain.js";
 import { errored, skipped } from "./check.js";
@@ -25,6 +27,11 @@ export interface VerifyBundleParameters {
   readonly minConfirmations?: number | bigint;
   /** Content disclosed by the operator, checked against the receipt's commitments. */
   readonly disclosed?: Disclosure;
+  /**
+   * A `showwork/disclosure@1` document (parsed, or its JSON value) for this bundle's receipt: each piece is
+   * checked against the receipt; the per-piece report is `verdict.disclosure`. Takes precedence over `disclosed`.
+   */
+  readonly disclosure?: DisclosureDocument | unknown;
   /** The current time, unix seconds (default: the clock). Judges whether an unanchored batch is overdue. */
   readonly now?: number;
   /** The ModelTimeline contract to check the model version against (default: the bundle's `timeline.contract`). */
@@ -96,7 +103,8 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     : undefined;
   checks.push(checkReceiptLeaf(parsed), checkProofRoot(parsed));
   const signature = checkSignature(parsed);
-  const disclosure = checkDisclosure(parsed, params.disclosed);
+  const document = params.disclosure === undefined ? undefined : checkDisclosureDocument(parsed, params.disclosure);
+  const disclosure = document?.check ?? checkDisclosure(parsed, params.disclosed);
 
   if (chain) {
     const result = await chain;
@@ -108,7 +116,8 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     }
   }
   checks.push(await signature, disclosure);
-  return finish(checks, facts, started);
+  const verdict = finish(checks, facts, started);
+  return document?.report ? { ...verdict, disclosure: document.report } : verdict;
 }
 
 function clientFor(params: VerifyBundleParameters): PublicClient | undefined {

@@ -7,6 +7,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 
 import {AnswerEscrow} from "../../contracts/examples/AnswerEscrow.sol";
 import {IAnswerEscrow} from "../../contracts/interfaces/IAnswerEscrow.sol";
+import {ModelTimeline} from "../../contracts/ModelTimeline.sol";
 import {ReceiptHashing} from "../../contracts/ReceiptHashing.sol";
 import {ReceiptLogs} from "../../contracts/ReceiptLogs.sol";
 import {TestBase} from "./TestBase.sol";
@@ -15,6 +16,7 @@ import {TestBase} from "./TestBase.sol";
 contract ReenteringPayee {
     AnswerEscrow private immutable _escrow;
     ReceiptHashing.Receipt private _receipt;
+    bytes private _signature;
     bytes32[] private _proof;
     uint256 public reentryAttempts;
     bytes public reentryError;
@@ -23,17 +25,23 @@ contract ReenteringPayee {
         _escrow = escrow_;
     }
 
-    function releaseWith(uint256 escrowId, ReceiptHashing.Receipt calldata receipt, bytes32[] calldata proof) external {
+    function releaseWith(
+        uint256 escrowId,
+        ReceiptHashing.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes32[] calldata proof
+    ) external {
         _receipt = receipt;
+        _signature = signature;
         _proof = proof;
-        _escrow.release(escrowId, receipt, 0, proof);
+        _escrow.release(escrowId, receipt, signature, 0, proof);
     }
 
     /// @dev Re-enters to release escrow 2 (also payable to this contract) while escrow 1 is being paid.
     // solhint-disable-next-line no-complex-fallback
     receive() external payable {
         ++reentryAttempts;
-        try _escrow.release(2, _receipt, 0, _proof) {} catch (bytes memory reason) {
+        try _escrow.release(2, _receipt, _signature, 0, _proof) {} catch (bytes memory reason) {
             reentryError = reason;
         }
     }
@@ -46,22 +54,45 @@ contract AnswerEscrowTest is TestBase {
     address internal payer;
     address internal payee;
     address internal operator;
+    ModelTimeline internal timeline;
+    uint256 internal constant NODE_KEY = 0xA11CE;
+    address internal node;
+
+    bytes32 internal constant MODEL = keccak256("showwork-chat");
 
     function setUp() public {
         logs = new ReceiptLogs();
         escrow = new AnswerEscrow(logs);
+        timeline = new ModelTimeline(logs);
         payer = someAccount(1);
         payee = someAccount(2);
         operator = someAccount(3);
+        node = VM.addr(NODE_KEY);
+        VM.warp(999_000);
         VM.startPrank(operator);
         logId = logs.createLog(bytes32("answers"), 600);
         logs.grantAnchorer(logId, operator);
+        logs.grantSigner(logId, node);
+        logs.bindTimeline(logId, address(timeline));
+        timeline.registerModel(logId, MODEL, "showwork-chat");
+        timeline.publishVersion(logId, MODEL, keccak256("weights-v1"), "");
+        timeline.publishVersion(logId, MODEL, keccak256("weights-v2"), "");
+        timeline.deployVersion(logId, MODEL, keccak256("weights-v2"));
         VM.stopPrank();
         VM.deal(payer, 10 ether);
         VM.warp(1_000_000);
     }
 
-    function _receipt(bytes32 inputDigest) internal pure returns (ReceiptHashing.Receipt memory r) {
+    function _sign(uint256 key, ReceiptHashing.Receipt memory r) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 rr, bytes32 ss) = VM.sign(key, ReceiptHashing.typedDataHash(r));
+        return abi.encodePacked(rr, ss, v);
+    }
+
+    function _sig(ReceiptHashing.Receipt memory r) internal pure returns (bytes memory) {
+        return _sign(NODE_KEY, r);
+    }
+
+    function _receipt(bytes32 inputDigest) internal view returns (ReceiptHashing.Receipt memory r) {
         r.receiptId = keccak256(abi.encode("receipt", inputDigest));
         r.modelId = keccak256("showwork-chat");
         r.weightsDigest = keccak256("weights-v2");
@@ -71,7 +102,7 @@ contract AnswerEscrowTest is TestBase {
         r.inputDigest = inputDigest;
         r.outputDigest = ReceiptHashing.contentDigest(bytes32("salt"), "42");
         r.samplingDigest = keccak256("{\"temperature\":0}");
-        r.servingNode = address(0xBEEF);
+        r.servingNode = node;
         r.issuedAt = 1_000_000;
         r.sequence = 7;
     }
@@ -108,7 +139,7 @@ contract AnswerEscrowTest is TestBase {
         ReceiptHashing.Receipt memory r = _receipt(input);
         bytes32[] memory proof = _anchorWith(r);
         VM.prank(payee);
-        escrow.release(id, r, 0, proof);
+        escrow.release(id, r, _sig(r), 0, proof);
         assertEq(payee.balance, 1 ether, "paid");
         IAnswerEscrow.Escrow memory e = escrow.escrowOf(id);
         assertTrue(e.status == IAnswerEscrow.Status.Released, "released");
@@ -117,7 +148,7 @@ contract AnswerEscrowTest is TestBase {
         VM.expectRevert(
             abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNotOpen.selector, id, IAnswerEscrow.Status.Released)
         );
-        escrow.release(id, r, 0, proof);
+        escrow.release(id, r, _sig(r), 0, proof);
     }
 
     function test_release_rejectsReceiptsThatDoNotMatchTheTerms() public {
@@ -134,14 +165,14 @@ contract AnswerEscrowTest is TestBase {
                 IAnswerEscrow.AnswerEscrowWrongModelVersion.selector, id, r.weightsDigest, wrong.weightsDigest
             )
         );
-        escrow.release(id, wrong, 0, proof);
+        escrow.release(id, wrong, _sig(wrong), 0, proof);
 
         wrong = _receipt(bytes32("other input"));
         VM.prank(payee);
         VM.expectRevert(
             abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowWrongInput.selector, id, input, bytes32("other input"))
         );
-        escrow.release(id, wrong, 0, proof);
+        escrow.release(id, wrong, _sig(wrong), 0, proof);
 
         wrong = _receipt(input);
         wrong.modelId = keccak256("other-model");
@@ -149,11 +180,11 @@ contract AnswerEscrowTest is TestBase {
         VM.expectRevert(
             abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowWrongModel.selector, id, r.modelId, wrong.modelId)
         );
-        escrow.release(id, wrong, 0, proof);
+        escrow.release(id, wrong, _sig(wrong), 0, proof);
 
         VM.prank(payer);
         VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNotPayee.selector, id, payer));
-        escrow.release(id, r, 0, proof);
+        escrow.release(id, r, _sig(r), 0, proof);
     }
 
     function test_release_rejectsUnanchoredReceipts() public {
@@ -175,7 +206,7 @@ contract AnswerEscrowTest is TestBase {
                 ReceiptHashing.leaf(forged)
             )
         );
-        escrow.release(id, forged, 0, proof);
+        escrow.release(id, forged, _sig(forged), 0, proof);
 
         VM.prank(payee);
         VM.expectRevert(
@@ -183,7 +214,7 @@ contract AnswerEscrowTest is TestBase {
                 IAnswerEscrow.AnswerEscrowReceiptNotAnchored.selector, id, logId, uint64(1), ReceiptHashing.leaf(r)
             )
         );
-        escrow.release(id, r, 1, proof);
+        escrow.release(id, r, _sig(r), 1, proof);
     }
 
     function test_refund_onlyAfterTheDeadline() public {
@@ -197,7 +228,7 @@ contract AnswerEscrowTest is TestBase {
         bytes32[] memory proof = _anchorWith(r);
         VM.prank(payee);
         VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowDeadlinePassed.selector, id, deadline));
-        escrow.release(id, r, 0, proof);
+        escrow.release(id, r, _sig(r), 0, proof);
         VM.prank(payee);
         VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNotPayer.selector, id, payee));
         escrow.refund(id);
@@ -230,7 +261,7 @@ contract AnswerEscrowTest is TestBase {
         _deposit(address(attacker), input); // a second deposit the attacker would like to drain too
         ReceiptHashing.Receipt memory r = _receipt(input);
         bytes32[] memory proof = _anchorWith(r);
-        attacker.releaseWith(id, r, proof);
+        attacker.releaseWith(id, r, _sig(r), proof);
         assertEq(attacker.reentryAttempts(), 1, "tried to re-enter");
         assertEq(
             keccak256(attacker.reentryError()),
@@ -248,6 +279,144 @@ contract AnswerEscrowTest is TestBase {
         bytes32[] memory proof = _anchorWith(r);
         VM.prank(caller);
         VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNotPayee.selector, id, caller));
-        escrow.release(id, r, 0, proof);
+        escrow.release(id, r, _sig(r), 0, proof);
+    }
+
+    // ---------------------------------------------------------------- one receipt, one escrow; who signed; when
+
+    function test_release_aReceiptReleasesOneEscrowOnly() public {
+        bytes32 input = bytes32("same input");
+        uint256 first = _deposit(payee, input);
+        uint256 second = _deposit(payee, input);
+        ReceiptHashing.Receipt memory r = _receipt(input);
+        bytes32[] memory proof = _anchorWith(r);
+        VM.prank(payee);
+        escrow.release(first, r, _sig(r), 0, proof);
+        assertEq(escrow.releasedBy(logId, r.receiptId), first, "receipt marked used");
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowReceiptAlreadyUsed.selector, second, logId, r.receiptId, first
+            )
+        );
+        escrow.release(second, r, _sig(r), 0, proof);
+        assertTrue(escrow.escrowOf(second).status == IAnswerEscrow.Status.Open, "second escrow still open");
+    }
+
+    function test_release_rejectsReceiptsIssuedBeforeTheDepositOrInTheFuture() public {
+        bytes32 input = bytes32("input");
+        ReceiptHashing.Receipt memory early = _receipt(input);
+        early.issuedAt = 1_000_000;
+        bytes32[] memory proof = _anchorWith(early);
+        VM.warp(1_000_100);
+        uint256 id = _deposit(payee, input);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowReceiptBeforeDeposit.selector, id, uint64(1_000_000), uint64(1_000_100)
+            )
+        );
+        escrow.release(id, early, _sig(early), 0, proof);
+
+        ReceiptHashing.Receipt memory future = _receipt(input);
+        future.issuedAt = 1_000_500;
+        proof = _anchorWith(future);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowReceiptFromFuture.selector, id, uint64(1_000_500), uint64(1_000_100)
+            )
+        );
+        escrow.release(id, future, _sig(future), 1, proof);
+    }
+
+    function test_release_requiresTheServingNodesSignature() public {
+        bytes32 input = bytes32("input");
+        uint256 id = _deposit(payee, input);
+        ReceiptHashing.Receipt memory r = _receipt(input);
+        bytes32[] memory proof = _anchorWith(r);
+        uint256 otherKey = 0xB0B;
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowBadSignature.selector, id, node, VM.addr(otherKey))
+        );
+        escrow.release(id, r, _sign(otherKey, r), 0, proof);
+        VM.prank(payee);
+        VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowBadSignature.selector, id, node, address(0)));
+        escrow.release(id, r, hex"", 0, proof);
+    }
+
+    function test_release_requiresASignerAuthorisedAtIssuedAt() public {
+        bytes32 input = bytes32("input");
+        uint256 id = _deposit(payee, input);
+        // A node that signs correctly but that the log never authorised.
+        uint256 rogueKey = 0xBAD;
+        ReceiptHashing.Receipt memory r = _receipt(input);
+        r.servingNode = VM.addr(rogueKey);
+        bytes32[] memory proof = _anchorWith(r);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowUnauthorisedSigner.selector, id, logId, r.servingNode, r.issuedAt
+            )
+        );
+        escrow.release(id, r, _sign(rogueKey, r), 0, proof);
+
+        // The genuine node, revoked before the receipt's time.
+        VM.prank(operator);
+        logs.revokeSigner(logId, node);
+        VM.warp(1_000_010);
+        ReceiptHashing.Receipt memory late = _receipt(input);
+        late.issuedAt = 1_000_010;
+        proof = _anchorWith(late);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowUnauthorisedSigner.selector, id, logId, node, uint64(1_000_010)
+            )
+        );
+        escrow.release(id, late, _sig(late), 1, proof);
+    }
+
+    function test_release_requiresTheAgreedVersionActiveAtIssuedAt() public {
+        bytes32 input = bytes32("input");
+        uint256 id = _deposit(payee, input);
+        VM.warp(1_000_050);
+        VM.prank(operator);
+        timeline.rollbackTo(logId, MODEL, keccak256("weights-v1"), "v2 regressed");
+        VM.warp(1_000_060);
+        // The stale node still claims v2 after the rollback.
+        ReceiptHashing.Receipt memory stale = _receipt(input);
+        stale.issuedAt = 1_000_060;
+        bytes32[] memory proof = _anchorWith(stale);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowVersionNotActive.selector,
+                id,
+                keccak256("weights-v2"),
+                keccak256("weights-v1"),
+                uint64(1_000_060)
+            )
+        );
+        escrow.release(id, stale, _sig(stale), 0, proof);
+    }
+
+    function test_release_requiresABoundTimeline() public {
+        VM.prank(operator);
+        bytes32 unbound = logs.createLog(bytes32("unbound"), 0);
+        VM.startPrank(operator);
+        logs.grantSigner(unbound, node);
+        logs.grantAnchorer(unbound, operator);
+        VM.stopPrank();
+        IAnswerEscrow.Terms memory terms = _terms(bytes32("input"));
+        terms.logId = unbound;
+        VM.prank(payer);
+        uint256 id = escrow.deposit{value: 1 ether}(payee, terms);
+        ReceiptHashing.Receipt memory r = _receipt(bytes32("input"));
+        bytes32[] memory proof = new bytes32[](0);
+        VM.prank(payee);
+        VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNoTimeline.selector, id, unbound));
+        escrow.release(id, r, _sig(r), 0, proof);
     }
 }

@@ -89,7 +89,7 @@ contract ModelTimelineTest is TestBase {
         VM.warp(5_000);
         timeline.deactivateModel(logId, MODEL, "incident 42");
         VM.warp(6_000);
-        timeline.deployVersion(logId, MODEL, V1);
+        timeline.rollbackTo(logId, MODEL, V1, "v1 back after the incident");
         VM.stopPrank();
 
         assertEq(timeline.activeVersionAt(logId, MODEL, 1_999), bytes32(0), "before the first deployment");
@@ -98,7 +98,7 @@ contract ModelTimelineTest is TestBase {
         assertEq(timeline.activeVersionAt(logId, MODEL, 3_500), V3, "v3");
         assertEq(timeline.activeVersionAt(logId, MODEL, 4_000), V2, "rolled back");
         assertEq(timeline.activeVersionAt(logId, MODEL, 5_000), bytes32(0), "deactivated");
-        assertEq(timeline.activeVersionAt(logId, MODEL, 7_000), V1, "redeployed");
+        assertEq(timeline.activeVersionAt(logId, MODEL, 7_000), V1, "back by a rollback");
         assertEq(timeline.activeVersion(logId, MODEL), V1, "current");
         (bool found, uint256 index) = timeline.activationIndexAt(logId, MODEL, 4_500);
         assertTrue(found, "found");
@@ -119,7 +119,7 @@ contract ModelTimelineTest is TestBase {
         VM.startPrank(admin);
         VM.expectRevert(
             abi.encodeWithSelector(
-                IModelTimeline.ModelTimelineNotEarlierVersion.selector, logId, MODEL, uint32(1), uint32(0)
+                IModelTimeline.ModelTimelineVersionNeverLive.selector, logId, MODEL, uint32(1), uint32(0)
             )
         );
         timeline.rollbackTo(logId, MODEL, V1, "nothing to roll back");
@@ -145,6 +145,50 @@ contract ModelTimelineTest is TestBase {
         );
         timeline.deployVersion(logId, MODEL, keccak256("x"));
         VM.stopPrank();
+    }
+
+    function test_afterDeactivation_aVersionThatWasLiveReturnsOnlyAsARollback() public {
+        VM.startPrank(admin);
+        VM.warp(2_000);
+        timeline.deployVersion(logId, MODEL, V1);
+        VM.warp(3_000);
+        timeline.deployVersion(logId, MODEL, V2);
+        VM.warp(4_000);
+        timeline.deactivateModel(logId, MODEL, "incident");
+        // Disguising the return of v1 or v2 as a deployment is refused.
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IModelTimeline.ModelTimelineVersionWasLive.selector, logId, MODEL, uint32(1), uint32(2)
+            )
+        );
+        timeline.deployVersion(logId, MODEL, V1);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IModelTimeline.ModelTimelineVersionWasLive.selector, logId, MODEL, uint32(2), uint32(2)
+            )
+        );
+        timeline.deployVersion(logId, MODEL, V2);
+        // A version never live cannot pose as a rollback.
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IModelTimeline.ModelTimelineVersionNeverLive.selector, logId, MODEL, uint32(3), uint32(2)
+            )
+        );
+        timeline.rollbackTo(logId, MODEL, V3, "not a rollback");
+        VM.expectRevert(abi.encodeWithSelector(IModelTimeline.ModelTimelineEmptyReason.selector, logId, MODEL));
+        timeline.rollbackTo(logId, MODEL, V2, "");
+        // The honest label works: v2 (the last live one) comes back as a rollback with its reason.
+        VM.warp(5_000);
+        uint256 index = timeline.rollbackTo(logId, MODEL, V2, "incident resolved");
+        IModelTimeline.ActivationRecord[] memory entry = timeline.activations(logId, MODEL, index, 1);
+        assertTrue(entry[0].kind == IModelTimeline.ActivationKind.Rollback, "labelled a rollback");
+        assertEq(keccak256(bytes(entry[0].reason)), keccak256("incident resolved"), "reason kept");
+        // Newer versions still deploy normally after a deactivation.
+        VM.warp(6_000);
+        timeline.deactivateModel(logId, MODEL, "again");
+        timeline.deployVersion(logId, MODEL, V3);
+        VM.stopPrank();
+        assertEq(timeline.activeVersion(logId, MODEL), V3, "v3 deployed");
     }
 
     function testFuzz_onlyAdminOrPublishers(address caller) public {
@@ -203,16 +247,26 @@ contract ModelTimelineTest is TestBase {
         public
     {
         uint64 now_ = 1_000;
+        uint32 highest = 0;
         VM.startPrank(admin);
         for (uint256 i = 0; i < 8; ++i) {
             now_ += gaps[i] % 100;
             VM.warp(now_);
             uint32 active = timeline.modelInfo(logId, MODEL).activeVersion;
             uint256 step = steps[i] % 3;
-            if (step == 0 && active < 3) timeline.deployVersion(logId, MODEL, _digest(active + 1));
+            if (active == 0) {
+                // Deactivated (or never active): newer versions deploy, earlier ones return only as rollbacks.
+                if (highest < 3 && (step == 0 || highest == 0)) {
+                    timeline.deployVersion(logId, MODEL, _digest(highest + 1));
+                } else {
+                    uint32 back = highest > 1 ? highest - uint32(step % 2) : highest;
+                    timeline.rollbackTo(logId, MODEL, _digest(back), "fuzz");
+                }
+            } else if (step == 0 && active < 3) timeline.deployVersion(logId, MODEL, _digest(active + 1));
             else if (step == 1 && active > 1) timeline.rollbackTo(logId, MODEL, _digest(active - 1), "fuzz");
-            else if (active > 0) timeline.deactivateModel(logId, MODEL, "fuzz");
-            else timeline.deployVersion(logId, MODEL, V1);
+            else timeline.deactivateModel(logId, MODEL, "fuzz");
+            uint32 nowActive = timeline.modelInfo(logId, MODEL).activeVersion;
+            if (nowActive > highest) highest = nowActive;
         }
         VM.stopPrank();
         IModelTimeline.ActivationRecord[] memory all = timeline.activations(logId, MODEL, 0, 100);

@@ -1,6 +1,8 @@
 /**
- * `showwork verify BUNDLE.json --rpc URL [--min-confirmations N] [--json]`: verifies one answer's
- * proof bundle against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check.
+ * `showwork verify BUNDLE.json --rpc URL [--min-confirmations N] [--disclosure FILE] [--json]`: verifies one
+ * answer's proof bundle against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check.
+ * The file may also be a `showwork/disclosure@1` document: its bundle is verified and each disclosed piece
+ * checked against the receipt (as with `--disclosure`).
  *
  * @module
  */
@@ -9,6 +11,8 @@ import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { isHex, type Address, type Hex } from "viem";
 
+import { formatDisclosureReport } from "../../disclosure/formatDisclosure.js";
+import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
@@ -22,6 +26,7 @@ interface VerifyOptions {
   json?: boolean;
   timeline?: Address;
   disclose?: string;
+  disclosure?: string;
   timeout: number;
 }
 
@@ -57,6 +62,23 @@ export function parseDisclosure(value: unknown): Disclosure {
   return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(tools ? { tools } : {}) };
 }
 
+/** JSON text, or an error naming the file. */
+function readJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 async function readText(file: string): Promise<string> {
   if (file !== "-") return readFile(file, "utf8");
   const chunks: Buffer[] = [];
@@ -73,6 +95,7 @@ export function verifyCommand(): Command {
     .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
     .addOption(new Option("--timeline <address>", "ModelTimeline contract (default: the bundle's)").argParser(addressArgument))
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
+    .addOption(new Option("--disclosure <file>", "a showwork/disclosure@1 file for this receipt (from `showwork disclose`): each piece is checked and shown"))
     .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
     .addOption(new Option("--json", "print the verdict as JSON"))
     // A usage error means "could not check" (2), not "failed" (1); help exits 0.
@@ -80,9 +103,18 @@ export function verifyCommand(): Command {
     .action(async (file: string, options: VerifyOptions) => {
       let text: string;
       let disclosed: Disclosure | undefined;
+      let disclosure: unknown;
       try {
         text = await readText(file);
         if (options.disclose) disclosed = parseDisclosure(JSON.parse(await readFile(options.disclose, "utf8")) as unknown);
+        if (options.disclosure) disclosure = readJson(await readFile(options.disclosure, "utf8"), options.disclosure);
+        // Not JSON: left to verifyBundle, whose format check says what is wrong.
+        const value = safeJson(text) as { format?: unknown; bundle?: unknown } | null;
+        if (value !== null && typeof value === "object" && value.format === DISCLOSURE_FORMAT) {
+          if (disclosure !== undefined) throw new Error(`${file} is itself a disclosure: drop --disclosure, or give the bundle file`);
+          disclosure = value;
+          text = JSON.stringify(value.bundle);
+        }
       } catch (error) {
         process.stderr.write(`showwork verify: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 2;
@@ -94,9 +126,13 @@ export function verifyCommand(): Command {
         timeoutMs: options.timeout,
         ...(options.timeline ? { timeline: options.timeline } : {}),
         ...(disclosed ? { disclosed } : {}),
+        ...(disclosure === undefined ? {} : { disclosure }),
       });
+      const colour = process.stdout.isTTY === true;
       process.stdout.write(
-        options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour: process.stdout.isTTY === true })}\n`,
+        options.json
+          ? `${JSON.stringify(verdict, null, 2)}\n`
+          : `${formatVerdict(verdict, { colour })}\n${verdict.disclosure ? `\n${formatDisclosureReport(verdict.disclosure, { colour })}\n` : ""}`,
       );
       process.exitCode = exitCodeOf(verdict);
     });

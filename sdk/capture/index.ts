@@ -1,0 +1,16 @@
+/**
+ * Drop-in capture (Node only): every answer of an existing AI app gets a signed receipt —
+ * `withReceipts(openaiClient)`, `showworkMiddleware()` for the Vercel AI SDK, or the
+ * `showwork proxy` — with its evidence kept for disclosure and replay. See docs/capture.md.
+ *
+ * @module
+ */
+export { Capturer, createCapturer, type CaptureEvent, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
+export { currentReceiptContext, withReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
+export { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
+export { answerOfJson, SseParser, StreamAssembler, samplingOf, type CaptureApi, type CapturedAnswer, type CapturedTool } from "./exchange.js";
+export { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
+export { apiModelDigest, resolveModel, type ModelManifest, type ModelManifestEntry, type ResolvedModel } from "./manifest.js";
+export { capturerOf, receiptIdOf, receiptUrlOf, withReceipts, type WithReceiptsOptions } from "./openai.js";
+export { remoteSink, serviceSink, type ReceiptSink, type RemoteSink, type RemoteSinkOptions } from "./sinks.js";
+export { TemplateRegistry, type PromptTemplate } from "./templates.js";

@@ -1,0 +1,77 @@
+/**
+ * The model manifest: what the operator declares about each model it serves, so that a receipt
+ * names the model VERSION (`weightsDigest`).
+ *
+ * - Self-hosted weights: `{ weightsDigest }` (one version), or `{ fingerprints: { fp: digest } }`
+ *   when the server says which version answered (`system_fingerprint`).
+ * - An API model without weights: `{ provider }` — the version is then the digest of what the
+ *   provider says: keccak256(RFC 8785 JSON of { provider, model, responseModel, systemFingerprint }).
+ *
+ * @module
+ */
+import canonicalize from "canonicalize";
+import { keccak256, stringToBytes, type Hex } from "viem";
+
+/** One manifest entry. `name` overrides the model name the receipt's `modelId` is made from. */
+export type ModelManifestEntry =
+  | { readonly weightsDigest: Hex; readonly name?: string }
+  | { readonly fingerprints: Readonly<Record<string, Hex>>; readonly name?: string }
+  | { readonly provider: string; readonly name?: string };
+
+/** The manifest: entries by requested model name, or a function. */
+export type ModelManifest =
+  | Readonly<Record<string, ModelManifestEntry>>
+  | ((model: string) => ModelManifestEntry | undefined);
+
+/** What the response says about the model that answered. */
+export interface ResponseModelInfo {
+  readonly responseModel?: string | undefined;
+  readonly systemFingerprint?: string | undefined;
+}
+
+/** The resolved model of a receipt. */
+export interface ResolvedModel {
+  readonly name: string;
+  readonly weightsDigest: Hex;
+  /** How the digest was obtained. */
+  readonly source: "manifest" | "fingerprint" | "provider";
+  /** A problem worth reporting (e.g. an unknown fingerprint), if any. */
+  readonly warning?: string;
+}
+
+/** The API-model version digest (see the module comment). */
+export function apiModelDigest(args: { provider: string; model: string } & ResponseModelInfo): Hex {
+  const text = canonicalize({
+    provider: args.provider,
+    model: args.model,
+    responseModel: args.responseModel ?? null,
+    systemFingerprint: args.systemFingerprint ?? null,
+  })!;
+  return keccak256(stringToBytes(text));
+}
+
+/** Resolves the model of one answer. A model missing from the manifest is treated as an API model of `defaultProvider`, with a warning. */
+export function resolveModel(manifest: ModelManifest | undefined, model: string, info: ResponseModelInfo, defaultProvider: string): ResolvedModel {
+  const entry = typeof manifest === "function" ? manifest(model) : manifest?.[model];
+  if (entry === undefined) {
+    return {
+      name: model,
+      weightsDigest: apiModelDigest({ provider: defaultProvider, model, ...info }),
+      source: "provider",
+      warning: `model "${model}" is not in the manifest: its version is derived from the provider's response (model, system_fingerprint)`,
+    };
+  }
+  const name = entry.name ?? model;
+  if ("weightsDigest" in entry) return { name, weightsDigest: entry.weightsDigest, source: "manifest" };
+  if ("fingerprints" in entry) {
+    const digest = info.systemFingerprint === undefined ? undefined : entry.fingerprints[info.systemFingerprint];
+    if (digest !== undefined) return { name, weightsDigest: digest, source: "fingerprint" };
+    return {
+      name,
+      weightsDigest: apiModelDigest({ provider: "unknown-fingerprint", model, ...info }),
+      source: "provider",
+      warning: `model "${model}" answered with system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, which the manifest does not list`,
+    };
+  }
+  return { name, weightsDigest: apiModelDigest({ provider: entry.provider, model, ...info }), source: "provider" };
+}
