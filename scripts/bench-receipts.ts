@@ -27,10 +27,12 @@ import {
   privateKeyToReceiptSigner,
   receiptSigningDigestInto,
   receiptTypedData,
+  toChecksumAddress,
   toReceiptJson,
   type Receipt,
 } from "../sdk/index.js";
 import { keccak256Into } from "../sdk/hash/keccak.js";
+import { createSignatureCheckPool } from "../sdk/receipt/signatureCheckPool.js";
 import { nobleBackend } from "../sdk/receipt/secp256k1.js";
 
 const QUICK = process.argv.includes("--quick");
@@ -149,10 +151,26 @@ row(
 const ourCheck = row("recover", "showwork checkReceiptSignature (digest + libsecp256k1 + address)", cpu(n(1000), (i) => checkReceiptSignature(signedAt(i))));
 row("recover", "viem recoverTypedDataAddress (what verification cost before)", await cpuAsync(n(100), (i) => recoverTypedDataAddress({ ...receiptTypedData(signedAt(i)), signature: signedAt(i).signature! })), ourCheck);
 
+// wall time: the worker pool over 2,000 signed receipts (what ingestion calls)
+const pool = createSignatureCheckPool();
+await pool.check(signed.slice(0, 200));
+let poolBest = Infinity;
+for (let b = 0; b < 3; b++) {
+  const started = performance.now();
+  const checks = await pool.check(signed);
+  poolBest = Math.min(poolBest, ((performance.now() - started) * 1000) / signed.length);
+  if (!checks.every((c) => c.valid)) throw new Error("a valid signature failed in the pool");
+}
+await pool.close();
+const poolUs = row("recover", `showwork createSignatureCheckPool().check(2,000 receipts), ${pool.threads} worker threads (WALL time per receipt)`, poolBest, ourCheck);
+
 // ------------------------------------------------------------------ parse
 const parseUs = row("parse", "showwork parseReceipt (JSON object → Receipt, unsigned, 1 tool)", cpu(n(20000), (i) => parseReceipt(jsonUnsigned[i % 2000])));
 row("parse", "showwork parseReceipt, signed (shape of the signature only)", cpu(n(20000), (i) => parseReceipt(json[i % 2000])), parseUs);
-row("parse", "viem getAddress (EIP-55, what parseReceipt used per receipt)", cpu(n(5000), (i) => getAddress(json[i % 2000]!.servingNode.toLowerCase())), parseUs);
+// distinct addresses: viem's getAddress caches recent ones, a service sees few serving nodes (our cache is bounded too)
+const addresses = Array.from({ length: 20000 }, (_, i) => viemKeccak(`0x${i.toString(16).padStart(8, "0")}`).slice(0, 42));
+row("parse", "viem getAddress (EIP-55), distinct addresses (what parseReceipt used)", cpu(n(5000), (i) => getAddress(addresses[i]!), 1), parseUs);
+row("parse", "showwork toChecksumAddress, distinct addresses", cpu(n(5000), (i) => toChecksumAddress(addresses[10000 + i]!), 1), parseUs);
 
 // ------------------------------------------------------------------ report
 const [load1] = loadavg();
@@ -166,4 +184,4 @@ for (const r of rows) {
   const ratio = r.ref === undefined ? "" : `  ${(r.us / r.ref).toFixed(2)}x`;
   console.log(`    ${r.what.padEnd(92)} ${r.us.toFixed(2).padStart(9)} µs ${Math.round(1e6 / r.us).toLocaleString("en-US").padStart(10)}/s${ratio}`);
 }
-console.log(`\n  targets: build + sign >= 8,000/s on one core: ${Math.round(1e6 / buildSign).toLocaleString("en-US")}/s (build ${buildUs.toFixed(1)} µs + sign ${ours.toFixed(1)} µs); recovery >= 10,000/s on one core: ${Math.round(1e6 / ourCheck).toLocaleString("en-US")}/s`);
+console.log(`\n  targets: build + sign >= 8,000/s on one core: ${Math.round(1e6 / buildSign).toLocaleString("en-US")}/s (build ${buildUs.toFixed(1)} µs + sign ${ours.toFixed(1)} µs); recovery >= 10,000/s on one core: ${Math.round(1e6 / ourCheck).toLocaleString("en-US")}/s, on all cores (wall): ${Math.round(1e6 / poolUs).toLocaleString("en-US")}/s`);

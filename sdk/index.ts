@@ -8,6 +8,8 @@
  * - `bundle/`: the proof bundle a third party receives for one answer.
  * - `verify/`: third-party verification of a bundle against the chain (a verdict, check by check).
  * - `timeline/`: model-version timelines read from the chain, and drawn as SVG.
+ * - `actions/`: viem actions and the decorators `showworkPublicActions` / `showworkWalletActions`
+ *   (the free functions are in `showwork/actions`).
  * - `errors.ts`: every error is a `ShowworkError`.
  *
  * @module
@@ -19,3 +21,15 @@ export * from "./bundle/index.js";
 export * from "./verify/index.js";
 export * from "./timeline/index.js";
 export { keccak256Into, keccak256PairInto } from "./hash/keccak.js";
+export {
+  showworkPublicActions,
+  showworkWalletActions,
+  EventNotFoundError,
+  MissingAccountError,
+  MissingContractError,
+  TransactionRevertedError,
+  type ShowworkActionsConfig,
+  type ShowworkContracts,
+  type ShowworkPublicActions,
+  type ShowworkWalletActions,
+} from "./actions/index.js";

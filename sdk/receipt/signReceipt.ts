@@ -183,22 +183,41 @@ function sameAddress(a: string, b: string): boolean {
 
 type Recovered = { readonly signer: Address } | { readonly malformed: string };
 
+/** Why a 65-byte signature is malformed, by code (0 = not malformed); shared with the parallel checker. */
+export const MALFORMED_SIGNATURE = [
+  "",
+  "the v byte is not 0x1b or 0x1c (27 or 28), nor 0 or 1",
+  "r is not in [1, n) (the secp256k1 group order)",
+  "s is not in [1, n) (the secp256k1 group order)",
+  "no public key recovers from it (r is not the x coordinate of a curve point, or the key would be the point at infinity)",
+] as const;
+
+/** The detail for a malformed-signature code, naming the v byte when that is what is wrong. */
+export function malformedDetail(code: number, v: number): string {
+  return code === 1
+    ? `the v byte is 0x${v.toString(16).padStart(2, "0")}; expected 0x1b or 0x1c (27 or 28), or 0 or 1`
+    : MALFORMED_SIGNATURE[code]!;
+}
+
+/** The checksummed address of a 64-byte public key x ‖ y at `publicKey[off]`. */
+export function addressOfPublicKeyAt(publicKey: Uint8Array, off: number): Address {
+  return addressOfPublicKey(publicKey, off);
+}
+
 /**
  * Recovers the signer of a 32-byte digest from a 65-byte signature r ‖ s ‖ v at `sig[sigOff]`,
  * with viem's rules: v is 27/28 (or 0/1); r and s in [1, n); high s accepted.
- * @internal shared with the parallel checker.
+ * @internal
  */
 export function recoverDigestSigner(digest: Uint8Array, sig: Uint8Array, sigOff: number): Recovered {
   const v = sig[sigOff + 64]!;
   const recoveryId = v === 27 || v === 28 ? v - 27 : v === 0 || v === 1 ? v : -1;
-  if (recoveryId < 0) {
-    return { malformed: `the v byte is 0x${v.toString(16).padStart(2, "0")}; expected 0x1b or 0x1c (27 or 28), or 0 or 1` };
-  }
-  if (!inRange(sig, sigOff)) return { malformed: "r is not in [1, n) (the secp256k1 group order)" };
-  if (!inRange(sig, sigOff + 32)) return { malformed: "s is not in [1, n) (the secp256k1 group order)" };
-  if (!secp256k1Backend().recover(digest, sig, sigOff, recoveryId, pubScratch, 0)) {
-    return { malformed: "no public key recovers from it (r is not the x coordinate of a curve point, or the key would be the point at infinity)" };
-  }
+  let code = 0;
+  if (recoveryId < 0) code = 1;
+  else if (!inRange(sig, sigOff)) code = 2;
+  else if (!inRange(sig, sigOff + 32)) code = 3;
+  else if (!secp256k1Backend().recover(digest, sig, sigOff, recoveryId, pubScratch, 0)) code = 4;
+  if (code !== 0) return { malformed: malformedDetail(code, v) };
   return { signer: addressOfPublicKey(pubScratch, 0) };
 }
 

@@ -53,3 +53,8 @@ export { PostgresReceiptStore, type PostgresStoreOptions } from "./store/postgre
 export { isPostgresUrl, openStore, type OpenStoreOptions } from "./store/open.js";
 export type * from "./store/types.js";
 export { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
+export {
+  createSignatureCheckPool,
+  type SignatureCheckPool,
+  type SignatureCheckPoolOptions,
+} from "../receipt/signatureCheckPool.js";

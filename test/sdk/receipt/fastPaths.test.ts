@@ -307,3 +307,58 @@ describe("receipt signatures on the fast path", () => {
     expect(() => recoverReceiptSignerSync({ ...signed, signature: "0x1234" })).to.throw(InvalidSignatureError, /malformed/);
   });
 });
+
+describe("createSignatureCheckPool (worker threads)", () => {
+  it("gives exactly checkReceiptSignature's verdicts, in order, for valid, mutated, unsigned and malformed receipts", async () => {
+    const { createSignatureCheckPool } = await import("../../../sdk/receipt/signatureCheckPool.js");
+    const pool = createSignatureCheckPool({ threads: 2, inlineBelow: 1 });
+    try {
+      expect(pool.threads).to.equal(2);
+      const keys = fc.sample(privateKey, 3);
+      const signers = keys.map((k) => privateKeyToReceiptSigner(k));
+      const base = fc.sample(receiptArb, 300);
+      const receipts: Receipt[] = base.map((r, i) => {
+        const signer = signers[i % 3]!;
+        const signed = signer.signReceiptSync({ ...r, servingNode: signer.address });
+        const sig = signed.signature!;
+        switch (i % 10) {
+          case 0:
+            return { ...signed, sequence: signed.sequence ^ 1n }; // wrong signer
+          case 1:
+            return { ...signed, signature: `${sig.slice(0, 130)}${i % 20 === 1 ? "05" : "00"}` as Hex };
+          case 2:
+            return { ...signed, signature: `0x${"00".repeat(32)}${sig.slice(66)}` as Hex };
+          case 3: {
+            const { signature: _s, ...unsigned } = signed;
+            void _s;
+            return unsigned;
+          }
+          case 4:
+            return { ...signed, signature: "0x1234" as Hex };
+          case 5:
+            return { ...signed, issuedAt: -5 };
+          case 6:
+            return { ...signed, signature: `0x${"11".repeat(32)}${sig.slice(66)}` as Hex }; // r maybe off the curve
+          default:
+            return signed;
+        }
+      });
+      const expected = receipts.map((r) => checkReceiptSignature(r));
+      expect(await pool.check(receipts)).to.deep.equal(expected);
+      expect(expected.filter((c) => c.valid).length).to.be.greaterThan(90);
+      expect(await pool.check([])).to.deep.equal([]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("with threads: 0 checks on the calling thread, with the same verdicts", async () => {
+    const { createSignatureCheckPool } = await import("../../../sdk/receipt/signatureCheckPool.js");
+    const pool = createSignatureCheckPool({ threads: 0 });
+    const signer = privateKeyToReceiptSigner(fc.sample(privateKey, 1)[0]!);
+    const receipts = fc.sample(receiptArb, 80).map((r) => signer.signReceiptSync({ ...r, servingNode: signer.address }));
+    expect(await pool.check(receipts)).to.deep.equal(receipts.map((r) => checkReceiptSignature(r)));
+    await pool.close();
+    expect(() => createSignatureCheckPool({ threads: -1 })).to.throw(InvalidReceiptError, /threads/);
+  });
+});
