@@ -8,6 +8,8 @@ import { Command } from "commander";
 import { ShowworkError } from "../errors.js";
 import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
+import { discloseCommand } from "./commands/disclose.js";
+import { evidenceCommand } from "./commands/evidence.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
 import { serveCommand } from "./commands/serve.js";
@@ -26,6 +28,8 @@ for (const command of [
   anchorCommand(),
   proveCommand(),
   verifyCommand(),
+  discloseCommand(),
+  evidenceCommand(),
   timelineCommand(),
   tokenCommand(),
   auditCommand(),

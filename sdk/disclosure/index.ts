@@ -30,3 +30,4 @@ export { parseDisclosure, toDisclosureJson } from "./parseDisclosure.js";
 export { checkDisclosure, promptTemplateDigestOf, type DisclosurePieceResult, type DisclosureReport } from "./checkDisclosure.js";
 export { DisclosureInputError, EvidenceNotFoundError, ReplayError } from "./errors.js";
 export { formatDisclosureReport, type FormatDisclosureOptions } from "./formatDisclosure.js";
+export { buildDisclosure, deletedDisclosure, DISCLOSURE_FIELDS_HELP, type ArtifactReader, type BuildDisclosureParameters } from "./buildDisclosure.js";

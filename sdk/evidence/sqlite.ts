@@ -41,6 +41,7 @@ export interface SqliteEvidenceStoreOptions {
 }
 
 const SCHEMA_VERSION = 1;
+const DELETIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS deletions (receipt_id BLOB PRIMARY KEY, deleted_at INTEGER NOT NULL) WITHOUT ROWID;";
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 -- key: the digest (plain store) or HMAC-SHA256(key, digest) (encrypted store).
@@ -108,6 +109,9 @@ export class SqliteEvidenceStore implements EvidenceStore {
         } else if (version !== SCHEMA_VERSION) {
           throw new InvalidEvidenceError({ field: "(store schema)", expected: `evidence store schema version ${SCHEMA_VERSION}`, found: version });
         }
+        // Retention tombstones (receipt id and when its evidence was deleted; no content). Added to
+        // schema version 1 in place: stores made before it gain the table on their next open.
+        db.exec(DELETIONS_SCHEMA);
         const meta = new Map((db.prepare("SELECT key, value FROM meta").all() as Row[]).map((r) => [String(r.key), String(r.value)]));
         const mode = meta.get("encryption");
         if (mode === "aes-256-gcm" && cipher === undefined) throw new EvidenceKeyError({ problem: "missing", location: path });
@@ -267,12 +271,30 @@ export class SqliteEvidenceStore implements EvidenceStore {
   async deleteEvidence(receiptId: Hex): Promise<boolean> {
     if (!isHexOfLength(receiptId, 32)) return false;
     const id = blob(receiptId.toLowerCase());
-    return this.enqueue(() => Number(this.stmt("DELETE FROM evidence WHERE receipt_id = ?").run(id).changes) === 1);
+    const now = Math.floor(Date.now() / 1000);
+    return this.enqueue(() => {
+      const deleted = Number(this.stmt("DELETE FROM evidence WHERE receipt_id = ?").run(id).changes) === 1;
+      if (deleted) this.stmt("INSERT OR REPLACE INTO deletions (receipt_id, deleted_at) VALUES (?, ?)").run(id, now);
+      return deleted;
+    });
+  }
+
+  /** When a receipt's evidence was deleted (unix seconds), or undefined when it was not (or never stored). */
+  async getDeletion(receiptId: Hex): Promise<{ deletedAt: number } | undefined> {
+    if (!isHexOfLength(receiptId, 32)) return undefined;
+    await this.settled();
+    this.assertOpen();
+    const row = this.stmt("SELECT deleted_at FROM deletions WHERE receipt_id = ?").get(blob(receiptId.toLowerCase())) as Row | undefined;
+    return row === undefined ? undefined : { deletedAt: Number(row.deleted_at) };
   }
 
   async deleteEvidenceBefore(issuedAt: number): Promise<number> {
     if (!Number.isFinite(issuedAt)) throw new InvalidEvidenceError({ field: "issuedAt", expected: "unix seconds (a finite number)", found: issuedAt });
-    return this.enqueue(() => Number(this.stmt("DELETE FROM evidence WHERE issued_at < ?").run(issuedAt).changes));
+    const now = Math.floor(Date.now() / 1000);
+    return this.enqueue(() => {
+      this.stmt("INSERT OR REPLACE INTO deletions (receipt_id, deleted_at) SELECT receipt_id, ? FROM evidence WHERE issued_at < ?").run(now, issuedAt);
+      return Number(this.stmt("DELETE FROM evidence WHERE issued_at < ?").run(issuedAt).changes);
+    });
   }
 
   /** How many evidence records the store holds. */

@@ -125,6 +125,12 @@ export interface EvidenceStore {
   deleteEvidence(receiptId: Hex): Promise<boolean>;
   /** Deletes the evidence of every receipt issued before `issuedAt` (unix seconds); returns how many. */
   deleteEvidenceBefore(issuedAt: number): Promise<number>;
+  /**
+   * When a receipt's evidence was deleted (a tombstone `deleteEvidence`/`deleteEvidenceBefore` keep:
+   * the receipt id and the time, no content), or undefined. Optional: a store without tombstones
+   * cannot tell "deleted" from "never captured".
+   */
+  getDeletion?(receiptId: Hex): Promise<{ readonly deletedAt: number } | undefined>;
   /** Waits for pending writes, then closes. */
   close(): Promise<void>;
 }

@@ -2,8 +2,9 @@
 import { keccak256, stringToHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { buildBundle, buildReceipt, ReceiptTree, signReceipt, type ProofBundle } from "../../../sdk/index.js";
-import { DISCLOSURE_FORMAT, promptTemplateDigestOf, Snapshot, type Disclosure } from "../../../sdk/disclosure/index.js";
+import { EVIDENCE_FORMAT, type Artifact, type ReceiptEvidence } from "../../../sdk/evidence/types.js";
+import { buildBundle, buildReceipt, ReceiptTree, signReceipt, type ProofBundle, type Receipt } from "../../../sdk/index.js";
+import { contentDigestOf, DISCLOSURE_FORMAT, promptTemplateDigestOf, Snapshot, type Disclosure } from "../../../sdk/disclosure/index.js";
 import { syntheticReceipts } from "../helpers.js";
 
 export const TEMPLATE = "You are a procurement assistant. Use only the documents below.\n{{documents}}\nQuestion: {{question}}";
@@ -26,20 +27,26 @@ export const TOOLS = [
   { name: "contracts.price_check", input: JSON.stringify({ item: "steel brackets" }), output: JSON.stringify({ within_contract: true }) },
 ];
 
+export const MODEL = { name: "acme/procurement-assistant", weightsDigest: keccak256(stringToHex("weights v2")) };
+
 export interface Answer {
+  readonly receipt: Receipt;
   readonly bundle: ProofBundle;
+  /** What capture would have stored for the answer. */
+  readonly evidence: ReceiptEvidence;
+  readonly artifacts: Artifact[];
   readonly retrieval: Snapshot;
   readonly memory: Snapshot;
   readonly full: Disclosure;
 }
 
 /** A signed receipt for the answer, in a batch of 9, its bundle and a disclosure of every piece. */
-export async function makeAnswer(): Promise<Answer> {
+export async function makeAnswer(options: { issuedAt?: number; sequence?: bigint } = {}): Promise<Answer> {
   const node = privateKeyToAccount(keccak256(stringToHex("disclosure test node")));
   const retrieval = Snapshot.of("retrieval", DOCUMENTS);
   const memory = Snapshot.of("memory", MEMORY);
   const { receipt: unsigned, openings } = buildReceipt({
-    model: { name: "acme/procurement-assistant", weightsDigest: keccak256(stringToHex("weights v2")) },
+    model: MODEL,
     promptTemplate: { digest: promptTemplateDigestOf(TEMPLATE), version: 3 },
     retrievalIndexDigest: retrieval.root,
     memoryDigest: memory.root,
@@ -48,8 +55,8 @@ export async function makeAnswer(): Promise<Answer> {
     output: OUTPUT,
     sampling: SAMPLING,
     servingNode: node.address,
-    sequence: 7n,
-    issuedAt: 1_795_000_000,
+    sequence: options.sequence ?? 7n,
+    issuedAt: options.issuedAt ?? 1_795_000_000,
   });
   const receipt = await signReceipt(node, unsigned);
   const receipts = [...syntheticReceipts(8, 3)];
@@ -78,5 +85,22 @@ export async function makeAnswer(): Promise<Answer> {
       memory: MEMORY.map((record) => ({ id: record.id, content: record.content, ...memory.prove(record.id) })),
     },
   };
-  return { bundle, retrieval, memory, full };
+  const text = (content: string): Artifact => ({ digest: contentDigestOf(content), mediaType: "text/plain; charset=utf-8", bytes: new TextEncoder().encode(content) });
+  const utf8 = (content: string, salt: Hex) => ({ content, encoding: "utf8" as const, salt });
+  const evidence: ReceiptEvidence = {
+    format: EVIDENCE_FORMAT,
+    receiptId: receipt.receiptId,
+    issuedAt: receipt.issuedAt,
+    model: MODEL,
+    request: { model: MODEL.name, messages: [{ role: "user", content: INPUT }], ...SAMPLING },
+    input: utf8(INPUT, openings.inputSalt),
+    output: utf8(OUTPUT, openings.outputSalt),
+    tools: TOOLS.map((tool, i) => ({ name: tool.name, input: utf8(tool.input, openings.tools[i]!.inputSalt), output: utf8(tool.output, openings.tools[i]!.outputSalt) })),
+    sampling: SAMPLING,
+    template: { id: "procurement/approve", version: 3, digest: promptTemplateDigestOf(TEMPLATE), artifact: contentDigestOf(TEMPLATE) },
+    retrieval: { root: retrieval.root, documents: DOCUMENTS.map((d) => ({ id: d.id, artifact: contentDigestOf(d.content) })) },
+    memory: { root: memory.root, records: MEMORY.map((m) => ({ id: m.id, artifact: contentDigestOf(m.content) })) },
+  };
+  const artifacts = [text(TEMPLATE), ...DOCUMENTS.map((d) => text(d.content)), ...MEMORY.map((m) => text(m.content))];
+  return { receipt, bundle, evidence, artifacts, retrieval, memory, full };
 }

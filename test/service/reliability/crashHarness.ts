@@ -12,6 +12,10 @@
  *   (one `BatchAnchored` event per index), with the store's roots and sizes;
  * - the leaf counts on chain add up to the number of receipts in the store.
  *
+ * With `store: "postgres"` it runs `instances` services on one PostgreSQL database (a fresh one
+ * on the private test cluster): load arrives at all of them, and each kill hits a random
+ * instance (the anchoring one included), which is restarted; the same guarantees are checked.
+ *
  * Used by test/service/reliability/crash.test.ts (short) and scripts/crash-soak.ts (long).
  */
 import { join } from "node:path";
@@ -21,11 +25,12 @@ import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { parseBundle, processProof, verifyBundleInclusion, type ProofBundleJson } from "../../../sdk/index.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../../sdk/service/anchor/receiptLogsReader.js";
 import { FAILPOINTS, type Failpoint } from "../../../sdk/service/failpoints.js";
-import { SqliteAccessTokenStore } from "../../../sdk/service/http/tokens.js";
+import { openAccessTokenStore, SqliteAccessTokenStore } from "../../../sdk/service/http/tokens.js";
 import { setupTestLog, type TestLog } from "../helpers/chain.js";
 import { exited, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "../helpers/processes.js";
 import { makeReceipts } from "../helpers/receipts.js";
 import { tempDir } from "../helpers/service.js";
+import { freshDatabase } from "../../support/postgres.js";
 
 export interface CrashReport {
   readonly kills: number;
@@ -39,6 +44,10 @@ export interface CrashReport {
   readonly meanRestartMs: number;
   readonly finalizeMs: number;
   readonly totalMs: number;
+  /** Instances that ran at once. */
+  readonly instances: number;
+  /** Kills of the instance that held the anchoring role at that moment (several instances only). */
+  readonly anchoringKills: number;
   /** Problems found (empty = all guarantees held). */
   readonly violations: string[];
 }
@@ -52,11 +61,12 @@ interface Metrics {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the service; `url` is undefined when a crash point killed it before it listened. */
-function startService(
+export function startService(
   node: HardhatNode,
   log: TestLog,
   store: string,
   failpoints: string,
+  extraArgs: string[] = [],
 ): Promise<{ child: ReturnType<typeof spawnTracked>; url: string | undefined; startedAt: number }> {
   const startedAt = Date.now();
   const child = spawnTracked(
@@ -87,6 +97,7 @@ function startService(
       "--durability",
       "full",
       "--quiet",
+      ...extraArgs,
     ],
     { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints } },
   );
@@ -103,7 +114,7 @@ function startService(
 }
 
 /** Posts receipts until the service dies; returns the acknowledged ids. */
-async function drive(url: string, token: string, alive: () => boolean, acked: Set<string>): Promise<void> {
+async function drive(url: string, token: string, alive: () => boolean, acked: Set<string>, pauseMs = 30): Promise<void> {
   while (alive()) {
     const receipts = makeReceipts(1 + Math.floor(Math.random() * 30));
     try {
@@ -123,7 +134,7 @@ async function drive(url: string, token: string, alive: () => boolean, acked: Se
       if (error instanceof Error && error.message.startsWith("unexpected")) throw error;
       return; // the service died mid-request: these receipts are not acknowledged
     }
-    await sleep(Math.random() * 30);
+    await sleep(Math.random() * pauseMs);
   }
 }
 
@@ -139,8 +150,19 @@ const FAILPOINT_PROBABILITY: Record<Failpoint, number> = {
   "tx:before-mark-final": 0.4,
 };
 
+/** Options of {@link runCrashHarness}. */
+export interface CrashHarnessOptions {
+  readonly kills: number;
+  /** "sqlite" (default: one instance, restarted after each kill) or "postgres" (several instances). */
+  readonly store?: "sqlite" | "postgres";
+  /** With "postgres": instances running at once (default 3). */
+  readonly instances?: number;
+  readonly onProgress?: (line: string) => void;
+}
+
 /** Runs the harness with `kills` SIGKILLs; `onProgress` gets a line per lifetime. */
-export async function runCrashHarness(options: { kills: number; onProgress?: (line: string) => void }): Promise<CrashReport> {
+export async function runCrashHarness(options: CrashHarnessOptions): Promise<CrashReport> {
+  if (options.store === "postgres") return runSharedCrashHarness({ ...options, instances: options.instances ?? 3 });
   const started = Date.now();
   const node = await startHardhatNode();
   try {
@@ -192,53 +214,7 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
       await sleep(100);
     }
     const finalizeMs = Date.now() - finalizeStarted;
-    const violations: string[] = [];
-    const client = createPublicClient({ transport: http(node.url) }) as PublicClient;
-    const logLocation = { contract: log.contract, logId: log.logId };
-
-    // The chain: one event per index, our roots and sizes, sizes add up to the store's receipts.
-    const batches = metrics.batches.lastClosed === null ? 0 : metrics.batches.lastClosed + 1;
-    const size = await readLogSize(client, logLocation);
-    if (size !== batches) violations.push(`log size on chain ${size}, store has ${batches} batches`);
-    const events = await findBatchAnchored(client, logLocation, { fromBlock: 0 });
-    const perIndex = new Map<number, number>();
-    for (const e of events) perIndex.set(e.index, (perIndex.get(e.index) ?? 0) + 1);
-    for (const [index, n] of perIndex) if (n !== 1) violations.push(`batch index ${index} used ${n} times`);
-    const storeRoots = new Map<number, { root: string; leafCount: number; txHash?: string }>();
-    let leafTotal = 0;
-    const txs = new Set<string>();
-    for (let index = 0; index < batches; index++) {
-      const batch = (await (await fetch(`${url}/v1/batches/${index}`)).json()) as { root: string; leafCount: number; state: string; anchor?: { txHash: string } };
-      storeRoots.set(index, batch);
-      if (batch.state !== "final") violations.push(`batch ${index} is ${batch.state}`);
-      if (batch.anchor) txs.add(batch.anchor.txHash);
-      const event = events.find((e) => e.index === index);
-      if (event === undefined) violations.push(`batch ${index} has no BatchAnchored event`);
-      else {
-        if (event.root !== batch.root) violations.push(`batch ${index}: root on chain ${event.root}, store ${batch.root}`);
-        if (event.leafCount !== batch.leafCount) violations.push(`batch ${index}: ${event.leafCount} leaves on chain, store ${batch.leafCount}`);
-        leafTotal += event.leafCount;
-      }
-    }
-    if (leafTotal !== metrics.receipts.total) violations.push(`leaves on chain ${leafTotal}, receipts in store ${metrics.receipts.total}`);
-
-    // Every acknowledged receipt: final, and its bundle verifies against the chain.
-    const roots = new Map<number, Hex | undefined>();
-    let verified = 0;
-    for (const id of acked) {
-      const response = await fetch(`${url}/v1/receipts/${id}/bundle`);
-      if (response.status !== 200) {
-        violations.push(`acknowledged receipt ${id}: bundle ${response.status} ${await response.text()}`);
-        continue;
-      }
-      const bundle = parseBundle((await response.json()) as ProofBundleJson);
-      verifyBundleInclusion(bundle);
-      if (bundle.receipt.receiptId !== id) violations.push(`bundle of ${id} carries receipt ${bundle.receipt.receiptId}`);
-      const index = bundle.anchor.batchIndex;
-      if (!roots.has(index)) roots.set(index, await readBatchRoot(client, logLocation, index));
-      if (processProof(bundle.leaf, bundle.proof) !== roots.get(index)) violations.push(`bundle of ${id} does not lead to the root of batch ${index} on chain`);
-      else verified++;
-    }
+    const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
     child.kill("SIGTERM");
     await exited(child);
     return {
@@ -248,14 +224,218 @@ export async function runCrashHarness(options: { kills: number; onProgress?: (li
       stored: metrics.receipts.total,
       unacknowledgedStored: metrics.receipts.total - acked.size,
       batches,
-      transactions: txs.size,
+      transactions,
       bundlesVerified: verified,
       meanRestartMs: Math.round(restartMs / Math.max(1, kills)),
       finalizeMs,
       totalMs: Date.now() - started,
+      instances: 1,
+      anchoringKills: kills,
       violations,
     };
   } finally {
     await node.stop();
   }
+}
+
+/** Waits until everything the store holds is final (read from `url`'s metrics). */
+async function waitAllFinal(url: string, timeoutMs: number): Promise<Metrics> {
+  const started = Date.now();
+  for (;;) {
+    const metrics = (await (await fetch(`${url}/metrics`, { headers: { accept: "application/json" } })).json()) as Metrics;
+    if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) return metrics;
+    if (Date.now() - started > timeoutMs) throw new Error(`not final after ${timeoutMs / 1000} s: ${JSON.stringify(metrics)}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * The guarantees, checked against the chain and the service at `url`: one event per index, the
+ * store's roots and sizes on chain, leaf counts add up, every acknowledged receipt final with a
+ * bundle that verifies against the root on chain.
+ */
+export async function checkGuarantees(
+  node: HardhatNode,
+  log: TestLog,
+  url: string,
+  metrics: Metrics,
+  acked: Set<string>,
+): Promise<{ violations: string[]; batches: number; transactions: number; verified: number }> {
+    const violations: string[] = [];
+  const client = createPublicClient({ transport: http(node.url) }) as PublicClient;
+  const logLocation = { contract: log.contract, logId: log.logId };
+
+  // The chain: one event per index, our roots and sizes, sizes add up to the store's receipts.
+  const batches = metrics.batches.lastClosed === null ? 0 : metrics.batches.lastClosed + 1;
+  const size = await readLogSize(client, logLocation);
+  if (size !== batches) violations.push(`log size on chain ${size}, store has ${batches} batches`);
+  const events = await findBatchAnchored(client, logLocation, { fromBlock: 0 });
+  const perIndex = new Map<number, number>();
+  for (const e of events) perIndex.set(e.index, (perIndex.get(e.index) ?? 0) + 1);
+  for (const [index, n] of perIndex) if (n !== 1) violations.push(`batch index ${index} used ${n} times`);
+  const storeRoots = new Map<number, { root: string; leafCount: number; txHash?: string }>();
+  let leafTotal = 0;
+  const txs = new Set<string>();
+  for (let index = 0; index < batches; index++) {
+    const batch = (await (await fetch(`${url}/v1/batches/${index}`)).json()) as { root: string; leafCount: number; state: string; anchor?: { txHash: string } };
+    storeRoots.set(index, batch);
+    if (batch.state !== "final") violations.push(`batch ${index} is ${batch.state}`);
+    if (batch.anchor) txs.add(batch.anchor.txHash);
+    const event = events.find((e) => e.index === index);
+    if (event === undefined) violations.push(`batch ${index} has no BatchAnchored event`);
+    else {
+    if (event.root !== batch.root) violations.push(`batch ${index}: root on chain ${event.root}, store ${batch.root}`);
+    if (event.leafCount !== batch.leafCount) violations.push(`batch ${index}: ${event.leafCount} leaves on chain, store ${batch.leafCount}`);
+    leafTotal += event.leafCount;
+    }
+  }
+  if (leafTotal !== metrics.receipts.total) violations.push(`leaves on chain ${leafTotal}, receipts in store ${metrics.receipts.total}`);
+
+  // Every acknowledged receipt: final, and its bundle verifies against the chain.
+  const roots = new Map<number, Hex | undefined>();
+  let verified = 0;
+  for (const id of acked) {
+    const response = await fetch(`${url}/v1/receipts/${id}/bundle`);
+    if (response.status !== 200) {
+    violations.push(`acknowledged receipt ${id}: bundle ${response.status} ${await response.text()}`);
+    continue;
+    }
+    const bundle = parseBundle((await response.json()) as ProofBundleJson);
+    verifyBundleInclusion(bundle);
+    if (bundle.receipt.receiptId !== id) violations.push(`bundle of ${id} carries receipt ${bundle.receipt.receiptId}`);
+    const index = bundle.anchor.batchIndex;
+    if (!roots.has(index)) roots.set(index, await readBatchRoot(client, logLocation, index));
+    if (processProof(bundle.leaf, bundle.proof) !== roots.get(index)) violations.push(`bundle of ${id} does not lead to the root of batch ${index} on chain`);
+    else verified++;
+  }
+  return { violations, batches, transactions: txs.size, verified };
+}
+
+interface Instance {
+  child: ReturnType<typeof spawnTracked>;
+  url: string | undefined;
+  alive: boolean;
+}
+
+/** The harness on PostgreSQL: `instances` services on one database, random kills of any of them. */
+async function runSharedCrashHarness(options: CrashHarnessOptions & { instances: number }): Promise<CrashReport> {
+  const started = Date.now();
+  const node = await startHardhatNode();
+  try {
+    const log = await setupTestLog(node.url);
+    const store = await freshDatabase("crash");
+    const tokens = await openAccessTokenStore(store);
+    const token = (await tokens.issue("crash-harness")).token;
+    await tokens.close();
+    const extra = ["--lease-ttl", "1500"];
+    const acked = new Set<string>();
+    const driverErrors: string[] = [];
+    const killsBy: Record<string, number> = {};
+    let restartMs = 0;
+    let anchoringKills = 0;
+    const launch = async (failpoints: string): Promise<Instance> => {
+      const t = Date.now();
+      const { child, url } = await startService(node, log, store, failpoints, extra);
+      restartMs += Date.now() - t;
+      const instance: Instance = { child, url, alive: child.exitCode === null && child.signalCode === null };
+      child.once("exit", () => (instance.alive = false));
+      if (url !== undefined) void driveForever(instance, token, acked, driverErrors);
+      return instance;
+    };
+    const slots: Instance[] = [];
+    for (let i = 0; i < options.instances; i++) slots.push(await launch(""));
+    for (let kills = 0; kills < options.kills; ) {
+      await sleep(300 + Math.random() * 1200);
+      const i = Math.floor(Math.random() * slots.length);
+      const victim = slots[i]!;
+      let by: string;
+      if (victim.alive) {
+        const role = victim.url === undefined ? undefined : await roleOf(victim.url);
+        if (role === "anchoring") anchoringKills++;
+        victim.child.kill("SIGKILL");
+        by = `outside (${role ?? "unknown role"})`;
+      } else {
+        by = "failpoint";
+      }
+      await exited(victim.child);
+      killsBy[by] = (killsBy[by] ?? 0) + 1;
+      kills++;
+      const failpoint = Math.random() < 0.5 ? FAILPOINTS[Math.floor(Math.random() * FAILPOINTS.length)]! : undefined;
+      slots[i] = await launch(failpoint === undefined ? "" : `${failpoint}=${FAILPOINT_PROBABILITY[failpoint]}`);
+      options.onProgress?.(`kill ${kills}/${options.kills}: instance ${i} ${by}; ${acked.size} acknowledged so far`);
+      // Crash points may have killed other instances meanwhile: restart them without crash points.
+      for (let j = 0; j < slots.length; j++) {
+        if (j !== i && !slots[j]!.alive) {
+          killsBy["failpoint"] = (killsBy["failpoint"] ?? 0) + 1;
+          kills++;
+          slots[j] = await launch("");
+        }
+      }
+    }
+    // Last lives: no crash points; everything must become final.
+    for (let j = 0; j < slots.length; j++) {
+      if (slots[j]!.alive && slots[j]!.url !== undefined && (await roleOf(slots[j]!.url!)) !== undefined) continue;
+      await killHardInstance(slots[j]!);
+      slots[j] = await launch("");
+    }
+    for (const s of slots) s.alive = false; // stop the drivers
+    await sleep(200);
+    const finalizeStarted = Date.now();
+    const url = slots[0]!.url!;
+    const metrics = await waitAllFinal(url, 120_000);
+    const finalizeMs = Date.now() - finalizeStarted;
+    const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
+    violations.push(...driverErrors);
+    // Every instance serves the same answers.
+    for (const s of slots.slice(1)) {
+      const other = (await (await fetch(`${s.url}/metrics`, { headers: { accept: "application/json" } })).json()) as Metrics;
+      if (other.receipts.total !== metrics.receipts.total) violations.push(`instance ${s.url} counts ${other.receipts.total} receipts, ${url} ${metrics.receipts.total}`);
+    }
+    const roles = await Promise.all(slots.map((s) => roleOf(s.url!)));
+    if (roles.filter((r) => r === "anchoring").length !== 1) violations.push(`roles at the end: ${roles.join(", ")} (expected exactly one anchoring)`);
+    for (const s of slots) {
+      s.child.kill("SIGTERM");
+      await exited(s.child);
+    }
+    const kills = Object.values(killsBy).reduce((a, b) => a + b, 0);
+    return {
+      kills,
+      killsBy,
+      acknowledged: acked.size,
+      stored: metrics.receipts.total,
+      unacknowledgedStored: metrics.receipts.total - acked.size,
+      batches,
+      transactions,
+      bundlesVerified: verified,
+      meanRestartMs: Math.round(restartMs / Math.max(1, kills + options.instances)),
+      finalizeMs,
+      totalMs: Date.now() - started,
+      instances: options.instances,
+      anchoringKills,
+      violations,
+    };
+  } finally {
+    await node.stop();
+  }
+}
+
+async function killHardInstance(instance: Instance): Promise<void> {
+  if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill("SIGKILL");
+  await exited(instance.child);
+}
+
+/** The instance's anchoring role per /health (undefined when it does not answer). */
+export async function roleOf(url: string): Promise<string | undefined> {
+  try {
+    const health = (await (await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) })).json()) as { anchoring?: { role: string } };
+    return health.anchoring?.role;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Posts receipts to one instance for as long as it lives. */
+async function driveForever(instance: Instance, token: string, acked: Set<string>, errors: string[]): Promise<void> {
+  // Three drivers at once: slower each, so the final check (a bundle per receipt) stays short.
+  await drive(instance.url!, token, () => instance.alive, acked, 200).catch((error: unknown) => errors.push(`driver of ${instance.url}: ${String(error)}`));
 }
