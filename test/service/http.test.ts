@@ -28,7 +28,8 @@ describe("HTTP API", () => {
 
   beforeEach(async () => {
     const path = join(tempDir(), "s.sqlite");
-    service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path }), limits: { maxReceiptsPerCall: 50 } });
+    // Unsigned test receipts with fixed past issuedAt: the ingestion checks have their own tests (ingestion.test.ts).
+    service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path }), limits: { maxReceiptsPerCall: 50 }, ingestion: { issuedAtWindow: false, signatures: "off" } });
     tokens = SqliteAccessTokenStore.open(path);
     token = (await tokens.issue("http-test")).token;
     app = createServiceApp(service, { maxBodyBytes: 256 * 1024, door: { auth: { tokens }, allowedHosts: LOOPBACK_HOSTS } });

@@ -41,7 +41,7 @@ export interface ServiceAppOptions {
   readonly maxBodyBytes?: number;
 }
 
-const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 409 | 413 | 422> = {
+const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 403 | 409 | 413 | 422 | 503> = {
   "malformed-json": 400,
   empty: 400,
   "invalid-receipt": 422,
@@ -49,9 +49,14 @@ const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 409 | 413 | 422> = {
   "duplicate-receipt-id": 409,
   "too-many-receipts": 413,
   "receipt-too-large": 413,
+  "issued-at-out-of-window": 422,
+  "signature-missing": 422,
+  "signature-invalid": 422,
+  "signer-not-authorised": 403,
+  "signer-check-unavailable": 503,
 };
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
 
 function errorBody(code: string, error: unknown, extra: Record<string, unknown> = {}): { error: Record<string, unknown> } {
   const message = error instanceof ShowworkError ? error.shortMessage : error instanceof Error ? error.message : String(error);
@@ -86,7 +91,9 @@ export function createServiceApp(service: AnchoringService, options: ServiceAppO
         return c.json({ recorded: receipts.length, receipts }, 201);
       } catch (error) {
         if (error instanceof RecordRejectedError) {
+          if (error.reason === "signer-check-unavailable") c.header("Retry-After", "2");
           return fail(c, REJECTION_STATUS[error.reason], error.reason, error, {
+            ...(error.window === undefined ? {} : { window: error.window }),
             ...(error.receiptIndex === undefined ? {} : { receiptIndex: error.receiptIndex }),
             ...(error.field === undefined ? {} : { field: error.field }),
             ...(error.duplicates === undefined ? {} : { duplicates: error.duplicates }),

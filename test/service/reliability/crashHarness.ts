@@ -97,6 +97,11 @@ export function startService(
       "--durability",
       "full",
       "--quiet",
+      // The driver posts unsigned test receipts with fixed past issuedAt (ingestion checks: test/service/ingestion.test.ts).
+      "--signatures",
+      "off",
+      "--issued-at-window",
+      "off",
       ...extraArgs,
     ],
     { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints } },
