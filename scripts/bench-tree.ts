@@ -52,6 +52,7 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const TYPES = [...RECEIPT_LEAF_ABI_TYPES];
 const ABI_TYPES = TYPES.map((type) => ({ type }));
 const OZ_LIMIT_MS = 120_000;
+const QUICK = process.argv.includes("--quick");
 
 // ------------------------------------------------------------------ data
 /**
@@ -373,7 +374,12 @@ async function main(): Promise<void> {
   await keccakCandidates();
 
   const results: SizeResult[] = [];
-  results.push(measure(10_000, { runs: 5, mtjs: true, oz: true }));
+  results.push(measure(10_000, { runs: QUICK ? 3 : 5, mtjs: true, oz: true }));
+  if (QUICK) {
+    // --quick: 10^4 only (seconds, not minutes: for a shared machine).
+    report(results, undefined, started);
+    return;
+  }
   const r5 = measure(100_000, { runs: 3, mtjs: true, oz: true });
   results.push(r5);
   const r6 = child("array") as SizeResult;
@@ -396,7 +402,19 @@ async function main(): Promise<void> {
     r6.verifyOz = r5.verifyOz;
   }
   results.push(r6);
-  const stream = child("stream") as { ms: number; before: number; peak: number; after: number; lookup: number };
+  const stream = child("stream") as StreamResult;
+  report(results, { stream, r6 }, started);
+}
+
+interface StreamResult {
+  ms: number;
+  before: number;
+  peak: number;
+  after: number;
+  lookup: number;
+}
+
+function report(results: SizeResult[], big: { stream: StreamResult; r6: SizeResult } | undefined, started: number): void {
 
   console.log("\n## Build: receipts → root, every proof obtainable (best of runs)\n");
   console.log("| receipts | keccak floor (CPU) | showwork (CPU) | showwork / floor (CPU) | keccak floor (wall) | showwork (wall) | showwork / floor (wall) | merkletreejs + keccak256 (wall) | merkletreejs / showwork | @openzeppelin/merkle-tree (wall) | OZ / showwork |");
@@ -422,6 +440,11 @@ async function main(): Promise<void> {
     console.log(`| ${r.n.toLocaleString("en")} | ${o(r.proofOurs)} | ${o(r.proofMtjs)} | ${o(r.proofOz)}${r.ozNote && r.n === 1_000_000 ? " (at 10^5)" : ""} | ${o(r.verifyOurs)} | ${o(r.verifyOursWithLeaf)} | ${o(r.verifyMtjs)} | ${o(r.verifyOz)}${r.ozNote && r.n === 1_000_000 ? " (at 10^5)" : ""} |`);
   }
 
+  if (big === undefined) {
+    console.log(`\ntotal bench-tree time: ${((Date.now() - started) / 1000).toFixed(0)} s (--quick: 10^4 only)`);
+    return;
+  }
+  const { stream, r6 } = big;
   console.log("\n## Memory at 10^6 receipts (peak RSS of a child process, --expose-gc)\n");
   console.log(`- streamed from a generator (receipts not held), default heap settings: peak RSS ${mb(stream.peak)} (${mb(stream.peak - stream.before)} above the ${mb(stream.before)} the process used before building: Node, tsx, the libraries); after the build ${mb(stream.after)}; build ${fmt(stream.ms)} including generating the receipts; proof lookup by id ${us(stream.lookup, 1)}`);
   console.log(`- receipts held as JS objects in an array first (the same process also holds the floor's buffers and earlier trees until collected): peak ${mb(r6.rss)}`);

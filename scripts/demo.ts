@@ -58,6 +58,7 @@ function summary(r: DemoReport): string {
     `                 released against receipt ${r.payment.receiptId} (batch ${r.payment.batchIndex}), tx ${r.payment.releaseTx}`,
     `  verification   ${r.verification.status.toUpperCase()}: receipt ${r.verification.receiptId} claims v2; active then: ${r.verification.activeVersionAtReceipt === r.model.v2 ? "v2" : (r.verification.activeVersionAtReceipt ?? "unknown")}`,
     `  audit          v2 active ${isoTime(r.audit.from)} → ${isoTime(r.audit.to)}: ${n(r.audit.receipts)} answers (${n(r.audit.anchored)} anchored), ${r.audit.paymentsDependingOnThem.length} payment(s) depended on one`,
+    `  monitor        from published/ + the RPC URL only: ${r.monitor.status.toUpperCase()}: ${Object.entries(r.monitor.findingCounts).map(([kind, count]) => `${count} ${kind}`).join(", ") || "nothing found"} (stale node ${r.monitor.staleNode.address}: ${r.monitor.staleNode.answers} v2 answers after the rollback, ${r.monitor.staleNode.lost.length} never recorded)`,
     `  gas            ${n(r.gasSpent)} in all (anchoring ${n(r.batches.anchorGas)}, escrow deposit ${n(r.payment.gas.deposit)} + release ${n(r.payment.gas.release)})`,
     `  time           ${(r.elapsedMs / 1000).toFixed(1)} s`,
     `  output         ${r.output.folder}/: ${outputFiles(r.output.files)}`,

@@ -1,24 +1,37 @@
 /**
- * A deterministic stand-in for an AI agent: it "answers" procurement questions
- * with realistic raw material — the question, the prompt template, the
- * documents retrieved, the tools called with their inputs and outputs, the
- * answer, and the sampling parameters. No model is downloaded: answers come
- * from templates and a seeded generator, so every run tells the same story.
+ * The demo's agent and its model.
  *
- * Model v2 has a bug the demo is about: it reads invoice amounts in cents as
- * if they were units, so it approves payments 100x too large.
+ * The agent (deterministic, seeded) plans each question: the question, the documents it
+ * retrieved, the tools it called (ERP lookups) with their inputs and outputs, and the sampling
+ * parameters; it then asks the model — an OpenAI-compatible chat completion, served by the local
+ * deterministic model server (sdk/capture/testing/modelServer.ts) — for the answer.
+ *
+ * The model (`procurementModel`) answers from the tool results in the request, a pure function of
+ * (version, request). Version v2 has the bug the demo is about: it reads invoice amounts in cents
+ * as if they were units, so it approves payments 100x too large.
  */
+import type { MockReply, MockRequest } from "../../sdk/capture/testing/modelServer.js";
 
-/** One raw answer, before it becomes a receipt. */
+/** The prompt template of every answer (registered as "procurement-answer" v3). */
+export const PROCUREMENT_TEMPLATE = {
+  id: "procurement-answer",
+  version: 3,
+  text: "You are Acme's procurement assistant. Answer the buyer's question from the retrieved contract and order documents and the ERP tool results only. When asked to approve an invoice, state the amount to pay in EUR.",
+} as const;
+
+/** One raw answer: what the agent asked (and with which tool results), and what the model answered. */
 export interface RawAnswer {
   question: string;
   answer: string;
   retrieved: string[];
   tools: { name: string; input: string; output: string }[];
   sampling: { temperature: number; topP: number; seed: number; maxTokens: number };
-  /** Set when the answer tells the agent to pay an invoice. */
+  /** Set when the answer tells the agent to pay an invoice (parsed from the model's answer). */
   payment?: { invoiceId: string; supplier: string; amountUnits: bigint };
 }
+
+/** A planned question (an answer without the answer). */
+export type PlannedQuestion = Omit<RawAnswer, "answer" | "payment"> & { readonly askPayment: boolean };
 
 const SUPPLIERS = ["Northwind Metals", "Blue Harbor Logistics", "Kestrel Office Supply", "Orchid Labs", "Tamarack Freight"];
 const ITEMS = ["steel brackets", "pallet wrap", "toner cartridges", "lab gloves", "freight insurance", "conveyor belts"];
@@ -46,11 +59,10 @@ function pick<T>(rnd: () => number, xs: readonly T[]): T {
 }
 
 /**
- * The agent's answer to question number `n` under model `version`
- * ("v1" correct, "v2" buggy). When `askPayment` is set, the question is an
- * invoice-approval question and the answer carries a payment decision.
+ * The agent plans question number `n`. When `askPayment` is set, the question is an
+ * invoice-approval question (the ERP lookup gives the amount in cents).
  */
-export function answerQuestion(n: number, version: "v1" | "v2", rnd: () => number, askPayment = false): RawAnswer {
+export function planQuestion(n: number, rnd: () => number, askPayment = false): PlannedQuestion {
   const supplier = pick(rnd, SUPPLIERS);
   const item = pick(rnd, ITEMS);
   const sampling = { temperature: 0.2, topP: 0.9, seed: n, maxTokens: 512 };
@@ -60,27 +72,81 @@ export function answerQuestion(n: number, version: "v1" | "v2", rnd: () => numbe
   ];
   if (askPayment) {
     const invoiceId = `INV-${20260 + n}`;
-    const cents = BigInt(100_000 + Math.floor(rnd() * 50_000)); // 1,000.00 – 1,500.00
-    const amountUnits = version === "v1" ? cents / 100n : cents; // v2: cents read as units
-    const lookup = JSON.stringify({ invoiceId, amount_cents: Number(cents), currency: "EUR" });
+    const cents = 100_000 + Math.floor(rnd() * 50_000); // 1,000.00 – 1,500.00
     return {
       question: `Approve payment of invoice ${invoiceId} from ${supplier} for ${item}?`,
-      answer: `Invoice ${invoiceId} matches the contract price for ${item}. Approve payment of ${amountUnits} EUR to ${supplier}.`,
       retrieved,
       tools: [
-        { name: "erp.lookup_invoice", input: JSON.stringify({ invoiceId }), output: lookup },
+        { name: "erp.lookup_invoice", input: JSON.stringify({ invoiceId }), output: JSON.stringify({ invoiceId, supplier, item, amount_cents: cents, currency: "EUR" }) },
         { name: "contracts.price_check", input: JSON.stringify({ supplier, item }), output: JSON.stringify({ within_contract: true }) },
       ],
       sampling,
-      payment: { invoiceId, supplier, amountUnits },
+      askPayment: true,
     };
   }
   const question = pick(rnd, TEMPLATES)(supplier, item);
   const days = 1 + Math.floor(rnd() * 9);
-  const answer =
-    version === "v1"
-      ? `Checked ${retrieved.length} sources. ${supplier}: ${item} on track, expected in ${days} day(s); price within contract.`
-      : `Checked ${retrieved.length} sources. ${supplier}: ${item} expected in ${days} day(s); price ${(rnd() * 100).toFixed(0)}x list — within contract.`;
-  const tools = rnd() < 0.6 ? [{ name: "erp.order_status", input: JSON.stringify({ supplier, item }), output: JSON.stringify({ eta_days: days }) }] : [];
-  return { question, answer, retrieved, tools, sampling };
+  const tools = rnd() < 0.6 ? [{ name: "erp.order_status", input: JSON.stringify({ supplier, item }), output: JSON.stringify({ supplier, item, eta_days: days }) }] : [];
+  return { question, retrieved, tools, sampling, askPayment: false };
+}
+
+/** The chat request the agent sends for a planned question (tool calls and their results included). */
+export function chatRequest(model: string, planned: PlannedQuestion, n: number) {
+  const calls = planned.tools.map((tool, k) => ({ id: `call_${n}_${k}`, type: "function" as const, function: { name: tool.name, arguments: tool.input } }));
+  return {
+    model,
+    messages: [
+      { role: "system" as const, content: PROCUREMENT_TEMPLATE.text },
+      { role: "user" as const, content: planned.question },
+      ...(calls.length > 0
+        ? [
+            { role: "assistant" as const, content: null, tool_calls: calls },
+            ...planned.tools.map((tool, k) => ({ role: "tool" as const, tool_call_id: calls[k]!.id, content: tool.output })),
+          ]
+        : []),
+    ],
+    temperature: planned.sampling.temperature,
+    top_p: planned.sampling.topP,
+    seed: planned.sampling.seed,
+    max_tokens: planned.sampling.maxTokens,
+  };
+}
+
+/** Reads the payment decision out of the model's answer, if it approves one. */
+export function paymentOf(answer: string): RawAnswer["payment"] {
+  const match = /^Invoice (INV-\d+) matches .*\. Approve payment of (\d+) EUR to (.+)\.$/.exec(answer);
+  return match ? { invoiceId: match[1]!, amountUnits: BigInt(match[2]!), supplier: match[3]! } : undefined;
+}
+
+/** A small deterministic number from text (FNV-1a), for answers that need one. */
+function textNumber(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * The procurement model: answers from the question and the tool results in the request. v1 is
+ * correct; v2 reads `amount_cents` as units.
+ */
+export function procurementModel(request: MockRequest, version: string): MockReply {
+  const question = String([...request.messages].reverse().find((m) => m.role === "user")?.content ?? "");
+  const results = request.messages.filter((m) => m.role === "tool").map((m) => JSON.parse(String(m.content)) as Record<string, unknown>);
+  const invoice = results.find((r) => "amount_cents" in r);
+  if (invoice !== undefined) {
+    const cents = BigInt(Number(invoice.amount_cents));
+    const amountUnits = version === "v1" ? cents / 100n : cents; // v2: cents read as units
+    return { content: `Invoice ${String(invoice.invoiceId)} matches the contract price for ${String(invoice.item)}. Approve payment of ${amountUnits} EUR to ${String(invoice.supplier)}.` };
+  }
+  const status = results.find((r) => "eta_days" in r);
+  const match = /(?:from|to|than) ([A-Z][A-Za-z ]+?)(?: for| about| this|\.|\?)/.exec(question);
+  const supplier = String(status?.supplier ?? match?.[1] ?? "the supplier");
+  const item = String(status?.item ?? "the order");
+  const days = Number(status?.eta_days ?? 1 + (textNumber(question) % 9));
+  return {
+    content:
+      version === "v1"
+        ? `Checked 2 sources. ${supplier}: ${item} on track, expected in ${days} day(s); price within contract.`
+        : `Checked 2 sources. ${supplier}: ${item} expected in ${days} day(s); price ${textNumber(question) % 100}x list — within contract.`,
+  };
 }

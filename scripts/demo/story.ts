@@ -16,13 +16,22 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { network } from "hardhat";
-import { createWalletClient, custom, formatEther, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
+import OpenAI from "openai";
+import { createPublicClient, createWalletClient, custom, formatEther, http, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
 import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
-import { buildReceipt, commitmentDigest, modelIdFromName, signReceipt, toReceiptStruct, type Receipt } from "../../sdk/receipt/index.js";
+import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegistry, withReceiptContext, withReceipts } from "../../sdk/capture/index.js";
+import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
+import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
+import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
+import { monitorLog } from "../../sdk/monitor/monitorLog.js";
+import { DirectorySource } from "../../sdk/monitor/source.js";
+import type { Finding, MonitorReport } from "../../sdk/monitor/types.js";
+import { publishToDirectory } from "../../sdk/publish/publishDirectory.js";
+import { modelIdFromName, privateKeyToReceiptSigner, toReceiptStruct } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../../sdk/service/chain/connect.js";
 import { createServiceLog } from "../../sdk/service/chain/setupLog.js";
@@ -30,7 +39,7 @@ import type { ServiceEvent } from "../../sdk/service/events.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { readModelTimeline, renderTimelineSvg } from "../../sdk/timeline/index.js";
 import { verifyBundle, type Verdict } from "../../sdk/verify/index.js";
-import { answerQuestion, seededRandom, type RawAnswer } from "./agent.js";
+import { chatRequest, paymentOf, planQuestion, procurementModel, PROCUREMENT_TEMPLATE, seededRandom, type PlannedQuestion, type RawAnswer } from "./agent.js";
 import { serveProvider } from "./rpcBridge.js";
 
 /** Options of {@link runDemo}. */
@@ -54,6 +63,7 @@ export interface DemoReport {
   readonly model: { readonly name: string; readonly modelId: Hex; readonly v1: Hex; readonly v2: Hex };
   readonly phases: readonly { readonly name: string; readonly version: "v1" | "v2"; readonly answers: number; readonly from: number; readonly to: number }[];
   readonly timeline: readonly { readonly kind: string; readonly label: string; readonly version: Hex; readonly at: number; readonly reason: string }[];
+  /** The agent's answers (the stale node's are under `monitor.staleNode`). */
   readonly receipts: { readonly recorded: number; readonly anchored: number; readonly byVersion: { readonly v1: number; readonly v2: number } };
   readonly batches: { readonly count: number; readonly anchorTransactions: number; readonly anchorGas: string; readonly retries: number };
   readonly payment: {
@@ -69,6 +79,16 @@ export interface DemoReport {
   };
   readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
+  /** Step 6: what the monitor found from the published folder and the RPC URL only. */
+  readonly monitor: {
+    readonly published: { readonly folder: string; readonly batches: number; readonly receipts: number; readonly bytes: number };
+    readonly staleNode: { readonly address: Address; readonly answers: number; readonly recorded: readonly Hex[]; readonly lost: readonly Hex[] };
+    readonly status: MonitorReport["status"];
+    readonly checked: { readonly batches: number; readonly receipts: number };
+    readonly headRecomputed: boolean;
+    readonly findingCounts: MonitorReport["findingCounts"];
+    readonly findings: readonly Finding[];
+  };
   readonly gasSpent: string;
   readonly output: { readonly folder: string; readonly files: readonly string[] };
   readonly elapsedMs: number;
@@ -86,12 +106,28 @@ export interface DemoReporter {
 // the agent's wallet (pays) and the supplier (is paid). Local chain only.
 const OPERATOR_KEY = keccak256(toHex("showwork demo operator"));
 const NODE_KEY = keccak256(toHex("showwork demo serving node"));
+/** A second serving node of the operator that misses the rollback (it keeps serving v2). */
+const STALE_NODE_KEY = keccak256(toHex("showwork demo stale serving node"));
+/** Answers the stale node gives after the rollback; the receipt of the second one is lost. */
+const STALE_ANSWERS = 4;
 const AGENT_KEY = keccak256(toHex("showwork demo agent wallet"));
 const SUPPLIER_KEY = keccak256(toHex("showwork demo supplier"));
 const MODEL_NAME = "acme/procurement-assistant";
 const WEI_PER_EUR = parseEther("0.0001"); // the demo's exchange rate: 1 EUR = 0.0001 test ETH
 
 const HOUR = 3600;
+
+/** The retrieval index the agent answers from (one snapshot: its Merkle root is every receipt's retrievalIndexDigest). */
+const PROCUREMENT_INDEX = {
+  entries: [
+    { id: "contract/northwind-metals/2026.md", content: "Northwind Metals, 2026 frame contract: steel brackets 12.40 EUR/unit; conveyor belts 310 EUR/unit; net 30." },
+    { id: "contract/blue-harbor-logistics/2026.md", content: "Blue Harbor Logistics, 2026: pallet wrap 18.90 EUR/roll; freight insurance 0.4% of goods value." },
+    { id: "contract/kestrel-office-supply/2026.md", content: "Kestrel Office Supply, 2026: toner cartridges 54.00 EUR; invoices in EUR cents in the ERP." },
+    { id: "contract/orchid-labs/2026.md", content: "Orchid Labs, 2026: lab gloves 7.20 EUR/box of 100." },
+    { id: "contract/tamarack-freight/2026.md", content: "Tamarack Freight, 2026: freight per pallet 41 EUR; late delivery credit 5% per day." },
+    { id: "policy/invoice-approval.md", content: "Approve an invoice only when it matches the contract price. ERP amounts are in cents: divide by 100." },
+  ],
+} as const;
 
 /** Runs the story; returns the report. */
 export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<DemoReport> {
@@ -113,7 +149,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     gasSpent += r.gasUsed;
     return r.gasUsed;
   };
-  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY) };
+  const accounts = { agent: privateKeyToAccount(AGENT_KEY), supplier: privateKeyToAccount(SUPPLIER_KEY), node: privateKeyToAccount(NODE_KEY), staleNode: privateKeyToAccount(STALE_NODE_KEY) };
   for (const account of [accounts.agent, accounts.supplier]) await request("hardhat_setBalance", [account.address, "0x3635c9adc5dea00000"]);
   const { viem } = connection;
 
@@ -128,7 +164,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const logId = await createServiceLog(publicClient, operator.walletClient, receiptLogs, {
     salt: "acme procurement",
     maxAnchorDelay: HOUR,
-    signers: [accounts.node.address],
+    signers: [accounts.node.address, accounts.staleNode.address],
     timeline: modelTimeline,
   });
   say.note(`   ReceiptLogs ${receiptLogs}, ModelTimeline ${modelTimeline}, AnswerEscrow ${answerEscrow}`);
@@ -146,7 +182,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   model ${MODEL_NAME}: v1 published and deployed`);
 
   // The anchoring service: embedded SQLite store, in-process chain.
-  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite") });
+  // A 16 MiB page cache (default 64): the demo's batches are small, and the main job must stay under 400 MB at 10^5 answers.
+  const store = SqliteReceiptStore.open({ path: path.join(options.out, "store.sqlite"), cacheMiB: 16 });
   let retries = 0;
   let anchorTransactions = 0;
   let anchoredReceipts = 0;
@@ -180,58 +217,92 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     return chainNow();
   };
 
+  // The model: served by the local deterministic OpenAI-compatible model server, reached in-process
+  // (its fetch: no sockets) by the official `openai` client, wrapped with receipts. Every answer is
+  // receipted by capture: the version from the manifest (the server's system_fingerprint of the live
+  // version), the template from the registry, the retrieval snapshot and the memory from the request
+  // context; signed by the serving node; content and salts kept in the evidence store; recorded with
+  // the anchoring service in this process.
+  const modelServer = createModelServer({ models: { [MODEL_NAME]: { version: "v1", respond: procurementModel } } });
+  const evidence = SqliteEvidenceStore.open({ path: path.join(options.out, "evidence.sqlite"), encryptionKey: null, durability: "normal" });
+  let clockFloor = 0;
+  const capturer = createCapturer({
+    // The serving node signs on the SDK's fast path (libsecp256k1 under Node; same bytes as viem's signTypedData).
+    signer: privateKeyToReceiptSigner(NODE_KEY),
+    sink: serviceSink(service),
+    evidence,
+    models: { [MODEL_NAME]: { fingerprints: { [systemFingerprint("v1")]: v1, [systemFingerprint("v2")]: v2 } } },
+    templates: TemplateRegistry.of([PROCUREMENT_TEMPLATE]),
+    defaultContext: { template: PROCUREMENT_TEMPLATE.id, retrievalIndex: PROCUREMENT_INDEX },
+    clock: () => Math.max(clockFloor, Math.floor(Date.now() / 1000) + clockOffset),
+    firstSequence: 0n,
+    onEvent: (event) => {
+      if (event.type === "error") say.note(`   capture error (${event.stage}): ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+    },
+  });
+  const openai = withReceipts(new OpenAI({ apiKey: "demo", baseURL: "http://model.local/v1", fetch: modelServer.fetch, maxRetries: 0 }), { capturer });
+  let memoryRoot: Hex = keccak256(toHex("agent memory: empty"));
+
   const rnd = seededRandom(options.seed);
   let sequence = 0;
-  const receipts: { receipt: Receipt; raw: RawAnswer; version: "v1" | "v2" }[] = [];
+  // Only counts and the answers the story comes back to are kept (not every answer: the main job runs at 10^5).
+  const recorded = { v1: 0, v2: 0, all: 0 };
   const phases: { name: string; version: "v1" | "v2"; answers: number; from: number; to: number }[] = [];
 
+  /** The agent asks the model one planned question (with `inputSalt` when it must know the input digest). */
+  const ask = async (planned: PlannedQuestion, n: number, version: "v1" | "v2", inputSalt?: Hex): Promise<{ receiptId: Hex; raw: RawAnswer }> => {
+    const request = chatRequest(MODEL_NAME, planned, n);
+    const completion = await withReceiptContext({ memory: { root: memoryRoot }, ...(inputSalt ? { inputSalt } : {}) }, () => openai.chat.completions.create(request));
+    const answer = completion.choices[0]?.message.content ?? "";
+    const { askPayment: _ask, ...rest } = planned;
+    const payment = paymentOf(answer);
+    const raw: RawAnswer = { ...rest, answer, ...(payment ? { payment } : {}) };
+    const receiptId = receiptIdOf(completion)!;
+    recorded[version]++;
+    recorded.all++;
+    return { receiptId, raw };
+  };
+
   /**
-   * The agent answers `count` questions under `version`; receipts are recorded, then anchored. Before the
-   * answer at `paymentAt`, `beforePayment` runs (the agent escrows the payment; the receipt must come after).
+   * The agent answers `count` questions under `version`; receipts are recorded, then anchored. At
+   * `paymentAt` it asks for an invoice approval and acts on it with `pay` (which may ask again).
    */
   const answerPhase = async (
     name: string,
     version: "v1" | "v2",
     count: number,
     paymentAt = -1,
-    beforePayment?: (raw: RawAnswer) => Promise<{ inputSalt: Hex }>,
+    pay?: (planned: PlannedQuestion, decision: { receiptId: Hex; raw: RawAnswer }, n: number) => Promise<void>,
   ): Promise<void> => {
-    const weightsDigest = version === "v1" ? v1 : v2;
     const from = await chainNow();
+    clockFloor = from;
     const label = `${name} (${version})`;
     const chunk = Math.max(1, Math.min(1000, options.batchSize));
-    for (let i = 0; i < count; i += chunk) {
-      const now = Math.max(from, Math.floor(Date.now() / 1000) + clockOffset);
-      const built: Receipt[] = [];
-      for (let j = i; j < Math.min(count, i + chunk); j++) {
-        const raw = answerQuestion(sequence, version, rnd, j === paymentAt);
-        const escrowed = j === paymentAt && beforePayment ? await beforePayment(raw) : undefined;
-        const { receipt } = buildReceipt({
-          model: { name: MODEL_NAME, weightsDigest },
-          promptTemplate: { digest: keccak256(toHex("procurement-answer template v3")), version: 3 },
-          retrievalIndexDigest: keccak256(toHex("procurement index snapshot 2026-11-20")),
-          memoryDigest: keccak256(toHex(`agent memory after ${sequence} answers`)),
-          tools: raw.tools,
-          input: raw.question,
-          ...(escrowed ? { inputSalt: escrowed.inputSalt } : {}),
-          output: raw.answer,
-          sampling: raw.sampling,
-          servingNode: accounts.node.address,
-          sequence: BigInt(sequence++),
-          // The paid answer comes after the escrow's deposit (the escrow accepts no earlier receipt).
-          issuedAt: escrowed ? Math.max(now, await chainNow()) : now,
-        });
-        const signed = await signReceipt(accounts.node, receipt);
-        built.push(signed);
-        receipts.push({ receipt: signed, raw, version });
+    let asked = 0;
+    while (asked < count) {
+      const end = Math.min(count, asked + chunk);
+      const calls: Promise<unknown>[] = [];
+      for (; asked < end; asked++) {
+        const n = sequence++;
+        if (asked === paymentAt && pay) {
+          await Promise.all(calls.splice(0));
+          const planned = planQuestion(n, rnd, true);
+          const decision = await ask(planned, n, version);
+          await pay(planned, decision, n);
+          asked++; // the payment took two answers: the decision and its confirmation
+          continue;
+        }
+        calls.push(ask(planQuestion(n, rnd, false), n, version));
       }
-      await service.record(built);
+      await Promise.all(calls);
+      await capturer.settled();
+      memoryRoot = keccak256Utf8(`agent memory after ${recorded.all} answers`);
       // Let the service's loop run between chunks (it closes and anchors batches meanwhile).
       await new Promise((resolve) => setImmediate(resolve));
-      say.progress(label, Math.min(count, i + chunk), count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")} anchored`);
+      say.progress(label, Math.min(count, asked), count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")} anchored`);
     }
     service.flush();
-    const total = receipts.length;
+    const total = recorded.all;
     while (anchoredReceipts < total) {
       say.progress(label, count, count, `answers recorded · ${anchoredReceipts.toLocaleString("en-US")}/${total.toLocaleString("en-US")} anchored`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -260,39 +331,45 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await advancePhase(2 * HOUR);
   await sent(await operator.walletClient.writeContract({ ...timeline, ...op, functionName: "publishVersion", args: [logId, modelId, v2, "ipfs://acme/procurement-assistant/v2"] }));
   await sent(await operator.walletClient.writeContract({ ...timeline, ...op, functionName: "deployVersion", args: [logId, modelId, v2] }));
+  modelServer.models[MODEL_NAME]!.version = "v2"; // the serving side deploys v2
   say.step(`3. v2 deployed. The agent answers ${n2.toLocaleString("en-US")} questions under v2; one approves an invoice, and the agent pays it`);
   await advancePhase(10 * 60);
-  const paymentAt = Math.floor(n2 / 2);
-  const firstV2 = receipts.length;
-  // The agent is about to ask for an invoice approval and to act on it: it escrows the payment for the supplier
-  // first, to be released only against a receipt for this very request (it picks the request's salt, so it knows
-  // the input digest), issued after the deposit, signed by the log's serving node, under model v2 while v2 is the
-  // active version, and anchored in the log.
+  const paymentAt = Math.min(Math.floor(n2 / 2), Math.max(0, n2 - 2));
+  // The agent asks the model to approve an invoice; v2 approves an amount. The agent escrows that amount for
+  // the supplier, to be released only against a receipt for its confirmation request (it picks the request's
+  // input salt, so it knows the input digest the receipt will carry), issued after the deposit, signed by the
+  // log's serving node, under model v2 while v2 is the active version, and anchored in the log.
   const escrow = { address: answerEscrow, abi: answerEscrowAbi } as const;
   const transport = custom(connection.provider as EIP1193Provider);
   const agent = createWalletClient({ account: accounts.agent, chain: operator.walletClient.chain, transport });
   const supplier = createWalletClient({ account: accounts.supplier, chain: operator.walletClient.chain, transport });
   let amountWei = 0n;
   let depositGas = 0n;
-  const escrowFor = async (raw: RawAnswer): Promise<{ inputSalt: Hex }> => {
-    const inputSalt = keccak256(toHex(`agent salt for ${raw.question}`));
-    amountWei = raw.payment!.amountUnits * WEI_PER_EUR;
+  let paid: { receiptId: Hex; raw: RawAnswer } | undefined;
+  const payFor = async (planned: PlannedQuestion, decision: { receiptId: Hex; raw: RawAnswer }, n: number): Promise<void> => {
+    if (decision.raw.payment === undefined) throw new Error(`the model did not approve the invoice: ${decision.raw.answer}`);
+    const inputSalt = keccak256(toHex(`agent salt for ${planned.question}`));
+    const confirmation = chatRequest(MODEL_NAME, planned, n);
+    amountWei = decision.raw.payment.amountUnits * WEI_PER_EUR;
     const deadline = BigInt((await chainNow()) + 24 * HOUR);
     const depositTx = await agent.writeContract({
       ...escrow,
       functionName: "deposit",
-      args: [accounts.supplier.address, { logId, modelId, weightsDigest: v2, inputDigest: commitmentDigest(raw.question, inputSalt), deadline }],
+      args: [accounts.supplier.address, { logId, modelId, weightsDigest: v2, inputDigest: inputDigestOf("openai.chat.completions", confirmation, inputSalt), deadline }],
       value: amountWei,
     });
     depositGas = await sent(depositTx);
-    return { inputSalt };
+    // The confirmation comes after the deposit (the escrow accepts no earlier receipt).
+    clockFloor = await chainNow();
+    paid = await ask(planned, n, "v2", inputSalt);
+    sequence++;
   };
-  await answerPhase("v2 live", "v2", n2, paymentAt, escrowFor);
-  const paid = receipts[firstV2 + paymentAt]!;
+  await answerPhase("v2 live", "v2", n2, paymentAt, payFor);
+  if (paid === undefined) throw new Error("the payment step did not run");
   const decision = paid.raw.payment!;
   const deposited = await publicClient.getContractEvents({ ...escrow, eventName: "Deposited", fromBlock: 0n });
   const escrowId = deposited.at(-1)!.args.escrowId!;
-  const paidBundle = await service.bundle(paid.receipt.receiptId);
+  const paidBundle = await service.bundle(paid.receiptId);
   const releaseTx = await supplier.writeContract({
     ...escrow,
     functionName: "release",
@@ -306,14 +383,51 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   await advancePhase(2 * HOUR);
   const reason = "v2 reads invoice amounts in cents as units: approved payments 100x too large";
   await sent(await operator.walletClient.writeContract({ ...timeline, ...op, functionName: "rollbackTo", args: [logId, modelId, v1, reason] }));
+  modelServer.models[MODEL_NAME]!.version = "v1"; // and rolls back
   say.step(`4. v2 found bad and rolled back to v1 ("${reason}"). ${n3.toLocaleString("en-US")} more answers under v1`);
   await advancePhase(10 * 60);
   await answerPhase("after rollback", "v1", n3);
 
+  // The stale node: a second serving node of the operator was never switched back. After the rollback it
+  // keeps answering under v2 (its model server still runs v2), and one of its answers never reaches the log
+  // (its receipt is lost on the way to the service). Nobody tells anyone: step 6 finds both from public data.
+  const agentAnchored = anchoredReceipts;
+  const staleServer = createModelServer({ models: { [MODEL_NAME]: { version: "v2", respond: procurementModel } } });
+  const staleSink = serviceSink(service);
+  const lost: Hex[] = [];
+  const staleRecorded: Hex[] = [];
+  let staleSeen = 0;
+  const staleCapturer = createCapturer({
+    signer: privateKeyToReceiptSigner(STALE_NODE_KEY),
+    sink: {
+      submit: async (batch) => {
+        const kept = batch.filter((r) => (++staleSeen === 2 ? (lost.push(r.receiptId), false) : true));
+        staleRecorded.push(...kept.map((r) => r.receiptId));
+        if (kept.length > 0) await staleSink.submit(kept);
+      },
+    },
+    evidence,
+    models: { [MODEL_NAME]: { fingerprints: { [systemFingerprint("v1")]: v1, [systemFingerprint("v2")]: v2 } } },
+    templates: TemplateRegistry.of([PROCUREMENT_TEMPLATE]),
+    defaultContext: { template: PROCUREMENT_TEMPLATE.id, retrievalIndex: PROCUREMENT_INDEX },
+    clock: () => Math.max(clockFloor, Math.floor(Date.now() / 1000) + clockOffset),
+    firstSequence: 0n,
+  });
+  const staleOpenai = withReceipts(new OpenAI({ apiKey: "demo", baseURL: "http://model.local/v1", fetch: staleServer.fetch, maxRetries: 0 }), { capturer: staleCapturer });
+  const staleRnd = seededRandom(options.seed + 1);
+  for (let i = 0; i < STALE_ANSWERS; i++) {
+    await withReceiptContext({ memory: { root: memoryRoot } }, () => staleOpenai.chat.completions.create(chatRequest(MODEL_NAME, planQuestion(sequence + i, staleRnd, false), sequence + i)));
+    await staleCapturer.settled();
+  }
+  await staleCapturer.close();
+  service.flush();
+  while ((await service.metrics()).lag.unanchoredReceipts > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  say.note(`   meanwhile node ${accounts.staleNode.address} missed the rollback: it answered ${STALE_ANSWERS} more questions under v2; ${lost.length} of its receipts never reached the log`);
+
   // ------------------------------------------------------------------ 5. the third party
   say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, verifies it");
   const bridge = await serveProvider(connection.provider);
-  const bundleFile = path.join(options.out, "bundles", `${paid.receipt.receiptId}.json`);
+  const bundleFile = path.join(options.out, "bundles", `${paid.receiptId}.json`);
   await writeFile(bundleFile, JSON.stringify(toBundleJson(paidBundle), null, 2) + "\n");
   // The third party reads the file and talks to the chain through the URL only.
   const verdict = await verifyBundle(JSON.parse(await readFile(bundleFile, "utf8")), { rpcUrl: bridge.url, minConfirmations: 1 });
@@ -335,7 +449,17 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   }
   say.note(`   audit: v2 was active ${new Date(v2Start * 1000).toISOString()} → ${new Date(v2End * 1000).toISOString()}; it produced ${audit.entries.length} answers, ${audit.entries.filter((e) => e.anchor).length} anchored; ${payments.length} payment(s) depended on one`);
 
-  // ------------------------------------------------------------------ 6. outputs
+  // ------------------------------------------------------------------ 6. the monitor, from public data only
+  say.step("6. The operator publishes every anchored batch; a monitor holding only that folder and an RPC URL checks the whole log");
+  const publishedDir = path.join(options.out, "published");
+  const published = await publishToDirectory({ store, out: publishedDir });
+  const monitorClient = createPublicClient({ transport: http(bridge.url, { batch: true }) }) as PublicClient;
+  const { report: monitored } = await monitorLog({ client: monitorClient, contract: receiptLogs, logId, source: new DirectorySource(publishedDir) });
+  say.note(`   published ${published.index.batches.length} batches, ${published.index.totalReceipts.toLocaleString("en-US")} receipts, ${published.index.totalBytes.toLocaleString("en-US")} bytes into ${publishedDir}`);
+  say.note(`   monitor: ${monitored.checked.batches} batches, ${monitored.checked.receipts.toLocaleString("en-US")} receipts checked; head ${monitored.head.recomputed ? "recomputes" : "DOES NOT recompute"}; result ${monitored.status.toUpperCase()}`);
+  for (const finding of monitored.findings.slice(0, 10)) say.note(`   found ${finding.kind}: ${finding.message}`);
+
+  // ------------------------------------------------------------------ 7. outputs
   const files: string[] = [path.relative(options.out, bundleFile)];
   for (const entry of audit.entries.slice(0, 25)) {
     const file = path.join("bundles", `${entry.receiptId}.json`);
@@ -347,8 +471,8 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const svg = renderTimelineSvg({
     activations: activations.activations,
     markers: [
-      { at: paid.receipt.issuedAt, label: "the paid answer", kind: "receipt" },
-      { at: Number(verdict.facts.anchoredAt ?? paid.receipt.issuedAt), label: "anchored", kind: "anchor" },
+      { at: paidBundle.receipt.issuedAt, label: "the paid answer", kind: "receipt" },
+      { at: Number(verdict.facts.anchoredAt ?? paidBundle.receipt.issuedAt), label: "anchored", kind: "anchor" },
     ],
     highlight: v2,
     title: `${MODEL_NAME} in log ${logId.slice(0, 10)}…: deployments and rollbacks`,
@@ -359,9 +483,11 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   files.push("audit-v2.json");
   await bridge.close();
   const lastBatch = await store.lastBatch();
+  await capturer.close();
+  await evidence.close();
   await service.close();
 
-  const byVersion = { v1: receipts.filter((r) => r.version === "v1").length, v2: receipts.filter((r) => r.version === "v2").length };
+  const byVersion = { v1: recorded.v1, v2: recorded.v2 };
   const anchorGas = await anchorGasOf(publicClient as PublicClient, receiptLogs, logId);
   gasSpent += anchorGas;
   const report: DemoReport = {
@@ -372,11 +498,11 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     model: { name: MODEL_NAME, modelId, v1, v2 },
     phases,
     timeline: activations.activations.map((a) => ({ kind: a.kind, label: a.label ?? `v${a.versionNumber}`, version: a.version, at: a.activatedAt, reason: a.reason })),
-    receipts: { recorded: receipts.length, anchored: anchoredReceipts, byVersion },
+    receipts: { recorded: recorded.all, anchored: agentAnchored, byVersion },
     batches: { count: lastBatch ? lastBatch.index + 1 : 0, anchorTransactions, anchorGas: anchorGas.toString(), retries },
     payment: {
       escrowId: escrowId.toString(),
-      receiptId: paid.receipt.receiptId,
+      receiptId: paid.receiptId,
       question: paid.raw.question,
       answer: paid.raw.answer,
       amountWei: amountWei.toString(),
@@ -386,14 +512,23 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       gas: { deposit: depositGas.toString(), release: releaseGas.toString() },
     },
     verification: {
-      receiptId: paid.receipt.receiptId,
+      receiptId: paid.receiptId,
       status: verdict.status,
       activeVersionAtReceipt: verdict.facts.activeVersion as Hex | undefined,
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
     audit: { version: v2, from: v2Start, to: v2End, receipts: audit.entries.length, anchored: audit.entries.filter((e) => e.anchor).length, paymentsDependingOnThem: payments },
+    monitor: {
+      published: { folder: "published", batches: published.index.batches.length, receipts: published.index.totalReceipts, bytes: published.index.totalBytes },
+      staleNode: { address: accounts.staleNode.address, answers: STALE_ANSWERS, recorded: staleRecorded, lost },
+      status: monitored.status,
+      checked: { batches: monitored.checked.batches, receipts: monitored.checked.receipts },
+      headRecomputed: monitored.head.recomputed,
+      findingCounts: monitored.findingCounts,
+      findings: monitored.findings,
+    },
     gasSpent: gasSpent.toString(),
-    output: { folder: path.resolve(options.out), files: [...files, "summary.json", "store.sqlite"] },
+    output: { folder: path.resolve(options.out), files: [...files, "published", "summary.json", "store.sqlite", "evidence.sqlite"] },
     elapsedMs: Math.round(performance.now() - started),
   };
   await writeFile(path.join(options.out, "summary.json"), JSON.stringify(report, null, 2) + "\n");

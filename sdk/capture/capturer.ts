@@ -20,7 +20,7 @@ import type { EvidenceStore, ReceiptEvidence } from "../evidence/types.js";
 import { EVIDENCE_FORMAT } from "../evidence/types.js";
 import { buildReceipt } from "../receipt/buildReceipt.js";
 import { randomSalt } from "../receipt/commitment.js";
-import { signReceipt } from "../receipt/signReceipt.js";
+import { signReceipt, type PrivateKeyReceiptSigner } from "../receipt/signReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import { currentReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
@@ -38,8 +38,11 @@ export type CaptureEvent =
 
 /** Options of {@link createCapturer}. */
 export interface CapturerOptions {
-  /** The serving node's key: signs every receipt (`servingNode` = its address). */
-  readonly signer: LocalAccount;
+  /**
+   * The serving node: signs every receipt (`servingNode` = its address). Fastest:
+   * `privateKeyToReceiptSigner(key)`; a viem local account works too.
+   */
+  readonly signer: PrivateKeyReceiptSigner | LocalAccount;
   /** Where receipts go: the anchoring service in-process, or a remote one through a durable queue. */
   readonly sink: ReceiptSink;
   /** Content and salts of every answer (for disclosure and replay). */
@@ -100,8 +103,8 @@ export class Capturer {
   private readonly warned = new Set<string>();
 
   constructor(options: CapturerOptions) {
-    if (options.signer === undefined || typeof options.signer.signTypedData !== "function") {
-      throw new CaptureConfigError("capture needs a signer: the serving node's local account (e.g. privateKeyToAccount(key)).");
+    if (options.signer === undefined || typeof options.signer.address !== "string") {
+      throw new CaptureConfigError("capture needs a signer: the serving node's key (privateKeyToReceiptSigner(key), or a viem local account).");
     }
     if (options.sink === undefined || typeof options.sink.submit !== "function") {
       throw new CaptureConfigError("capture needs a sink: serviceSink(service) in-process, or remoteSink({ url, queuePath }).");
@@ -223,6 +226,7 @@ export class Capturer {
         sequence: this.sequence++,
         issuedAt,
         receiptId,
+        ...(context.inputSalt ? { inputSalt: context.inputSalt } : {}),
       });
       receipt = built.receipt;
       const { openings } = built;
@@ -317,7 +321,7 @@ const mediaTypeOf = (content: string | Uint8Array): string => (typeof content ==
 /**
  * Creates a capturer.
  * @example
- * const capturer = createCapturer({ signer: privateKeyToAccount(nodeKey), sink: serviceSink(service), evidence, models });
+ * const capturer = createCapturer({ signer: privateKeyToReceiptSigner(nodeKey), sink: serviceSink(service), evidence, models });
  * const client = withReceipts(new OpenAI(), { capturer });
  */
 export function createCapturer(options: CapturerOptions): Capturer {

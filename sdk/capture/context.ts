@@ -21,6 +21,12 @@ export interface ReceiptContext {
   readonly retrievalIndex?: SnapshotInput;
   /** The agent memory the answer saw (receipt: `memoryDigest` = its Merkle root). */
   readonly memory?: SnapshotInput;
+  /**
+   * The salt of the input commitment, for a caller that must know the input digest before it asks
+   * (e.g. an escrow conditioned on this very request; see {@link inputDigestOf}). Use a fresh random
+   * salt per request, never a guessable one for private input. Default: a fresh random salt.
+   */
+  readonly inputSalt?: Hex;
 }
 
 const storage = new AsyncLocalStorage<ReceiptContext>();

@@ -18,6 +18,10 @@
  *
  * @module
  */
+import canonicalize from "canonicalize";
+import type { Hex } from "viem";
+
+import { commitmentDigest } from "../receipt/commitment.js";
 import type { JsonValue } from "../receipt/samplingDigest.js";
 
 /** The API of an exchange. */
@@ -79,7 +83,8 @@ export function samplingOf(body: Obj, inputFields: readonly string[], response: 
     if (value === undefined || inputFields.includes(key) || TRANSPORT_FIELDS.has(key)) continue;
     let name = GEN_AI_NAMES[key] ?? `openai.request.${key}`;
     if (name in out) name = `openai.request.${key}`; // e.g. both max_tokens and max_completion_tokens
-    out[name] = key === "stop" && typeof value === "string" ? [value] : toJson(value);
+    // The body was parsed from JSON text: its values are JSON already.
+    out[name] = key === "stop" && typeof value === "string" ? [value] : (value as JsonValue);
   }
   if (response.model !== undefined) out["gen_ai.response.model"] = response.model;
   if (response.fingerprint !== undefined) out["openai.response.system_fingerprint"] = response.fingerprint;
@@ -138,12 +143,10 @@ export function apiOfPath(pathname: string): "openai.chat.completions" | "openai
 
 /** A chat message as committed: role, content, refusal and tool calls (as returned). */
 function chatMessage(message: Obj): JsonValue {
-  return toJson({
-    role: message.role ?? "assistant",
-    content: message.content ?? null,
-    ...(message.refusal !== undefined && message.refusal !== null ? { refusal: message.refusal } : {}),
-    ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? { tool_calls: message.tool_calls } : {}),
-  });
+  const out: { [key: string]: JsonValue } = { role: (message.role as JsonValue) ?? "assistant", content: (message.content as JsonValue) ?? null };
+  if (message.refusal !== undefined && message.refusal !== null) out.refusal = message.refusal as JsonValue;
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = toJson(message.tool_calls);
+  return out;
 }
 
 /** The captured answer of a plain (non-streamed) exchange. */
@@ -156,14 +159,14 @@ export function answerOfJson(api: "openai.chat.completions" | "openai.responses"
     const choices = Array.isArray(response.choices) ? response.choices.filter(isObj) : [];
     return {
       api,
-      request: toJson(request),
+      request: request as JsonValue,
       model,
-      input: toJson({ messages: request.messages ?? [] }),
+      input: inputOf(api, request),
       sampling: samplingOf(request, ["messages"], { model: responseModel, fingerprint: systemFingerprint }),
       tools: chatTools(request.messages),
-      output: toJson({
-        choices: choices.map((c) => ({ index: c.index ?? 0, message: chatMessage(isObj(c.message) ? c.message : {}), finish_reason: c.finish_reason ?? null })),
-      }),
+      output: {
+        choices: choices.map((c) => ({ index: (c.index as JsonValue) ?? 0, message: chatMessage(isObj(c.message) ? c.message : {}), finish_reason: (c.finish_reason as JsonValue) ?? null })),
+      },
       responseModel,
       systemFingerprint,
       responseId,
@@ -172,17 +175,25 @@ export function answerOfJson(api: "openai.chat.completions" | "openai.responses"
   }
   return {
     api,
-    request: toJson(request),
+    request: request as JsonValue,
     model,
-    input: toJson({ instructions: request.instructions ?? null, input: request.input ?? null }),
+    input: inputOf(api, request),
     sampling: samplingOf(request, ["input", "instructions"], { model: responseModel, fingerprint: systemFingerprint }),
     tools: responsesTools(request.input),
-    output: toJson({ status: response.status ?? null, output: response.output ?? [] }),
+    output: { status: (response.status as JsonValue) ?? null, output: (response.output as JsonValue) ?? [] },
     responseModel,
     systemFingerprint,
     responseId,
     partial: false,
   };
+}
+
+/** The input a receipt commits to for a request body of `api` (before canonicalisation). */
+export function inputOf(api: "openai.chat.completions" | "openai.responses", request: Obj): JsonValue {
+  // The body was parsed from JSON text: its values are JSON already.
+  return api === "openai.chat.completions"
+    ? ({ messages: request.messages ?? [] } as unknown as JsonValue)
+    : ({ instructions: request.instructions ?? null, input: request.input ?? null } as unknown as JsonValue);
 }
 
 /** Splits an SSE byte stream into events (`data` and optional `event` lines). */
@@ -342,4 +353,16 @@ export class StreamAssembler {
     };
     return { ...answerOfJson(this.api, this.request, { ...response, status: this.completed ? response.status : "aborted" }), partial };
   }
+}
+
+/**
+ * The input digest a receipt will carry for `request` sent to `api` with input salt `salt`
+ * (`withReceiptContext({ inputSalt: salt }, ...)`): keccak256(salt ‖ RFC 8785 JSON of the input).
+ * @example
+ * const salt = randomSalt();
+ * const inputDigest = inputDigestOf("openai.chat.completions", { model, messages }, salt); // name it in an escrow
+ * await withReceiptContext({ inputSalt: salt }, () => openai.chat.completions.create({ model, messages }));
+ */
+export function inputDigestOf(api: "openai.chat.completions" | "openai.responses", request: Record<string, unknown>, salt: Hex): Hex {
+  return commitmentDigest(canonicalize(inputOf(api, request))!, salt);
 }

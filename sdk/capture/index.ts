@@ -5,10 +5,11 @@
  *
  * @module
  */
+export { showworkMiddleware, type ShowworkMiddlewareOptions } from "./aiSdk.js";
 export { Capturer, createCapturer, type CaptureEvent, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
 export { currentReceiptContext, withReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 export { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
-export { answerOfJson, SseParser, StreamAssembler, samplingOf, type CaptureApi, type CapturedAnswer, type CapturedTool } from "./exchange.js";
+export { answerOfJson, inputDigestOf, inputOf, SseParser, StreamAssembler, samplingOf, type CaptureApi, type CapturedAnswer, type CapturedTool } from "./exchange.js";
 export { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
 export { apiModelDigest, resolveModel, type ModelManifest, type ModelManifestEntry, type ResolvedModel } from "./manifest.js";
 export { capturerOf, receiptIdOf, receiptUrlOf, withReceipts, type WithReceiptsOptions } from "./openai.js";

@@ -10,8 +10,12 @@ import { anchorCommand } from "./commands/anchor.js";
 import { auditCommand } from "./commands/audit.js";
 import { discloseCommand } from "./commands/disclose.js";
 import { evidenceCommand } from "./commands/evidence.js";
+import { logCommand } from "./commands/log.js";
+import { modelCommand } from "./commands/model.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
 import { publishCommand } from "./commands/publish.js";
+import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
 import { tokenCommand } from "./commands/token.js";
@@ -26,14 +30,18 @@ const program = new Command()
 for (const command of [
   serveCommand(),
   anchorCommand(),
+  logCommand(),
+  modelCommand(),
   proveCommand(),
   verifyCommand(),
   discloseCommand(),
   evidenceCommand(),
+  replayCommand(),
   timelineCommand(),
   tokenCommand(),
   auditCommand(),
   publishCommand(),
+  monitorCommand(),
   verifierCommand(),
 ]) {
   program.addCommand(command);

@@ -1,7 +1,8 @@
 /**
  * Disclosure (format v1): show any part of an answer's conditions and let anyone check it against
- * the anchored receipt; retrieval and memory snapshots as Merkle trees. Browser-safe (the Node-side
- * parts — building from the evidence store, replay — live in `build.ts` and `replay.ts`).
+ * the anchored receipt; retrieval and memory snapshots as Merkle trees; building a disclosure from the
+ * evidence store; replay against an OpenAI-compatible endpoint. No Node built-ins (browser-safe): the
+ * stores themselves are opened by the caller.
  *
  * @module
  */
@@ -31,3 +32,4 @@ export { checkDisclosure, promptTemplateDigestOf, type DisclosurePieceResult, ty
 export { DisclosureInputError, EvidenceNotFoundError, ReplayError } from "./errors.js";
 export { formatDisclosureReport, type FormatDisclosureOptions } from "./formatDisclosure.js";
 export { buildDisclosure, deletedDisclosure, DISCLOSURE_FIELDS_HELP, type ArtifactReader, type BuildDisclosureParameters } from "./buildDisclosure.js";
+export { lineDiff, replayReceipt, type ReplayReceiptParameters, type ReplayResult, type ReplaySide } from "./replay.js";

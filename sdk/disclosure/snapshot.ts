@@ -25,10 +25,11 @@
  *
  * @module
  */
-import { encodeAbiParameters, keccak256, stringToBytes, stringToHex, zeroHash, type Hex } from "viem";
+import { keccak256, stringToHex, zeroHash, type Hex } from "viem";
 
 import { InvalidProofError } from "../errors.js";
-import { isHexOfLength } from "../bytes/hex.js";
+import { allocBytes, isHexOfLength, readHex, writeHex } from "../bytes/hex.js";
+import { keccak256Hex, keccak256Into, keccak256Of32Into, keccak256Utf8 } from "../hash/keccak.js";
 import { getProof, leafPosition, makeMerkleTree, processProof, proofLength } from "../tree/core.js";
 import { DisclosureInputError } from "./errors.js";
 
@@ -40,7 +41,6 @@ export const RETRIEVAL_DOCUMENT_TYPEHASH: Hex = keccak256(stringToHex("showwork.
 /** Typehash of a memory record leaf. */
 export const MEMORY_RECORD_TYPEHASH: Hex = keccak256(stringToHex("showwork.MemoryRecord(bytes32 idHash,bytes32 contentDigest)"));
 
-const TYPEHASH: Readonly<Record<SnapshotKind, Hex>> = { retrieval: RETRIEVAL_DOCUMENT_TYPEHASH, memory: MEMORY_RECORD_TYPEHASH };
 
 /** One entry of a snapshot: its id and content (text as UTF-8, or bytes), or its content's digest. */
 export type SnapshotEntry =
@@ -59,7 +59,33 @@ export interface SnapshotProof {
 
 /** keccak256 of content (text as UTF-8): the content digest of a snapshot entry and the evidence store's artifact digest. */
 export function contentDigestOf(content: string | Uint8Array): Hex {
-  return keccak256(typeof content === "string" ? stringToBytes(content) : content);
+  return typeof content === "string" ? keccak256Utf8(content) : keccak256Hex(content);
+}
+
+const TYPEHASH_BYTES: Readonly<Record<SnapshotKind, Uint8Array>> = {
+  retrieval: bytesOf(RETRIEVAL_DOCUMENT_TYPEHASH),
+  memory: bytesOf(MEMORY_RECORD_TYPEHASH),
+};
+
+function bytesOf(hex: Hex): Uint8Array {
+  const out = allocBytes(32);
+  writeHex(out, 0, hex, 32);
+  return out;
+}
+
+const leafScratch = allocBytes(96);
+
+/** The leaf from the id's hash (abi.encode of three bytes32 words is their concatenation). */
+function leafOf(kind: SnapshotKind, idHash: Hex, contentDigest: Hex, field: string): Hex {
+  const buf = leafScratch;
+  buf.set(TYPEHASH_BYTES[kind], 0);
+  writeHex(buf, 32, idHash, 32);
+  if (!writeHex(buf, 64, contentDigest, 32)) {
+    throw new DisclosureInputError({ field, expected: "a 0x-prefixed 32-byte hex content digest", found: contentDigest });
+  }
+  keccak256Into(buf, 0, 96, buf, 0);
+  keccak256Of32Into(buf, 0, buf, 0);
+  return readHex(buf, 0, 32);
 }
 
 /** The leaf of one snapshot entry (see the module comment). */
@@ -68,11 +94,7 @@ export function snapshotLeaf(kind: SnapshotKind, id: string, contentDigest: Hex)
   if (!isHexOfLength(contentDigest, 32)) {
     throw new DisclosureInputError({ field: `${kind}:${id}.contentDigest`, expected: "0x-prefixed 32-byte hex", found: contentDigest });
   }
-  const encoded = encodeAbiParameters(
-    [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
-    [TYPEHASH[kind], keccak256(stringToHex(id)), contentDigest.toLowerCase() as Hex],
-  );
-  return keccak256(keccak256(encoded));
+  return leafOf(kind, keccak256Utf8(id), contentDigest, `${kind}:${id}`);
 }
 
 interface Placed {
@@ -111,9 +133,11 @@ export class Snapshot {
    * @throws {DisclosureInputError} on a duplicate id or a malformed digest.
    */
   static of(kind: SnapshotKind, entries: readonly SnapshotEntry[]): Snapshot {
-    const placed: Placed[] = entries.map((entry) => {
+    const placed: Placed[] = entries.map((entry, i) => {
+      if (typeof entry?.id !== "string") throw new DisclosureInputError({ field: `${kind}[${i}].id`, expected: "a string", found: entry?.id });
       const digest = "contentDigest" in entry ? entry.contentDigest : contentDigestOf(entry.content);
-      return { id: entry.id, idHash: keccak256(stringToHex(String(entry.id))), leaf: snapshotLeaf(kind, entry.id, digest) };
+      const idHash = keccak256Utf8(entry.id);
+      return { id: entry.id, idHash, leaf: leafOf(kind, idHash, digest, `${kind}:${entry.id}`) };
     });
     placed.sort((a, b) => (a.idHash < b.idHash ? -1 : a.idHash > b.idHash ? 1 : 0));
     for (let i = 1; i < placed.length; i++) {

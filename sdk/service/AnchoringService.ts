@@ -10,6 +10,7 @@ import type { ProofBundle } from "../bundle/types.js";
 import { InvariantError, ShowworkError } from "../errors.js";
 import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
 import { readLogSize } from "./anchor/receiptLogsReader.js";
+import { ChainRejectedError } from "./chain/friction.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
 import { BatchTreeCache, computeLeaves, treeFromLeaves } from "./batchTree.js";
 import { bundleOfStoredReceipt } from "./bundles.js";
@@ -67,6 +68,12 @@ export interface AnchoringServiceOptions {
   readonly onEvent?: ServiceEventListener;
   /** Name of this process in the store's writer lock. */
   readonly owner?: string;
+  /** Read the anchoring account's balance at most this often, ms (default 30,000). */
+  readonly balanceCheckEveryMs?: number;
+  /** Warn when the balance lasts fewer batches than this at current fees (default 200). */
+  readonly lowBalanceBatches?: number;
+  /** Warn when the balance lasts fewer days than this at the recent rate of spending (default 7). */
+  readonly lowBalanceDays?: number;
   /**
    * Several instances on one (PostgreSQL) store: the anchoring role is a lease of this many ms,
    * renewed every third of it; when its holder dies another instance takes over after at most
@@ -135,7 +142,31 @@ export interface ServiceMetrics {
     readonly oldestUnanchoredMs: number;
   };
   readonly retries: { readonly total: number; readonly byKind: Partial<Record<RetryKind, number>> };
+  /** Failed rounds by kind of error (timeout, http, rpc, rejected, other), since this instance started. */
+  readonly rpcErrors: Partial<Record<RpcErrorKind, number>>;
+  /** Spent by this instance's anchoring transactions (from their receipts). */
+  readonly gas: { readonly used: string; readonly feeWei: string; readonly transactions: number; readonly batches: number };
+  /** The anchoring account's balance as last read, and how long it lasts. Null before the first read. */
+  readonly balance: BalanceReport | null;
+  readonly anchoring: ServiceHealth["anchoring"];
   readonly uptimeMs: number;
+}
+
+/** Kinds of RPC errors counted in the metrics. */
+export type RpcErrorKind = "timeout" | "http" | "rpc" | "rejected" | "other";
+
+/** The anchoring account's balance and what it lasts. */
+export interface BalanceReport {
+  readonly account: Address;
+  readonly wei: string;
+  readonly checkedAt: string;
+  /** Fee of one anchoring transaction, wei: the mean this instance paid, else an estimate at the current gas price. */
+  readonly feePerTransactionWei: string;
+  /** About how many more batches the balance pays for at that fee. */
+  readonly batchesLeft: number;
+  /** About how many days it lasts at this instance's recent rate of spending (null: nothing spent yet). */
+  readonly daysLeft: number | null;
+  readonly low: boolean;
 }
 
 /** Health (`GET /health`). */
@@ -149,6 +180,17 @@ export interface ServiceHealth {
   readonly consecutiveFailures: number;
   readonly lastError: string | null;
   readonly halted: { readonly reason: string; readonly message: string } | null;
+  /** The node refused the last transaction (e.g. insufficient funds): its words and what to do. Null otherwise. */
+  readonly chain: {
+    readonly problem: string;
+    readonly nodeSaid: string;
+    readonly account: Address;
+    readonly balanceWei: string | null;
+    readonly todo: string;
+    readonly since: string;
+  } | null;
+  /** Warnings an operator should act on (low balance). */
+  readonly warnings: readonly string[];
   /**
    * The anchoring role: "anchoring" (this instance closes batches and anchors), "standby" (another
    * instance does; this one records and serves), "none" (no chain configured).
@@ -207,6 +249,16 @@ export class AnchoringService {
   /** The anchoring role as last seen (undefined before the first round). */
   private lease: AnchorLease | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly rpcErrors: Partial<Record<RpcErrorKind, number>> = {};
+  private chainProblem: { error: ChainRejectedError; since: number; warnedAt: number } | undefined;
+  private readonly spent = { gasUsed: 0n, feeWei: 0n, transactions: 0, batches: 0 };
+  private balance: BalanceReport | undefined;
+  private balanceCheckedAt = 0;
+  private lowBalanceWarnedAt = 0;
+  private readonly balanceCheckEveryMs: number;
+  private readonly lowBalanceBatches: number;
+  private readonly lowBalanceDays: number;
+  private readonly publicClient: PublicClient | undefined;
 
   private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined) {
     this.store = options.store;
@@ -233,6 +285,10 @@ export class AnchoringService {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.leaseTtlMs = options.leaseTtlMs ?? 5_000;
+    this.balanceCheckEveryMs = options.balanceCheckEveryMs ?? 30_000;
+    this.lowBalanceBatches = options.lowBalanceBatches ?? 200;
+    this.lowBalanceDays = options.lowBalanceDays ?? 7;
+    this.publicClient = options.chain?.publicClient;
     if (!Number.isInteger(this.leaseTtlMs) || this.leaseTtlMs < 300) {
       throw new ServiceConfigError(`leaseTtlMs must be an integer >= 300 (found ${this.leaseTtlMs}).`);
     }
@@ -287,6 +343,12 @@ export class AnchoringService {
 
   private emit(event: ServiceEvent): void {
     if (event.type === "retry") this.retries[event.kind] = (this.retries[event.kind] ?? 0) + 1;
+    if (event.type === "anchored" && event.feeWei !== undefined) {
+      this.spent.gasUsed += event.gasUsed ?? 0n;
+      this.spent.feeWei += event.feeWei;
+      this.spent.transactions++;
+      this.spent.batches += event.lastBatch - event.firstBatch + 1;
+    }
     for (const listener of this.listeners) listener(event);
   }
 
@@ -418,6 +480,15 @@ export class AnchoringService {
         oldestUnanchoredMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
       },
       retries: { total: retriesTotal, byKind: { ...this.retries } },
+      rpcErrors: { ...this.rpcErrors },
+      gas: {
+        used: this.spent.gasUsed.toString(),
+        feeWei: this.spent.feeWei.toString(),
+        transactions: this.spent.transactions,
+        batches: this.spent.batches,
+      },
+      balance: this.balance ?? null,
+      anchoring: this.health().anchoring,
       uptimeMs: now - this.startedAt,
     };
   }
@@ -426,7 +497,8 @@ export class AnchoringService {
   health(): ServiceHealth {
     const halted = this.anchorer?.halted;
     return {
-      status: halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 ? "degraded" : "ok",
+      status:
+        halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 || this.chainProblem !== undefined ? "degraded" : "ok",
       store: this.store.location,
       binding: this.binding ?? null,
       anchorer: this.anchorer?.address ?? null,
@@ -434,6 +506,18 @@ export class AnchoringService {
       consecutiveFailures: this.consecutiveFailures,
       lastError: this.lastError ?? null,
       halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
+      chain:
+        this.chainProblem === undefined
+          ? null
+          : {
+              problem: this.chainProblem.error.kind,
+              nodeSaid: this.chainProblem.error.nodeSaid,
+              account: this.chainProblem.error.account,
+              balanceWei: this.chainProblem.error.balance?.toString() ?? null,
+              todo: this.chainProblem.error.todo,
+              since: iso(this.chainProblem.since),
+            },
+      warnings: this.balance?.low === true ? [lowBalanceText(this.balance)] : [],
       anchoring: {
         role: this.anchorer === undefined ? "none" : this.lease?.held === true ? "anchoring" : "standby",
         epoch: this.lease?.epoch ?? null,
@@ -499,9 +583,13 @@ export class AnchoringService {
         await this.runRound();
         this.consecutiveFailures = 0;
         this.lastError = undefined;
+        this.chainProblem = undefined;
       } catch (error) {
         this.consecutiveFailures++;
         this.lastError = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+        const kind = rpcErrorKind(error);
+        this.rpcErrors[kind] = (this.rpcErrors[kind] ?? 0) + 1;
+        if (error instanceof ChainRejectedError) this.noteRejection(error);
         this.emit({ type: "retry", kind: "rpc-error", message: this.lastError });
         delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.consecutiveFailures - 1, 10));
       }
@@ -528,6 +616,7 @@ export class AnchoringService {
       this.lastRoundAt = Date.now();
       return; // standby: another instance closes batches and anchors
     }
+    await this.checkBalance(now);
     try {
       await this.closeDueBatches(now);
       if (this.anchorer !== undefined) await this.anchorer.tick(now);
@@ -537,6 +626,43 @@ export class AnchoringService {
       this.noteLease({ held: false, epoch: error.currentEpoch, holder: error.currentHolder, expiresAt: undefined });
     }
     this.lastRoundAt = Date.now();
+  }
+
+  /** The node refused a transaction: say so (a warning event at most once a minute per answer) and show it in /health. */
+  private noteRejection(error: ChainRejectedError): void {
+    const now = Date.now();
+    const same = this.chainProblem?.error.nodeSaid === error.nodeSaid;
+    const warnedAt = same ? this.chainProblem!.warnedAt : 0;
+    this.chainProblem = { error, since: same ? this.chainProblem!.since : now, warnedAt };
+    if (now - warnedAt >= 60_000) {
+      this.chainProblem.warnedAt = now;
+      this.emit({ type: "warning", kind: "tx-rejected", message: error.shortMessage, metaMessages: error.metaMessages ?? [] });
+    }
+  }
+
+  /** Reads the anchoring account's balance (at most every balanceCheckEveryMs) and warns when it runs low. */
+  private async checkBalance(now: number): Promise<void> {
+    if (this.publicClient === undefined || this.anchorer === undefined || now - this.balanceCheckedAt < this.balanceCheckEveryMs) return;
+    this.balanceCheckedAt = now;
+    try {
+      const account = this.anchorer.address;
+      const wei = await this.publicClient.getBalance({ address: account });
+      const feePerTx =
+        this.spent.transactions > 0 ? this.spent.feeWei / BigInt(this.spent.transactions) : 120_000n * (await this.publicClient.getGasPrice());
+      const batchesPerTx = this.spent.transactions > 0 ? this.spent.batches / this.spent.transactions : 1;
+      const batchesLeft = feePerTx > 0n ? Math.floor(Number(wei / feePerTx) * batchesPerTx) : Number.MAX_SAFE_INTEGER;
+      const uptimeDays = (now - this.startedAt) / 86_400_000;
+      const perDay = this.spent.feeWei > 0n && uptimeDays > 0 ? Number(this.spent.feeWei) / uptimeDays : 0;
+      const daysLeft = perDay > 0 ? Math.round((Number(wei) / perDay) * 10) / 10 : null;
+      const low = batchesLeft < this.lowBalanceBatches || (daysLeft !== null && daysLeft < this.lowBalanceDays);
+      this.balance = { account, wei: wei.toString(), checkedAt: iso(now), feePerTransactionWei: feePerTx.toString(), batchesLeft, daysLeft, low };
+      if (low && now - this.lowBalanceWarnedAt >= 600_000) {
+        this.lowBalanceWarnedAt = now;
+        this.emit({ type: "warning", kind: "low-balance", message: lowBalanceText(this.balance), metaMessages: [`Do: fund ${account}; anchoring stops when it cannot pay a transaction.`] });
+      }
+    } catch {
+      // A failed balance read is not a failed round; the next check tries again.
+    }
   }
 
   /** Takes or renews the anchoring role; notes changes. */
@@ -586,6 +712,24 @@ export class AnchoringService {
       this.emit({ type: "batch-closed", batchIndex: batch.index, leafCount: batch.leafCount, root: batch.root, why: cut.why });
     }
   }
+}
+
+function lowBalanceText(b: BalanceReport): string {
+  const eth = (Number(BigInt(b.wei)) / 1e18).toPrecision(4);
+  return `Low balance: ${b.account} has ${eth} ETH, about ${b.batchesLeft} more batches at ${b.feePerTransactionWei} wei per transaction${b.daysLeft === null ? "" : `, about ${b.daysLeft} days at the recent rate`}.`;
+}
+
+/** The kind of a failed round's error, for the metrics. */
+function rpcErrorKind(error: unknown): RpcErrorKind {
+  if (error instanceof ChainRejectedError) return "rejected";
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    const name = (e as { name?: string }).name;
+    if (name === "TimeoutError") return "timeout";
+    if (name === "HttpRequestError") return "http";
+    if (name === "RpcRequestError" || name === "InternalRpcError" || name === "RpcError") return "rpc";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return "other";
 }
 
 function statusOf(receipt: StoredReceipt): ReceiptStatus {

@@ -14,7 +14,9 @@ export type RetryKind =
   | "fee-bump"
   | "reorg"
   | "nonce-taken"
-  | "tx-reverted";
+  | "tx-reverted"
+  /** Batches found in the log with our roots, without a transaction the store tracked: adopted. */
+  | "adopted";
 
 /** An event of the anchoring service. */
 export type ServiceEvent =
@@ -34,6 +36,10 @@ export type ServiceEvent =
       readonly txHash: Hex;
       readonly blockNumber: number;
       readonly receipts: number;
+      /** From the transaction's receipt (absent when the batches were found through their event). */
+      readonly gasUsed?: bigint;
+      /** gasUsed × effectiveGasPrice, wei. */
+      readonly feeWei?: bigint;
     }
   | { readonly type: "final"; readonly firstBatch: number; readonly lastBatch: number; readonly receipts: number }
   | { readonly type: "retry"; readonly kind: RetryKind; readonly message: string; readonly txHash?: Hex }

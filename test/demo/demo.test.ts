@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 
 import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
+import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
 
 const run = promisify(execFile);
@@ -85,6 +86,42 @@ describe("demo (the main job)", function () {
     expect(bundles.length).to.equal(report.output.files.filter((f) => f.startsWith("bundles/")).length);
     expect(await readFile(path.join(out, "timeline.svg"), "utf8")).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
+  });
+
+  it("gets its answers from the model server through withReceipts: the paid answer's evidence opens its receipt", async () => {
+    expect(report.output.files).to.include("evidence.sqlite");
+    const paid = parseBundle(JSON.parse(await readFile(path.join(out, "bundles", `${report.payment.receiptId}.json`), "utf8")));
+    const store = SqliteEvidenceStore.open({ path: path.join(out, "evidence.sqlite"), encryptionKey: null });
+    try {
+      const evidence = (await store.getEvidence(report.payment.receiptId))!;
+      expect(checkEvidence(paid.receipt, evidence).mismatches).to.deep.equal([]);
+      const output = JSON.parse(evidence.output.content) as { choices: { message: { content: string } }[] };
+      expect(output.choices[0]!.message.content).to.equal(report.payment.answer);
+      expect(evidence.tools.map((t) => t.name)).to.deep.equal(["erp.lookup_invoice", "contracts.price_check"]);
+      expect(evidence.template?.id).to.equal("procurement-answer");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("has a monitor find the stale node's v2 answers after the rollback and its unrecorded answer, from the published folder and the RPC URL", async () => {
+    const m = report.monitor;
+    expect(m.staleNode.answers).to.equal(m.staleNode.recorded.length + m.staleNode.lost.length);
+    expect(m.staleNode.lost).to.have.length(1);
+    expect(m.status).to.equal("findings");
+    expect(m.headRecomputed).to.equal(true);
+    expect(Object.keys(m.findingCounts).sort()).to.deep.equal(["inactive-version", "sequence-gap"]);
+    const stale = m.findings.filter((f) => f.kind === "inactive-version");
+    expect(stale.map((f) => f.receiptId)).to.deep.equal(m.staleNode.recorded);
+    expect(stale.every((f) => f.servingNode === m.staleNode.address && f.weightsDigest === report.model.v2 && f.activeVersion === report.model.v1)).to.equal(true);
+    const gaps = m.findings.filter((f) => f.kind === "sequence-gap");
+    expect(gaps.map((g) => [g.servingNode, g.missing?.count])).to.deep.equal([[m.staleNode.address, "1"]]);
+    expect(m.checked.receipts).to.equal(report.receipts.recorded + m.staleNode.recorded.length);
+    // The folder is what the monitor read: one file per anchored batch, and the index.
+    const index = JSON.parse(await readFile(path.join(out, "published", "v1", "logs", report.logId, "index.json"), "utf8")) as { batches: unknown[]; totalReceipts: number };
+    expect(index.batches).to.have.length(m.published.batches);
+    expect(index.totalReceipts).to.equal(m.checked.receipts);
+    expect(await readdir(path.join(out, "published", "v1", "logs", report.logId, "batches"))).to.have.length(m.published.batches);
   });
 
   it("shows progress while it runs", () => {

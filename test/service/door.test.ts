@@ -102,7 +102,7 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
   let token: string;
   let server: Awaited<ReturnType<typeof serve>>;
 
-  const total = async (): Promise<number> => ((await (await fetch(`${server.url}/metrics`)).json()) as { receipts: { total: number } }).receipts.total;
+  const total = async (): Promise<number> => ((await (await fetch(`${server.url}/v1/metrics`)).json()) as { receipts: { total: number } }).receipts.total;
   const post = (body: string, headers: Record<string, string>): Promise<Response> => fetch(`${server.url}/v1/receipts`, { method: "POST", headers, body });
   const auth = (t: string = token): Record<string, string> => ({ "content-type": "application/json", authorization: `Bearer ${t}` });
 

@@ -195,7 +195,7 @@ describe("HTTP API", () => {
     const health = await app.request("/health");
     expect(health.status).to.equal(200);
     expect(await health.json()).to.deep.include({ status: "stopped", binding: null });
-    const metrics = (await (await app.request("/metrics")).json()) as { receipts: Record<string, number>; lag: { unanchoredReceipts: number } };
+    const metrics = (await (await app.request("/v1/metrics")).json()) as { receipts: Record<string, number>; lag: { unanchoredReceipts: number } };
     expect(metrics.receipts).to.deep.include({ recorded: 1, total: 1 });
     expect(metrics.lag.unanchoredReceipts).to.equal(1);
   });

@@ -29,10 +29,12 @@ export interface ReadLogReturnType {
   readonly head: Hex;
   /** The declared maximum anchoring delay now, seconds (0: no promise). */
   readonly maxAnchorDelay: number;
+  /** The ModelTimeline bound to the log (`bindTimeline`; zero address: none bound yet). Verifiers read versions only from it. */
+  readonly timeline: Address;
 }
 
 /**
- * Reads a log's state from `ReceiptLogs`: admin, size, head, declared maximum anchoring delay.
+ * Reads a log's state from `ReceiptLogs`: admin, size, head, declared maximum anchoring delay, bound timeline.
  * @example
  * const log = await client.readLog({ logId });
  * if (!log.exists) throw new Error("no such log");
@@ -43,16 +45,17 @@ export async function readLog(client: ShowworkReadClient, params: ReadLogParamet
   const at = params.blockNumber === undefined ? {} : { blockNumber: params.blockNumber };
   const exists = await readContract(client, { address, abi: receiptLogsAbi, functionName: "logExists", args: [params.logId], ...at });
   if (!exists) {
-    return { receiptLogs: address, logId: params.logId, exists, admin: zeroAddress, pendingAdmin: zeroAddress, size: 0n, head: `0x${"0".repeat(64)}`, maxAnchorDelay: 0 };
+    return { receiptLogs: address, logId: params.logId, exists, admin: zeroAddress, pendingAdmin: zeroAddress, size: 0n, head: `0x${"0".repeat(64)}`, maxAnchorDelay: 0, timeline: zeroAddress };
   }
-  const call = <name extends "logAdmin" | "pendingLogAdmin" | "logSize" | "logHead" | "maxAnchorDelay">(functionName: name) =>
+  const call = <name extends "logAdmin" | "pendingLogAdmin" | "logSize" | "logHead" | "maxAnchorDelay" | "logTimeline">(functionName: name) =>
     ({ address, abi: receiptLogsAbi, functionName, args: [params.logId], ...at }) as const;
-  const [admin, pendingAdmin, size, head, maxAnchorDelay] = await Promise.all([
+  const [admin, pendingAdmin, size, head, maxAnchorDelay, timeline] = await Promise.all([
     readContract(client, call("logAdmin")),
     readContract(client, call("pendingLogAdmin")),
     readContract(client, call("logSize")),
     readContract(client, call("logHead")),
     readContract(client, call("maxAnchorDelay")),
+    readContract(client, call("logTimeline")),
   ]);
-  return { receiptLogs: address, logId: params.logId, exists, admin, pendingAdmin, size, head, maxAnchorDelay };
+  return { receiptLogs: address, logId: params.logId, exists, admin, pendingAdmin, size, head, maxAnchorDelay, timeline };
 }

@@ -78,7 +78,7 @@ export interface ModelServerOptions {
 export interface ModelServer {
   /** Faults applied to the next requests, first in first out. */
   readonly faults: MockFault[];
-  /** Requests answered (or failed), for tests. */
+  /** The last 1,000 requests answered (or failed), for tests. */
   readonly requests: { readonly path: string; readonly body: unknown; readonly fault?: MockFault }[];
   /** The models (mutable: set `models[name].version` to deploy another version). */
   readonly models: Record<string, MockModel>;
@@ -127,6 +127,11 @@ export function defaultResponder(request: MockRequest, version: string): MockRep
   const digest = sha256(`${version}\n${request.choice}\n${canonicalize(answerKey(request.body))}`);
   const words = Array.from({ length: 12 }, (_, i) => WORDS[digest[i]! % WORDS.length]!);
   return { content: `[${version}] ${words.join(" ")}.` };
+}
+
+/** The `system_fingerprint` the server reports for a model version. */
+export function systemFingerprint(version: string): string {
+  return `fp_${sha256(version).toString("hex").slice(0, 10)}`;
 }
 
 function toolsOf(body: Record<string, unknown>): { name: string; parameters?: unknown }[] {
@@ -190,6 +195,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const header = c.req.header("x-mock-fault");
     const fault = (header === "500" || header === "timeout" || header === "abort" ? header : undefined) ?? faults.shift();
     requests.push({ path, body, ...(fault ? { fault } : {}) });
+    if (requests.length > 1000) requests.splice(0, requests.length - 1000);
     const model = typeof body.model === "string" ? models[body.model] : undefined;
     if (model === undefined) return { response: error(c, 404, `The model ${JSON.stringify(body.model)} does not exist (serving: ${Object.keys(models).join(", ")}).`, "model_not_found") };
     if (fault === "500") return { response: error(c, 500, "mock upstream: injected server error", "server_error") };
@@ -252,7 +258,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
     const choices = choicesOf("chat.completions", body, model, messages);
     const keyDigest = sha256(`${model.version}\n${canonicalize(answerKey(body))}`).toString("hex");
     const id = `chatcmpl-${keyDigest.slice(0, 24)}`;
-    const fingerprint = `fp_${sha256(model.version).toString("hex").slice(0, 10)}`;
+    const fingerprint = systemFingerprint(model.version);
     const completionTokens = choices.reduce((sum, ch) => sum + (ch.content?.split(" ").length ?? 0) + ch.toolCalls.length * 8, 0);
     const promptTokens = JSON.stringify(messages).length >> 2;
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };

@@ -1,7 +1,9 @@
 /**
  * `showwork audit --model M --version V --from T1 --to T2`: every receipt one model version
- * produced in a time window, from the operator's store, each with its anchor — the question
- * people ask right after a rollback.
+ * produced in a time window, each with its anchor — the question people ask right after a rollback.
+ * Two sources: the operator's store (`--store`, the default), or — for anyone — the published
+ * batches plus the chain (`--source URL|DIR --rpc URL --log LOG_ID`): then every answer comes with
+ * its proof bundle, and the gaps that could hide answers are listed (exit 1 when there are any).
  *
  * @module
  */
@@ -20,10 +22,17 @@ import { SqliteReceiptStore } from "../../service/store/sqlite.js";
 import type { StoreBinding, StoredReceipt } from "../../service/store/types.js";
 import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { isoTime } from "../../verify/check.js";
-import { addressArgument, modelArgument, timeArgument } from "../commandOptions.js";
+import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, timeArgument } from "../commandOptions.js";
+import { monitorParameters, publicLogClient } from "./monitor.js";
+import { auditPublished } from "../../monitor/auditPublished.js";
+import { LogReader } from "../../monitor/chain.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface AuditOptions {
+  source?: string;
+  log?: Hex;
+  contract?: Address;
+  timeout: number;
   model: string;
   version: string;
   from?: number;
@@ -117,8 +126,16 @@ export function auditCommand(): Command {
     .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL"))
     .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_TIMELINE").argParser(addressArgument))
     .addOption(new Option("--bundles <dir>", "also write the proof bundle of every anchored receipt into this folder"))
+    .addOption(new Option("--source <url|dir>", "public audit: the published log (a base URL or a folder from showwork publish) instead of the store"))
+    .addOption(new Option("--log <logId>", "public audit: the log's id").argParser(bytes32Argument))
+    .addOption(new Option("--contract <address>", "public audit: the ReceiptLogs contract (default: the deployments record's)").env("SHOWWORK_CONTRACT").argParser(addressArgument))
+    .addOption(new Option("--timeout <ms>", "public audit: per-request timeout, ms").argParser(nonNegativeInteger).default(30_000))
     .addOption(new Option("--json", "print the result as JSON"))
     .action(async (options: AuditOptions) => {
+      if (options.source !== undefined) {
+        await publicAudit(options);
+        return;
+      }
       if (!existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store}`);
       const model = modelArgument(options.model);
       const store = SqliteReceiptStore.open({ path: options.store, readOnly: true });
@@ -163,4 +180,82 @@ export function auditCommand(): Command {
         await store.close();
       }
     });
+}
+
+/** `showwork audit --source …`: the public audit, from published batches and the chain only. Exit 0 complete, 1 gaps or withheld batches, 2 could not check. */
+async function publicAudit(options: AuditOptions): Promise<void> {
+  if (!options.rpc || !options.log) {
+    process.stderr.write("showwork audit: --source needs --rpc <url> and --log <logId> (the public audit reads the chain, not a store)\n");
+    process.exitCode = 2;
+    return;
+  }
+  const model = modelArgument(options.model);
+  const logOptions = { rpc: options.rpc, log: options.log, source: options.source!, confirmations: 0, pageBlocks: 10_000, signatures: true, timeout: options.timeout, ...(options.contract ? { contract: options.contract } : {}), ...(options.timeline ? { timeline: options.timeline } : {}) };
+  let result;
+  let version: { digest: Hex; label?: string };
+  let from: number;
+  let to: number;
+  try {
+    const { client, contract } = await publicLogClient(logOptions);
+    version = { digest: options.version.toLowerCase() as Hex };
+    if (!/^0x[0-9a-fA-F]{64}$/.test(options.version)) {
+      const number = /^v?(\d+)$/.exec(options.version)?.[1];
+      if (number === undefined) throw new InvalidArgumentError(`--version: expected a weights digest (0x + 64 hex digits) or a version number like v2, found "${options.version}"`);
+      const reader = new LogReader(client, { contract, logId: options.log, blockNumber: await client.getBlockNumber({ cacheTime: 0 }) });
+      const timeline = (await reader.boundTimeline()) ?? options.timeline;
+      if (!timeline) throw new InvalidArgumentError("--version vN: the log has no bound timeline to look it up in; pass the weights digest");
+      const view = await reader.timeline(timeline, model.modelId);
+      const match = view.activations.find((a) => a.versionNumber === Number(number));
+      if (!match) throw new InvalidArgumentError(`--version: v${number} was never activated in this model's timeline (${view.activations.length} activations)`);
+      version = { digest: match.version.toLowerCase() as Hex, label: `v${number}` };
+    }
+    from = options.from ?? 0;
+    to = options.to ?? Math.floor(Date.now() / 1000);
+    result = await auditPublished({ ...monitorParameters(logOptions, client, contract), modelId: model.modelId, weightsDigest: version.digest, from, to });
+  } catch (error) {
+    process.stderr.write(`showwork audit: could not audit the published log: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const written: string[] = [];
+  if (options.bundles) {
+    await mkdir(options.bundles, { recursive: true });
+    for (const bundle of result.bundles) {
+      const file = path.join(options.bundles, `${bundle.receipt.receiptId}.bundle.json`);
+      await writeFile(file, `${JSON.stringify(toBundleJson(bundle), null, 2)}\n`);
+      written.push(file);
+    }
+  }
+  const complete = result.gaps.length === 0 && result.withheldBatches.length === 0;
+  const output = {
+    query: { modelId: model.modelId, ...(model.name ? { model: model.name } : {}), weightsDigest: version.digest, from, to },
+    source: options.source,
+    logId: result.report.logId,
+    chainId: result.report.chainId,
+    contract: result.report.contract,
+    block: result.report.block,
+    complete,
+    count: result.entries.length,
+    receipts: result.entries,
+    gaps: result.gaps,
+    withheldBatches: result.withheldBatches,
+    monitor: { status: result.report.status, findingCounts: result.report.findingCounts, unchecked: result.report.unchecked },
+    bundles: written,
+  };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  } else {
+    const lines = [
+      `${model.name ?? model.modelId} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${result.entries.length} answer${result.entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (published log ${result.report.logId} at ${options.source}, chain ${result.report.chainId} block ${result.report.block})`,
+    ];
+    for (const e of result.entries) {
+      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${e.activeThen === false ? "  NOT the active version then" : ""}`);
+    }
+    for (const g of result.gaps) lines.push(`GAP: ${g.message}`);
+    if (result.withheldBatches.length) lines.push(`WITHHELD: batches ${result.withheldBatches.join(", ")} are anchored but not published: their answers cannot be listed`);
+    lines.push(complete ? "complete: no gap and no withheld batch in the window" : "INCOMPLETE: answers may be missing from this list (see the gaps above)");
+    if (written.length > 0) lines.push(`wrote ${written.length} proof bundle${written.length === 1 ? "" : "s"} into ${options.bundles}`);
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
+  process.exitCode = complete ? 0 : 1;
 }

@@ -46,6 +46,7 @@ interface ServeOptions extends ServiceCliOptions {
   port: number;
   maxBody: number;
   quiet?: boolean;
+  logFormat: "text" | "json";
   insecureDev?: boolean;
   allowedHost: string[];
   allowedOrigin: string[];
@@ -56,12 +57,30 @@ interface ServeOptions extends ServiceCliOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** The level of a service event in the logs. */
+function levelOf(event: ServiceEvent): "info" | "warn" | "error" {
+  if (event.type === "halted") return "error";
+  if (event.type === "warning" || event.type === "retry") return "warn";
+  return "info";
+}
+
+/**
+ * One JSON line: `time`, `level`, a stable `event` name (the service event's type, or
+ * listening/service/stopping/error), `message` (the human line) and the event's own fields.
+ * Nothing secret is in any event (keys stay in the environment; store URLs are shown without passwords).
+ */
+export function jsonLogLine(event: string, level: string, message: string, fields: Record<string, unknown> = {}): string {
+  const { type: _type, ...rest } = fields;
+  return `${JSON.stringify({ time: new Date().toISOString(), level, event, message, ...rest }, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}\n`;
+}
+
 export function serveCommand(): Command {
   return addServiceOptions(new Command("serve").description("run the anchoring service and its HTTP API"))
     .addOption(new Option("--host <host>", "address to listen on").default("127.0.0.1"))
     .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(integerOption(0)).default(8787))
     .addOption(new Option("--max-body <bytes>", "largest request body").argParser(integerOption(1024)).default(16 * 1024 * 1024))
     .addOption(new Option("--quiet", "do not log batches and transactions"))
+    .addOption(new Option("--log-format <format>", "text lines, or JSON lines with a stable `event` field").choices(["text", "json"]).default("text"))
     .addOption(new Option("--insecure-dev", "no authentication at all (loopback addresses only; for local development)"))
     .addOption(new Option("--allowed-host <name>", "a host name clients use (Host header check; repeatable; loopback names always)").argParser(collect).default([]))
     .addOption(new Option("--allowed-origin <origin>", "a web origin allowed to call the API (repeatable; default none)").argParser(collect).default([]))
@@ -69,7 +88,9 @@ export function serveCommand(): Command {
     .addOption(new Option("--max-concurrent-per-client <n>", "requests in flight per client (token)").argParser(integerOption(1)).default(8))
     .addOption(new Option("--max-concurrent <n>", "requests in flight in all").argParser(integerOption(1)).default(64))
     .action(async (options: ServeOptions) => {
-      const log = (text: string): void => void process.stderr.write(`[showwork] ${new Date().toISOString()} ${text}\n`);
+      const json = options.logFormat === "json";
+      const log = (text: string, event = "service", fields: Record<string, unknown> = {}, level = "info"): void =>
+        void process.stderr.write(json ? jsonLogLine(event, level, text, fields) : `[showwork] ${new Date().toISOString()} ${text}\n`);
       const loopback = isLoopbackHost(options.host);
       if (options.insecureDev && !loopback) {
         throw new ServiceConfigError(`--insecure-dev is for loopback addresses only; --host is ${options.host}.`, [
@@ -92,19 +113,25 @@ export function serveCommand(): Command {
         auth = { tokens, ...(devToken === undefined ? {} : { devToken }) };
       }
       let opened: Awaited<ReturnType<typeof openServiceFromOptions>>;
-      let server: Awaited<ReturnType<typeof startHttpServer>>;
       try {
         opened = await openServiceFromOptions(options, {
-        owner: "showwork serve",
+          owner: "showwork serve",
           onEvent: (event) => {
             const text = describeEvent(event);
-            if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) log(text);
+            if (text !== undefined && (!options.quiet || ["retry", "halted", "warning", "anchoring-role"].includes(event.type))) {
+              log(text, event.type, { ...event }, levelOf(event));
+            }
           },
         });
       } catch (error) {
+        if (json) {
+          const e = error as { name?: string; shortMessage?: string; message?: string; metaMessages?: string[]; kind?: string; nodeSaid?: string };
+          log(e.shortMessage ?? e.message ?? String(error), "error", { name: e.name, details: e.metaMessages, kind: e.kind, nodeSaid: e.nodeSaid }, "error");
+        }
         await tokens?.close();
         throw error;
       }
+      let server: Awaited<ReturnType<typeof startHttpServer>>;
       try {
         opened.service.start();
         server = await startHttpServer(opened.service, {
@@ -123,21 +150,37 @@ export function serveCommand(): Command {
         await tokens?.close();
         throw error;
       }
-      log(describeService(opened));
+      const b = opened.service.binding;
+      log(describeService(opened), "service", {
+        chainId: b?.chainId,
+        contract: b?.contract,
+        logId: b?.logId,
+        anchorer: b?.anchorer,
+        store: opened.service.store.location,
+      });
+      const ingestion = opened.service.ingestion;
+      log(
+        `ingestion: signatures ${ingestion.signatures}, issuedAt window ${ingestion.issuedAtWindow === false ? "off" : `${ingestion.issuedAtWindow.pastSeconds} s past / ${ingestion.issuedAtWindow.futureSeconds} s future`}`,
+        "ingestion",
+        { signatures: ingestion.signatures, issuedAtWindow: ingestion.issuedAtWindow },
+      );
       if (auth === "none") {
-        log("WARNING: --insecure-dev: no authentication; any local program (and any web page the browser lets through) may submit receipts");
+        log("WARNING: --insecure-dev: no authentication; any local program (and any web page the browser lets through) may submit receipts", "auth", { mode: "none" }, "warn");
       } else if (devToken !== undefined) {
+        // The dev token goes to stdout only (never into the logs).
         process.stdout.write(`showwork serve: dev token (this process only; the store has no tokens): ${devToken}\n`);
-        log("no access tokens in the store: writes need the dev token printed on stdout (valid until this process ends); `showwork token issue` makes lasting ones");
+        log("no access tokens in the store: writes need the dev token printed on stdout (valid until this process ends); `showwork token issue` makes lasting ones", "auth", { mode: "dev-token" });
       } else {
-        log(`writes need an access token (${await auth.tokens!.activeCount()} active in the store); reads ${options.reads === "open" ? "are open" : "need one too"}`);
+        const active = await auth.tokens!.activeCount();
+        log(`writes need an access token (${active} active in the store); reads ${options.reads === "open" ? "are open" : "need one too"}`, "auth", { mode: "tokens", activeTokens: active, reads: options.reads });
       }
+      log(`listening on ${server.url}`, "listening", { url: server.url });
       process.stdout.write(`showwork serve: listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
-      log("stopping");
+      log("stopping", "stopping");
       await server.close();
       await opened.close();
       await tokens?.close();

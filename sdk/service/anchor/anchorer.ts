@@ -12,7 +12,10 @@
  *      too long → fee bump (same nonce, same payload, fees +`feeBumpPercent`%).
  *    - `included`: its receipt is gone or in another block (reorg) → back to `pending`,
  *      batches back to `submitted` (then rebroadcast as above); enough confirmations → `final`.
- *    - "The chain decides": read `batchRoot` at the batch indices. Our roots are there →
+ *    - "The chain decides": read `batchRoot` at the batch indices, at the same block as the
+ *      transaction count that sent us there (behind a load-balanced RPC two "latest" reads can
+ *      come from nodes at different heights; an unpinned pair could void a transaction that did
+ *      anchor). Our roots are there →
  *      `included`, with the transaction and block of the `BatchAnchored` event (whichever of
  *      our transactions did it). Nothing there → the transaction is void (its nonce went to
  *      another transaction) and its batches go back to `batched`, to be sent again with a
@@ -20,6 +23,8 @@
  * 2. Submit: when no transaction is pending, take the next `batched` batches (consecutive
  *    indices, at most `maxBatchesPerTx`), check the log's size equals the first index,
  *    sign `anchor` (one batch) or `anchorMany`, PERSIST the signed transaction, then send it.
+ *    If the log already holds our root at that index (a transaction of ours that the store lost
+ *    track of), the batches are adopted from their `BatchAnchored` event instead of halting.
  *
  * Exactly once: the batch index and contents are persisted before any transaction is
  * signed, the signed transaction before it is sent, and the contract rejects any batch
@@ -52,6 +57,7 @@ import { AnchoringHaltedError } from "../errors.js";
 import type { ServiceEventListener } from "../events.js";
 import { failpoint } from "../failpoints.js";
 import type { BatchRecord, ReceiptStore, TxAttempt, TxRecord } from "../store/types.js";
+import { explainRejection, rejectionKind } from "../chain/friction.js";
 import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
 
 /** A wallet client whose account signs locally (the service must persist signed bytes before sending). */
@@ -164,15 +170,24 @@ export class Anchorer {
           blockNumber: Number(receipt.blockNumber),
           blockHash: receipt.blockHash,
           anchoredAt: now,
-        });
+        }, receipt);
         return this.trackIncluded((await this.p.store.getTx(tx.id))!, now);
       }
       this.p.onEvent({ type: "retry", kind: "tx-reverted", message: `transaction ${attempt.hash} reverted; checking the log`, txHash: attempt.hash });
       this.revertBackoffUntil = now + this.p.policy.revertBackoffMs;
-      return this.letTheChainDecide(tx, "reverted");
+      const head = await this.p.publicClient.getBlockNumber({ cacheTime: 0 });
+      return this.letTheChainDecide(tx, "reverted", head > receipt.blockNumber ? head : receipt.blockNumber);
     }
-    const used = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "latest" });
-    if (used > tx.nonce) return this.letTheChainDecide(tx, "nonce-used");
+    if (tx.attempts.length === 0) {
+      // Adopted from the chain, then reorged out: nothing of ours to resend. Submit the batches again.
+      await this.p.store.voidTx(tx.id);
+      this.p.onEvent({ type: "retry", kind: "reorg", message: `batches ${tx.firstBatch}..${tx.lastBatch} left the chain: submitting them again` });
+      return;
+    }
+    // One block for the count and the roots read after it (see the module comment).
+    const block = await this.p.publicClient.getBlockNumber({ cacheTime: 0 });
+    const used = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockNumber: block });
+    if (used > tx.nonce) return this.letTheChainDecide(tx, "nonce-used", block);
 
     const newest = tx.attempts[tx.attempts.length - 1]!;
     if (tx.lastSentAt === 0) {
@@ -214,7 +229,11 @@ export class Anchorer {
     return first === undefined || last === undefined ? 0 : last.lastSeq - first.firstSeq + 1;
   }
 
-  private async markIncluded(tx: TxRecord, inclusion: { txHash: Hex; blockNumber: number; blockHash: Hex; anchoredAt: number }): Promise<void> {
+  private async markIncluded(
+    tx: TxRecord,
+    inclusion: { txHash: Hex; blockNumber: number; blockHash: Hex; anchoredAt: number },
+    receipt?: TransactionReceipt,
+  ): Promise<void> {
     await this.p.store.markTxIncluded(tx.id, inclusion);
     this.p.onEvent({
       type: "anchored",
@@ -223,6 +242,7 @@ export class Anchorer {
       txHash: inclusion.txHash,
       blockNumber: inclusion.blockNumber,
       receipts: await this.receiptCount(tx),
+      ...(receipt === undefined ? {} : { gasUsed: receipt.gasUsed, feeWei: receipt.gasUsed * receipt.effectiveGasPrice }),
     });
   }
 
@@ -230,9 +250,9 @@ export class Anchorer {
    * Our transaction's nonce is used (or it reverted) without a successful receipt of ours in
    * hand: the log on chain says whether our batches are anchored.
    */
-  private async letTheChainDecide(tx: TxRecord, why: "reverted" | "nonce-used"): Promise<void> {
+  private async letTheChainDecide(tx: TxRecord, why: "reverted" | "nonce-used", atBlock: bigint): Promise<void> {
     const batches = await this.batchesOf(tx);
-    const roots = await Promise.all(batches.map((b) => readBatchRoot(this.p.publicClient, this.p.log, b.index)));
+    const roots = await Promise.all(batches.map((b) => readBatchRoot(this.p.publicClient, this.p.log, b.index, atBlock)));
     const ours = roots.map((root, i) => root === batches[i]!.root);
     if (ours.every(Boolean)) {
       const [event] = await findBatchAnchored(this.p.publicClient, this.p.log, { fromBlock: tx.createdAtBlock, index: tx.firstBatch });
@@ -277,6 +297,17 @@ export class Anchorer {
       await this.p.publicClient.sendRawTransaction({ serializedTransaction: attempt.raw });
     } catch (error) {
       const text = errorText(error);
+      // A refusal for good (e.g. insufficient funds): say what the node answered and what to do.
+      const kind = rejectionKind(error);
+      if (kind !== undefined) {
+        throw await explainRejection(this.p.publicClient, {
+          what: `Anchoring batches ${tx.firstBatch}..${tx.lastBatch} (nonce ${tx.nonce})`,
+          error,
+          kind,
+          account: this.account.address,
+          maxCost: attempt.gas * attempt.maxFeePerGas,
+        });
+      }
       // Known already: fine. Nonce used or replaced: the next round finds out by whom.
       if (!ALREADY_KNOWN.test(text) && !NONCE_TOO_LOW.test(text) && !UNDERPRICED.test(text)) throw error;
     }
@@ -369,9 +400,10 @@ export class Anchorer {
       run.push(batch);
     }
     const first = run[0]!;
-    const size = await readLogSize(this.p.publicClient, this.p.log);
+    const block = await this.p.publicClient.getBlockNumber({ cacheTime: 0 });
+    const size = await readLogSize(this.p.publicClient, this.p.log, block);
     if (size !== first.index) {
-      await this.explainSizeMismatch(first, size);
+      await this.explainSizeMismatch(first, run, size, block);
       return;
     }
     const anchorArgs = [this.p.log.logId, BigInt(first.index), first.root, BigInt(first.leafCount)] as const;
@@ -404,6 +436,10 @@ export class Anchorer {
       }
       // The log moved between our size check and the estimate: the next round looks again.
       if (revert === "ReceiptLogsUnexpectedIndex") return;
+      const kind = rejectionKind(error);
+      if (kind !== undefined) {
+        throw await explainRejection(this.p.publicClient, { what: `Estimating gas to anchor batch ${first.index}`, error, kind, account: this.account.address });
+      }
       if (revert !== undefined) {
         this.halt(new AnchoringHaltedError({ reason: "revert", message: `Anchoring would revert with ${revert}.`, cause: error }));
         return;
@@ -429,9 +465,13 @@ export class Anchorer {
   }
 
   /** The log's size is not our next index: find out why, and halt when it is not transient. */
-  private async explainSizeMismatch(first: BatchRecord, size: number): Promise<void> {
+  private async explainSizeMismatch(first: BatchRecord, run: readonly BatchRecord[], size: number, block: bigint): Promise<void> {
     if (size > first.index) {
-      const root = await readBatchRoot(this.p.publicClient, this.p.log, first.index);
+      const root = await readBatchRoot(this.p.publicClient, this.p.log, first.index, block);
+      if (root === first.root) {
+        await this.adopt(run, block);
+        return;
+      }
       this.halt(
         new AnchoringHaltedError({
           reason: root === first.root ? "chain-inconsistent" : "index-conflict",
@@ -456,6 +496,48 @@ export class Anchorer {
         metaMessages: ["The chain lost a final batch (a reorg deeper than the confirmations), or the store belongs to another chain."],
       }),
     );
+  }
+
+  /**
+   * Our batches are in the log already (our roots at our indices) without a transaction the
+   * store tracks: record where they were anchored, from their `BatchAnchored` events.
+   */
+  private async adopt(run: readonly BatchRecord[], block: bigint): Promise<void> {
+    const first = run[0]!;
+    const events = await findBatchAnchored(this.p.publicClient, this.p.log, { fromBlock: this.p.fromBlock });
+    const byIndex = new Map(events.map((e) => [e.index, e]));
+    const event = byIndex.get(first.index);
+    if (event === undefined || event.root !== first.root || event.blockNumber > Number(block)) return; // not indexed yet: next round
+    // The consecutive batches of the run that the same transaction anchored with our roots.
+    let last = first;
+    for (const batch of run.slice(1)) {
+      const e = byIndex.get(batch.index);
+      if (e === undefined || e.txHash !== event.txHash || e.root !== batch.root) break;
+      last = batch;
+    }
+    const sent = await this.p.publicClient.getTransaction({ hash: event.txHash });
+    failpoint("tx:before-mark-included");
+    const tx = await this.p.store.adoptAnchor({
+      nonce: sent.nonce,
+      firstBatch: first.index,
+      lastBatch: last.index,
+      createdAtBlock: Math.max(0, event.blockNumber - 1),
+      inclusion: { txHash: event.txHash, blockNumber: event.blockNumber, blockHash: event.blockHash, anchoredAt: Date.now() },
+    });
+    this.p.onEvent({
+      type: "retry",
+      kind: "adopted",
+      message: `batches ${first.index}..${last.index} were already in the log with this store's roots (tx ${event.txHash}): adopted`,
+      txHash: event.txHash,
+    });
+    this.p.onEvent({
+      type: "anchored",
+      firstBatch: tx.firstBatch,
+      lastBatch: tx.lastBatch,
+      txHash: event.txHash,
+      blockNumber: event.blockNumber,
+      receipts: await this.receiptCount(tx),
+    });
   }
 
   private halt(error: AnchoringHaltedError): void {

@@ -16,19 +16,30 @@ export interface LogLocation {
 
 const ZERO_ROOT = `0x${"0".repeat(64)}`;
 
-/** The number of batches anchored in the log (= the next batch index). */
-export async function readLogSize(client: PublicClient, log: LogLocation): Promise<number> {
-  const size = await client.readContract({ address: log.contract, abi: receiptLogsAbi, functionName: "logSize", args: [log.logId] });
+/**
+ * The number of batches anchored in the log (= the next batch index), at `blockNumber` (default: latest).
+ * Pin the reads of one decision to one block: behind a load balancer, two "latest" reads can come
+ * from nodes at different heights.
+ */
+export async function readLogSize(client: PublicClient, log: LogLocation, blockNumber?: bigint): Promise<number> {
+  const size = await client.readContract({
+    address: log.contract,
+    abi: receiptLogsAbi,
+    functionName: "logSize",
+    args: [log.logId],
+    ...(blockNumber === undefined ? {} : { blockNumber }),
+  });
   return Number(size);
 }
 
-/** The root anchored at `index`, or undefined when none. */
-export async function readBatchRoot(client: PublicClient, log: LogLocation, index: number): Promise<Hex | undefined> {
+/** The root anchored at `index` (at `blockNumber`, default latest), or undefined when none. */
+export async function readBatchRoot(client: PublicClient, log: LogLocation, index: number, blockNumber?: bigint): Promise<Hex | undefined> {
   const root = await client.readContract({
     address: log.contract,
     abi: receiptLogsAbi,
     functionName: "batchRoot",
     args: [log.logId, BigInt(index)],
+    ...(blockNumber === undefined ? {} : { blockNumber }),
   });
   return root === ZERO_ROOT ? undefined : (root.toLowerCase() as Hex);
 }

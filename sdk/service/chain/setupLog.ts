@@ -14,6 +14,7 @@ import { concatHex, encodeAbiParameters, encodeFunctionData, getAddress, keccak2
 import { modelTimelineAbi, receiptLogsAbi } from "../../contracts/abis.js";
 import { ServiceConfigError } from "../errors.js";
 import { signLocally, type AnchorWalletClient } from "../anchor/anchorer.js";
+import { explainRejection, rejectionKind } from "./friction.js";
 
 const ARTIFACT = new URL("../../../artifacts/contracts/ReceiptLogs.sol/ReceiptLogs.json", import.meta.url);
 const TIMELINE_ARTIFACT = new URL("../../../artifacts/contracts/ModelTimeline.sol/ModelTimeline.json", import.meta.url);
@@ -114,7 +115,15 @@ async function sendUntilMined(
   const hash = keccak256(raw);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    await publicClient.sendRawTransaction({ serializedTransaction: raw }).catch(() => undefined); // known, or retried below
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction: raw });
+    } catch (error) {
+      // A refusal for good (e.g. insufficient funds) is said at once, in the node's words; anything else is retried.
+      const kind = rejectionKind(error);
+      if (kind !== undefined) {
+        throw await explainRejection(publicClient, { what, error, kind, account: account.address, maxCost: prepared.gas * prepared.maxFeePerGas });
+      }
+    }
     for (let poll = 0; poll < 20; poll++) {
       const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
       if (receipt !== undefined) {

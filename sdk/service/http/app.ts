@@ -6,7 +6,7 @@
  *   GET  /v1/receipts/:id/bundle its proof bundle (from "anchored" on; 409 before)
  *   GET  /v1/batches/:index      a batch (range, root, state, anchor, transaction attempts)
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
- *   GET  /metrics                counts per state, last anchored batch, lag, retries
+ *   GET  /metrics                Prometheus text format (JSON: /v1/metrics, or Accept: application/json); see ./metrics.ts
  *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
  *
  * Every request first passes the door (`door.ts`): Host and Origin checks, a bearer token
@@ -24,6 +24,7 @@ import { toBundleJson } from "../../bundle/parseBundle.js";
 import { ShowworkError } from "../../errors.js";
 import type { AnchoringService } from "../AnchoringService.js";
 import { door, type DoorOptions } from "./door.js";
+import { addMetricsRoutes } from "./metrics.js";
 import {
   BatchNotFoundError,
   ProofNotAvailableError,
@@ -149,7 +150,7 @@ export function createServiceApp(service: AnchoringService, options: ServiceAppO
     return c.json(health, health.status === "halted" ? 503 : 200);
   });
 
-  app.get("/metrics", async (c) => c.json(await service.metrics()));
+  addMetricsRoutes(app, service);
 
   app.notFound((c) => fail(c, 404, "not-found", new Error(`No route ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => {

@@ -269,7 +269,7 @@ describe("receipt signatures on the fast path", () => {
         if (m.kind === "r") sig.set(word(m.r), 0);
         if (m.kind === "s") sig.set(word(m.s), 32);
         if (m.kind === "field") {
-          mutated = { ...signed, [m.field]: m.field === "sequence" ? signed.sequence + 1n : m.field === "issuedAt" ? signed.issuedAt + 1 : keccak256(signed.receiptId) };
+          mutated = { ...signed, [m.field]: m.field === "sequence" ? signed.sequence + 1n : m.field === "issuedAt" ? (signed.issuedAt === 0 ? 1 : signed.issuedAt - 1) /* stays a safe integer */ : keccak256(signed.receiptId) };
         } else {
           mutated = { ...signed, signature: bytesToHex(sig) };
         }

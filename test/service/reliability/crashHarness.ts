@@ -213,7 +213,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
     const url = lastUrl!;
     let metrics: Metrics;
     for (;;) {
-      metrics = (await (await fetch(`${url}/metrics`)).json()) as Metrics;
+      metrics = (await (await fetch(`${url}/v1/metrics`)).json()) as Metrics;
       if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) break;
       if (Date.now() - finalizeStarted > 120_000) throw new Error(`not final after 120 s: ${JSON.stringify(metrics)}`);
       await sleep(100);
@@ -247,7 +247,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
 async function waitAllFinal(url: string, timeoutMs: number): Promise<Metrics> {
   const started = Date.now();
   for (;;) {
-    const metrics = (await (await fetch(`${url}/metrics`, { headers: { accept: "application/json" } })).json()) as Metrics;
+    const metrics = (await (await fetch(`${url}/v1/metrics`)).json()) as Metrics;
     if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) return metrics;
     if (Date.now() - started > timeoutMs) throw new Error(`not final after ${timeoutMs / 1000} s: ${JSON.stringify(metrics)}`);
     await sleep(100);
@@ -393,7 +393,7 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
     violations.push(...driverErrors);
     // Every instance serves the same answers.
     for (const s of slots.slice(1)) {
-      const other = (await (await fetch(`${s.url}/metrics`, { headers: { accept: "application/json" } })).json()) as Metrics;
+      const other = (await (await fetch(`${s.url}/v1/metrics`)).json()) as Metrics;
       if (other.receipts.total !== metrics.receipts.total) violations.push(`instance ${s.url} counts ${other.receipts.total} receipts, ${url} ${metrics.receipts.total}`);
     }
     const roles = await Promise.all(slots.map((s) => roleOf(s.url!)));

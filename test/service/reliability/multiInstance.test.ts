@@ -30,7 +30,7 @@ async function post(url: string, n: number, acked: Set<string>): Promise<void> {
 }
 
 async function metricsOf(url: string): Promise<{ receipts: { recorded: number; final: number; total: number }; batches: { lastClosed: number | null }; retries: { total: number; byKind: Record<string, number> } }> {
-  return (await (await fetch(`${url}/metrics`, { headers: { accept: "application/json" } })).json()) as never;
+  return (await (await fetch(`${url}/v1/metrics`)).json()) as never;
 }
 
 describe("several showwork serve instances on one PostgreSQL store (real processes)", function () {

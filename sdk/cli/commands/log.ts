@@ -1,0 +1,154 @@
+/**
+ * `showwork log create | grant-anchorer | revoke-anchorer | set-max-delay | show`: the operator's
+ * log administration on `ReceiptLogs`, through the viem actions of sdk/actions/. Writes wait for
+ * the transaction to be mined and print what happened with its hash. See docs/package.md.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { zeroAddress, type Address, type Hex } from "viem";
+
+import { addressArgument, bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
+import { addLogIdOption, addOperatorOptions, openOperatorContext, OperatorCommandError, requireContract, type LogOptions, type OperatorContext, type OperatorOptions } from "../operator/context.js";
+import { printResult, runOperatorCommand, transactionFacts, transactionLine } from "../operator/output.js";
+
+type Holder = { context?: OperatorContext };
+
+const errorContext = (holder: Holder, write: boolean) => () => ({
+  chainId: holder.context?.chainId,
+  account: holder.context?.wallet?.account.address,
+  contract: holder.context?.receiptLogs,
+  write,
+});
+
+/** Fails with a clear error when the log does not exist (before any transaction is sent). */
+async function requireLog(context: OperatorContext, logId: Hex): Promise<Awaited<ReturnType<OperatorContext["publicClient"]["readLog"]>>> {
+  const receiptLogs = requireContract(context, "receiptLogs");
+  const log = await context.publicClient.readLog({ logId });
+  if (!log.exists) {
+    throw new OperatorCommandError(`No log ${logId} in ReceiptLogs ${receiptLogs} on chain ${context.chainId}.`, {
+      metaMessages: ["Do: check --log-id, --receipt-logs and --rpc (`showwork log create` makes a new log)."],
+    });
+  }
+  return log;
+}
+
+/** Fails before sending when the signer is not the log's admin (the contract would refuse). */
+function requireAdmin(context: OperatorContext, log: { admin: Address; logId: Hex }, what: string): void {
+  const account = context.wallet!.account.address;
+  if (account.toLowerCase() !== log.admin.toLowerCase()) {
+    throw new OperatorCommandError(`${what}: ${account} is not the admin of log ${log.logId}; its admin is ${log.admin}.`, {
+      metaMessages: [`Do: sign with the admin's key (${context.wallet!.keySource} holds the key of ${account}).`],
+    });
+  }
+}
+
+function createCommand(): Command {
+  const holder: Holder = {};
+  const command = new Command("create")
+    .description("create a log in ReceiptLogs; the signing account becomes its admin")
+    .addOption(new Option("--max-anchor-delay <seconds>", "the log's promise: every receipt anchored within this many seconds (0: no promise)").argParser(nonNegativeInteger).default(3600))
+    .addOption(new Option("--salt <bytes32>", "with the account, makes the log id (default: random)").argParser(bytes32Argument));
+  addOperatorOptions(command, { writes: true }).action(async (options: OperatorOptions & { maxAnchorDelay: number; salt?: Hex }) => {
+    await runOperatorCommand("log create", options.json, errorContext(holder, true), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const receiptLogs = requireContract(context, "receiptLogs");
+      const created = await context.wallet!.actions.createLog({
+        maxAnchorDelay: options.maxAnchorDelay,
+        ...(options.salt === undefined ? {} : { salt: options.salt }),
+        wait: true,
+        confirmations: options.confirmations,
+      });
+      printResult(
+        options.json,
+        { command: "log create", chainId: context.chainId, receiptLogs, logId: created.logId, admin: created.admin, salt: created.salt, maxAnchorDelay: options.maxAnchorDelay, ...transactionFacts(created.receipt) },
+        [
+          `created log ${created.logId} in ReceiptLogs ${receiptLogs} on chain ${context.chainId}`,
+          `admin ${created.admin}; promise: every receipt anchored within ${options.maxAnchorDelay} s`,
+          transactionLine(created.receipt),
+        ],
+      );
+    });
+  });
+  return command;
+}
+
+function anchorerCommand(name: "grant-anchorer" | "revoke-anchorer"): Command {
+  const holder: Holder = {};
+  const grant = name === "grant-anchorer";
+  const command = new Command(name)
+    .description(grant ? "authorise an account to anchor batch roots in the log (log admin)" : "withdraw an account's right to anchor in the log (log admin)")
+    .argument("<account>", "the anchorer's address", addressArgument);
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (account: Address, options: LogOptions) => {
+    await runOperatorCommand(`log ${name}`, options.json, errorContext(holder, true), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const log = await requireLog(context, options.logId);
+      requireAdmin(context, log, `showwork log ${name}`);
+      const params = { logId: options.logId, anchorer: account, wait: true, confirmations: options.confirmations } as const;
+      const done = grant ? await context.wallet!.actions.grantAnchorer(params) : await context.wallet!.actions.revokeAnchorer(params);
+      const what = done.changed
+        ? `${grant ? "granted" : "revoked"} anchorer ${account} in log ${options.logId}`
+        : `${account} ${grant ? "was already an anchorer" : "was not an anchorer"} of log ${options.logId}: nothing changed`;
+      printResult(
+        options.json,
+        { command: `log ${name}`, chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, anchorer: account, changed: done.changed, ...transactionFacts(done.receipt) },
+        [what, transactionLine(done.receipt)],
+      );
+    });
+  });
+  return command;
+}
+
+function setMaxDelayCommand(): Command {
+  const holder: Holder = {};
+  const command = new Command("set-max-delay")
+    .description("change the log's promised maximum anchoring delay from now on (log admin; the history stays on-chain)")
+    .argument("<seconds>", "seconds (0: no promise)", nonNegativeInteger);
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (seconds: number, options: LogOptions) => {
+    await runOperatorCommand("log set-max-delay", options.json, errorContext(holder, true), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const log = await requireLog(context, options.logId);
+      requireAdmin(context, log, "showwork log set-max-delay");
+      const done = await context.wallet!.actions.setMaxAnchorDelay({ logId: options.logId, maxAnchorDelay: seconds, wait: true, confirmations: options.confirmations });
+      printResult(
+        options.json,
+        { command: "log set-max-delay", chainId: context.chainId, logId: options.logId, maxAnchorDelay: seconds, previous: log.maxAnchorDelay, since: done.since, ...transactionFacts(done.receipt) },
+        [`log ${options.logId} now promises anchoring within ${seconds} s (was ${log.maxAnchorDelay} s), from ${new Date(done.since * 1000).toISOString()}`, transactionLine(done.receipt)],
+      );
+    });
+  });
+  return command;
+}
+
+function showCommand(): Command {
+  const holder: Holder = {};
+  const command = new Command("show").description("print a log's state: admin, anchorers, batches, head, anchoring promise, bound timeline");
+  addLogIdOption(addOperatorOptions(command, { writes: false })).action(async (options: LogOptions) => {
+    await runOperatorCommand("log show", options.json, errorContext(holder, false), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: false }));
+      const log = await requireLog(context, options.logId);
+      const anchorers = await context.publicClient.readLogAnchorers({ logId: options.logId, ...(context.deploymentBlock === undefined ? {} : { fromBlock: context.deploymentBlock }) });
+      printResult(options.json, { command: "log show", chainId: context.chainId, ...log, anchorers }, [
+        `log ${log.logId} in ReceiptLogs ${log.receiptLogs} on chain ${context.chainId}`,
+        `admin:            ${log.admin}${log.pendingAdmin === zeroAddress ? "" : ` (transfer to ${log.pendingAdmin} pending)`}`,
+        `anchorers:        ${anchorers.length === 0 ? "none" : anchorers.join(", ")}`,
+        `batches anchored: ${log.size}`,
+        `head:             ${log.head}`,
+        `max anchor delay: ${log.maxAnchorDelay === 0 ? "no promise" : `${log.maxAnchorDelay} s`}`,
+        `timeline:         ${log.timeline === zeroAddress ? "none bound" : log.timeline}`,
+      ]);
+    });
+  });
+  return command;
+}
+
+/** `showwork log`. */
+export function logCommand(): Command {
+  return new Command("log")
+    .description("administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, set-max-delay, show")
+    .addCommand(createCommand())
+    .addCommand(anchorerCommand("grant-anchorer"))
+    .addCommand(anchorerCommand("revoke-anchorer"))
+    .addCommand(setMaxDelayCommand())
+    .addCommand(showCommand());
+}

@@ -1,0 +1,110 @@
+/**
+ * The service's metrics in the Prometheus text format (prom-client), read from
+ * {@link AnchoringService.metrics} at each scrape. One registry per service (never the global one).
+ *
+ * | metric | type | labels |
+ * | --- | --- | --- |
+ * | `showwork_receipts` | gauge | `state` (recorded, batched, submitted, anchored, final) |
+ * | `showwork_receipts_stored` | gauge | |
+ * | `showwork_batches_closed` | gauge | |
+ * | `showwork_last_anchored_batch_index` | gauge | |
+ * | `showwork_anchor_lag_seconds` | gauge | age of the oldest receipt not yet anchored |
+ * | `showwork_unanchored_receipts` | gauge | |
+ * | `showwork_retries_total` | counter | `kind` |
+ * | `showwork_rpc_errors_total` | counter | `kind` (timeout, http, rpc, rejected, other) |
+ * | `showwork_gas_used_total` | counter | |
+ * | `showwork_gas_spent_wei_total` | counter | |
+ * | `showwork_anchor_transactions_total` | counter | |
+ * | `showwork_account_balance_wei` | gauge | `account` |
+ * | `showwork_balance_batches_left` | gauge | |
+ * | `showwork_balance_days_left` | gauge | |
+ * | `showwork_anchoring_role` | gauge | 1 while this instance anchors, else 0 |
+ * | `showwork_anchoring_epoch` | gauge | the lease's fencing epoch |
+ * | `showwork_halted` | gauge | 1 while anchoring is halted |
+ * | `showwork_chain_rejected` | gauge | 1 while the node refuses our transactions |
+ * | `showwork_uptime_seconds` | gauge | |
+ *
+ * Counters and gas are per instance (sum them across instances); receipt and batch counts are the
+ * store's (the same on every instance).
+ *
+ * @module
+ */
+import { Counter, Gauge, Registry } from "prom-client";
+
+import type { AnchoringService, ServiceMetrics } from "../AnchoringService.js";
+import { RECEIPT_STATES } from "../states.js";
+
+/** A Prometheus registry over one service. */
+export interface PrometheusMetrics {
+  readonly contentType: string;
+  /** The metrics text, read fresh from the service. */
+  scrape(): Promise<string>;
+}
+
+/** Builds the registry of `service`. */
+export function prometheusMetrics(service: AnchoringService): PrometheusMetrics {
+  const registry = new Registry();
+  let m: ServiceMetrics | undefined;
+  const gauge = (name: string, help: string, labelNames: string[], set: (g: Gauge, m: ServiceMetrics) => void): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        if (m !== undefined) set(this, m);
+      },
+    });
+  };
+  const counter = (name: string, help: string, labelNames: string[], set: (c: Counter, m: ServiceMetrics) => void): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        if (m !== undefined) set(this, m);
+      },
+    });
+  };
+  gauge("showwork_receipts", "Receipts in the store, per state.", ["state"], (g, x) => {
+    for (const state of RECEIPT_STATES) g.set({ state }, x.receipts[state]);
+  });
+  gauge("showwork_receipts_stored", "Receipts in the store.", [], (g, x) => g.set(x.receipts.total));
+  gauge("showwork_batches_closed", "Batches closed (the last index + 1).", [], (g, x) => g.set(x.batches.lastClosed === null ? 0 : x.batches.lastClosed + 1));
+  gauge("showwork_last_anchored_batch_index", "Index of the last anchored batch (-1: none).", [], (g, x) => g.set(x.batches.lastAnchored?.index ?? -1));
+  gauge("showwork_anchor_lag_seconds", "Age of the oldest receipt not yet anchored (0: all anchored).", [], (g, x) => g.set(x.lag.oldestUnanchoredMs / 1000));
+  gauge("showwork_unanchored_receipts", "Receipts recorded but not yet anchored.", [], (g, x) => g.set(x.lag.unanchoredReceipts));
+  counter("showwork_retries_total", "Retries by this instance, by kind.", ["kind"], (c, x) => {
+    for (const [kind, n] of Object.entries(x.retries.byKind)) if (n !== undefined && n > 0) c.inc({ kind }, n);
+  });
+  counter("showwork_rpc_errors_total", "Failed rounds of this instance, by kind of error.", ["kind"], (c, x) => {
+    for (const [kind, n] of Object.entries(x.rpcErrors)) if (n !== undefined && n > 0) c.inc({ kind }, n);
+  });
+  counter("showwork_gas_used_total", "Gas used by this instance's anchoring transactions.", [], (c, x) => c.inc(Number(x.gas.used)));
+  counter("showwork_gas_spent_wei_total", "Fees paid by this instance's anchoring transactions, wei.", [], (c, x) => c.inc(Number(x.gas.feeWei)));
+  counter("showwork_anchor_transactions_total", "Anchoring transactions included, seen by this instance.", [], (c, x) => c.inc(x.gas.transactions));
+  gauge("showwork_account_balance_wei", "Balance of the anchoring account, as last read.", ["account"], (g, x) => {
+    if (x.balance !== null) g.set({ account: x.balance.account }, Number(x.balance.wei));
+  });
+  gauge("showwork_balance_batches_left", "About how many more batches the balance pays for.", [], (g, x) => {
+    if (x.balance !== null) g.set(x.balance.batchesLeft);
+  });
+  gauge("showwork_balance_days_left", "About how many days the balance lasts at the recent rate.", [], (g, x) => {
+    if (x.balance?.daysLeft !== null && x.balance?.daysLeft !== undefined) g.set(x.balance.daysLeft);
+  });
+  gauge("showwork_anchoring_role", "1 while this instance holds the anchoring role.", [], (g, x) => g.set(x.anchoring.role === "anchoring" ? 1 : 0));
+  gauge("showwork_anchoring_epoch", "Fencing epoch of the anchoring lease.", [], (g, x) => g.set(x.anchoring.epoch ?? 0));
+  gauge("showwork_halted", "1 while anchoring is halted (needs an operator).", [], (g) => g.set(service.health().halted === null ? 0 : 1));
+  gauge("showwork_chain_rejected", "1 while the node refuses this instance's transactions.", [], (g) => g.set(service.health().chain === null ? 0 : 1));
+  gauge("showwork_uptime_seconds", "Uptime of this instance.", [], (g, x) => g.set(x.uptimeMs / 1000));
+  return {
+    contentType: registry.contentType,
+    scrape: async () => {
+      m = await service.metrics();
+      return registry.metrics();
+    },
+  };
+}
