@@ -52,7 +52,8 @@ async function serve(node: HardhatNode, log: TestLog, store: string, extra: stri
   );
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  const match = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
+  // The stdout line (after the dev token line, when there is one, on the same pipe).
+  const match = await waitForLine(child, /showwork serve: listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
   return {
     url: match[1]!,
     stdout: () => out,

@@ -189,13 +189,24 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
         "serve",
         ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite")],
         ...["--port", "0", "--max-batch", "10", "--max-delay", "50", "--poll", "30", "--log-format", "json"],
+        // Unsigned test receipts with fixed past issuedAt (the ingestion checks have their own tests).
+        ...["--signatures", "off", "--issued-at-window", "off"],
       ],
       { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
     );
     let stderr = "";
+    let stdout = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const url = (await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
-    const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(makeReceipts(20)) });
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    const url = (await waitForLine(child, /showwork serve: listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+    // The store has no token: on loopback, serve prints a dev token on stdout (never in the logs).
+    const devToken = /dev token \(this process only; the store has no tokens\): (\S+)/.exec(stdout)![1]!;
+    expect(stderr).to.not.include(devToken);
+    const response = await fetch(`${url}/v1/receipts`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${devToken}` },
+      body: JSON.stringify(makeReceipts(20)),
+    });
     expect(response.status).to.equal(201);
     for (const deadline = Date.now() + 30_000; !/"event":"final"/.test(stderr); await sleep(50)) {
       if (Date.now() > deadline) throw new Error(`no final event logged:\n${stderr}`);
