@@ -1,7 +1,8 @@
 /**
  * Verification cost per bundle: wall time over HTTP against a `hardhat node` process on
  * 127.0.0.1 (through a counting proxy: HTTP round trips and JSON-RPC calls per verdict), and
- * against the in-process chain. Also the web verifier's bundle size.
+ * against the in-process chain; with 1 and with 3 endpoints (each fact read from every endpoint and compared).
+ * Also the web verifier's bundle size.
  *
  *   npm run bench -- verify      (or: tsx scripts/bench-verify.ts --runs 50)
  */
@@ -69,9 +70,12 @@ try {
   calls = 0;
   await verifyBundle(bundle, { rpcUrl: proxyUrl });
   console.log(`per verdict over HTTP: ${requests} HTTP round trips carrying ${calls} JSON-RPC calls (batched)`);
-  proxy.close();
 
-  console.log(`verifyBundle over HTTP (hardhat node, 127.0.0.1): ${stats(await time(() => verifyBundle(bundle, { rpcUrl: node.url })))}`);
+  console.log(`verifyBundle over HTTP (hardhat node, 127.0.0.1), 1 endpoint:  ${stats(await time(() => verifyBundle(bundle, { rpcUrl: node.url })))}`);
+  // Three endpoints (every fact read from each and compared): the node by two names and through the proxy.
+  const three = [node.url, node.url.replace("127.0.0.1", "localhost"), proxyUrl];
+  console.log(`verifyBundle over HTTP (hardhat node, 127.0.0.1), 3 endpoints: ${stats(await time(() => verifyBundle(bundle, { rpcUrls: three })))}`);
+  proxy.close();
 } finally {
   await node.stop();
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { printableShort } from "./printable.js";
 import { CHECK_INFO, type Check, type CheckId, type CheckStatus } from "./verdict.js";
 
 /** Expected/found values and a machine code for a check entry. */
@@ -12,15 +13,18 @@ export interface CheckDetail {
   code?: string;
 }
 
-/** Builds a check entry; `expected` and `found` are rendered as strings. */
+/**
+ * Builds a check entry; `expected` and `found` are rendered as strings. Message, expected and found may carry
+ * text from the bundle or the chain: control and bidi characters are escaped here, once for every check.
+ */
 export function check(id: CheckId, status: CheckStatus, message: string, detail: CheckDetail = {}): Check {
   return {
     id,
     name: CHECK_INFO[id].name,
     status,
-    ...(detail.expected === undefined ? {} : { expected: render(detail.expected) }),
-    ...(detail.found === undefined ? {} : { found: render(detail.found) }),
-    message,
+    ...(detail.expected === undefined ? {} : { expected: printableShort(render(detail.expected), 600) }),
+    ...(detail.found === undefined ? {} : { found: printableShort(render(detail.found), 600) }),
+    message: printableShort(message, 1000),
     ...(detail.code === undefined ? {} : { code: detail.code }),
   };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { isoTime } from "./check.js";
+import { printable } from "./printable.js";
 import type { CheckStatus, Verdict } from "./verdict.js";
 
 const MARK: Record<CheckStatus, string> = {
@@ -37,7 +38,9 @@ export interface FormatVerdictOptions {
 export function formatVerdict(verdict: Verdict, options: FormatVerdictOptions = {}): string {
   const paint = (status: CheckStatus, text: string): string => (options.colour ? `${COLOUR[status]}${text}\u001b[0m` : text);
   const width = Math.max(...verdict.checks.map((check) => check.name.length));
-  const lines: string[] = [];
+  const overallStatus: CheckStatus = verdict.status === "verified" ? "pass" : verdict.status === "failed" ? "fail" : "pending";
+  // What was proven comes first (for a verified bundle); then the checks; then what stays uncertain.
+  const lines: string[] = [paint(overallStatus, verdict.status === "verified" ? `VERIFIED: ${verdict.headline}` : verdict.summary), ""];
   for (const check of verdict.checks) {
     lines.push(`${paint(check.status, MARK[check.status])}  ${check.name.padEnd(width)}  ${check.message}`);
     if ((options.details ?? true) && (check.status === "fail" || check.status === "pending")) {
@@ -52,7 +55,16 @@ export function formatVerdict(verdict: Verdict, options: FormatVerdictOptions = 
   if (f.anchoredAt !== undefined) facts.push(`anchored ${isoTime(f.anchoredAt)}`);
   if (f.confirmations) facts.push(`${f.confirmations} confirmations`);
   if (facts.length > 0) lines.push("", facts.join(" · "));
-  const overall: CheckStatus = verdict.status === "verified" ? "pass" : verdict.status === "failed" ? "fail" : "pending";
-  lines.push(paint(overall, verdict.summary));
+  if (verdict.endpoints && verdict.endpoints.length > 0) {
+    lines.push("", "RPC endpoints:");
+    for (const e of verdict.endpoints) {
+      lines.push(`  ${printable(e.url)}: ${e.answered} answered, ${e.failed} failed${e.head ? `, head ${e.head}` : ""}${e.lastError ? ` (${printable(e.lastError)})` : ""}`);
+    }
+  }
+  if (verdict.uncertain.length > 0) {
+    lines.push("", "Uncertain:");
+    for (const item of verdict.uncertain) lines.push(`  - ${printable(item)}`);
+  }
+  lines.push("", paint(overallStatus, verdict.summary));
   return lines.join("\n");
 }

@@ -51,6 +51,8 @@ export const CHECK_IDS = [
   "anchorer",
   "anchor-delay",
   "model-version",
+  "signer",
+  "pinned",
   "signature",
   "disclosure",
 ] as const;
@@ -78,7 +80,8 @@ export const CHECK_INFO: Readonly<Record<CheckId, { readonly name: string; reado
   },
   contract: {
     name: "Anchoring contract",
-    meaning: "There is a contract at the stated address and it answers the ReceiptLogs interface.",
+    meaning:
+      "The code at the stated address is the showwork ReceiptLogs build (runtime code hash compared with the build's, per build profile), not a look-alike.",
   },
   "batch-root": {
     name: "Root anchored",
@@ -102,11 +105,20 @@ export const CHECK_INFO: Readonly<Record<CheckId, { readonly name: string; reado
   },
   "model-version": {
     name: "Model version active",
-    meaning: "The model version the receipt claims (weights digest) was the active one in the log's timeline at the receipt's time.",
+    meaning:
+      "The model version the receipt claims (weights digest) was the active one, in the timeline bound to the log on-chain (never one a bundle names), from the receipt's time to its anchoring.",
+  },
+  signer: {
+    name: "Serving node authorised",
+    meaning: "The receipt's serving node was authorised by the log's admin to sign the log's receipts at the receipt's time (isSignerAt).",
+  },
+  pinned: {
+    name: "Pinned log or operator",
+    meaning: "The log is one the caller pinned, or its admin (the operator) is (skipped when nothing was pinned: the verdict says who vouches).",
   },
   signature: {
     name: "Serving-node signature",
-    meaning: "The receipt's EIP-712 signature recovers to its serving node (skipped when the receipt is unsigned).",
+    meaning: "The receipt's EIP-712 signature recovers to its serving node (required unless the caller allows unsigned receipts).",
   },
   disclosure: {
     name: "Disclosed content",
@@ -161,6 +173,24 @@ export interface VerdictFacts {
   recordedDeployment?: string;
   /** The version (weights digest) active in the timeline at the receipt's time, if any. */
   activeVersion?: string;
+  /** The claimed version's number in the timeline (1-based), when published there. */
+  versionNumber?: number;
+  /** The model's name as registered in the timeline (control characters escaped). */
+  modelName?: string;
+  /** When the timeline changed between the receipt's time and its anchoring: the first change, unix seconds. */
+  versionChangedAt?: number;
+  /** The log's admin: the operator who vouches for the log. */
+  operator?: string;
+  /** The serving node that signed the receipt. */
+  servingNode?: string;
+}
+
+/** Logs and operators the caller trusts (see `verifyBundle({ trust })`). */
+export interface TrustPins {
+  /** Log ids (bytes32) the caller trusts. */
+  readonly logs?: readonly string[];
+  /** Operator addresses (log admins) the caller trusts. */
+  readonly operators?: readonly string[];
 }
 
 /** The verdict on one proof bundle. */
@@ -169,8 +199,17 @@ export interface Verdict {
   readonly disclosure?: DisclosureReport | undefined;
   readonly status: VerdictStatus;
   readonly reason: VerdictReason;
+  /**
+   * What was proven, first: "answer by node N of operator O (log L), model M vX, active at T, anchored at T',
+   * K confirmations" for a verified bundle; the summary otherwise.
+   */
+  readonly headline: string;
   /** One line for people. */
   readonly summary: string;
+  /** What stays uncertain even when verified (nothing pinned, the version changed before anchoring, ...). */
+  readonly uncertain: readonly string[];
+  /** The RPC endpoints used, with what each answered (absent when a client was passed). */
+  readonly endpoints?: readonly { url: string; answered: number; failed: number; head?: string; lastError?: string }[];
   /** Every check, in {@link CHECK_IDS} order. */
   readonly checks: readonly Check[];
   readonly facts: VerdictFacts;
@@ -214,12 +253,14 @@ export function judge(checks: readonly Check[]): { status: VerdictStatus; reason
     return { status: "pending", reason: "not-final", summary: `PENDING: ${pending.map((check) => check.message).join("; ")}` };
   }
   const passed = checks.filter((check) => check.status === "pass").length;
-  // Say which checks that usually apply were not run (e.g. no timeline named: model version unchecked).
-  const unchecked = checks.filter((check) => check.status === "skipped" && check.id !== "signature" && check.id !== "disclosure");
+  // Say which checks that usually apply were not run (an allowed unsigned receipt, a receipt naming no model).
+  const unchecked = checks.filter((check) => check.status === "skipped" && check.id !== "disclosure" && check.id !== "pinned");
+  const pinned = checks.find((check) => check.id === "pinned");
+  const nothingPinned = pinned !== undefined && pinned.status !== "pass";
   return {
     status: "verified",
     reason: "verified",
-    summary: `VERIFIED: ${passed} checks passed${unchecked.length > 0 ? ` (not checked: ${unchecked.map((check) => check.name.toLowerCase()).join(", ")})` : ""}`,
+    summary: `VERIFIED: ${passed} checks passed${unchecked.length > 0 ? ` (not checked: ${unchecked.map((check) => check.name.toLowerCase()).join(", ")})` : ""}${nothingPinned ? "; nothing pinned" : ""}`,
   };
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPublicClient, http, type Address, type PublicClient } from "viem";
+import { createPublicClient, type PublicClient } from "viem";
 
 import { committedDeployments } from "../deployments/committed.js";
 import type { DeploymentsRecord } from "../deployments/record.js";
@@ -14,15 +14,32 @@ import type { Disclosure as DisclosureDocument } from "../disclosure/types.js";
 import { checkDisclosureDocument } from "./checks/disclosure.js";
 import { checkDisclosure, checkProofRoot, checkReceiptLeaf, checkSignature, type Disclosure } from "./checks/offline.js";
 import { runChainChecks } from "./checks/onchain.js";
-import { errored, skipped } from "./check.js";
-import { CHECK_IDS, judge, type Check, type Verdict, type VerdictFacts } from "./verdict.js";
+import { errored, fail, isoTime, short, skipped } from "./check.js";
+import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
+import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type VerifyLimits } from "./checks/onchain.js";
+import { MAX_SPAN_ACTIVATIONS } from "./checks/modelVersion.js";
+import { CHECK_IDS, judge, type Check, type TrustPins, type Verdict, type VerdictFacts } from "./verdict.js";
 
-/** Parameters of {@link verifyBundle}: a viem public client, or an RPC URL to make one. */
+/** Parameters of {@link verifyBundle}: a viem public client, or RPC URLs to read from. */
 export interface VerifyBundleParameters {
-  /** A viem public client on the bundle's chain. Takes precedence over `rpcUrl`. */
+  /** A viem public client on the bundle's chain. Takes precedence over `rpcUrl`/`rpcUrls`. */
   readonly client?: PublicClient;
   /** A JSON-RPC endpoint (HTTP or HTTPS) of the bundle's chain. */
   readonly rpcUrl?: string;
+  /**
+   * Several endpoints of the bundle's chain (with `rpcUrl`, if given): every chain fact is read from each and must
+   * agree, else the check says "could not check" and shows the disagreement. One lying endpoint cannot pass a bundle.
+   */
+  readonly rpcUrls?: readonly string[];
+  /**
+   * The logs and operators (log admins) the caller trusts. With a pin, a bundle from any other log fails the
+   * `pinned` check; without one, the verdict says which log and operator vouch and that nothing was pinned.
+   */
+  readonly trust?: TrustPins;
+  /** Caps on what a hostile contract can make the verifier read (defaults: 4,096 delay-history entries, 64 timeline entries in a receipt's span). */
+  readonly limits?: Partial<VerifyLimits>;
+  /** Require the serving node's signature (default true). `false`: an unsigned receipt is reported, not failed. */
+  readonly requireSignature?: boolean;
   /** Confirmations the anchoring block needs for a `verified` verdict (default 1: included). Fewer: `pending`. */
   readonly minConfirmations?: number | bigint;
   /** Content disclosed by the operator, checked against the receipt's commitments. */
@@ -34,15 +51,13 @@ export interface VerifyBundleParameters {
   readonly disclosure?: DisclosureDocument | unknown;
   /** The current time, unix seconds (default: the clock). Judges whether an unanchored batch is overdue. */
   readonly now?: number;
-  /** The ModelTimeline contract to check the model version against (default: the bundle's `timeline.contract`). */
-  readonly timeline?: Address;
   /** Per-request timeout when the client is made from `rpcUrl`, milliseconds (default 10,000). */
   readonly timeoutMs?: number;
   /** Seconds a receipt's time may lie after its anchoring block's time (serving-node clock skew; default 60). */
   readonly maxClockSkew?: number;
   /**
    * The deployments record (default: the committed `deployments/deployments.json`; `null`: none). It says whether the
-   * anchoring contract is a recorded showwork deployment, and gives the timeline when the bundle names none.
+   * anchoring contract is a recorded showwork deployment (reported; the contract's code is what is checked).
    */
   readonly deployments?: DeploymentsRecord | null;
 }
@@ -77,7 +92,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
   if (!parsed) {
     const reason = format.check.status === "error" ? "not checked: the bundle's format is not supported" : "not checked: the bundle is malformed";
     for (const id of CHECK_IDS.slice(1)) checks.push(skipped(id, reason, "prerequisite"));
-    return finish(checks, facts, started);
+    return finish(checks, facts, started, undefined);
   }
   const { receipt } = parsed;
   Object.assign(facts, {
@@ -87,7 +102,8 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     issuedAt: receipt.issuedAt,
   } satisfies VerdictFacts);
 
-  const client = params.client ?? clientFor(params);
+  const endpoints = params.client ? undefined : endpointsFor(params);
+  const client = params.client ?? endpoints?.client;
   const minConfirmations = BigInt(params.minConfirmations ?? 1);
   // Chain reads go out first; the offline checks run while they are in flight.
   const chain = client
@@ -96,13 +112,26 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
         bundle: parsed,
         minConfirmations,
         now: params.now ?? Math.floor(Date.now() / 1000),
-        timeline: params.timeline,
+        trust: params.trust,
+        limits: {
+          maxDelayHistory: params.limits?.maxDelayHistory ?? MAX_DELAY_HISTORY,
+          maxSpanActivations: params.limits?.maxSpanActivations ?? MAX_SPAN_ACTIVATIONS,
+        },
         maxClockSkew: params.maxClockSkew ?? 60,
         deployments: params.deployments === null ? undefined : (params.deployments ?? committedDeployments()),
       })
     : undefined;
   checks.push(checkReceiptLeaf(parsed), checkProofRoot(parsed));
-  const signature = checkSignature(parsed);
+  const requireSignature = params.requireSignature ?? true;
+  const signature = checkSignature(parsed).then((check) =>
+    check.status === "skipped" && requireSignature
+      ? fail("signature", "the receipt is not signed: an unsigned receipt names a serving node nobody can hold to it (pass requireSignature: false / --allow-unsigned to accept it as unproven)", {
+          expected: `an EIP-712 signature by ${receipt.servingNode}`,
+          found: "no signature",
+          code: "unsigned",
+        })
+      : check,
+  );
   const document = params.disclosure === undefined ? undefined : checkDisclosureDocument(parsed, params.disclosure);
   const disclosure = document?.check ?? checkDisclosure(parsed, params.disclosed);
 
@@ -111,24 +140,67 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     checks.push(...result.checks);
     Object.assign(facts, result.facts);
   } else {
-    for (const id of CHECK_IDS.slice(3, 11)) {
+    for (const id of CHAIN_CHECKS) {
       checks.push(errored(id, "not checked: no RPC endpoint given (pass a client or an rpcUrl)", { code: "no-rpc" }));
     }
   }
   checks.push(await signature, disclosure);
-  const verdict = finish(checks, facts, started);
+  const verdict = finish(checks, facts, started, endpoints?.reports);
   return document?.report ? { ...verdict, disclosure: document.report } : verdict;
 }
 
-function clientFor(params: VerifyBundleParameters): PublicClient | undefined {
-  if (!params.rpcUrl) return undefined;
-  return createPublicClient({
-    transport: http(params.rpcUrl, { batch: { wait: 0 }, timeout: params.timeoutMs ?? 10_000, retryCount: 1 }),
-  });
+function endpointsFor(params: VerifyBundleParameters): { client: PublicClient; reports: EndpointReport[] } | undefined {
+  const urls = [...new Set([...(params.rpcUrl ? [params.rpcUrl] : []), ...(params.rpcUrls ?? [])])];
+  if (urls.length === 0) return undefined;
+  const { transport, reports } = multiEndpointTransport(urls, { timeoutMs: params.timeoutMs ?? 10_000 });
+  return { client: createPublicClient({ transport }), reports };
 }
 
-function finish(checks: Check[], facts: VerdictFacts, started: number): Verdict {
+function finish(checks: Check[], facts: VerdictFacts, started: number, endpoints: readonly EndpointReport[] | undefined): Verdict {
   const order = new Map<string, number>(CHECK_IDS.map((id, i) => [id, i]));
   checks.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { ...judge(checks), checks, facts, elapsedMs: Math.round((performance.now() - started) * 10) / 10 };
+  const judged = judge(checks);
+  return {
+    ...judged,
+    headline: judged.status === "verified" ? headlineOf(facts) : judged.summary,
+    uncertain: uncertaintiesOf(checks, facts),
+    checks,
+    facts,
+    ...(endpoints ? { endpoints: endpoints.map((e) => ({ ...e })) } : {}),
+    elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+/** "answer by node N of operator O (log L), model M vX, active at T, anchored at T', K confirmations". */
+export function headlineOf(facts: VerdictFacts): string {
+  const parts = [`answer by node ${facts.servingNode ?? "?"} of operator ${facts.operator ?? "?"} (log ${short(facts.logId ?? "?")})`];
+  if (facts.modelId !== undefined && facts.activeVersion !== undefined) {
+    const model = facts.modelName ?? short(facts.modelId);
+    const version = facts.versionNumber !== undefined ? `v${facts.versionNumber}` : short(facts.weightsDigest ?? "?");
+    parts.push(`model ${model} ${version}, active at ${facts.issuedAt !== undefined ? isoTime(facts.issuedAt) : "?"}`);
+  }
+  if (facts.anchoredAt !== undefined) parts.push(`anchored at ${isoTime(facts.anchoredAt)}`);
+  if (facts.confirmations !== undefined) parts.push(`${facts.confirmations} confirmation${facts.confirmations === "1" ? "" : "s"}`);
+  return parts.join(", ");
+}
+
+/** What a verdict leaves open, said as such. */
+function uncertaintiesOf(checks: readonly Check[], facts: VerdictFacts): string[] {
+  const out: string[] = [];
+  const byId = (id: string) => checks.find((c) => c.id === id);
+  const pinned = byId("pinned");
+  if (pinned?.code === "nothing-pinned") {
+    out.push(`nothing pinned: the answer is vouched for by log ${facts.logId ?? "?"} and its operator ${facts.operator ?? "?"} only; anyone can create a log`);
+  }
+  if (byId("signature")?.status === "skipped") out.push("the receipt is unsigned (accepted because signatures were not required): its serving node is a claim");
+  if (byId("model-version")?.status === "skipped" && byId("model-version")?.code === "not-applicable") out.push("the receipt names no model: no model version was checked");
+  if (facts.versionChangedAt !== undefined) {
+    out.push(`the model's timeline changed at ${isoTime(facts.versionChangedAt)}, between the receipt's time and its anchoring: the receipt's time is the serving node's word, bounded by the log's declared maximum delay`);
+  }
+  const anchorer = byId("anchorer");
+  if (anchorer?.status === "pass" && anchorer.message.includes("keeps no state that old")) {
+    out.push("the anchorer's authorisation at the anchoring block was inferred (the endpoint keeps no state that old)");
+  }
+  for (const check of checks) if (check.status === "error") out.push(`${check.name}: ${check.message}`);
+  return out;
 }

@@ -13,9 +13,13 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import type { DisclosureJson } from "../../sdk/disclosure/types.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/sqlite.js";
+import { modelTimelineAbi } from "../../sdk/contracts/abis.js";
+import { modelIdFromName } from "../../sdk/receipt/modelId.js";
 import { toReceiptJson } from "../../sdk/receipt/parseReceipt.js";
+import { connectRpc } from "../../sdk/service/chain/connect.js";
+import { setupServiceLog } from "../../sdk/service/chain/setupLog.js";
 import type { Verdict } from "../../sdk/verify/verdict.js";
-import { DOCUMENTS, makeAnswer, MEMORY, type Answer } from "../sdk/disclosure/fixture.js";
+import { DOCUMENTS, makeAnswer, MEMORY, MODEL, NODE_ADDRESS, type Answer } from "../sdk/disclosure/fixture.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
 
 const BIN = path.resolve("bin/showwork.mjs");
@@ -59,14 +63,31 @@ describe("showwork disclose / verify --disclosure / evidence delete (CLI, real p
     node = await startHardhatNode();
     const key = generatePrivateKey();
     await rpc(node.url, "hardhat_setBalance", [privateKeyToAccount(key).address, "0x3635c9adc5dea00000"]);
+    // The operator's log: its serving node authorised and its timeline bound, the model's version deployed, before
+    // any answer (a verifier accepts only receipts signed by a node the log authorised at their time, under the
+    // version its own timeline says was active).
+    const { publicClient, walletClient } = await connectRpc(node.url, key);
+    const { contract, logId, timeline } = await setupServiceLog(publicClient, walletClient, { signers: [NODE_ADDRESS], salt: "disclose test" });
+    const models = { address: timeline!, abi: modelTimelineAbi, account: walletClient.account, chain: walletClient.chain } as const;
+    const modelId = modelIdFromName(MODEL.name);
+    for (const call of [
+      { functionName: "registerModel", args: [logId, modelId, MODEL.name] },
+      { functionName: "publishVersion", args: [logId, modelId, MODEL.weightsDigest, ""] },
+      { functionName: "deployVersion", args: [logId, modelId, MODEL.weightsDigest] },
+    ] as const) {
+      await publicClient.waitForTransactionReceipt({ hash: await walletClient.writeContract({ ...models, ...call } as never) });
+    }
     const block = (await rpc(node.url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
     const now = Number(BigInt(block.timestamp));
-    paid = await makeAnswer({ issuedAt: now - 30, sequence: 1n });
+    paid = await makeAnswer({ issuedAt: now, sequence: 1n });
+    // Dated long before the log authorised its node: verifiable as anchored, never VERIFIED (see the retention test).
     other = await makeAnswer({ issuedAt: now - 400 * 86_400, sequence: 2n });
     const receipts = path.join(dir, "receipts.jsonl");
     await writeFile(receipts, `${[paid, other].map((a) => JSON.stringify(toReceiptJson(a.receipt))).join("\n")}\n`);
     store = path.join(dir, "store.sqlite");
-    const anchored = await showwork(["anchor", receipts, "--store", store, "--rpc", node.url, "--deploy", "--max-delay", "50", "--poll", "30"], { SHOWWORK_PRIVATE_KEY: key });
+    const anchored = await showwork(["anchor", receipts, "--store", store, "--rpc", node.url, "--contract", contract, "--log-id", logId, "--max-delay", "50", "--poll", "30"], {
+      SHOWWORK_PRIVATE_KEY: key,
+    });
     expect(anchored.code, anchored.stderr).to.equal(0);
     evidence = path.join(dir, "evidence.sqlite");
     const evidenceStore = SqliteEvidenceStore.open({ path: evidence, encryptionKey: null });
@@ -167,9 +188,16 @@ describe("showwork disclose / verify --disclosure / evidence delete (CLI, real p
       expect(run.code, run.stderr).to.equal(3);
       expect(run.stderr).to.match(/the evidence of receipt 0x[0-9a-f]{64} was deleted at 20\d\d-/);
       const verify = await showwork(["verify", out, "--rpc", node.url]);
-      expect(verify.code, verify.stdout).to.equal(0);
       expect(verify.stdout).to.match(/SKIP {2}Disclosed content +the evidence of receipt .* was deleted at .*: nothing can be disclosed \(the receipt and its proof stay verifiable\)/);
-      expect(verify.stdout).to.include("VERIFIED");
+      expect(verify.stdout).to.match(/^PASS {2}Root anchored/m);
+      if (answer === paid) {
+        expect(verify.code, verify.stdout).to.equal(0);
+        expect(verify.stdout).to.include("VERIFIED");
+      } else {
+        // Issued 400 days before its log authorised the node: anchored, but nobody vouched for its signer then.
+        expect(verify.code, verify.stdout).to.equal(1);
+        expect(verify.stdout).to.match(/^FAIL {2}Serving node authorised/m);
+      }
     }
   });
 

@@ -15,6 +15,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { buildReceipt } from "../../sdk/receipt/buildReceipt.js";
 import { toReceiptJson } from "../../sdk/receipt/parseReceipt.js";
+import { signReceipt } from "../../sdk/receipt/signReceipt.js";
 import { CHECK_IDS, type Verdict } from "../../sdk/verify/verdict.js";
 import { startHardhatNode, type HardhatNodeProcess } from "./support/hardhatNode.js";
 import { buildScenario, httpChain, MODEL_ID, MODEL_NAME, ROLLBACK_REASON, WEIGHTS_V1, WEIGHTS_V2, type Scenario } from "./support/scenario.js";
@@ -63,8 +64,45 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
       const run = await showwork(["verify", validFile, "--rpc", node.url]);
       expect(run.code, run.stdout + run.stderr).to.equal(0);
       const lines = run.stdout.trim().split("\n");
-      expect(lines.slice(0, CHECK_IDS.length).map((line) => line.slice(0, 4))).to.deep.equal([...Array(CHECK_IDS.length - 1).fill("PASS"), "SKIP"]);
-      expect(lines[lines.length - 1]).to.match(/^VERIFIED: 12 checks passed/);
+      // What was proven first, then one line per check, then what stays uncertain, then the summary.
+      expect(lines[0]).to.match(new RegExp(`^VERIFIED: answer by node ${scenario.servingNode.address} of operator 0x[0-9a-fA-F]{40} \\(log 0x[0-9a-f]{6}…[0-9a-f]{4}\\), model acme-chat v1, active at .*, anchored at .*, \\d+ confirmations?$`));
+      const marks = lines.slice(2, 2 + CHECK_IDS.length).map((line) => line.slice(0, 4));
+      expect(marks).to.deep.equal(CHECK_IDS.map((id) => (id === "pinned" || id === "disclosure" ? "SKIP" : "PASS")));
+      expect(run.stdout).to.match(/^Uncertain:\n {2}- nothing pinned/m);
+      expect(lines[lines.length - 1]).to.match(/^VERIFIED: 13 checks passed; nothing pinned$/);
+    });
+
+    it("pins logs and operators: --log, --operator, --trust FILE; a bundle from another log fails the pinned check", async () => {
+      const other = `0x${"11".repeat(32)}`;
+      const pinnedOk = await showwork(["verify", validFile, "--rpc", node.url, "--log", scenario.logId]);
+      expect(pinnedOk.code, pinnedOk.stdout).to.equal(0);
+      expect(pinnedOk.stdout).to.match(/^PASS {2}Pinned log or operator/m);
+      const wrongLog = await showwork(["verify", validFile, "--rpc", node.url, "--log", other]);
+      expect(wrongLog.code).to.equal(1);
+      expect(wrongLog.stdout).to.match(/^FAIL {2}Pinned log or operator/m);
+      const byOperator = await showwork(["verify", validFile, "--rpc", node.url, "--operator", scenario.chain.admin.account.address]);
+      expect(byOperator.code, byOperator.stdout).to.equal(0);
+      const trust = path.join(dir, "trust.json");
+      await writeFile(trust, JSON.stringify({ format: "showwork/trust@1", operators: ["0x00000000000000000000000000000000000000aa"] }));
+      const byFile = await showwork(["verify", validFile, "--rpc", node.url, "--trust", trust, "--json"]);
+      expect(byFile.code).to.equal(1);
+      expect((JSON.parse(byFile.stdout) as Verdict).checks.find((c) => c.id === "pinned")?.code).to.equal("not-pinned");
+      const badPin = await showwork(["verify", validFile, "--rpc", node.url, "--log", "0x1234"]);
+      expect(badPin.code).to.equal(2);
+      expect(badPin.stderr).to.include("expected a 32-byte log id").and.include("0x1234");
+      await writeFile(trust, JSON.stringify({ format: "showwork/trust@2", logs: [] }));
+      const badFile = await showwork(["verify", validFile, "--rpc", node.url, "--trust", trust]);
+      expect(badFile.code).to.equal(2);
+      expect(badFile.stderr).to.include('format: expected "showwork/trust@1"');
+    });
+
+    it("reads every fact from each --rpc endpoint and lists them", async () => {
+      const run = await showwork(["verify", validFile, "--rpc", node.url, "--rpc", node.url.replace("127.0.0.1", "localhost"), "--json"]);
+      const verdict = JSON.parse(run.stdout) as Verdict;
+      expect(run.code, run.stdout).to.equal(0);
+      expect(verdict.endpoints?.map((e) => e.url)).to.deep.equal([node.url, node.url.replace("127.0.0.1", "localhost")]);
+      const text = await showwork(["verify", validFile, "--rpc", node.url, "--rpc", node.url.replace("127.0.0.1", "localhost")]);
+      expect(text.stdout).to.match(/^RPC endpoints:\n {2}http:\/\/127\.0\.0\.1:\d+: \d+ answered, 0 failed/m);
     });
 
     it("exits 1 for a tampered bundle, naming the check with expected and found", async () => {
@@ -105,11 +143,11 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
       await writeFile(file, JSON.stringify(scenario.json(batch.bundles[0]!)));
       const disclosure = path.join(dir, "disclosed.json");
       await writeFile(disclosure, JSON.stringify({ output: { content: "Your order #1000 has shipped.", salt: batch.openings[0]!.outputSalt } }));
-      const good = await showwork(["verify", file, "--rpc", node.url, "--disclose", disclosure]);
+      const good = await showwork(["verify", file, "--rpc", node.url, "--disclose", disclosure, "--allow-unsigned"]);
       expect(good.code, good.stdout).to.equal(0);
       expect(good.stdout).to.match(/^PASS {2}Disclosed content/m);
       await writeFile(disclosure, JSON.stringify({ output: { content: "Cancelled.", salt: batch.openings[0]!.outputSalt } }));
-      const bad = await showwork(["verify", file, "--rpc", node.url, "--disclose", disclosure]);
+      const bad = await showwork(["verify", file, "--rpc", node.url, "--disclose", disclosure, "--allow-unsigned"]);
       expect(bad.code).to.equal(1);
     });
   });
@@ -174,9 +212,10 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
     });
     const v2From = Number(entries[1]!.activatedAt);
     const v2To = Number(entries[2]!.activatedAt) - 1;
-    const receipt = (weightsDigest: Hex, issuedAt: number, n: number) =>
+    // Signed by the scenario's serving node, authorised for the log since before v2's window.
+    const receipt = async (weightsDigest: Hex, issuedAt: number, n: number) =>
       toReceiptJson(
-        buildReceipt({
+        await signReceipt(scenario.servingNode, buildReceipt({
           model: { name: MODEL_NAME, weightsDigest },
           promptTemplate: { digest: keccak256(stringToHex("t")), version: 1 },
           retrievalIndexDigest: keccak256(stringToHex("r")),
@@ -184,13 +223,18 @@ describe("showwork verify / timeline / audit / verifier (CLI)", function () {
           input: `question ${n}`,
           output: `answer ${n}`,
           sampling: { temperature: 0 },
-          servingNode: service.address,
+          servingNode: scenario.servingNode.address,
           sequence: n,
           issuedAt,
-        }).receipt,
+        }).receipt),
       );
     const jsonl = path.join(dir, "receipts.jsonl");
-    const receipts = [receipt(WEIGHTS_V2, v2From, 1), receipt(WEIGHTS_V2, v2To, 2), receipt(WEIGHTS_V1, v2To + 1, 3), receipt(WEIGHTS_V2, v2To + 1, 4)];
+    const receipts = [
+      await receipt(WEIGHTS_V2, v2From, 1),
+      await receipt(WEIGHTS_V2, v2To, 2),
+      await receipt(WEIGHTS_V1, v2To + 1, 3),
+      await receipt(WEIGHTS_V2, v2To + 1, 4),
+    ];
     await writeFile(jsonl, receipts.map((r) => JSON.stringify(r)).join("\n"));
     const store = path.join(dir, "store.sqlite");
     const anchor = await showwork(

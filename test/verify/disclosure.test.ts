@@ -33,7 +33,7 @@ describe("verifyBundle({ disclosure }) against the in-process chain", function (
     };
   });
 
-  const verify = (bundle: unknown, d: unknown) => verifyBundle(bundle, { client: scenario.chain.publicClient, disclosure: d, deployments: null });
+  const verify = (bundle: unknown, d: unknown) => verifyBundle(bundle, { client: scenario.chain.publicClient, disclosure: d, deployments: null, requireSignature: false }); // the batch is unsigned
 
   it("verified: the chain checks pass and every disclosed piece opens the receipt; retrieval and memory are listed as not shown", async () => {
     const verdict = await verify(scenario.json(disclosure.bundle), toDisclosureJson(disclosure));

@@ -27,7 +27,7 @@ describe("verdict: combining checks", () => {
   it("verified when nothing failed, was pending or could not be checked", () => {
     const verdict = judge(passing());
     expect([verdict.status, verdict.reason]).to.deep.equal(["verified", "verified"]);
-    expect(verdict.summary).to.equal("VERIFIED: 12 checks passed");
+    expect(verdict.summary).to.equal("VERIFIED: 14 checks passed");
   });
 
   it("a failure wins over everything else", () => {
@@ -54,19 +54,23 @@ describe("verdict: combining checks", () => {
 
   it("names the usual checks that were skipped in a verified summary", () => {
     const checks = passing();
-    checks[10] = check("model-version", "skipped", "no timeline");
-    expect(judge(checks).summary).to.equal("VERIFIED: 11 checks passed (not checked: model version active)");
+    checks[10] = check("model-version", "skipped", "names no model");
+    expect(judge(checks).summary).to.equal("VERIFIED: 13 checks passed (not checked: model version active)");
+    checks[12] = check("pinned", "skipped", "nothing pinned", { code: "nothing-pinned" });
+    expect(judge(checks).summary).to.equal("VERIFIED: 12 checks passed (not checked: model version active); nothing pinned");
   });
 
   it("formats one line per check, expected/found under failures, and the summary last", () => {
     const checks = passing();
     checks[2] = check("proof-root", "fail", "the proof does not lead to the root", { expected: "0xaa", found: "0xbb", code: "mismatch" });
-    const verdict: Verdict = { ...judge(checks), checks, facts: { receiptId: "0x01", issuedAt: 0 }, elapsedMs: 1 };
+    const judged = judge(checks);
+    const verdict: Verdict = { ...judged, headline: judged.summary, uncertain: [], checks, facts: { receiptId: "0x01", issuedAt: 0 }, elapsedMs: 1 };
     const lines = formatVerdict(verdict).split("\n");
-    expect(lines[0]).to.match(/^PASS {2}Bundle format/);
-    expect(lines[2]).to.match(/^FAIL {2}Proof leads to root +the proof does not lead to the root$/);
-    expect(lines[3]).to.match(/^ +expected: 0xaa$/);
-    expect(lines[4]).to.match(/^ +found: {4}0xbb$/);
+    expect(lines[0]).to.match(/^FAILED: proof leads to root/);
+    expect(lines[2]).to.match(/^PASS {2}Bundle format/);
+    expect(lines[4]).to.match(/^FAIL {2}Proof leads to root +the proof does not lead to the root$/);
+    expect(lines[5]).to.match(/^ +expected: 0xaa$/);
+    expect(lines[6]).to.match(/^ +found: {4}0xbb$/);
     expect(lines[lines.length - 1]).to.match(/^FAILED: proof leads to root/);
     expect(formatVerdict(verdict, { colour: true })).to.include("\u001b[31mFAIL\u001b[0m");
   });

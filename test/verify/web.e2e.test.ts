@@ -17,7 +17,10 @@ import type { ProofBundleJson } from "../../sdk/bundle/types.js";
 import { startVerifierServer, type VerifierServer } from "../../sdk/cli/commands/verifier.js";
 import { CHECK_IDS } from "../../sdk/verify/verdict.js";
 import { startHardhatNode, type HardhatNodeProcess } from "./support/hardhatNode.js";
-import { buildScenario, httpChain, type Scenario } from "./support/scenario.js";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { anchor, createLog, receiptBy } from "./support/attacks.js";
+import { buildScenario, deploy, httpChain, WEIGHTS_V1, WEIGHTS_V2, type Scenario } from "./support/scenario.js";
 import { flip } from "./support/tampers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -98,8 +101,13 @@ describe("web verifier in headless Chromium", function () {
     const result = await verifyInPage(page, scenario.json(scenario.v2Batch.bundles[0]!), node.url);
     expect(result.status, JSON.stringify(result.rows)).to.equal("verified");
     expect(result.rows.map((row) => row.id)).to.deep.equal([...CHECK_IDS]);
-    for (const row of result.rows) expect(row.status, row.text).to.equal(row.id === "disclosure" ? "skipped" : "pass");
+    for (const row of result.rows) expect(row.status, row.text).to.equal(row.id === "disclosure" || row.id === "pinned" ? "skipped" : "pass");
     expect(await page.textContent("#verdict")).to.equal("Verified");
+    expect(await page.textContent("#headline")).to.include(`answer by node ${scenario.servingNode.address}`).and.include("model acme-chat v2");
+    expect(await page.textContent("#uncertain")).to.include("nothing pinned");
+    const endpoints = await page.$$eval("#endpoints li", (lis) => lis.map((li) => ({ url: (li as HTMLElement).dataset.url, answered: Number((li as HTMLElement).dataset.answered) })));
+    expect(endpoints.map((e) => e.url)).to.deep.equal([node.url]);
+    expect(endpoints[0]!.answered).to.be.greaterThan(5);
     // The timeline picture: deployment of v1, deployment of v2, rollback to v1; the receipt marked.
     await page.waitForSelector("#timeline-picture svg");
     const kinds = await page.$$eval("#timeline-picture svg [data-activation]", (gs) => gs.map((g) => (g as SVGGElement).dataset.kind));
@@ -157,6 +165,77 @@ describe("web verifier in headless Chromium", function () {
     // The browser logs the refused connection itself; nothing else may go wrong in the page.
     pageErrors.splice(errorsBefore, pageErrors.length - errorsBefore, ...pageErrors.slice(errorsBefore).filter((e) => !/ERR_CONNECTION_REFUSED/.test(e)));
     await page.close();
+  });
+
+  describe("issue #12 attacks 1-3 in the browser", () => {
+    it("1. a receipt from an attacker's own log, signed by a key the log never authorised: failed, naming the signer check", async () => {
+      const attacker = scenario.chain.outsider;
+      const key = privateKeyToAccount(generatePrivateKey());
+      const logId = await createLog(scenario, attacker, scenario.receiptLogs, 0, "web attacker");
+      const r = await receiptBy({ weightsDigest: WEIGHTS_V2, node: key.address, issuedAt: await scenario.chainTime(), sequence: 9001n, signer: key });
+      const [bundle] = await anchor(scenario, attacker, scenario.receiptLogs, logId, [r]);
+      const page = await open();
+      const result = await verifyInPage(page, bundle!, node.url);
+      expect(result.status).to.equal("failed");
+      expect(result.rows.filter((row) => row.status === "fail").map((row) => row.id)).to.deep.equal(["signer"]);
+      // And a genuine bundle with a pin on another log fails the pin.
+      await page.fill("#pin", logId);
+      const pinned = await verifyInPage(page, scenario.json(scenario.v1Batch.bundles[0]!), node.url);
+      expect(pinned.status).to.equal("failed");
+      expect(pinned.rows.filter((row) => row.status === "fail").map((row) => row.id)).to.deep.equal(["pinned"]);
+      await page.fill("#pin", scenario.logId);
+      expect((await verifyInPage(page, scenario.json(scenario.v1Batch.bundles[0]!), node.url)).status).to.equal("verified");
+      await page.fill("#pin", "0x1234");
+      await page.click("#verify");
+      await page.waitForSelector("body[data-state=input-error]");
+      expect(await page.textContent("#input-error")).to.include("0x1234");
+      await page.close();
+    });
+
+    it("2. a rolled-back version pointed at another timeline: failed on the model version", async () => {
+      const other = await deploy(scenario.chain, "ModelTimeline", [scenario.receiptLogs], scenario.chain.outsider);
+      const stale = scenario.json(scenario.afterRollback.bundles[0]!);
+      stale.timeline = { contract: other };
+      const page = await open();
+      const result = await verifyInPage(page, stale, node.url);
+      expect(result.status).to.equal("failed");
+      const failed = result.rows.filter((row) => row.status === "fail");
+      expect(failed.map((row) => row.id)).to.deep.equal(["model-version"]);
+      expect(failed[0]!.text).to.include("never used");
+      await page.close();
+    });
+
+    it("3. a contract imitating ReceiptLogs: failed on the contract's code", async () => {
+      const attacker = scenario.chain.outsider;
+      const fake = await deploy(scenario.chain, "ReceiptLogsLookalike", [], attacker);
+      const logId = await createLog(scenario, attacker, fake, 0, "web lookalike");
+      const r = await receiptBy({ weightsDigest: WEIGHTS_V1, node: scenario.servingNode.address, issuedAt: await scenario.chainTime(), sequence: 9002n, signer: scenario.servingNode });
+      const [bundle] = await anchor(scenario, attacker, fake, logId, [r]);
+      const page = await open();
+      const result = await verifyInPage(page, bundle!, node.url);
+      expect(result.status).to.equal("failed");
+      const failed = result.rows.filter((row) => row.status === "fail");
+      expect(failed.map((row) => row.id)).to.deep.equal(["contract"]);
+      expect(failed[0]!.text).to.include("not the showwork ReceiptLogs build");
+      await page.close();
+    });
+
+    it("never takes an endpoint from the page's URL without asking; uses several endpoints and shows each", async () => {
+      const page = await context.newPage();
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(`${site.url}?rpc=${encodeURIComponent("http://127.0.0.1:1/liar")}`);
+      expect(await page.inputValue("#rpc")).not.to.include("127.0.0.1:1");
+      expect(await page.isVisible("#rpc-offer")).to.equal(true);
+      expect(await page.textContent("#rpc-offer-url")).to.equal("http://127.0.0.1:1/liar");
+      await page.click("#rpc-offer-dismiss");
+      expect(await page.isVisible("#rpc-offer")).to.equal(false);
+      const second = node.url.replace("127.0.0.1", "localhost");
+      const result = await verifyInPage(page, scenario.json(scenario.v1Batch.bundles[0]!), `${node.url}\n${second}`);
+      expect(result.status).to.equal("verified");
+      const urls = await page.$$eval("#endpoints li", (lis) => lis.map((li) => (li as HTMLElement).dataset.url));
+      expect(urls).to.deep.equal([node.url, second]);
+      await page.close();
+    });
   });
 
   it("raised no error in the page", () => {

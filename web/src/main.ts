@@ -7,8 +7,9 @@ import { isHex, type Hex } from "viem";
 
 import { isoTime } from "../../sdk/verify/check.js";
 import type { Disclosure } from "../../sdk/verify/checks/offline.js";
+import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../sdk/verify/trust.js";
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
-import type { Verdict } from "../../sdk/verify/verdict.js";
+import type { TrustPins, Verdict } from "../../sdk/verify/verdict.js";
 import { renderTimelinePicture } from "./timelinePicture.js";
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -18,13 +19,52 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 const bundleInput = $<HTMLTextAreaElement>("bundle");
-const rpcInput = $<HTMLInputElement>("rpc");
+const rpcInput = $<HTMLTextAreaElement>("rpc");
+const pinInput = $<HTMLTextAreaElement>("pin");
 const minConfirmationsInput = $<HTMLInputElement>("min-confirmations");
-const timelineInput = $<HTMLInputElement>("timeline");
 const verifyButton = $<HTMLButtonElement>("verify");
 const dropzone = $<HTMLDivElement>("dropzone");
+const inputError = $<HTMLParagraphElement>("input-error");
 
-rpcInput.value = new URLSearchParams(location.search).get("rpc") ?? localStorage.getItem("showwork.rpc") ?? "";
+// The visitor's own earlier choice is remembered; an endpoint in the page's URL is only offered, never used
+// without asking (a link could point the verifier at a lying endpoint).
+rpcInput.value = localStorage.getItem("showwork.rpc") ?? "";
+const offered = new URLSearchParams(location.search).get("rpc");
+if (offered) {
+  $("rpc-offer").hidden = false;
+  $("rpc-offer-url").textContent = offered;
+  $("rpc-offer-accept").addEventListener("click", () => {
+    rpcInput.value = [...endpointsIn(rpcInput.value), offered].join("\n");
+    $("rpc-offer").hidden = true;
+  });
+  $("rpc-offer-dismiss").addEventListener("click", () => ($("rpc-offer").hidden = true));
+}
+
+function endpointsIn(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map((url) => url.trim()).filter(Boolean))];
+}
+
+/** Pins from the pin box: log ids and operator addresses, one per line, or a trust file's JSON. @throws {InvalidTrustError} */
+function pins(text: string): TrustPins | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  if (trimmed.startsWith("{")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      throw new InvalidTrustError("the pin box holds something that looks like JSON but is not: paste a trust file, or one log id / operator address per line");
+    }
+    return parseTrustFile(value);
+  }
+  const logs: string[] = [];
+  const operators: string[] = [];
+  for (const [i, line] of trimmed.split(/[\s,]+/).filter(Boolean).entries()) {
+    if (line.length === 66) logs.push(parseLogPin(line, `pin ${i + 1}`));
+    else operators.push(parseOperatorPin(line, `pin ${i + 1}`));
+  }
+  return mergeTrust({ logs, operators });
+}
 
 async function loadFile(file: File): Promise<void> {
   bundleInput.value = await file.text();
@@ -65,18 +105,28 @@ function disclosure(): Disclosure | undefined {
 verifyButton.addEventListener("click", () => void run());
 
 async function run(): Promise<void> {
-  const rpcUrl = rpcInput.value.trim();
-  localStorage.setItem("showwork.rpc", rpcUrl);
+  const rpcUrls = endpointsIn(rpcInput.value);
+  const rpcUrl = rpcUrls[0] ?? "";
+  let trust: TrustPins | undefined;
+  try {
+    trust = pins(pinInput.value);
+    inputError.hidden = true;
+  } catch (error) {
+    inputError.textContent = error instanceof Error ? error.message : String(error);
+    inputError.hidden = false;
+    document.body.dataset.state = "input-error";
+    return;
+  }
+  localStorage.setItem("showwork.rpc", rpcUrls.join("\n"));
   verifyButton.disabled = true;
   verifyButton.textContent = "Verifying…";
   document.body.dataset.state = "verifying";
   try {
-    const timeline = timelineInput.value.trim();
     const disclosed = disclosure();
     const verdict = await verifyBundle(bundleInput.value, {
-      ...(rpcUrl ? { rpcUrl } : {}),
+      rpcUrls,
       minConfirmations: Number(minConfirmationsInput.value || "1"),
-      ...(isHex(timeline) ? { timeline } : {}),
+      ...(trust ? { trust } : {}),
       ...(disclosed ? { disclosed } : {}),
     });
     showVerdict(verdict);
@@ -97,7 +147,27 @@ function showVerdict(verdict: Verdict): void {
   heading.dataset.reason = verdict.reason;
   heading.textContent =
     verdict.status === "verified" ? "Verified" : verdict.status === "failed" ? "Failed" : verdict.reason === "not-final" ? "Pending" : "Could not check";
+  // textContent everywhere: chain- and bundle-supplied text never becomes markup (and is escaped by the SDK).
+  $("headline").textContent = verdict.status === "verified" ? verdict.headline : "";
   $("verdict-summary").textContent = `${verdict.summary} (${verdict.elapsedMs} ms)`;
+  $("uncertain-box").hidden = verdict.uncertain.length === 0;
+  $("uncertain").replaceChildren(
+    ...verdict.uncertain.map((item) => {
+      const li = document.createElement("li");
+      li.textContent = item;
+      return li;
+    }),
+  );
+  $("endpoints").replaceChildren(
+    ...(verdict.endpoints ?? []).map((endpoint) => {
+      const li = document.createElement("li");
+      li.dataset.url = endpoint.url;
+      li.dataset.answered = String(endpoint.answered);
+      li.dataset.failed = String(endpoint.failed);
+      li.textContent = `${endpoint.url}: ${endpoint.answered} answered, ${endpoint.failed} failed${endpoint.head ? `, head block ${endpoint.head}` : ""}${endpoint.lastError ? ` (${endpoint.lastError})` : ""}`;
+      return li;
+    }),
+  );
   const body = $("checks").querySelector("tbody")!;
   body.replaceChildren(
     ...verdict.checks.map((check) => {

@@ -2,7 +2,7 @@ import { verifyBundle as verifyBundleWith, type VerifyBundleParameters as Verify
 import { asPublicClient, type ShowworkReadClient } from "../internal/asPublicClient.js";
 
 /** Parameters of {@link verifyBundle}: the bundle, and the verifier's options (see `verifyBundle` of `showwork`). */
-export interface VerifyBundleParameters extends Omit<VerifyWithParameters, "client" | "rpcUrl" | "timeoutMs"> {
+export interface VerifyBundleParameters extends Omit<VerifyWithParameters, "client" | "rpcUrl" | "rpcUrls" | "timeoutMs"> {
   /** The proof bundle: a parsed JSON value or its JSON text. */
   readonly bundle: unknown;
 }

@@ -1,6 +1,9 @@
 /**
- * `showwork verify BUNDLE.json --rpc URL [--min-confirmations N] [--disclosure FILE] [--json]`: verifies one
- * answer's proof bundle against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check.
+ * `showwork verify BUNDLE.json --rpc URL [--rpc URL2 ...] [--log LOG_ID]... [--operator ADDRESS]... [--trust FILE]
+ * [--allow-unsigned] [--min-confirmations N] [--disclosure FILE] [--json]`: verifies one answer's proof bundle
+ * against the chain. Exit code 0 verified, 1 failed, 2 pending or could not check (also: bad arguments).
+ * Several `--rpc`: every chain fact must agree across them. `--log` / `--operator` / `--trust`: the logs and
+ * operators trusted; a bundle from any other fails the "pinned" check.
  * The file may also be a `showwork/disclosure@1` document: its bundle is verified and each disclosed piece
  * checked against the receipt (as with `--disclosure`).
  *
@@ -8,23 +11,27 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { Command, Option } from "commander";
-import { isHex, type Address, type Hex } from "viem";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { isHex, type Hex } from "viem";
 
 import { formatDisclosureReport } from "../../disclosure/formatDisclosure.js";
 import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
+import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../verify/trust.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
-import { addressArgument, nonNegativeInteger } from "../commandOptions.js";
+import { nonNegativeInteger } from "../commandOptions.js";
 
 /** Options of the verify command, as parsed. */
 interface VerifyOptions {
-  rpc: string;
+  rpc: string[];
+  log?: string[];
+  operator?: string[];
+  trust?: string;
+  allowUnsigned?: boolean;
   minConfirmations: number;
   json?: boolean;
-  timeline?: Address;
   disclose?: string;
   disclosure?: string;
   timeout: number;
@@ -86,14 +93,33 @@ async function readText(file: string): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** A commander parser that collects repeated values, each checked by `parse` (its error names the value). */
+function collect(parse: (value: string) => string) {
+  return (value: string, previous: string[] | undefined): string[] => {
+    try {
+      return [...(previous ?? []), parse(value)];
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
 /** `showwork verify`. */
 export function verifyCommand(): Command {
   return new Command("verify")
     .description("verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)")
     .argument("<bundle>", "the proof bundle JSON file (- for stdin)")
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain the bundle names").env("SHOWWORK_RPC_URL").makeOptionMandatory())
+    .addOption(
+      new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain; repeat it: every chain fact must agree across endpoints")
+        .env("SHOWWORK_RPC_URL")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean)])
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option("--log <logId>", "a log you trust (repeatable): a bundle from another log fails").argParser(collect(parseLogPin)))
+    .addOption(new Option("--operator <address>", "an operator (log admin) you trust (repeatable)").argParser(collect(parseOperatorPin)))
+    .addOption(new Option("--trust <file>", `a trust file: {"format": "showwork/trust@1", "logs": [...], "operators": [...]}`))
+    .addOption(new Option("--allow-unsigned", "accept an unsigned receipt as unproven instead of failing it"))
     .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract (default: the bundle's)").argParser(addressArgument))
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
     .addOption(new Option("--disclosure <file>", "a showwork/disclosure@1 file for this receipt (from `showwork disclose`): each piece is checked and shown"))
     .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
@@ -104,7 +130,10 @@ export function verifyCommand(): Command {
       let text: string;
       let disclosed: Disclosure | undefined;
       let disclosure: unknown;
+      let trust;
       try {
+        const fromFile = options.trust ? parseTrustFile(readJson(await readFile(options.trust, "utf8"), options.trust)) : undefined;
+        trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] });
         text = await readText(file);
         if (options.disclose) disclosed = parseDisclosure(JSON.parse(await readFile(options.disclose, "utf8")) as unknown);
         if (options.disclosure) disclosure = readJson(await readFile(options.disclosure, "utf8"), options.disclosure);
@@ -121,10 +150,11 @@ export function verifyCommand(): Command {
         return;
       }
       const verdict = await verifyBundle(text, {
-        rpcUrl: options.rpc,
+        rpcUrls: options.rpc,
         minConfirmations: options.minConfirmations,
         timeoutMs: options.timeout,
-        ...(options.timeline ? { timeline: options.timeline } : {}),
+        ...(trust ? { trust } : {}),
+        ...(options.allowUnsigned ? { requireSignature: false } : {}),
         ...(disclosed ? { disclosed } : {}),
         ...(disclosure === undefined ? {} : { disclosure }),
       });

@@ -1,7 +1,16 @@
 /**
  * The model-version check: the version a receipt claims (its weights digest) was the active
- * version of its model, in its log's timeline, at the receipt's time — or which version was
- * active instead (the rollback question).
+ * version of its model in the timeline bound to its log — at the receipt's time and on to its
+ * anchoring — or which version was active instead (the rollback question).
+ *
+ * The timeline is the one `ReceiptLogs.logTimeline(logId)` names, never one from the bundle,
+ * and its code must be the showwork ModelTimeline build serving the anchoring contract.
+ *
+ * The receipt's time is the serving node's word. The check looks at the whole span from it to
+ * the anchoring block: if the timeline changed in between, a receipt whose time was moved back
+ * could pick the version it is judged by. That passes only when the log declared a maximum
+ * anchoring delay that the batch met (which bounds how far back the time can be); otherwise the
+ * check cannot decide ("could not check").
  *
  * @module
  */
@@ -9,138 +18,141 @@ import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
 
 import type { ProofBundle } from "../../bundle/types.js";
 import { modelTimelineAbi } from "../../contracts/abis.js";
-import { fail, isoTime, pass, short } from "../check.js";
-import { isRpcUnavailable } from "../rpcFailure.js";
-import { settle, type Settled } from "../settle.js";
+import { duration, errored, fail, isoTime, pass, short } from "../check.js";
+import { codeHashOf, immutablesHold, matchShowworkCode } from "../contractCode.js";
+import { printableShort } from "../printable.js";
+import { settle } from "../settle.js";
 import type { Check, VerdictFacts } from "../verdict.js";
+import { need } from "../reads.js";
 
 /** The ModelTimeline's ActivationKind enum, in order. */
 const KIND = ["deployment", "rollback", "deactivation"] as const;
 
-/** Reads started before the check runs (all independent of each other). */
-export interface ModelVersionReads {
-  readonly client: PublicClient;
-  readonly code: Promise<Settled<Hex | undefined>>;
-  readonly receiptLogs: Promise<Settled<Address>>;
-  readonly active: Promise<Settled<Hex>>;
-  readonly entry: Promise<Settled<readonly [boolean, bigint]>>;
-  readonly claimed: Promise<Settled<{ version: number; weightsDigest: Hex; publishedAt: bigint; metadataURI: string }>>;
-  /** The timeline entry in force at the receipt's time (read as soon as its index is known). */
-  readonly entryRecord: Promise<Settled<ActivationRecord | undefined>>;
-  /** The active version's record, when it differs from the claimed one. */
-  readonly activeInfo: Promise<Settled<VersionRecord | undefined>>;
-}
+/** The most timeline entries read between a receipt's time and its anchoring (a cap against hostile contracts). */
+export const MAX_SPAN_ACTIVATIONS = 64;
 
 type ActivationRecord = { activatedAt: bigint; version: number; weightsDigest: Hex; kind: number; reason: string };
-type VersionRecord = { version: number; weightsDigest: Hex; publishedAt: bigint; metadataURI: string };
 
-/** Starts the reads of {@link checkModelVersion}. */
-export function startModelVersionReads(client: PublicClient, params: { timeline: Address; bundle: ProofBundle }): ModelVersionReads {
-  const { receipt, anchor } = params.bundle;
-  const timeline = { address: params.timeline, abi: modelTimelineAbi } as const;
-  const at = BigInt(receipt.issuedAt);
-  const active = settle(() => client.readContract({ ...timeline, functionName: "activeVersionAt", args: [anchor.logId, receipt.modelId, at] }));
-  const entry = settle(() => client.readContract({ ...timeline, functionName: "activationIndexAt", args: [anchor.logId, receipt.modelId, at] }));
-  // Follow-up reads start as soon as their inputs arrive (one more JSON-RPC batch, shared with the anchorer reads).
-  const entryRecord = entry.then((found): Promise<Settled<ActivationRecord | undefined>> | Settled<ActivationRecord | undefined> =>
-    found.ok && found.value[0]
-      ? settle(async () => (await client.readContract({ ...timeline, functionName: "activations", args: [anchor.logId, receipt.modelId, found.value[1], 1n] }))[0])
-      : ({ ok: true, value: undefined } as const),
-  );
-  const activeInfo = active.then((digest): Promise<Settled<VersionRecord | undefined>> | Settled<VersionRecord | undefined> =>
-    digest.ok && digest.value !== zeroHash && digest.value.toLowerCase() !== receipt.weightsDigest.toLowerCase()
-      ? settle(() => client.readContract({ ...timeline, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, digest.value] }))
-      : ({ ok: true, value: undefined } as const),
-  );
-  return {
-    client,
-    code: settle(() => client.getCode({ address: params.timeline })),
-    receiptLogs: settle(() => client.readContract({ ...timeline, functionName: "receiptLogs" })),
-    active,
-    entry,
-    claimed: settle(() =>
-      client.readContract({ ...timeline, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, receipt.weightsDigest] }),
-    ),
-    entryRecord,
-    activeInfo,
-  };
+/** Inputs of {@link checkModelVersion}. */
+export interface ModelVersionParameters {
+  readonly bundle: ProofBundle;
+  readonly facts: VerdictFacts;
+  /** The timeline bound to the log. */
+  readonly timeline: Address;
+  /** End of the span: the anchoring block's time (or now, when not anchored yet). */
+  readonly until: number;
+  readonly anchored: boolean;
+  /** The log's declared maximum delay, when the batch met it (bounds a moved-back receipt time). */
+  readonly delayBound: number | undefined;
+  /** Timeline entries read at most in the span (default {@link MAX_SPAN_ACTIVATIONS}). */
+  readonly maxSpanActivations?: number;
 }
 
-function value<T>(settled: Settled<T>): T {
-  if (settled.ok) return settled.value;
-  throw settled.error;
-}
-
-/**
- * Interprets the reads. Throws when a read failed for another reason than a revert from a
- * contract that is not a ModelTimeline (the caller turns RPC failures into "could not check").
- */
-export async function checkModelVersion(
-  reads: ModelVersionReads,
-  params: { bundle: ProofBundle; facts: VerdictFacts; timeline: Address },
-): Promise<Check> {
-  const { bundle, facts, timeline } = params;
+/** Reads the timeline and judges the claimed version over [issuedAt, until]. */
+export async function checkModelVersion(client: PublicClient, params: ModelVersionParameters): Promise<Check> {
+  const { bundle, facts, timeline, until } = params;
   const { receipt, anchor } = bundle;
-  const code = value(await reads.code);
-  if (code === undefined || code === "0x") {
-    return fail("model-version", `there is no contract at the timeline address ${timeline}`, {
-      expected: "ModelTimeline contract code",
-      found: "no code",
-      code: "not-model-timeline",
+  const contract = { address: timeline, abi: modelTimelineAbi } as const;
+  const from = receipt.issuedAt;
+  const to = Math.max(from, until);
+  const reads = {
+    code: settle(() => client.getCode({ address: timeline })),
+    info: settle(() => client.readContract({ ...contract, functionName: "modelInfo", args: [anchor.logId, receipt.modelId] })),
+    claimed: settle(() => client.readContract({ ...contract, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, receipt.weightsDigest] })),
+    atStart: settle(() => client.readContract({ ...contract, functionName: "activationIndexAt", args: [anchor.logId, receipt.modelId, BigInt(from)] })),
+    atEnd: settle(() => client.readContract({ ...contract, functionName: "activationIndexAt", args: [anchor.logId, receipt.modelId, BigInt(to)] })),
+  };
+
+  const code = need(await reads.code);
+  const match = code === undefined || code === "0x" ? undefined : matchShowworkCode(code, "ModelTimeline");
+  if (!match || !immutablesHold(match, anchor.contract)) {
+    return fail("model-version", `the timeline bound to the log (${timeline}) is not the showwork ModelTimeline build serving ${anchor.contract}`, {
+      expected: `the showwork ModelTimeline build with receiptLogs = ${anchor.contract}`,
+      found: code === undefined || code === "0x" ? "no code" : match ? `a ModelTimeline of another ReceiptLogs` : `code hash ${codeHashOf(code)}`,
+      code: "not-showwork-code",
     });
   }
-  const governed = await reads.receiptLogs;
-  if (!governed.ok) {
-    // Let RPC failures surface; a revert or empty answer means it is not a ModelTimeline.
-    if (isRpcUnavailable(governed.error)) throw governed.error;
-    return fail("model-version", `the contract at ${timeline} does not answer the ModelTimeline interface`, {
-      expected: "ModelTimeline",
-      found: "a revert or no return data",
-      code: "not-model-timeline",
-    });
-  }
-  if (governed.value.toLowerCase() !== anchor.contract.toLowerCase()) {
-    return fail("model-version", `the timeline at ${timeline} belongs to another ReceiptLogs contract (${governed.value}), not to the anchoring contract`, {
-      expected: `timeline of ${anchor.contract}`,
-      found: `timeline of ${governed.value}`,
-      code: "timeline-mismatch",
-    });
-  }
-  const active = value(await reads.active);
-  const [found, index] = value(await reads.entry);
-  const claimed = value(await reads.claimed);
-  const when = isoTime(receipt.issuedAt);
+  const info = need(await reads.info);
+  if (info.name.length > 0) facts.modelName = printableShort(info.name, 80);
+  const claimed = need(await reads.claimed);
+  if (claimed.version > 0) facts.versionNumber = claimed.version;
   const claimedName = claimed.version > 0 ? `v${claimed.version} (${short(receipt.weightsDigest)})` : short(receipt.weightsDigest);
-  if (active !== zeroHash) facts.activeVersion = active;
-
-  const entry = value(await reads.entryRecord);
-  const since = entry
-    ? `${KIND[entry.kind] ?? "activation"} #${index} at ${isoTime(entry.activatedAt)}${entry.reason ? ` (reason: "${entry.reason}")` : ""}`
-    : undefined;
-
-  if (active.toLowerCase() === receipt.weightsDigest.toLowerCase()) {
-    return pass("model-version", `${claimedName} was the model's active version at the receipt's time ${when}${since ? `, since ${since}` : ""}`, {
-      expected: receipt.weightsDigest,
-      found: active,
-    });
-  }
-  if (active === zeroHash) {
-    const why = !found
-      ? "the model had no activation in this log's timeline before that time"
-      : entry?.kind === 2
-        ? `the model was deactivated (${since})`
-        : "no version was active";
-    return fail("model-version", `the receipt claims ${claimedName}, but no version of the model was active at ${when}: ${why}`, {
+  const when = isoTime(from);
+  const [foundStart, startIndex] = need(await reads.atStart);
+  const [foundEnd, endIndex] = need(await reads.atEnd);
+  if (!info.registered || !foundStart) {
+    return fail("model-version", `the receipt claims ${claimedName}, but ${info.registered ? "the model had no activation in the log's timeline before" : "the model is not registered in the log's timeline at"} ${when}`, {
       expected: receipt.weightsDigest,
       found: "no active version",
       code: "no-active-version",
     });
   }
-  const activeInfo = value(await reads.activeInfo);
-  const activeName = activeInfo && activeInfo.version > 0 ? `v${activeInfo.version} (${short(active)})` : short(active);
-  return fail(
+  // The entries in force over the span: the one at issuedAt, and every later one up to the end.
+  const first = startIndex;
+  const last = foundEnd ? endIndex : startIndex;
+  if (last < first || last >= info.activationCount || info.activationCount > 2n ** 32n) {
+    return fail("model-version", "the timeline answers inconsistent activation indices: it is not a working ModelTimeline", {
+      expected: `indices within 0..${info.activationCount - 1n}, in time order`,
+      found: `${first}..${last}`,
+      code: "inconsistent-timeline",
+    });
+  }
+  const count = last - first + 1n;
+  const cap = params.maxSpanActivations ?? MAX_SPAN_ACTIVATIONS;
+  if (count > BigInt(cap)) {
+    return errored("model-version", `could not check: the timeline has ${count} entries between the receipt's time and its anchoring, more than the ${cap} this verifier reads (a cap against hostile timelines)`, {
+      expected: `≤ ${cap} entries in the span`,
+      found: `${count} entries`,
+      code: "too-long",
+    });
+  }
+  const page = (await need(await settle(() => client.readContract({ ...contract, functionName: "activations", args: [anchor.logId, receipt.modelId, first, count] })))) as readonly ActivationRecord[];
+  if (BigInt(page.length) !== count) {
+    return fail("model-version", "the timeline answered another number of entries than it holds", { expected: count, found: page.length, code: "inconsistent-timeline" });
+  }
+  const inForce = page[0]!;
+  const describe = (entry: ActivationRecord, index: bigint): string =>
+    `${KIND[entry.kind] ?? "activation"} #${index} at ${isoTime(entry.activatedAt)}${entry.reason ? ` (reason: "${printableShort(entry.reason, 200)}")` : ""}`;
+  const since = describe(inForce, first);
+  if (inForce.weightsDigest !== zeroHash) facts.activeVersion = inForce.weightsDigest;
+
+  if (inForce.weightsDigest.toLowerCase() !== receipt.weightsDigest.toLowerCase()) {
+    if (inForce.weightsDigest === zeroHash) {
+      return fail("model-version", `the receipt claims ${claimedName}, but no version of the model was active at ${when}: the model was deactivated (${since})`, {
+        expected: receipt.weightsDigest,
+        found: "no active version",
+        code: "no-active-version",
+      });
+    }
+    const activeName = inForce.version > 0 ? `v${inForce.version} (${short(inForce.weightsDigest)})` : short(inForce.weightsDigest);
+    return fail(
+      "model-version",
+      `the receipt claims ${claimedName}${claimed.version === 0 ? ", a version never published in this timeline," : ""} but ${activeName} was the active version at ${when}, since ${since}`,
+      { expected: receipt.weightsDigest, found: inForce.weightsDigest, code: "version-mismatch" },
+    );
+  }
+  const end = params.anchored ? `its anchoring at ${isoTime(to)}` : `now (${isoTime(to)}, not anchored yet)`;
+  if (page.length === 1) {
+    return pass("model-version", `${claimedName} was the model's active version from the receipt's time ${when} through ${end}, since ${since}`, {
+      expected: receipt.weightsDigest,
+      found: inForce.weightsDigest,
+    });
+  }
+  // The timeline changed between the receipt's time and its anchoring.
+  const change = page[1]!;
+  facts.versionChangedAt = Number(change.activatedAt);
+  const changeText = `${describe(change, first + 1n)}${change.version > 0 ? `, to v${change.version}` : ""}`;
+  const detail = { expected: `${receipt.weightsDigest} over ${from}..${to}`, found: `${inForce.weightsDigest} until ${change.activatedAt}, then ${change.weightsDigest}` };
+  if (params.delayBound !== undefined) {
+    return pass(
+      "model-version",
+      `${claimedName} was the active version at the receipt's time ${when} (since ${since}); the timeline changed before ${end}: ${changeText}. The log's declared maximum anchoring delay (${duration(params.delayBound)}), which the batch met, bounds how far the receipt's time could have been moved back`,
+      detail,
+    );
+  }
+  return errored(
     "model-version",
-    `the receipt claims ${claimedName}${claimed.version === 0 ? ", a version never published in this timeline," : ""} but ${activeName} was the active version at ${when}${since ? `, since ${since}` : ""}`,
-    { expected: receipt.weightsDigest, found: active, code: "version-mismatch" },
+    `could not check: ${claimedName} was active at the receipt's time ${when}, but the timeline changed before ${end} (${changeText}) and the log declares no maximum anchoring delay, so the receipt's time, the serving node's word, may have been moved back into that version's window`,
+    { ...detail, code: "changed-before-anchoring" },
   );
 }

@@ -1,6 +1,7 @@
 /**
- * The checks that read the chain: chain id, anchoring contract, anchored root, anchoring
- * transaction, confirmations, anchorer, anchoring delay and model version.
+ * The checks that read the chain: chain id, anchoring contract (its code), anchored root,
+ * anchoring transaction, confirmations, anchorer, anchoring delay, model version (in the
+ * timeline bound to the log), the serving node's authorisation, and the caller's pins.
  *
  * Every independent read is started at once (viem batches them into one JSON-RPC request when
  * the transport allows it); the answers are then interpreted one check at a time. A read that
@@ -10,11 +11,10 @@
  * @module
  */
 import {
-  encodeAbiParameters,
   getAddress,
-  keccak256,
   parseEventLogs,
   TransactionReceiptNotFoundError,
+  zeroAddress,
   zeroHash,
   type Address,
   type Hex,
@@ -26,11 +26,14 @@ import type { ProofBundle } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
+import { codeHashOf, matchShowworkCode } from "../contractCode.js";
+import { describeDisagreement } from "../endpoints.js";
+import { couldNotCheck, disagreementIn, need, Unavailable } from "../reads.js";
 import { recordedDeploymentOf, type RecordedDeployment } from "../recordedDeployment.js";
-import { describeRpcFailure, isRpcUnavailable } from "../rpcFailure.js";
-import { settle, type Settled } from "../settle.js";
-import { CHECK_IDS, type Check, type CheckId, type VerdictFacts } from "../verdict.js";
-import { checkModelVersion, startModelVersionReads } from "./modelVersion.js";
+import { describeRpcFailure } from "../rpcFailure.js";
+import { settle } from "../settle.js";
+import { CHECK_IDS, type Check, type CheckId, type TrustPins, type VerdictFacts } from "../verdict.js";
+import { checkModelVersion } from "./modelVersion.js";
 
 /** Inputs of {@link runChainChecks}. */
 export interface ChainCheckParameters {
@@ -39,40 +42,31 @@ export interface ChainCheckParameters {
   readonly minConfirmations: bigint;
   /** Unix seconds: judges whether a batch that is not anchored yet is already overdue. */
   readonly now: number;
-  /** Timeline contract to read the model version from (overrides the bundle's). */
-  readonly timeline: Address | undefined;
   /** Seconds a receipt's time may be after its anchoring block's time (serving-node clock skew). */
   readonly maxClockSkew: number;
-  /** The deployments record to place the contract in (and to find its timeline when the bundle names none). */
+  /** The deployments record to place the contract in (reported, not trusted: the code is what is checked). */
   readonly deployments: DeploymentsRecord | undefined;
+  /** Logs and operators the caller trusts. */
+  readonly trust: TrustPins | undefined;
+  /** Caps on what hostile contracts can make the verifier read. */
+  readonly limits: VerifyLimits;
 }
 
-/** Known inputs for the interface probe: a ReceiptLogs contract must answer computeLogId(creator, salt) with their hash. */
-const PROBE_CREATOR: Address = "0x000000000000000000000000000000000000dEaD";
-const PROBE_SALT: Hex = keccak256(new TextEncoder().encode("showwork/verifier/probe"));
-const PROBE_EXPECTED = keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [PROBE_CREATOR, PROBE_SALT]));
+/** Caps on reads a hostile contract could inflate (see `verifyBundle({ limits })`). */
+export interface VerifyLimits {
+  /** Entries of a log's max-delay history read at most (default {@link MAX_DELAY_HISTORY}). */
+  readonly maxDelayHistory: number;
+  /** Timeline entries read at most between a receipt's time and its anchoring (default 64). */
+  readonly maxSpanActivations: number;
+}
 
 /** Entries of a log's max-delay history read per call. */
-const HISTORY_PAGE = 1024n;
+const HISTORY_PAGE = 256n;
+/** The most max-delay history entries read at all: a hostile or careless admin cannot make the verifier loop. */
+export const MAX_DELAY_HISTORY = 4096;
 
-/** Thrown inside a check when a read it needs failed because the endpoint did not answer. */
-class Unavailable {
-  constructor(readonly error: unknown) {}
-}
-
-/** The value of a settled read; throws {@link Unavailable} when the endpoint did not answer, rethrows other errors. */
-function need<T>(settled: Settled<T>): T {
-  if (settled.ok) return settled.value;
-  if (isRpcUnavailable(settled.error)) throw new Unavailable(settled.error);
-  throw settled.error;
-}
-
-/** The value of a settled read or `undefined` when the chain answered with an error (unavailability still throws). */
-function answer<T>(settled: Settled<T>): T | undefined {
-  if (settled.ok) return settled.value;
-  if (isRpcUnavailable(settled.error)) throw new Unavailable(settled.error);
-  return undefined;
-}
+/** A verification that cannot finish: the history read is longer than {@link MAX_DELAY_HISTORY}. */
+class TooLong extends Error {}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
@@ -89,8 +83,8 @@ interface AnchoredEvent {
   anchorer: Address;
 }
 
-/** The on-chain checks: the run of {@link CHECK_IDS} from "chain" to "model-version". */
-const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("model-version") + 1);
+/** The on-chain checks: the run of {@link CHECK_IDS} from "chain" to "pinned". */
+export const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("pinned") + 1);
 
 /** Runs the on-chain checks, in {@link CHAIN_CHECKS} order. */
 export async function runChainChecks(params: ChainCheckParameters): Promise<{ checks: Check[]; facts: VerdictFacts }> {
@@ -98,8 +92,6 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   const { anchor, receipt } = bundle;
   const logs = { address: anchor.contract, abi: receiptLogsAbi } as const;
   const recorded = params.deployments ? recordedDeploymentOf(params.deployments, anchor.chainId, anchor.contract) : undefined;
-  const recordedTimeline = recorded?.kind === "current" || recorded?.kind === "previous" ? recorded.modelTimeline : undefined;
-  const timelineAddress = params.timeline ?? bundle.timeline?.contract ?? recordedTimeline;
   const facts: VerdictFacts = {
     chainId: anchor.chainId,
     contract: anchor.contract,
@@ -107,7 +99,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     batchIndex: anchor.batchIndex.toString(),
     txHash: anchor.txHash,
     blockNumber: anchor.blockNumber.toString(),
-    ...(timelineAddress ? { timelineContract: timelineAddress } : {}),
+    servingNode: receipt.servingNode,
     ...(recorded && recorded.kind !== "unknown-chain" ? { recordedDeployment: describeRecorded(recorded) } : {}),
   };
 
@@ -115,29 +107,33 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   const reads = {
     chainId: settle(() => client.getChainId()),
     code: settle(() => client.getCode({ address: anchor.contract })),
-    probe: settle(() => client.readContract({ ...logs, functionName: "computeLogId", args: [PROBE_CREATOR, PROBE_SALT] })),
     logExists: settle(() => client.readContract({ ...logs, functionName: "logExists", args: [anchor.logId] })),
     logSize: settle(() => client.readContract({ ...logs, functionName: "logSize", args: [anchor.logId] })),
     batchRoot: settle(() => client.readContract({ ...logs, functionName: "batchRoot", args: [anchor.logId, BigInt(anchor.batchIndex)] })),
     delayHistory: settle(async () => {
-      // One page covers any realistic history; longer ones are read page by page.
-      const page = (start: bigint) =>
-        client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, start, HISTORY_PAGE] });
-      const history = [...(await page(0n))];
-      while (history.length > 0 && BigInt(history.length) % HISTORY_PAGE === 0n) {
+      // One page covers any realistic history; longer ones are read page by page, up to the cap.
+      const cap = params.limits.maxDelayHistory;
+      const size = BigInt(Math.min(Number(HISTORY_PAGE), cap + 1));
+      const page = (start: bigint) => client.readContract({ ...logs, functionName: "maxAnchorDelayHistory", args: [anchor.logId, start, size] });
+      const history = [];
+      for (;;) {
         const next = await page(BigInt(history.length));
-        if (next.length === 0) break;
+        if (BigInt(next.length) > size) throw new TooLong("the contract answered a longer page than asked for");
         history.push(...next);
+        if (history.length > cap) throw new TooLong(`the log's max-delay history is longer than ${cap} entries`);
+        if (BigInt(next.length) < size) return history;
       }
-      return history;
     }),
+    admin: settle(() => client.readContract({ ...logs, functionName: "logAdmin", args: [anchor.logId] })),
+    timeline: settle(() => client.readContract({ ...logs, functionName: "logTimeline", args: [anchor.logId] })),
+    signerAt: settle(() =>
+      client.readContract({ ...logs, functionName: "isSignerAt", args: [anchor.logId, receipt.servingNode, BigInt(receipt.issuedAt)] }),
+    ),
+    signerNow: settle(() => client.readContract({ ...logs, functionName: "isSigner", args: [anchor.logId, receipt.servingNode] })),
     tx: settle(() => client.getTransactionReceipt({ hash: anchor.txHash })),
     block: settle(() => client.getBlock({ blockNumber: BigInt(anchor.blockNumber) })),
     head: settle(() => client.getBlockNumber({ cacheTime: 0 })),
   };
-  const modelVersionReads = timelineAddress
-    ? startModelVersionReads(client, { timeline: timelineAddress, bundle })
-    : undefined;
 
   const checks: Check[] = [];
   const run = async (id: CheckId, body: () => Check | Promise<Check>): Promise<Check> => {
@@ -145,17 +141,21 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     try {
       result = await body();
     } catch (error) {
-      result =
-        error instanceof Unavailable
+      const disagreement = disagreementIn(error instanceof Unavailable ? error.error : error);
+      result = disagreement
+        ? errored(id, `could not check: ${describeDisagreement(disagreement)}`, { code: "endpoints-disagree" })
+        : error instanceof Unavailable
           ? errored(id, `could not check: ${describeRpcFailure(error.error)}`, { code: "rpc-unavailable" })
-          : errored(id, `could not check: ${firstLine(error)}`, { code: "read-failed" });
+          : error instanceof TooLong
+            ? errored(id, `could not check: ${error.message} (a cap against hostile contracts)`, { code: "too-long" })
+            : errored(id, `could not check: ${firstLine(error)}`, { code: "read-failed" });
     }
     checks.push(result);
     return result;
   };
   const skipRest = (reason: string, code: string): { checks: Check[]; facts: VerdictFacts } => {
     for (const id of CHAIN_CHECKS.slice(checks.length)) {
-      checks.push(code === "rpc-unavailable" ? errored(id, reason, { code }) : skipped(id, reason, code));
+      checks.push(code === "rpc-unavailable" || code === "endpoints-disagree" ? errored(id, reason, { code }) : skipped(id, reason, code));
     }
     return { checks, facts };
   };
@@ -171,7 +171,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
           code: "wrong-chain",
         });
   });
-  if (chain.status === "error") return skipRest(chain.message, "rpc-unavailable");
+  if (chain.status === "error") return skipRest(chain.message, chain.code ?? "rpc-unavailable");
   if (chain.status !== "pass") return skipRest("not checked: the RPC endpoint serves another chain", "prerequisite");
 
   // contract
@@ -184,21 +184,21 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "no-code",
       });
     }
-    const probe = answer(await reads.probe);
-    if (probe?.toLowerCase() !== PROBE_EXPECTED) {
-      return fail("contract", `the contract at ${anchor.contract} does not answer the ReceiptLogs interface: it is not the anchoring contract`, {
-        expected: `computeLogId(${PROBE_CREATOR}, probe salt) = ${PROBE_EXPECTED}`,
-        found: probe ?? "a revert or no return data",
-        code: "not-receipt-logs",
+    const match = matchShowworkCode(code, "ReceiptLogs");
+    const where = recorded && recorded.kind !== "unknown-chain" ? `; ${describeRecorded(recorded)}` : "";
+    if (!match) {
+      return fail("contract", `the code at ${anchor.contract} is not the showwork ReceiptLogs build: a look-alike contract can answer the interface and lie about logs, anchorers and signers${where}`, {
+        expected: "the runtime code of the showwork ReceiptLogs build (sdk/contracts/codeHashes.ts)",
+        found: `code hash ${codeHashOf(code)} (${(code.length - 2) / 2} bytes)`,
+        code: "not-showwork-code",
       });
     }
-    const where = recorded && recorded.kind !== "unknown-chain" ? `; ${describeRecorded(recorded)}` : "";
-    return pass("contract", `the contract at ${anchor.contract} answers the ReceiptLogs interface (${(code.length - 2) / 2} bytes of code)${where}`, {
+    return pass("contract", `the code at ${anchor.contract} is the showwork ReceiptLogs build (${match.profile} profile)${where}`, {
       expected: "ReceiptLogs",
-      found: "ReceiptLogs interface",
+      found: `ReceiptLogs, ${match.profile} build`,
     });
   });
-  if (contract.status === "error") return skipRest(contract.message, "rpc-unavailable");
+  if (contract.status === "error") return skipRest(contract.message, contract.code ?? "rpc-unavailable");
   if (contract.status !== "pass") return skipRest("not checked: the address is not the anchoring contract", "prerequisite");
 
   // batch-root
@@ -334,7 +334,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     if (atBlock.ok) {
       authorised = atBlock.value;
       when = `at block ${txReceipt.blockNumber}`;
-    } else if (isRpcUnavailable(atBlock.error)) {
+    } else if (couldNotCheck(atBlock.error)) {
       throw new Unavailable(atBlock.error);
     } else {
       // The endpoint keeps no state that old: the contract only lets authorised accounts anchor,
@@ -398,20 +398,69 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         });
   });
 
+  const delayCheck = checks.find((c) => c.id === "anchor-delay");
+
   // model-version
   await run("model-version", async () => {
-    if (!modelVersionReads || !timelineAddress) {
-      return skipped(
-        "model-version",
-        "no timeline contract: the bundle names none and the deployments record has none for this contract (pass a timeline contract address to check the model version)",
-      );
+    if (receipt.modelId === zeroHash) return skipped("model-version", "the receipt names no model (modelId is zero)");
+    if (transaction.status !== "pending" && !anchored) {
+      return skipped("model-version", "not checked: the anchoring transaction did not check out", "prerequisite");
     }
-    try {
-      return await checkModelVersion(modelVersionReads, { bundle, facts, timeline: getAddress(timelineAddress) });
-    } catch (error) {
-      if (isRpcUnavailable(error)) throw new Unavailable(error);
-      throw error;
+    const bound = need(await reads.timeline);
+    if (bound === zeroAddress) {
+      return errored("model-version", `could not check: log ${short(anchor.logId)} is bound to no ModelTimeline (bindTimeline was never called), so no timeline says which version was active; a timeline named by the bundle is not used`, {
+        expected: "logTimeline(logId) ≠ 0",
+        found: "no timeline bound",
+        code: "no-timeline",
+      });
     }
+    const timeline = getAddress(bound);
+    facts.timelineContract = timeline;
+    if (bundle.timeline?.contract !== undefined && getAddress(bundle.timeline.contract) !== timeline) {
+      return fail("model-version", `the bundle names the timeline ${bundle.timeline.contract}, but the log is bound to ${timeline}: the bundle's timeline was changed (it is never used)`, {
+        expected: timeline,
+        found: bundle.timeline.contract,
+        code: "timeline-mismatch",
+      });
+    }
+    // Not anchored yet: the verdict is pending anyway; the version is judged at the receipt's time until it is.
+    const until = anchored ? anchoredAt : receipt.issuedAt;
+    return checkModelVersion(client, {
+      bundle,
+      facts,
+      timeline,
+      until,
+      anchored,
+      delayBound: delayCheck?.status === "pass" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
+      maxSpanActivations: params.limits.maxSpanActivations,
+    });
+  });
+
+  // signer
+  await run("signer", async () => {
+    const node = receipt.servingNode;
+    const at = need(await reads.signerAt);
+    const still = need(await reads.signerNow);
+    const detail = { expected: `a serving node authorised by log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}`, found: `${node} (${at ? "authorised" : "not authorised"} then; ${still ? "authorised now" : "not authorised now"})` };
+    return at
+      ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${still ? "" : " (revoked since)"}`, detail)
+      : fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" });
+  });
+
+  // pinned
+  await run("pinned", async () => {
+    const admin = need(await reads.admin);
+    facts.operator = admin;
+    const logsPinned = (params.trust?.logs ?? []).map((id) => id.toLowerCase());
+    const operatorsPinned = (params.trust?.operators ?? []).map((a) => a.toLowerCase());
+    const who = `log ${anchor.logId} of operator ${admin}`;
+    if (logsPinned.length === 0 && operatorsPinned.length === 0) {
+      return skipped("pinned", `nothing pinned: ${who} vouches for this answer (anyone can create a log; pin the logs or operators you trust with --log / --operator)`, "nothing-pinned");
+    }
+    const detail = { expected: `a log in [${logsPinned.join(", ")}] or an operator in [${operatorsPinned.join(", ")}]`, found: who };
+    if (logsPinned.includes(anchor.logId.toLowerCase())) return pass("pinned", `${who}: the log is pinned`, detail);
+    if (operatorsPinned.includes(admin.toLowerCase())) return pass("pinned", `${who}: the operator is pinned`, detail);
+    return fail("pinned", `${who} is neither a pinned log nor run by a pinned operator`, { ...detail, code: "not-pinned" });
   });
 
   return { checks, facts };

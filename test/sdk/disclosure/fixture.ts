@@ -40,9 +40,13 @@ export interface Answer {
   readonly full: Disclosure;
 }
 
+const NODE = privateKeyToAccount(keccak256(stringToHex("disclosure test node")));
+/** The serving node that signs the fixture's receipts (a log must authorise it: `grantSigner`). */
+export const NODE_ADDRESS = NODE.address;
+
 /** A signed receipt for the answer, in a batch of 9, its bundle and a disclosure of every piece. */
 export async function makeAnswer(options: { issuedAt?: number; sequence?: bigint } = {}): Promise<Answer> {
-  const node = privateKeyToAccount(keccak256(stringToHex("disclosure test node")));
+  const node = NODE;
   const retrieval = Snapshot.of("retrieval", DOCUMENTS);
   const memory = Snapshot.of("memory", MEMORY);
   const { receipt: unsigned, openings } = buildReceipt({

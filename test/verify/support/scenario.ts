@@ -119,14 +119,14 @@ export interface BatchParameters {
   readonly expectedIndex?: number;
 }
 
-async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline", args: readonly unknown[]): Promise<Address> {
+export async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline" | "ReceiptLogsLookalike", args: readonly unknown[], from: Wallet = chain.admin): Promise<Address> {
   const artifact = await artifacts.readArtifact(name);
-  const hash = await chain.admin.deployContract({
+  const hash = await from.deployContract({
     abi: artifact.abi,
     bytecode: artifact.bytecode as Hex,
     args: args as never,
-    account: chain.admin.account,
-    chain: chain.admin.chain,
+    account: from.account,
+    chain: from.chain,
   });
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (!receipt.contractAddress) throw new Error(`${name} was not deployed`);
@@ -134,7 +134,7 @@ async function deploy(chain: TestChain, name: "ReceiptLogs" | "ModelTimeline", a
 }
 
 /** Sends a transaction and waits for its (successful) receipt. */
-async function send(chain: TestChain, wallet: Wallet, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) {
+export async function send(chain: TestChain, wallet: Wallet, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) {
   const hash = await wallet.writeContract({ ...call, account: wallet.account, chain: wallet.chain } as never);
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`${call.functionName} reverted`);
@@ -154,12 +154,14 @@ export async function buildScenario(chain: TestChain): Promise<Scenario> {
   await send(chain, admin, { ...logs, functionName: "createLog", args: [salt, MAX_ANCHOR_DELAY] });
   const logId = await publicClient.readContract({ ...logs, functionName: "computeLogId", args: [admin.account.address, salt] });
   await send(chain, admin, { ...logs, functionName: "grantAnchorer", args: [logId, anchorer.account.address] });
+  const servingNode = privateKeyToAccount(generatePrivateKey());
+  await send(chain, admin, { ...logs, functionName: "grantSigner", args: [logId, servingNode.address] });
+  await send(chain, admin, { ...logs, functionName: "bindTimeline", args: [logId, timeline] });
   await send(chain, admin, { ...models, functionName: "registerModel", args: [logId, MODEL_ID, MODEL_NAME] });
   await send(chain, admin, { ...models, functionName: "publishVersion", args: [logId, MODEL_ID, WEIGHTS_V1, "ipfs://acme-chat/v1"] });
   await send(chain, admin, { ...models, functionName: "publishVersion", args: [logId, MODEL_ID, WEIGHTS_V2, "ipfs://acme-chat/v2"] });
   await send(chain, admin, { ...models, functionName: "deployVersion", args: [logId, MODEL_ID, WEIGHTS_V1] });
 
-  const servingNode = privateKeyToAccount(generatePrivateKey());
   let sequence = 0n;
 
   const chainTime = async (): Promise<number> => Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);

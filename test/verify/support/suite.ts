@@ -12,6 +12,7 @@ import { receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { CHECK_IDS, checksWithStatus, exitCodeOf, type Check, type CheckId, type Verdict } from "../../../sdk/verify/verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "../../../sdk/verify/verifyBundle.js";
 import { buildScenario, deploymentsRecordFor, MAX_ANCHOR_DELAY, revokeAnchorer, ROLLBACK_REASON, WEIGHTS_V1, type Scenario, type TestChain } from "./scenario.js";
+import { attackSuite } from "./attacks.js";
 import { flip, TAMPERS } from "./tampers.js";
 
 /** How the suite reaches the chain. */
@@ -51,7 +52,12 @@ export function verifierSuite(target: SuiteTarget): void {
       expect(verdict.reason).to.equal("verified");
       expect(exitCodeOf(verdict)).to.equal(0);
       expect(verdict.checks.map((c) => c.id)).to.deep.equal([...CHECK_IDS]);
-      expect(checksWithStatus(verdict, "skipped")).to.deep.equal(["disclosure"]);
+      expect(checksWithStatus(verdict, "skipped")).to.deep.equal(["pinned", "disclosure"]);
+      expect(byId(verdict, "pinned").code).to.equal("nothing-pinned");
+      expect(byId(verdict, "signer").status).to.equal("pass");
+      expect(verdict.facts.operator?.toLowerCase()).to.equal(scenario.chain.admin.account.address.toLowerCase());
+      expect(verdict.headline).to.include(`answer by node ${scenario.servingNode.address}`).and.include("model acme-chat v1").and.include("confirmation");
+      expect(verdict.uncertain.join(" ")).to.include("nothing pinned");
       for (const id of ["receipt-leaf", "proof-root", "chain", "batch-root"] as const) {
         const check = byId(verdict, id);
         expect(check.expected?.toLowerCase(), id).to.equal(check.found?.toLowerCase());
@@ -68,10 +74,15 @@ export function verifierSuite(target: SuiteTarget): void {
     expect(verdict.status).to.equal("verified");
   });
 
-  it("skips the signature check (only) for an unsigned receipt", async () => {
+  it("fails an unsigned receipt on the signature by default; with requireSignature: false it is reported as unproven", async () => {
     const verdict = await verify(scenario.json(scenario.v1Unsigned.bundles[1]!));
-    expect(verdict.status, verdict.summary).to.equal("verified");
-    expect(byId(verdict, "signature").status).to.equal("skipped");
+    expect(verdict.status, verdict.summary).to.equal("failed");
+    expect(checksWithStatus(verdict, "fail")).to.deep.equal(["signature"]);
+    expect(byId(verdict, "signature").code).to.equal("unsigned");
+    const allowed = await verify(scenario.json(scenario.v1Unsigned.bundles[1]!), { requireSignature: false });
+    expect(allowed.status, allowed.summary).to.equal("verified");
+    expect(byId(allowed, "signature").status).to.equal("skipped");
+    expect(allowed.uncertain.join(" ")).to.include("unsigned");
   });
 
   describe("tamper suite: every field mutated in turn fails with the right checks named", () => {
@@ -118,7 +129,7 @@ export function verifierSuite(target: SuiteTarget): void {
       const other = clone(valid);
       other.anchor.contract = scenario.timeline;
       expect(byId(await verify(none), "contract").code).to.equal("no-code");
-      expect(byId(await verify(other), "contract").code).to.equal("not-receipt-logs");
+      expect(byId(await verify(other), "contract").code).to.equal("not-showwork-code");
     });
 
     it("does not detect a leaf index moved to another leaf of the same depth (sorted-pair hashing binds membership, not position)", async () => {
@@ -139,24 +150,23 @@ export function verifierSuite(target: SuiteTarget): void {
       return bundle;
     };
 
-    it("without a timeline anywhere, the model version is skipped and the verified summary says so", async () => {
+    it("the bundle's timeline is never used: without it the version is still checked against the log's bound timeline", async () => {
       const verdict = await verify(withoutTimeline());
-      expect(verdict.status).to.equal("verified");
-      expect(byId(verdict, "model-version").status).to.equal("skipped");
-      expect(verdict.summary).to.include("not checked: model version active");
-      expect(verdict.facts.recordedDeployment, "the committed record has no local chain").to.equal(undefined);
-    });
-
-    it("names the recorded deployment, and takes its timeline when the bundle names none", async () => {
-      const verdict = await verify(withoutTimeline(), { deployments: deploymentsRecordFor(scenario) });
       expect(verdict.status, verdict.summary).to.equal("verified");
       expect(byId(verdict, "model-version").status).to.equal("pass");
-      expect(byId(verdict, "contract").message).to.include("the showwork deployment recorded for Local test chain");
       expect(verdict.facts.timelineContract?.toLowerCase()).to.equal(scenario.timeline.toLowerCase());
+      expect(verdict.facts.recordedDeployment, "the committed record has no local chain").to.equal(undefined);
       const rollback = scenario.json(scenario.afterRollback.bundles[0]!);
       delete rollback.timeline;
-      const failed = await verify(rollback, { deployments: deploymentsRecordFor(scenario) });
+      const failed = await verify(rollback);
       expect(checksWithStatus(failed, "fail")).to.deep.equal(["model-version"]);
+      expect(byId(failed, "model-version").code).to.equal("version-mismatch");
+    });
+
+    it("names the recorded deployment", async () => {
+      const verdict = await verify(withoutTimeline(), { deployments: deploymentsRecordFor(scenario) });
+      expect(verdict.status, verdict.summary).to.equal("verified");
+      expect(byId(verdict, "contract").message).to.include("the showwork deployment recorded for Local test chain");
     });
 
     it("says when the contract is not the one recorded for its chain (an independent deployment), without failing", async () => {
@@ -164,7 +174,7 @@ export function verifierSuite(target: SuiteTarget): void {
       const verdict = await verify(valid, { deployments: record });
       expect(verdict.status).to.equal("verified");
       expect(byId(verdict, "contract").message).to.match(/not the ReceiptLogs recorded for Local test chain .*: an independent deployment/);
-      expect(byId(verdict, "model-version").status, "the bundle's own timeline is used").to.equal("pass");
+      expect(byId(verdict, "model-version").status, "the log's bound timeline is used").to.equal("pass");
     });
   });
 
@@ -222,6 +232,7 @@ export function verifierSuite(target: SuiteTarget): void {
     const bundle = scenario.json(batch.bundles[0]!);
     const openings = batch.openings[0]!;
     const good = await verify(bundle, {
+      requireSignature: false,
       disclosed: {
         input: { content: "Where is my order #1000?", salt: openings.inputSalt },
         output: { content: "Your order #1000 has shipped.", salt: openings.outputSalt },
@@ -231,14 +242,14 @@ export function verifierSuite(target: SuiteTarget): void {
     expect(good.status, good.summary).to.equal("verified");
     expect(byId(good, "disclosure").status).to.equal("pass");
 
-    const bad = await verify(bundle, { disclosed: { output: { content: "Your order #1000 was cancelled.", salt: openings.outputSalt } } });
+    const bad = await verify(bundle, { requireSignature: false, disclosed: { output: { content: "Your order #1000 was cancelled.", salt: openings.outputSalt } } });
     expect(bad.status).to.equal("failed");
     expect(checksWithStatus(bad, "fail")).to.deep.equal(["disclosure"]);
     expect(byId(bad, "disclosure").message).to.include("output");
   });
 
   it("still verifies a batch whose anchorer was revoked afterwards, and says so", async () => {
-    const batch = await scenario.anchorBatch({ count: 2, weightsDigest: WEIGHTS_V1 });
+    const batch = await scenario.anchorBatch({ count: 2, weightsDigest: WEIGHTS_V1, sign: true });
     await revokeAnchorer(scenario, scenario.chain.anchorer.account.address);
     try {
       const verdict = await verify(scenario.json(batch.bundles[0]!));
@@ -260,7 +271,7 @@ export function verifierSuite(target: SuiteTarget): void {
     it("flags a batch anchored later than the log's declared maximum delay", async () => {
       const issuedAt = await scenario.chainTime();
       await scenario.increaseTime(MAX_ANCHOR_DELAY + 600);
-      const late = await scenario.anchorBatch({ count: 1, weightsDigest: WEIGHTS_V1, issuedAt });
+      const late = await scenario.anchorBatch({ count: 1, weightsDigest: WEIGHTS_V1, issuedAt, sign: true });
       const verdict = await verify(scenario.json(late.bundles[0]!));
       expect(verdict.status).to.equal("failed");
       expect(checksWithStatus(verdict, "fail")).to.deep.equal(["anchor-delay"]);
@@ -288,7 +299,7 @@ export function verifierSuite(target: SuiteTarget): void {
       await scenario.increaseTime(600);
       await setDelay(100_000);
       try {
-        const batch = await scenario.anchorBatch({ count: 1, weightsDigest: WEIGHTS_V1, issuedAt });
+        const batch = await scenario.anchorBatch({ count: 1, weightsDigest: WEIGHTS_V1, issuedAt, sign: true });
         const verdict = await verify(scenario.json(batch.bundles[0]!));
         expect(checksWithStatus(verdict, "fail")).to.deep.equal(["anchor-delay"]);
         expect(byId(verdict, "anchor-delay").expected).to.equal("≤ 60 s");
@@ -326,6 +337,8 @@ export function verifierSuite(target: SuiteTarget): void {
     expect(byId(verdict, "proof-root").status).to.equal("pass");
     expect(byId(verdict, "chain").code).to.equal("no-rpc");
   });
+
+  attackSuite(() => scenario, verify);
 
   it("round-trips: the scenario's bundles parse as v1 bundles", () => {
     const parsed: ProofBundle = parseBundle(valid);

@@ -73,7 +73,7 @@ export const TAMPERS: readonly Tamper[] = [
   {
     field: "receipt.servingNode",
     mutate: (b) => void (b.receipt.servingNode = getAddress(flip(b.receipt.servingNode.toLowerCase()))),
-    fails: SIGNED,
+    fails: [...SIGNED, "signer"],
   },
   { field: "receipt.issuedAt", mutate: (b) => void (b.receipt.issuedAt += 1), fails: SIGNED },
   { field: "receipt.sequence", mutate: (b) => void (b.receipt.sequence = Number(b.receipt.sequence) + 1), fails: SIGNED },
@@ -111,7 +111,7 @@ export const TAMPERS: readonly Tamper[] = [
     fails: ["contract"],
     also: AFTER_CONTRACT,
   },
-  { field: "anchor.logId", mutate: (b) => void (b.anchor.logId = flip(b.anchor.logId)), fails: ["batch-root", "transaction", "model-version"] },
+  { field: "anchor.logId", mutate: (b) => void (b.anchor.logId = flip(b.anchor.logId)), fails: ["batch-root", "transaction", "signer"] },
   { field: "anchor.batchIndex (another anchored batch)", mutate: (b) => void (b.anchor.batchIndex = 1), fails: ["batch-root", "transaction"] },
   {
     field: "anchor.batchIndex (not anchored)",
@@ -122,5 +122,6 @@ export const TAMPERS: readonly Tamper[] = [
   { field: "anchor.txHash (no such transaction)", mutate: (b) => void (b.anchor.txHash = flip(b.anchor.txHash)), fails: ["transaction"] },
   { field: "anchor.txHash (another anchoring)", mutate: (b, s) => void (b.anchor.txHash = s.v1Unsigned.txHash), fails: ["transaction"] },
   { field: "anchor.blockNumber", mutate: (b) => void (b.anchor.blockNumber += 1), fails: ["transaction"] },
+  // The bundle's timeline is never used; naming another one than the log's bound timeline is a false claim.
   { field: "timeline.contract (not a timeline)", mutate: (b, s) => void (b.timeline = { contract: s.receiptLogs }), fails: ["model-version"] },
 ];
