@@ -3,6 +3,7 @@
  * said plainly (the node's answer and what to do, in the log, /health and the CLI), the
  * low-balance warning, and JSON-lines logs. Against a real hardhat node; the CLI as real processes.
  */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -178,6 +179,36 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
         expect(parsed.nodeSaid).to.match(/enough funds|insufficient funds/i);
       }
     }
+  });
+
+  it("showwork anchor with an unfunded account: the progress says what the node answered and what to do; funded, it finishes", async () => {
+    const log = await setupTestLog(node.url);
+    const account = privateKeyToAccount(log.privateKey).address;
+    await rpc(node.url, "hardhat_setBalance", [account, "0x0"]);
+    const file = join(tempDir(), "receipts.jsonl");
+    writeFileSync(file, `${makeReceipts(30).map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const child = spawnTracked(
+      process.execPath,
+      [
+        join(ROOT, "bin/showwork.mjs"),
+        "anchor",
+        file,
+        ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite"), "--max-delay", "50", "--poll", "30"],
+      ],
+      { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    await waitForLine(child, /WARNING \(tx-rejected\)/, 60_000);
+    await sleep(300);
+    expect(stderr).to.match(/the node refused the transaction \(insufficient-funds\)/);
+    expect(stderr).to.include(`Account: ${account} on chain 31337`);
+    expect(stderr).to.match(/Do: send at least [0-9.]+ ETH/);
+    await rpc(node.url, "hardhat_setBalance", [account, "0x3635c9adc5dea00000"]);
+    await exited(child);
+    expect(child.exitCode, stderr).to.equal(0);
+    expect(stderr).to.match(/final 30/);
   });
 
   it("--log-format json: one JSON object a line, with a stable event field, and no secrets", async () => {

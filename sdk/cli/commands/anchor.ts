@@ -106,6 +106,9 @@ export function anchorCommand(): Command {
           } else if (event.type === "halted") {
             halted = event.message;
             bar.note(`  anchoring halted (${event.reason}): ${event.message}`);
+          } else if (event.type === "warning") {
+            // Chain friction (the node refused a transaction, low balance): its words and what to do.
+            bar.note([`  WARNING (${event.kind}): ${event.message}`, ...(event.metaMessages ?? []).map((m) => `    ${m}`)].join("\n"));
           }
         },
       });
