@@ -58,6 +58,8 @@ function summary(r: DemoReport): string {
     `                 released against receipt ${r.payment.receiptId} (batch ${r.payment.batchIndex}), tx ${r.payment.releaseTx}`,
     `  verification   ${r.verification.status.toUpperCase()}: receipt ${r.verification.receiptId} claims v2; active then: ${r.verification.activeVersionAtReceipt === r.model.v2 ? "v2" : (r.verification.activeVersionAtReceipt ?? "unknown")}`,
     `  audit          v2 active ${isoTime(r.audit.from)} → ${isoTime(r.audit.to)}: ${n(r.audit.receipts)} answers (${n(r.audit.anchored)} anchored), ${r.audit.paymentsDependingOnThem.length} payment(s) depended on one`,
+    `  disclosure     ${r.disclosure.verdict.toUpperCase()}: ${r.disclosure.pieces.filter((p) => p.status === "pass").length} of ${r.disclosure.pieces.length} disclosed pieces of the paid answer open its receipt (${r.disclosure.pieces.map((p) => p.field).join(", ")}); not shown: ${r.disclosure.notShown.join(", ") || "nothing"}`,
+    `  replay         under v2 ${r.disclosure.replay.v2.identical ? "identical" : "DIFFERENT"}; under v1 ${r.disclosure.replay.v1.identical ? "identical" : "different"}: "${r.disclosure.replay.v1.answer}"`,
     `  monitor        from published/ + the RPC URL only: ${r.monitor.status.toUpperCase()}: ${Object.entries(r.monitor.findingCounts).map(([kind, count]) => `${count} ${kind}`).join(", ") || "nothing found"} (stale node ${r.monitor.staleNode.address}: ${r.monitor.staleNode.answers} v2 answers after the rollback, ${r.monitor.staleNode.lost.length} never recorded)`,
     `  gas            ${n(r.gasSpent)} in all (anchoring ${n(r.batches.anchorGas)}, escrow deposit ${n(r.payment.gas.deposit)} + release ${n(r.payment.gas.release)})`,
     `  time           ${(r.elapsedMs / 1000).toFixed(1)} s`,

@@ -10,7 +10,11 @@
  *  4. v2 is found bad and rolled back to v1 (with a reason). More answers.
  *  5. A third party holding only one v2 answer's proof bundle and an RPC URL verifies it;
  *     the audit lists every answer v2 produced in its window and the payment that rode on one.
- *  6. A summary; bundles, the audit and a timeline picture are written to the output folder.
+ *  6. The operator publishes every batch; a monitor checks the whole log from public data.
+ *  7. The auditor receives the paid answer's disclosure (input, output, the invoice lookup, the
+ *     approval policy and contract it retrieved, the template and the parameters), verifies every
+ *     piece against the anchored receipt, and has it replayed on the local model under v2 and v1.
+ *  8. A summary; bundles, the disclosure, the audit and a timeline picture are written to the output folder.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -25,6 +29,7 @@ import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegistry, withReceiptContext, withReceipts } from "../../sdk/capture/index.js";
 import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
+import { buildDisclosure, replayReceipt, toDisclosureJson, type DisclosureReport, type ReplayResult } from "../../sdk/disclosure/index.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import { keccak256Utf8 } from "../../sdk/hash/keccak.js";
 import { monitorLog } from "../../sdk/monitor/monitorLog.js";
@@ -80,6 +85,21 @@ export interface DemoReport {
   readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly headline: string; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
   /** Step 6: what the monitor found from the published folder and the RPC URL only. */
+  readonly disclosure: {
+    readonly file: string;
+    readonly receiptId: Hex;
+    /** The disclosed pieces, each with its check against the receipt. */
+    readonly pieces: readonly { readonly field: string; readonly status: string }[];
+    readonly notShown: readonly string[];
+    /** The auditor's verdict on the disclosure file (bundle checks and every piece). */
+    readonly verdict: Verdict["status"];
+    readonly status: DisclosureReport["status"];
+    /** The paid answer replayed on the local model: identical under v2, different under v1. */
+    readonly replay: {
+      readonly v2: Pick<ReplayResult, "identical" | "summary">;
+      readonly v1: Pick<ReplayResult, "identical" | "summary" | "diff"> & { readonly answer: string };
+    };
+  };
   readonly monitor: {
     readonly published: { readonly folder: string; readonly batches: number; readonly receipts: number; readonly bytes: number };
     readonly staleNode: { readonly address: Address; readonly answers: number; readonly recorded: readonly Hex[]; readonly lost: readonly Hex[] };
@@ -463,8 +483,43 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   monitor: ${monitored.checked.batches} batches, ${monitored.checked.receipts.toLocaleString("en-US")} receipts checked; head ${monitored.head.recomputed ? "recomputes" : "DOES NOT recompute"}; result ${monitored.status.toUpperCase()}`);
   for (const finding of monitored.findings.slice(0, 10)) say.note(`   found ${finding.kind}: ${finding.message}`);
 
-  // ------------------------------------------------------------------ 7. outputs
-  const files: string[] = [path.relative(options.out, bundleFile)];
+  // ------------------------------------------------------------------ 7. disclosure and replay
+  say.step("7. The auditor receives the paid answer's disclosure, verifies every piece, and has it replayed under v2 and v1");
+  // The operator picks what to show (showwork disclose does the same from the two stores): the question and
+  // the answer, the invoice lookup the agent made, the approval policy and the supplier's contract it
+  // retrieved, the template and the sampling parameters.
+  const paidEvidence = await evidence.getEvidence(paid.receiptId);
+  if (paidEvidence === undefined) throw new Error("the paid answer has no evidence");
+  const contractId = paidEvidence.retrieval?.documents.find((d) => d.id === `contract/${decision.supplier.toLowerCase().replace(/ /g, "-")}/2026.md`)?.id;
+  const disclosed = await buildDisclosure({
+    bundle: paidBundle,
+    evidence: paidEvidence,
+    artifacts: evidence,
+    fields: ["input", "output", "tools", "template", "sampling", "retrieval:policy/invoice-approval.md", ...(contractId ? [`retrieval:${contractId}`] : [])],
+  });
+  await mkdir(path.join(options.out, "disclosure"), { recursive: true });
+  const disclosureFile = path.join(options.out, "disclosure", `${paid.receiptId}.disclosure.json`);
+  await writeFile(disclosureFile, JSON.stringify(toDisclosureJson(disclosed), null, 2) + "\n");
+  // The auditor holds the file and an RPC URL: the bundle's checks, then each piece against the receipt.
+  const disclosureJson = JSON.parse(await readFile(disclosureFile, "utf8")) as { bundle: unknown };
+  const audited = await verifyBundle(disclosureJson.bundle, { rpcUrl: bridge.url, minConfirmations: 1, disclosure: disclosureJson });
+  const disclosureReport = audited.disclosure!;
+  for (const piece of disclosureReport.pieces) say.note(`   ${piece.status.padEnd(4)} ${piece.field}: ${piece.message}`);
+  say.note(`   not shown: ${disclosureReport.notShown.join(", ") || "nothing"}; verdict ${audited.status.toUpperCase()}`);
+  // Replay (it needs the stored request: the operator runs it for the auditor, as showwork replay does) on the
+  // local model server over HTTP, once under v2 (what answered) and once under v1 (what should have).
+  const replayServer = createModelServer({ models: { [MODEL_NAME]: { version: "v2", respond: procurementModel } } });
+  const replayHttp = await replayServer.listen();
+  const replayV2 = await replayReceipt({ evidence: paidEvidence, endpoint: `${replayHttp.url}/v1` });
+  replayServer.models[MODEL_NAME]!.version = "v1";
+  const replayV1 = await replayReceipt({ evidence: paidEvidence, endpoint: `${replayHttp.url}/v1` });
+  await replayHttp.close();
+  say.note(`   replay under v2: ${replayV2.identical ? "IDENTICAL to the committed answer" : `DIFFERENT (${replayV2.summary})`}`);
+  say.note(`   replay under v1: ${replayV1.identical ? "identical" : "DIFFERENT"}:`);
+  for (const line of replayV1.diff.output) say.note(`      ${line}`);
+
+  // ------------------------------------------------------------------ 8. outputs
+  const files: string[] = [path.relative(options.out, bundleFile), path.relative(options.out, disclosureFile)];
   for (const entry of audit.entries.slice(0, 25)) {
     const file = path.join("bundles", `${entry.receiptId}.json`);
     if (files.includes(file)) continue;
@@ -523,6 +578,18 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
     audit: { version: v2, from: v2Start, to: v2End, receipts: audit.entries.length, anchored: audit.entries.filter((e) => e.anchor).length, paymentsDependingOnThem: payments },
+    disclosure: {
+      file: path.relative(options.out, disclosureFile),
+      receiptId: paid.receiptId,
+      pieces: disclosureReport.pieces.map((p) => ({ field: p.field, status: p.status })),
+      notShown: disclosureReport.notShown,
+      verdict: audited.status,
+      status: disclosureReport.status,
+      replay: {
+        v2: { identical: replayV2.identical, summary: replayV2.summary },
+        v1: { identical: replayV1.identical, summary: replayV1.summary, diff: replayV1.diff, answer: replayV1.replayed.texts[0] ?? "" },
+      },
+    },
     monitor: {
       published: { folder: "published", batches: published.index.batches.length, receipts: published.index.totalReceipts, bytes: published.index.totalBytes },
       staleNode: { address: accounts.staleNode.address, answers: STALE_ANSWERS, recorded: staleRecorded, lost },

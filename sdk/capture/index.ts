@@ -13,5 +13,6 @@ export { answerOfJson, inputDigestOf, inputOf, SseParser, StreamAssembler, sampl
 export { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
 export { apiModelDigest, resolveModel, type ModelManifest, type ModelManifestEntry, type ResolvedModel } from "./manifest.js";
 export { capturerOf, receiptIdOf, receiptUrlOf, withReceipts, type WithReceiptsOptions } from "./openai.js";
+export { createCaptureProxy, startCaptureProxy, type CaptureProxyOptions, type RunningProxy } from "./proxy.js";
 export { remoteSink, serviceSink, type ReceiptSink, type RemoteSink, type RemoteSinkOptions } from "./sinks.js";
 export { TemplateRegistry, type PromptTemplate } from "./templates.js";

@@ -14,6 +14,7 @@ import { logCommand } from "./commands/log.js";
 import { modelCommand } from "./commands/model.js";
 import { monitorCommand } from "./commands/monitor.js";
 import { proveCommand } from "./commands/prove.js";
+import { proxyCommand } from "./commands/proxy.js";
 import { publishCommand } from "./commands/publish.js";
 import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
@@ -28,6 +29,7 @@ const program = new Command()
 
 for (const command of [
   serveCommand(),
+  proxyCommand(),
   anchorCommand(),
   logCommand(),
   modelCommand(),

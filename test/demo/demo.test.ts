@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 
 import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
+import { checkDisclosure, parseDisclosure } from "../../sdk/disclosure/index.js";
 import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
 
@@ -131,5 +132,31 @@ describe("demo (the main job)", function () {
   it("shows progress while it runs", () => {
     expect(stderr).to.match(/answers recorded/);
     expect(stderr).to.match(/anchored/);
+  });
+  it("has the auditor verify the paid answer's disclosure piece by piece and see the replay differ under v1", async () => {
+    const d = report.disclosure;
+    expect(d.receiptId).to.equal(report.payment.receiptId);
+    expect(d.verdict).to.equal("verified");
+    expect(d.status).to.equal("pass");
+    // Checked again here, independently, from the file the auditor received.
+    const disclosure = parseDisclosure(JSON.parse(await readFile(path.join(out, d.file), "utf8")));
+    expect(disclosure.bundle.receipt.receiptId).to.equal(report.payment.receiptId);
+    const checked = checkDisclosure(disclosure);
+    expect(checked.status).to.equal("pass");
+    const fields = checked.pieces.map((p) => p.field);
+    expect(fields).to.include.members(["input", "output", "tools[0].input", "tools[0].output", "template", "sampling", "retrieval:policy/invoice-approval.md"]);
+    expect(fields.some((f) => /^retrieval:contract\//.test(f))).to.equal(true);
+    expect(checked.pieces.every((p) => p.status === "pass")).to.equal(true);
+    expect(d.pieces.map((p) => p.field)).to.deep.equal(fields);
+    expect(checked.notShown).to.include("memory");
+    expect(disclosure.disclosed.tools![0]!.name).to.equal("erp.lookup_invoice");
+    expect(disclosure.disclosed.output!.content as string).to.include(report.payment.answer.slice(0, 40));
+    // Replay: what v2 answered is reproduced by v2, and v1 answers otherwise.
+    expect(d.replay.v2.identical).to.equal(true);
+    expect(d.replay.v1.identical).to.equal(false);
+    expect(d.replay.v1.diff.output.some((line) => line.startsWith("- "))).to.equal(true);
+    expect(d.replay.v1.diff.output.some((line) => line.startsWith("+ "))).to.equal(true);
+    expect(d.replay.v1.answer).to.not.equal("");
+    expect(report.output.files).to.include(d.file);
   });
 });

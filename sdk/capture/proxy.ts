@@ -1,0 +1,96 @@
+/**
+ * The capture proxy: an OpenAI-compatible HTTP endpoint in front of an upstream one, for apps in
+ * any language (a base-URL change). Every request is forwarded as is (method, path, query, body,
+ * headers but hop-by-hop ones; the app's `Authorization` goes to the upstream); every answer of
+ * `POST …/chat/completions` and `POST …/responses` is receipted by {@link captureFetch} and comes
+ * back with `x-showwork-receipt-id` (and `x-showwork-receipt-url`). Streams pass through as they
+ * arrive. Upstream errors come back unchanged (and get no receipt); an unreachable upstream is a
+ * 502 with a JSON error saying so.
+ *
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+
+import type { Capturer } from "./capturer.js";
+import { CaptureConfigError } from "./errors.js";
+import { captureFetch } from "./fetch.js";
+
+/** Options of {@link createCaptureProxy}. */
+export interface CaptureProxyOptions {
+  /** The upstream's base URL (what the app would call without the proxy), e.g. `https://api.openai.com`. */
+  readonly upstream: string;
+  readonly capturer: Capturer;
+  /** The fetch used to reach the upstream (default: the global one). */
+  readonly fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+}
+
+const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding"]);
+
+/** The proxy as a Hono app (serve it with {@link startCaptureProxy} or any fetch-based server). */
+export function createCaptureProxy(options: CaptureProxyOptions): Hono {
+  let upstream: URL;
+  try {
+    upstream = new URL(options.upstream);
+    if (upstream.protocol !== "http:" && upstream.protocol !== "https:") throw new Error("not http(s)");
+  } catch {
+    throw new CaptureConfigError(`--upstream must be an http:// or https:// URL (found ${JSON.stringify(options.upstream)}).`, ["e.g. showwork proxy --upstream https://api.openai.com"]);
+  }
+  const base = upstream.href.replace(/\/+$/, "");
+  const forward = captureFetch(options.capturer, options.fetch ?? fetch);
+  const app = new Hono();
+  app.all("*", async (c) => {
+    const incoming = new URL(c.req.url);
+    const target = `${base}${incoming.pathname}${incoming.search}`;
+    const headers = new Headers();
+    c.req.raw.headers.forEach((value, key) => {
+      if (!HOP_BY_HOP.has(key.toLowerCase())) headers.set(key, value);
+    });
+    const method = c.req.method;
+    const body = method === "GET" || method === "HEAD" ? undefined : await c.req.text();
+    try {
+      const response = await forward(target, { method, headers, ...(body === undefined ? {} : { body }), signal: c.req.raw.signal });
+      const out = new Headers(response.headers);
+      out.delete("content-encoding"); // fetch decoded the body
+      out.delete("content-length");
+      out.delete("transfer-encoding");
+      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+    } catch (error) {
+      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
+      return c.json(
+        { error: { message: `showwork proxy: the upstream ${base} could not be reached (${error instanceof Error ? error.message : String(error)}).`, type: "upstream_unreachable", code: "upstream_unreachable" } },
+        502,
+      );
+    }
+  });
+  return app;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves the proxy on `host:port` (default 127.0.0.1, port 0: a free port). */
+export function startCaptureProxy(options: CaptureProxyOptions & { readonly host?: string; readonly port?: number }): Promise<RunningProxy> {
+  const app = createCaptureProxy(options);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, (info: AddressInfo) => {
+      const host = info.address.includes(":") ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * `showwork proxy --upstream URL --service URL`: an OpenAI-compatible HTTP proxy that receipts every
+ * answer. Point an app's base URL at it (any language); each answer comes back with
+ * `x-showwork-receipt-id` and `x-showwork-receipt-url`. Receipts are signed with the serving node's
+ * key (SHOWWORK_NODE_KEY), their content and salts kept in the evidence store, and they are delivered
+ * to the anchoring service through a durable local queue (kept while the service is down, delivered
+ * once it is back). Runs until SIGINT/SIGTERM, then delivers what it can and keeps the rest queued.
+ *
+ * Secrets only from the environment: SHOWWORK_NODE_KEY (serving node key), SHOWWORK_SERVICE_TOKEN
+ * (the service's bearer token), SHOWWORK_EVIDENCE_KEY (evidence encryption at rest). The app's own
+ * `Authorization` header is forwarded to the upstream.
+ *
+ * Exit codes: 0 stopped by a signal; 1 error (bad option, missing key, port in use).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+import { Command, Option } from "commander";
+
+import { createCapturer, type CaptureEvent } from "../../capture/capturer.js";
+import { CaptureConfigError } from "../../capture/errors.js";
+import type { ModelManifest } from "../../capture/manifest.js";
+import { startCaptureProxy } from "../../capture/proxy.js";
+import { remoteSink } from "../../capture/sinks.js";
+import { SqliteEvidenceStore } from "../../evidence/sqlite.js";
+import { privateKeyToReceiptSigner } from "../../receipt/signReceipt.js";
+import { parsePrivateKey } from "../../service/chain/connect.js";
+
+/** The environment variable holding the serving node's key. */
+export const NODE_KEY_ENV = "SHOWWORK_NODE_KEY";
+/** The environment variable holding the service's bearer token. */
+export const SERVICE_TOKEN_ENV = "SHOWWORK_SERVICE_TOKEN";
+
+interface ProxyOptions {
+  upstream: string;
+  service: string;
+  host: string;
+  port: string;
+  queue: string;
+  evidence: string;
+  models?: string;
+  json?: boolean;
+}
+
+function portOf(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CaptureConfigError(`--port must be an integer 0..65535 (found ${JSON.stringify(text)}).`);
+  return port;
+}
+
+function readManifest(file: string): ModelManifest {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    return parsed as ModelManifest;
+  } catch (cause) {
+    throw new CaptureConfigError(`--models ${file}: expected a JSON object of models ({ "name": { "weightsDigest": "0x…" } | { "fingerprints": {…} } | { "provider": "…" } }).`, [
+      `Found: ${cause instanceof Error ? cause.message : String(cause)}`,
+    ]);
+  }
+}
+
+/** The `proxy` command. */
+export function proxyCommand(): Command {
+  return new Command("proxy")
+    .description("an OpenAI-compatible proxy that receipts every answer (x-showwork-receipt-id in the response headers)")
+    .addOption(new Option("--upstream <url>", "the OpenAI-compatible endpoint to forward to (e.g. https://api.openai.com)").env("SHOWWORK_UPSTREAM").makeOptionMandatory())
+    .addOption(new Option("--service <url>", "the anchoring service's base URL (showwork serve)").env("SHOWWORK_SERVICE_URL").makeOptionMandatory())
+    .addOption(new Option("--host <host>", "interface to listen on").default("127.0.0.1"))
+    .addOption(new Option("--port <port>", "port to listen on (0: a free port)").default("8788"))
+    .addOption(new Option("--queue <file>", "the durable delivery queue (SQLite)").default("./.showwork/capture-queue.sqlite"))
+    .addOption(new Option("--evidence <file>", "the evidence store (SQLite; encrypted when SHOWWORK_EVIDENCE_KEY is set)").env("SHOWWORK_EVIDENCE").default("./.showwork/evidence.sqlite"))
+    .addOption(new Option("--models <file>", "the model manifest (JSON): which weights digest each model's answers claim"))
+    .addOption(new Option("--json", "print one JSON object when listening (url, upstream, servingNode, service), then JSON-lines events"))
+    .action(async (options: ProxyOptions) => {
+      const keyText = process.env[NODE_KEY_ENV];
+      if (keyText === undefined || keyText === "") {
+        throw new CaptureConfigError(`${NODE_KEY_ENV} is not set.`, [
+          "The proxy signs every receipt as the serving node, with the key in the SHOWWORK_NODE_KEY environment variable (0x + 64 hex digits).",
+          "Do: export SHOWWORK_NODE_KEY=0x… (the log admin must have granted this node: showwork log grant-signer)",
+        ]);
+      }
+      const signer = privateKeyToReceiptSigner(parsePrivateKey(keyText, NODE_KEY_ENV));
+      const port = portOf(options.port);
+      const models = options.models === undefined ? undefined : readManifest(options.models);
+      const token = process.env[SERVICE_TOKEN_ENV];
+      const say = (event: Record<string, unknown>, text: string): void => {
+        process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
+      };
+      const sink = remoteSink({
+        url: options.service,
+        ...(token ? { token } : {}),
+        queuePath: options.queue,
+        onDeliveryError: (error) => process.stderr.write(`showwork proxy: ${error.shortMessage}\n`),
+      });
+      const evidence = SqliteEvidenceStore.open({ path: options.evidence });
+      const capturer = createCapturer({
+        signer,
+        sink,
+        evidence,
+        ...(models ? { models } : {}),
+        serviceUrl: options.service,
+        onEvent: (event: CaptureEvent) => {
+          if (event.type === "error") process.stderr.write(`showwork proxy: capture failed (${event.stage}) for ${event.receiptId ?? "a batch"}: ${event.error instanceof Error ? event.error.message : String(event.error)}\n`);
+          else if (event.type === "warning") process.stderr.write(`showwork proxy: ${event.message}\n`);
+        },
+      });
+      const proxy = await startCaptureProxy({ upstream: options.upstream, capturer, host: options.host, port });
+      say(
+        { event: "listening", url: proxy.url, upstream: options.upstream, servingNode: signer.address, service: options.service, queue: options.queue, evidence: options.evidence, encrypted: evidence.encrypted },
+        `showwork proxy listening on ${proxy.url} → ${options.upstream}; receipts signed by ${signer.address}, delivered to ${options.service} (queue ${options.queue}, evidence ${options.evidence}${evidence.encrypted ? ", encrypted" : ""})`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await proxy.close();
+      await capturer.settled();
+      const drained = await sink.drain(5_000);
+      const left = sink.queued();
+      await capturer.close();
+      await evidence.close();
+      say(
+        { event: "stopped", captured: capturer.stats.captured, delivered: sink.delivered, queued: left, drained },
+        `showwork proxy stopped: ${capturer.stats.captured} answer(s) receipted, ${sink.delivered} delivered this run${left > 0 ? `, ${left} kept in ${options.queue} for the next run` : ""}`,
+      );
+    });
+}
