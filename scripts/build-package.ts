@@ -5,7 +5,8 @@
  *   for sdk/ into dist/sdk/ (dist/ mirrors the repository, so relative paths in the sources,
  *   e.g. `../../deployments/deployments.json`, hold in dist as well);
  * - the assets the compiled code reads at run time: `dist/sdk/bundle/bundle.schema.json`, the
- *   `ReceiptLogs` creation bytecode and ABI (for `showwork serve`'s development chains) and the
+ *   `ReceiptLogs` and `ModelTimeline` creation bytecode and ABI (for `showwork serve --deploy` on
+ *   development chains) and the
  *   prebuilt web verifier (`showwork verifier`) in dist/web/dist.
  *
  *   npm run build        (hardhat build first, then this)
@@ -39,19 +40,22 @@ if (tsc.status !== 0) {
 await mkdir(path.join(DIST, "sdk/bundle"), { recursive: true });
 await copyFile(path.join(ROOT, "sdk/bundle/bundle.schema.json"), path.join(DIST, "sdk/bundle/bundle.schema.json"));
 
-// ReceiptLogs' bytecode for sdk/service/chain/setupLog.ts (it reads ../../../artifacts/... relative to itself).
-const artifactPath = path.join(ROOT, "artifacts/contracts/ReceiptLogs.sol/ReceiptLogs.json");
-let artifact: { contractName?: string; sourceName?: string; abi?: unknown; bytecode?: string };
-try {
-  artifact = JSON.parse(await readFile(artifactPath, "utf8")) as typeof artifact;
-} catch {
-  process.stderr.write(`build: ${rel(artifactPath)} is missing: run \`npx hardhat build\` first (npm run build does).\n`);
-  process.exit(1);
+// The contracts' bytecode for sdk/service/chain/setupLog.ts (it reads ../../../artifacts/... relative
+// to itself: dev chains get ReceiptLogs and ModelTimeline deployed by `showwork serve --deploy`).
+for (const name of ["ReceiptLogs", "ModelTimeline"]) {
+  const artifactPath = path.join(ROOT, `artifacts/contracts/${name}.sol/${name}.json`);
+  let artifact: { contractName?: string; sourceName?: string; abi?: unknown; bytecode?: string };
+  try {
+    artifact = JSON.parse(await readFile(artifactPath, "utf8")) as typeof artifact;
+  } catch {
+    process.stderr.write(`build: ${rel(artifactPath)} is missing: run \`npx hardhat build\` first (npm run build does).\n`);
+    process.exit(1);
+  }
+  const artifactOut = path.join(DIST, `artifacts/contracts/${name}.sol/${name}.json`);
+  await mkdir(path.dirname(artifactOut), { recursive: true });
+  const { contractName, sourceName, abi, bytecode } = artifact;
+  await writeFile(artifactOut, `${JSON.stringify({ contractName, sourceName, abi, bytecode })}\n`);
 }
-const artifactOut = path.join(DIST, "artifacts/contracts/ReceiptLogs.sol/ReceiptLogs.json");
-await mkdir(path.dirname(artifactOut), { recursive: true });
-const { contractName, sourceName, abi, bytecode } = artifact;
-await writeFile(artifactOut, `${JSON.stringify({ contractName, sourceName, abi, bytecode })}\n`);
 
 // The web verifier, prebuilt: the installed package has no esbuild and no web/src.
 const web = await buildWeb(path.join(DIST, "web/dist"));
@@ -61,5 +65,5 @@ await rm(`${appJs}.map`, { force: true });
 await writeFile(appJs, (await readFile(appJs, "utf8")).replace(/\n?\/\/# sourceMappingURL=app\.js\.map\s*$/, "\n"));
 
 process.stdout.write(
-  `built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s: tsc (sdk -> dist/sdk), bundle.schema.json, ReceiptLogs bytecode, web verifier (${(web.scriptBytes / 1024).toFixed(0)} KiB)\n`,
+  `built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s: tsc (sdk -> dist/sdk), bundle.schema.json, contract bytecode, web verifier (${(web.scriptBytes / 1024).toFixed(0)} KiB)\n`,
 );

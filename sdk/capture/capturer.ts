@@ -63,6 +63,11 @@ export interface CapturerOptions {
   readonly serviceUrl?: string;
   /** Receipts per `sink.submit` call at most (default 1,000). */
   readonly maxBatch?: number;
+  /**
+   * How long receipts gather before one `sink.submit`, ms (default 25). Each submit is a durable
+   * commit (an fsync) on the process's thread; gathering keeps that off most answers' way.
+   */
+  readonly batchDelayMs?: number;
   readonly onEvent?: (event: CaptureEvent) => void;
 }
 
@@ -277,7 +282,9 @@ export class Capturer {
     if (this.batch.length >= (this.options.maxBatch ?? 1000)) this.submitBatch();
     else if (!this.batchScheduled) {
       this.batchScheduled = true;
-      setImmediate(() => this.submitBatch());
+      const delay = this.options.batchDelayMs ?? 25;
+      if (delay > 0) setTimeout(() => this.submitBatch(), delay);
+      else setImmediate(() => this.submitBatch());
     }
     return done;
   }

@@ -10,7 +10,7 @@ import { showworkMiddleware } from "../../sdk/capture/aiSdk.js";
 import { modelIdFromName } from "../../sdk/receipt/index.js";
 import { removeTempDirs } from "../service/helpers/service.js";
 import { captureRig, expectAnchoredWithEvidence, MODEL, WEIGHTS, type CaptureRig } from "./helpers.js";
-import { openAICompatibleChatModel } from "./support/chatModel.js";
+import { openAICompatibleChatModel } from "../../sdk/capture/testing/chatModel.js";
 
 const receiptOf = (metadata: unknown): Hex | undefined => (metadata as { showwork?: { receiptId?: Hex } } | undefined)?.showwork?.receiptId;
 

@@ -5,7 +5,7 @@
  * HTTP routes, with --json and --state, and its exit code says whether anything was found.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -158,6 +158,30 @@ describe("showwork publish + showwork monitor (CLI, service, hardhat node)", fun
     const altered = await run(monitorArgs(out));
     expect(altered.code).to.equal(1);
     expect((JSON.parse(altered.stdout) as MonitorReport).findingCounts["root-mismatch"]).to.equal(1);
+  });
+
+  it("audits the version from the published folder and the chain alone (showwork audit --source): every answer with a bundle that verifies, then a withheld batch", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "showwork-published-"));
+    expect((await run(["publish", "--store", storePath, "--out", out])).code).to.equal(0);
+    const bundles = path.join(out, "bundles");
+    const args = ["audit", "--source", out, "--rpc", node.url, "--contract", contract, "--log", logId, "--model", "cli-model", "--version", WEIGHTS, "--from", "0", "--to", "4102444800", "--json"];
+    const result = await run([...args, "--bundles", bundles]);
+    expect(result.code, result.stderr).to.equal(0);
+    const audit = JSON.parse(result.stdout) as { complete: boolean; count: number; receipts: { receiptId: string; activeThen: boolean }[]; bundles: string[]; gaps: unknown[] };
+    expect(audit.complete).to.equal(true);
+    expect(audit.count).to.equal(Number(sequence)); // every answer recorded so far is of this version
+    expect(audit.receipts.every((r) => r.activeThen)).to.equal(true);
+    expect(audit.bundles).to.have.length(audit.count);
+    const verified = await run(["verify", audit.bundles[0]!, "--rpc", node.url]);
+    expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+
+    await rm(path.join(out, batchPath(logId, 1)));
+    const withheld = await run(args);
+    expect(withheld.code).to.equal(1);
+    const partial = JSON.parse(withheld.stdout) as { complete: boolean; count: number; withheldBatches: number[]; gaps: { missing: { count: string } }[] };
+    expect(partial).to.include({ complete: false, count: Number(sequence) - 3 });
+    expect(partial.withheldBatches).to.deep.equal([1]);
+    expect(partial.gaps.map((g) => g.missing.count)).to.deep.equal(["3"]);
   });
 
   it("exits 2 with a clear message when it cannot check (an RPC endpoint that is down)", async () => {

@@ -47,13 +47,10 @@ describe("monitor: following a log from the chain and its published batches", fu
       contract: deployed.receiptLogs,
       logId: log.logId,
       source: new HttpSource(server.url),
-      ...(deployed.hasSigners ? {} : { timeline: deployed.timeline }),
       ...extra,
     });
   };
   const kinds = (report: MonitorReport): FindingKind[] => [...new Set(report.findings.map((f) => f.kind))].sort();
-  /** What an honest log leaves unchecked: nothing, once ReceiptLogs has signer history. */
-  const expectedUnchecked = (): string[] => (deployed.hasSigners ? [] : ["signer-authorisation"]);
 
   it("passes an honest log: every batch published, roots, counts, head, signatures, sequences, times, versions", async () => {
     const log = await newPublishedLog(deployed);
@@ -62,8 +59,8 @@ describe("monitor: following a log from the chain and its published batches", fu
     await log.anchorAndPublish(await log.receipts(1));
     const { report } = await monitorHttp(log);
     expect(report.findings, JSON.stringify(report.findings)).to.deep.equal([]);
-    expect(report.unchecked.map((u) => u.check)).to.deep.equal(expectedUnchecked());
-    expect(report.status).to.equal(deployed.hasSigners ? "clean" : "incomplete");
+    expect(report.unchecked).to.deep.equal([]);
+    expect(report.status).to.equal("clean");
     expect(report.head).to.include({ size: 3, recomputed: true });
     expect(report.checked).to.include({ batches: 3, receipts: 8 });
     expect(report.nodes).to.deep.equal([{ servingNode: log.node.account.address, receipts: 8, first: "1", last: "8", openGaps: 0 }]);
@@ -98,7 +95,6 @@ describe("monitor: following a log from the chain and its published batches", fu
   });
 
   it("finds a receipt signed by a node not authorised for the log", async function () {
-    expect(deployed.hasSigners, "ReceiptLogs must have signer history (grantSigner/signerHistory)").to.equal(true);
     const log = await newPublishedLog(deployed);
     const rogue = newNode();
     await log.anchorAndPublish([...(await log.receipts(2)), ...(await log.receipts(1, { node: rogue }))]);
@@ -151,7 +147,6 @@ describe("monitor: following a log from the chain and its published batches", fu
       contract: deployed.receiptLogs,
       logId: log.logId,
       source: new DirectorySource(log.dir),
-      ...(deployed.hasSigners ? {} : { timeline: deployed.timeline }),
     });
     const overHttp = await monitorHttp(log);
     for (const { report } of [fromDir, overHttp]) {

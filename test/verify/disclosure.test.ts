@@ -18,7 +18,7 @@ describe("verifyBundle({ disclosure }) against the in-process chain", function (
   before(async () => {
     const { viem } = await network.create();
     scenario = await buildScenario(await inProcessChain(viem));
-    const batch = scenario.v1Unsigned;
+    const batch = scenario.v1Batch;
     const openings = batch.openings[1]!;
     disclosure = {
       format: DISCLOSURE_FORMAT,
@@ -60,7 +60,7 @@ describe("verifyBundle({ disclosure }) against the in-process chain", function (
   });
 
   it("failed: a disclosure made for another receipt, checked with this bundle", async () => {
-    const other = scenario.v1Unsigned.bundles[2]!;
+    const other = scenario.v1Batch.bundles[2]!;
     const verdict = await verify(scenario.json(other), toDisclosureJson(disclosure));
     expect(verdict.status).to.equal("failed");
     expect(verdict.disclosure?.pieces[0]).to.include({ field: "bundle", code: "other-receipt" });

@@ -14,6 +14,7 @@ import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 import type { ProofBundleJson } from "../../sdk/bundle/types.js";
+import { DISCLOSURE_FORMAT, toDisclosureJson } from "../../sdk/disclosure/index.js";
 import { startVerifierServer, type VerifierServer } from "../../sdk/cli/commands/verifier.js";
 import { CHECK_IDS } from "../../sdk/verify/verdict.js";
 import { startHardhatNode, type HardhatNodeProcess } from "./support/hardhatNode.js";
@@ -236,6 +237,42 @@ describe("web verifier in headless Chromium", function () {
       expect(urls).to.deep.equal([node.url, second]);
       await page.close();
     });
+  });
+
+  it("shows each piece of a pasted disclosure file (what it shows, pass or FAIL) and lists what was not shown", async () => {
+    const batch = scenario.v1Batch;
+    const openings = batch.openings[0]!;
+    const json = toDisclosureJson({
+      format: DISCLOSURE_FORMAT,
+      bundle: batch.bundles[0]!,
+      disclosed: {
+        input: { content: "Where is my order #1000?", salt: openings.inputSalt },
+        output: { content: "Your order #1000 has shipped.", salt: openings.outputSalt },
+        template: { text: "support template", version: 3 },
+        sampling: { temperature: 0.2, seed: 7 },
+      },
+    });
+    const page = await open();
+    const result = await verifyInPage(page, JSON.stringify(json, null, 2), node.url);
+    expect(result.status, JSON.stringify(result.rows)).to.equal("verified");
+    expect(result.rows.find((row) => row.id === "disclosure")!.status).to.equal("pass");
+    const pieces = () =>
+      page.$$eval("#disclosure-pieces tbody tr", (trs) => trs.map((tr) => ({ field: (tr as HTMLElement).dataset.field, status: (tr as HTMLElement).dataset.status, text: tr.textContent ?? "" })));
+    const shown = await pieces();
+    expect(shown.map((p) => [p.field, p.status])).to.deep.equal([["input", "pass"], ["output", "pass"], ["template", "pass"], ["sampling", "pass"]]);
+    expect(shown[1]!.text).to.include("Your order #1000 has shipped.");
+    expect(await page.$$eval("#not-shown li", (lis) => lis.map((li) => li.textContent))).to.deep.equal(["tools[0].input", "tools[0].output", "retrieval", "memory"]);
+
+    // One wrong byte in the output: failed, and the page names the piece.
+    (json.disclosed.output as { content: string }).content = "Your order #1000 has shipped!";
+    const tampered = await verifyInPage(page, JSON.stringify(json), node.url);
+    expect(tampered.status).to.equal("failed");
+    expect(tampered.rows.find((row) => row.id === "disclosure")!.status).to.equal("fail");
+    expect((await pieces()).filter((p) => p.status === "fail").map((p) => p.field)).to.deep.equal(["output"]);
+    // Markup in disclosed content stays text.
+    (json.disclosed.output as { content: string }).content = "<img src=x onerror=alert(1)>";
+    await verifyInPage(page, JSON.stringify(json), node.url);
+    expect(await page.$$eval("#disclosure-pieces img", (imgs) => imgs.length)).to.equal(0);
   });
 
   it("raised no error in the page", () => {

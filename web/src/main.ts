@@ -5,6 +5,8 @@
  */
 import { isHex, type Hex } from "viem";
 
+import type { DisclosureReport } from "../../sdk/disclosure/checkDisclosure.js";
+import { DISCLOSURE_FORMAT } from "../../sdk/disclosure/types.js";
 import { isoTime } from "../../sdk/verify/check.js";
 import type { Disclosure } from "../../sdk/verify/checks/offline.js";
 import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../sdk/verify/trust.js";
@@ -102,6 +104,16 @@ function disclosure(): Disclosure | undefined {
   return { ...(input ? { input } : {}), ...(output ? { output } : {}) };
 }
 
+/** The pasted document when it is a disclosure (format showwork/disclosure@1), else undefined. */
+function disclosureDocument(text: string): { bundle: unknown } | undefined {
+  try {
+    const value = JSON.parse(text) as { format?: unknown; bundle?: unknown } | null;
+    return value !== null && typeof value === "object" && value.format === DISCLOSURE_FORMAT ? (value as { bundle: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 verifyButton.addEventListener("click", () => void run());
 
 async function run(): Promise<void> {
@@ -123,11 +135,14 @@ async function run(): Promise<void> {
   document.body.dataset.state = "verifying";
   try {
     const disclosed = disclosure();
-    const verdict = await verifyBundle(bundleInput.value, {
+    // A showwork/disclosure@1 file: its bundle is verified and each disclosed piece checked and shown.
+    const document = disclosureDocument(bundleInput.value);
+    const verdict = await verifyBundle(document ? document.bundle : bundleInput.value, {
       rpcUrls,
       minConfirmations: Number(minConfirmationsInput.value || "1"),
       ...(trust ? { trust } : {}),
       ...(disclosed ? { disclosed } : {}),
+      ...(document ? { disclosure: document } : {}),
     });
     showVerdict(verdict);
     await showTimeline(verdict, rpcUrl);
@@ -189,6 +204,7 @@ function showVerdict(verdict: Verdict): void {
       return row;
     }),
   );
+  showDisclosure(verdict.disclosure);
   const facts = $("facts");
   facts.replaceChildren();
   for (const [key, value] of Object.entries(verdict.facts)) {
@@ -203,4 +219,42 @@ function showVerdict(verdict: Verdict): void {
 async function showTimeline(verdict: Verdict, rpcUrl: string): Promise<void> {
   const target = $("timeline-picture");
   target.replaceChildren(await renderTimelinePicture(verdict, rpcUrl));
+}
+
+/** Each disclosed piece (what it shows, whether it opens the receipt) and what was not shown. */
+function showDisclosure(report: DisclosureReport | undefined): void {
+  $("disclosure-result").hidden = report === undefined;
+  if (!report) return;
+  $("disclosure-result").dataset.status = report.status;
+  $("disclosure-summary").textContent = report.summary;
+  $("disclosure-pieces").querySelector("tbody")!.replaceChildren(
+    ...report.pieces.map((piece) => {
+      const row = document.createElement("tr");
+      row.dataset.field = piece.field;
+      row.dataset.status = piece.status;
+      const field = document.createElement("td");
+      field.textContent = piece.field;
+      const status = document.createElement("td");
+      const badge = document.createElement("span");
+      badge.className = `badge ${piece.status}`;
+      badge.textContent = LABEL[piece.status];
+      status.append(badge);
+      const shown = document.createElement("td");
+      const pre = document.createElement("pre");
+      pre.className = "shown";
+      pre.textContent = piece.shown ?? "";
+      shown.append(pre);
+      const message = document.createElement("td");
+      message.textContent = piece.status === "fail" ? `${piece.message} (expected ${piece.expected ?? "?"}, found ${piece.found ?? "?"})` : piece.message;
+      row.append(field, status, shown, message);
+      return row;
+    }),
+  );
+  $("not-shown").replaceChildren(
+    ...(report.notShown.length > 0 ? report.notShown : ["nothing: every commitment was opened"]).map((item) => {
+      const li = document.createElement("li");
+      li.textContent = item;
+      return li;
+    }),
+  );
 }

@@ -18,7 +18,6 @@ import { toReceiptJson } from "../../../sdk/receipt/parseReceipt.js";
 import { signReceipt } from "../../../sdk/receipt/signReceipt.js";
 import type { Receipt } from "../../../sdk/receipt/types.js";
 import { ReceiptTree } from "../../../sdk/tree/ReceiptTree.js";
-import { signerHistoryAbi } from "../../../sdk/monitor/chain.js";
 import type { TestChain, Wallet } from "../../verify/support/scenario.js";
 
 export const MODEL = "acme/monitor-test";
@@ -30,8 +29,6 @@ export interface Deployed {
   readonly chain: TestChain;
   readonly receiptLogs: Address;
   readonly timeline: Address;
-  /** Whether this ReceiptLogs has signer history and timeline binding (trust-chain's interface). */
-  readonly hasSigners: boolean;
 }
 
 async function send(chain: TestChain, wallet: Wallet, call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }): Promise<{ blockNumber: bigint; transactionHash: Hex }> {
@@ -50,8 +47,7 @@ export async function deployContracts(chain: TestChain): Promise<Deployed> {
   };
   const receiptLogs = await deploy("ReceiptLogs", []);
   const timeline = await deploy("ModelTimeline", [receiptLogs]);
-  const abi = (await artifacts.readArtifact("ReceiptLogs")).abi as readonly { name?: string }[];
-  return { chain, receiptLogs, timeline, hasSigners: abi.some((item) => item.name === "grantSigner") && abi.some((item) => item.name === "bindTimeline") };
+  return { chain, receiptLogs, timeline };
 }
 
 /** One serving node: its key and its next sequence number. */
@@ -98,10 +94,8 @@ export async function newPublishedLog(deployed: Deployed, options: { maxAnchorDe
   await send(chain, chain.admin, { ...models, functionName: "publishVersion", args: [logId, modelId, V2, "ipfs://v2"] });
   await send(chain, chain.admin, { ...models, functionName: "deployVersion", args: [logId, modelId, V1] });
   const node = newNode();
-  if (deployed.hasSigners) {
-    await send(chain, chain.admin, { address: deployed.receiptLogs, abi: [...signerHistoryAbi, ...grantAbi], functionName: "bindTimeline", args: [logId, deployed.timeline] });
-    await send(chain, chain.admin, { address: deployed.receiptLogs, abi: [...signerHistoryAbi, ...grantAbi], functionName: "grantSigner", args: [logId, node.account.address] });
-  }
+  await send(chain, chain.admin, { ...logs, functionName: "bindTimeline", args: [logId, deployed.timeline] });
+  await send(chain, chain.admin, { ...logs, functionName: "grantSigner", args: [logId, node.account.address] });
   const dir = await mkdtemp(path.join(tmpdir(), "showwork-monitor-"));
   await mkdir(path.join(dir, path.dirname(batchPath(logId, 0))), { recursive: true });
   const chainTime = async (): Promise<number> => Number((await chain.publicClient.getBlock()).timestamp);
@@ -161,10 +155,5 @@ export async function newPublishedLog(deployed: Deployed, options: { maxAnchorDe
   };
   return log;
 }
-
-const grantAbi = [
-  { type: "function", name: "grantSigner", stateMutability: "nonpayable", inputs: [{ name: "logId", type: "bytes32" }, { name: "signer", type: "address" }], outputs: [] },
-  { type: "function", name: "bindTimeline", stateMutability: "nonpayable", inputs: [{ name: "logId", type: "bytes32" }, { name: "timeline", type: "address" }], outputs: [] },
-] as const;
 
 export { toReceiptJson };

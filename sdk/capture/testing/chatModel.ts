@@ -2,11 +2,11 @@
  * A small OpenAI-compatible chat model for the AI SDK (a LanguageModelV4 provider), talking to
  * the deterministic model server over HTTP — so that the middleware tests run the real `ai`
  * package (generateText, streamText, tool loops) against a real endpoint on 127.0.0.1.
- * (No official OpenAI-compatible provider package is installed in this repository.)
+ * (For tests and benchmarks: no official OpenAI-compatible provider package is a dependency.)
  */
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider";
 
-import { SseParser } from "../../../sdk/capture/exchange.js";
+import { SseParser } from "../exchange.js";
 
 type Obj = Record<string, unknown>;
 
