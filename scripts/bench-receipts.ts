@@ -10,7 +10,7 @@
  *
  *   npm run bench -- receipts        (or: tsx scripts/bench-receipts.ts [--quick])
  */
-import { cpus, loadavg } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 
 import { secp256k1 as nobleCurves } from "@noble/curves/secp256k1.js";
 import { hmac } from "@noble/hashes/hmac.js";
@@ -25,6 +25,7 @@ import {
   checkReceiptSignature,
   parseReceipt,
   privateKeyToReceiptSigner,
+  ReceiptTree,
   receiptSigningDigestInto,
   receiptTypedData,
   toChecksumAddress,
@@ -32,6 +33,9 @@ import {
   type Receipt,
 } from "../sdk/index.js";
 import { keccak256Into } from "../sdk/hash/keccak.js";
+import { WASM_LAYOUT } from "../sdk/hash/keccakWasm.generated.js";
+import { newWasm } from "../sdk/hash/wasmInstance.js";
+import { buildReceiptTreeParallel } from "../sdk/tree/buildTreeParallel.js";
 import { createSignatureCheckPool } from "../sdk/receipt/signatureCheckPool.js";
 import { nobleBackend } from "../sdk/receipt/secp256k1.js";
 
@@ -108,6 +112,14 @@ const sigBytes = signed.map((r) => Uint8Array.from(Buffer.from(r.signature!.slic
 const json = signed.map((r) => toReceiptJson(r));
 const jsonUnsigned = receipts.map((r) => toReceiptJson(r));
 
+/** Distinct receipts for the tree rows (fields drawn from the signed set, ids unique). */
+function syntheticTreeReceipts(count: number): Receipt[] {
+  return Array.from({ length: count }, (_, i) => {
+    const base = receipts[i % receipts.length]!;
+    return { ...base, receiptId: `0x${i.toString(16).padStart(8, "0")}${base.receiptId.slice(10)}` as Hex };
+  });
+}
+
 // ------------------------------------------------------------------ keccak floor
 const enc = new Uint8Array(480);
 const out = new Uint8Array(66);
@@ -171,6 +183,46 @@ row("parse", "showwork parseReceipt, signed (shape of the signature only)", cpu(
 const addresses = Array.from({ length: 20000 }, (_, i) => viemKeccak(`0x${i.toString(16).padStart(8, "0")}`).slice(0, 42));
 row("parse", "viem getAddress (EIP-55), distinct addresses (what parseReceipt used)", cpu(n(5000), (i) => getAddress(addresses[i]!), 1), parseUs);
 row("parse", "showwork toChecksumAddress, distinct addresses", cpu(n(5000), (i) => toChecksumAddress(addresses[10000 + i]!), 1), parseUs);
+
+// ------------------------------------------------------------------ tree from receipts (one core vs all cores)
+{
+  const N = QUICK ? 20_000 : 100_000;
+  const many = syntheticTreeReceipts(N);
+  const wasm = newWasm()!;
+  const IN = WASM_LAYOUT.FREE;
+  wasm.ensure(IN + N * 480 + N * 64 + 64);
+  const floorOnce = (): { cpu: number; wall: number } => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    wasm.exports.keccakMany(IN, 480, N, IN + N * 480); // N x keccak256(480 B)
+    wasm.exports.keccakMany(IN + N * 480, 32, N, IN + N * 480); // N x keccak256(32 B)
+    wasm.exports.keccakMany(IN, 64, N - 1, IN + N * 480); // N-1 node hashes
+    const u = process.cpuUsage(c);
+    return { cpu: (u.user + u.system) / 1000, wall: performance.now() - t };
+  };
+  const best = async (f: () => unknown): Promise<{ cpu: number; wall: number }> => {
+    let cpu = Infinity;
+    let wall = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await f();
+      const u = process.cpuUsage(c);
+      cpu = Math.min(cpu, (u.user + u.system) / 1000);
+      wall = Math.min(wall, performance.now() - t);
+    }
+    return { cpu, wall };
+  };
+  const floorT = await best(floorOnce);
+  const single = await best(() => ReceiptTree.of(many));
+  const parallel = await best(() => buildReceiptTreeParallel(many));
+  if ((await buildReceiptTreeParallel(many)).root !== ReceiptTree.of(many).root) throw new Error("parallel tree differs");
+  const perUs = (ms: number) => (ms * 1000) / N;
+  row("tree", `keccak floor, ${N.toLocaleString("en-US")} receipts: N x keccak(480 B) + N x keccak(32 B) + (N-1) x keccak(64 B), one thread (wall per receipt)`, perUs(floorT.wall));
+  row("tree", "showwork ReceiptTree.of, one thread (wall per receipt)", perUs(single.wall), perUs(floorT.wall));
+  row("tree", `showwork buildReceiptTreeParallel, ${availableParallelism()} workers + the calling thread (wall per receipt)`, perUs(parallel.wall), perUs(floorT.wall));
+  row("tree", "showwork buildReceiptTreeParallel (CPU of all threads per receipt)", perUs(parallel.cpu), perUs(floorT.cpu));
+}
 
 // ------------------------------------------------------------------ report
 const [load1] = loadavg();

@@ -39,6 +39,9 @@ if (tsc.status !== 0) {
 // The bundle's JSON Schema, exported as `showwork/bundle.schema.json`.
 await mkdir(path.join(DIST, "sdk/bundle"), { recursive: true });
 await copyFile(path.join(ROOT, "sdk/bundle/bundle.schema.json"), path.join(DIST, "sdk/bundle/bundle.schema.json"));
+// The disclosure's JSON Schema, exported as `showwork/disclosure.schema.json` (it refers to the bundle's by $id).
+await mkdir(path.join(DIST, "sdk/disclosure"), { recursive: true });
+await copyFile(path.join(ROOT, "sdk/disclosure/disclosure.schema.json"), path.join(DIST, "sdk/disclosure/disclosure.schema.json"));
 
 // The contracts' bytecode for sdk/service/chain/setupLog.ts (it reads ../../../artifacts/... relative
 // to itself: dev chains get ReceiptLogs and ModelTimeline deployed by `showwork serve --deploy`).

@@ -58,3 +58,4 @@ export {
   type SignatureCheckPool,
   type SignatureCheckPoolOptions,
 } from "../receipt/signatureCheckPool.js";
+export { buildReceiptTreeParallel, type ParallelTreeOptions } from "../tree/buildTreeParallel.js";

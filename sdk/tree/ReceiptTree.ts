@@ -27,7 +27,7 @@ import {
   processProof,
   type MultiProof,
 } from "./core.js";
-import { buildTree } from "./buildTree.js";
+import { buildTree, type BuiltTree } from "./buildTree.js";
 import { ReceiptIdIndex } from "./receiptIdIndex.js";
 import { verifyProof } from "./verifyProof.js";
 
@@ -92,6 +92,15 @@ export class ReceiptTree {
    */
   static of(receipts: Iterable<Receipt>, options: ReceiptTreeOptions = {}): ReceiptTree {
     const built = buildTree(receipts, options.retainReceipts ?? Array.isArray(receipts));
+    const index = new ReceiptIdIndex(built.ids, built.size);
+    return new ReceiptTree(built.nodes, built.size, index, built.receipts);
+  }
+
+  /**
+   * A tree from an already built flat tree (see `buildTree`, `buildReceiptTreeParallel`).
+   * @internal
+   */
+  static fromBuilt(built: BuiltTree): ReceiptTree {
     const index = new ReceiptIdIndex(built.ids, built.size);
     return new ReceiptTree(built.nodes, built.size, index, built.receipts);
   }

@@ -27,15 +27,16 @@ export interface BuiltTree {
   readonly receipts: Receipt[] | undefined;
 }
 
-const CHUNK = 1024;
-const HEX_AREA = WASM_LAYOUT.FREE;
-const NUM_AREA = HEX_AREA + CHUNK * HEX_STRIDE;
-const TREE_AREA = NUM_AREA + CHUNK * NUM_STRIDE;
+/** Receipts per encoded chunk, and the areas of the instance's memory they are encoded into. */
+export const CHUNK = 1024;
+export const HEX_AREA = WASM_LAYOUT.FREE;
+export const NUM_AREA = HEX_AREA + CHUNK * HEX_STRIDE;
+export const TREE_AREA = NUM_AREA + CHUNK * NUM_STRIDE;
 const UINT64_MAX = (1n << 64n) - 1n;
 const TWO_POW_32 = 4294967296;
 
 /** Throws the specific error of a receipt the fast path found malformed. */
-function rejectReceipt(receipt: Receipt, index: number): never {
+export function rejectReceipt(receipt: Receipt, index: number): never {
   try {
     if (receipt === null || typeof receipt !== "object") {
       throw new InvalidReceiptError({ field: "", expected: "a receipt object", found: receipt });
@@ -68,7 +69,7 @@ export function textWriter(view: Uint8Array): BufferLike {
 }
 
 /** Encodes `list[from..to)` into the instance's hex and number areas. Returns -1, or the slot of a malformed receipt. */
-function encodeChunk(list: readonly Receipt[], from: number, to: number, text: BufferLike, view: DataView): number {
+export function encodeChunk(list: readonly Receipt[], from: number, to: number, text: BufferLike, view: DataView): number {
   for (let j = 0; j < to - from; j++) {
     const r = list[from + j]!;
     const a = r.receiptId;
