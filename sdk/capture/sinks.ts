@@ -86,6 +86,8 @@ export interface RemoteSink extends ReceiptSink {
   drain(timeoutMs?: number): Promise<boolean>;
   /** Delivered receipts counted since open. */
   readonly delivered: number;
+  /** Stops the delivery loop (what is queued stays in the file for the next start) and closes the queue. */
+  close(): Promise<void>;
 }
 
 const SCHEMA = `
