@@ -13,25 +13,35 @@ export interface FormatDisclosureOptions {
   readonly preview?: number;
 }
 
-/** Renders a {@link DisclosureReport}. */
+/**
+ * Text from a disclosure (or a replayed answer) made safe for a terminal: control characters (ANSI
+ * escapes, carriage returns, ...) are shown as `\u{…}` escapes instead of being obeyed. A disclosure file
+ * is the sender's text; it must not be able to rewrite what the verifier prints.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
+
+/** Renders a {@link DisclosureReport}. Every text that came from the disclosure goes through {@link printable}. */
 export function formatDisclosureReport(report: DisclosureReport, options: FormatDisclosureOptions = {}): string {
   const paint = (ok: boolean, text: string) => (options.colour ? `${ok ? "\u001b[32m" : "\u001b[31m"}${text}\u001b[0m` : text);
   const preview = options.preview ?? 160;
   const lines = [`Disclosure (receipt ${report.receiptId})`];
   const width = Math.max(8, ...report.pieces.map((piece) => piece.field.length));
   for (const piece of report.pieces) {
-    lines.push(`${paint(piece.status === "pass", piece.status === "pass" ? "PASS" : "FAIL")}  ${piece.field.padEnd(width)}  ${piece.message}`);
+    lines.push(`${paint(piece.status === "pass", piece.status === "pass" ? "PASS" : "FAIL")}  ${printable(piece.field).padEnd(width)}  ${printable(piece.message)}`);
     if (piece.status === "fail") {
-      if (piece.expected !== undefined) lines.push(`${" ".repeat(width + 8)}expected: ${piece.expected}`);
-      if (piece.found !== undefined) lines.push(`${" ".repeat(width + 8)}found:    ${piece.found}`);
+      if (piece.expected !== undefined) lines.push(`${" ".repeat(width + 8)}expected: ${printable(piece.expected)}`);
+      if (piece.found !== undefined) lines.push(`${" ".repeat(width + 8)}found:    ${printable(piece.found)}`);
     }
     if (preview > 0 && piece.shown !== undefined) {
-      const text = piece.shown.replace(/\s+/g, " ");
+      const text = printable(piece.shown.replace(/\s+/g, " "));
       lines.push(`${" ".repeat(width + 8)}shows:    ${text.length > preview ? `${text.slice(0, preview - 1)}…` : text}`);
     }
   }
   if (report.evidenceDeleted) lines.push(`Evidence deleted${report.evidenceDeleted.at === undefined ? "" : ` at ${new Date(report.evidenceDeleted.at * 1000).toISOString().replace(".000Z", "Z")}`}.`);
   lines.push(`Not shown: ${report.notShown.length > 0 ? report.notShown.join(", ") : "nothing (every commitment was opened)"}`);
-  lines.push(report.summary);
+  lines.push(printable(report.summary));
   return lines.join("\n");
 }

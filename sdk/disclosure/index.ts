@@ -30,6 +30,6 @@ export {
 export { parseDisclosure, toDisclosureJson } from "./parseDisclosure.js";
 export { checkDisclosure, promptTemplateDigestOf, type DisclosurePieceResult, type DisclosureReport } from "./checkDisclosure.js";
 export { DisclosureInputError, EvidenceNotFoundError, ReplayError } from "./errors.js";
-export { formatDisclosureReport, type FormatDisclosureOptions } from "./formatDisclosure.js";
+export { formatDisclosureReport, printable, type FormatDisclosureOptions } from "./formatDisclosure.js";
 export { buildDisclosure, deletedDisclosure, DISCLOSURE_FIELDS_HELP, type ArtifactReader, type BuildDisclosureParameters } from "./buildDisclosure.js";
 export { lineDiff, replayReceipt, type ReplayReceiptParameters, type ReplayResult, type ReplaySide } from "./replay.js";

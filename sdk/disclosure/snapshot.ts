@@ -33,6 +33,9 @@ import { keccak256Hex, keccak256Into, keccak256Of32Into, keccak256Utf8 } from ".
 import { getProof, leafPosition, makeMerkleTree, processProof, proofLength } from "../tree/core.js";
 import { DisclosureInputError } from "./errors.js";
 
+/** The most entries a snapshot may have (2^31: tree positions stay 32-bit). */
+export const MAX_SNAPSHOT_ENTRIES = 2 ** 31;
+
 /** Which kind of snapshot: retrieval documents or memory records. */
 export type SnapshotKind = "retrieval" | "memory";
 
@@ -133,6 +136,9 @@ export class Snapshot {
    * @throws {DisclosureInputError} on a duplicate id or a malformed digest.
    */
   static of(kind: SnapshotKind, entries: readonly SnapshotEntry[]): Snapshot {
+    if (entries.length > MAX_SNAPSHOT_ENTRIES) {
+      throw new DisclosureInputError({ field: kind, expected: `at most ${MAX_SNAPSHOT_ENTRIES} entries in a snapshot`, found: entries.length });
+    }
     const placed: Placed[] = entries.map((entry, i) => {
       if (typeof entry?.id !== "string") throw new DisclosureInputError({ field: `${kind}[${i}].id`, expected: "a string", found: entry?.id });
       const digest = "contentDigest" in entry ? entry.contentDigest : contentDigestOf(entry.content);
@@ -185,8 +191,13 @@ export class Snapshot {
    */
   static rootFromProof(args: { kind: SnapshotKind; id: string; contentDigest: Hex } & SnapshotProof): Hex {
     const { index, count, proof } = args;
-    if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) {
-      throw new InvalidProofError({ reason: "index-out-of-range", message: "The entry's index is outside the snapshot.", expected: `an integer in [0, count - 1] with count >= 1`, found: { index, count } });
+    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_SNAPSHOT_ENTRIES || !Number.isSafeInteger(index) || index < 0 || index >= count) {
+      throw new InvalidProofError({
+        reason: "index-out-of-range",
+        message: "The entry's index is outside the snapshot.",
+        expected: `an integer in [0, count - 1] with 1 <= count <= ${MAX_SNAPSHOT_ENTRIES}`,
+        found: { index, count },
+      });
     }
     const depth = proofLength(count, index);
     if (proof.length !== depth) {

@@ -12,6 +12,7 @@ import { Command, Option } from "commander";
 import type { Hex } from "viem";
 
 import { EvidenceNotFoundError } from "../../disclosure/errors.js";
+import { printable } from "../../disclosure/formatDisclosure.js";
 import { replayReceipt, type ReplayResult } from "../../disclosure/replay.js";
 import { ShowworkError } from "../../errors.js";
 import { bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
@@ -24,8 +25,12 @@ interface ReplayOptions {
   json?: boolean;
 }
 
-/** The replay result as readable text. */
+/** The replay result as readable text (the endpoint's text through `printable`: it must not drive the terminal). */
 export function formatReplay(result: ReplayResult): string {
+  return formatReplayLines(result).map(printable).join("\n");
+}
+
+function formatReplayLines(result: ReplayResult): string[] {
   const lines = [`replay of receipt ${result.receiptId}: ${result.model} at ${result.endpoint}${result.streamed ? " (the original was streamed; replayed without)" : ""}`];
   if (result.identical) {
     lines.push(`IDENTICAL  the replayed output is byte for byte the committed one`);
@@ -36,7 +41,7 @@ export function formatReplay(result: ReplayResult): string {
     if (result.diff.toolCalls.length > 0) lines.push("tool calls (- committed, + replayed):", ...result.diff.toolCalls.map((line) => `  ${line}`));
   }
   if (result.replayed.systemFingerprint) lines.push(`replayed by ${result.replayed.responseModel ?? result.model}, system fingerprint ${result.replayed.systemFingerprint}`);
-  return lines.join("\n");
+  return lines.flatMap((line) => line.split("\n"));
 }
 
 /** `showwork replay`. */

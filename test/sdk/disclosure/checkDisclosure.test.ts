@@ -6,6 +6,7 @@ import { type Hex } from "viem";
 
 import {
   checkDisclosure,
+  formatDisclosureReport,
   parseDisclosure,
   Snapshot,
   toDisclosureJson,
@@ -214,5 +215,22 @@ describe("disclosure: checkDisclosure", () => {
       const json = { ...toDisclosureJson(answer.full), format: "showwork/disclosure@2" };
       expect(() => parseDisclosure(json)).to.throw(UnsupportedFormatError);
     });
+  });
+  it("a disclosure cannot drive the verifier's terminal: control characters in ids and content are shown escaped", () => {
+    const evil = "invoices/\u001b[2J\u001b[32mPASS  everything\rINV.json";
+    const snapshot = Snapshot.of("retrieval", [{ id: evil, content: "x\u001b]0;owned\u0007" }, { id: "b", content: "y" }]);
+    const report = checkDisclosure(only(answer, { retrieval: [{ id: evil, content: "x\u001b]0;owned\u0007", ...snapshot.prove(evil) }] }));
+    const text = formatDisclosureReport(report);
+    // eslint-disable-next-line no-control-regex
+    expect(text).to.not.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(text).to.include("\\u{1b}[2J");
+    expect(text).to.include("FAIL  retrieval:invoices/");
+  });
+
+  it("a snapshot count beyond 2^31 is refused as out of range, not hashed", () => {
+    const entry = answer.full.disclosed.retrieval![0]!;
+    const report = checkDisclosure(only(answer, { retrieval: [{ ...entry, count: 2 ** 40, index: 2 ** 40 - 1 }] }));
+    expect(report.pieces[0]).to.include({ status: "fail", code: "bad-proof" });
+    expect(report.pieces[0]!.message).to.include("outside the snapshot");
   });
 });
