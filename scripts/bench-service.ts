@@ -24,7 +24,11 @@ import { AnchoringService } from "../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
 import { startHttpServer } from "../sdk/service/http/server.js";
+import { generateAccessToken } from "../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+
+/** The benchmark's receipts are unsigned, with fixed past issuedAt (the signature-check cost is its own scenario). */
+const UNCHECKED = { issuedAtWindow: false, signatures: "off" } as const;
 
 const SELF = fileURLToPath(import.meta.url);
 const N = Number(process.env.SHOWWORK_BENCH_RECEIPTS ?? 1_000_000);
@@ -86,7 +90,7 @@ function emit(result: Record<string, unknown>): void {
 }
 
 async function ingest(store: string, durability: "full" | "normal", n: number): Promise<void> {
-  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store, durability }) });
+  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store, durability }), ingestion: UNCHECKED });
   let wall = 0;
   let cpu = 0;
   const windows: number[] = [];
@@ -150,9 +154,10 @@ async function ingestParts(store: string, n: number): Promise<void> {
 }
 
 async function serveOnly(store: string): Promise<void> {
-  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store }) });
-  const server = await startHttpServer(service, { host: "127.0.0.1", port: 0 });
-  process.stdout.write(`URL ${server.url}\n`);
+  const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store }), ingestion: UNCHECKED });
+  const devToken = generateAccessToken().token;
+  const server = await startHttpServer(service, { host: "127.0.0.1", port: 0, auth: { devToken } });
+  process.stdout.write(`URL ${server.url} TOKEN ${devToken}\n`);
   await new Promise<void>((resolve) => process.once("SIGTERM", resolve));
   await server.close();
   await service.close();
@@ -163,8 +168,8 @@ async function http(store: string, n: number): Promise<void> {
   const child = spawn(process.execPath, ["--import", "tsx", SELF, "--scenario", "serve", store], { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  while (!/URL (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
-  const url = /URL (\S+)/.exec(output)![1]!;
+  while (!/URL (\S+) TOKEN (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
+  const [, url, token] = /URL (\S+) TOKEN (\S+)/.exec(output)!;
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -172,7 +177,7 @@ async function http(store: string, n: number): Promise<void> {
       const size = Math.min(CHUNK, n - next);
       next += size;
       const body = JSON.stringify(receipts(size));
-      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body });
       if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     }
@@ -206,6 +211,7 @@ async function pipeline(store: string, n: number): Promise<void> {
   const service = await AnchoringService.open({
     store: SqliteReceiptStore.open({ path: store }),
     chain: { ...clients, contract, logId },
+    ingestion: UNCHECKED,
     batching: { maxReceipts: 10_000, maxDelayMs: 1_000 },
     pollIntervalMs: 50,
     onEvent: (event) => {
@@ -252,6 +258,7 @@ async function bigBatch(store: string): Promise<void> {
   const service = await AnchoringService.open({
     store: SqliteReceiptStore.open({ path: store }),
     chain: { ...clients, contract, logId },
+    ingestion: UNCHECKED,
     batching: { maxReceipts: 1_000_000, maxDelayMs: 60_000 },
     pollIntervalMs: 20,
     onEvent: (event) => {

@@ -19,6 +19,7 @@ import { publishCommand } from "./commands/publish.js";
 import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { timelineCommand } from "./commands/timeline.js";
+import { tokenCommand } from "./commands/token.js";
 import { verifierCommand } from "./commands/verifier.js";
 import { verifyCommand } from "./commands/verify.js";
 
@@ -39,6 +40,7 @@ for (const command of [
   evidenceCommand(),
   replayCommand(),
   timelineCommand(),
+  tokenCommand(),
   auditCommand(),
   publishCommand(),
   monitorCommand(),

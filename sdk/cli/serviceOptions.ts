@@ -17,6 +17,7 @@ import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } fro
 import { setupServiceLog } from "../service/chain/setupLog.js";
 import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
 import type { ServiceEventListener } from "../service/events.js";
+import type { IssuedAtWindow } from "../service/ingestion/checks.js";
 import { isPostgresUrl, openStore } from "../service/store/open.js";
 
 /** Parsed options of the service commands. */
@@ -34,6 +35,9 @@ export interface ServiceCliOptions {
   resendAfter?: number;
   feeBumpAfter?: number;
   timeline?: string;
+  signatures: "authorised" | "valid" | "off";
+  issuedAtWindow: IssuedAtWindow | false;
+  signer: Address[];
   leaseTtl: number;
 }
 
@@ -50,9 +54,39 @@ export function integerOption(min = 0): (value: string) => number {
   };
 }
 
+/** Parses `--issued-at-window PAST,FUTURE` (seconds) or `off`. */
+export function issuedAtWindowOption(value: string): IssuedAtWindow | false {
+  if (value === "off") return false;
+  const match = /^(\d{1,9}),(\d{1,9})$/.exec(value);
+  if (match === null) throw new InvalidArgumentError(`expected PAST,FUTURE in seconds (e.g. 300,60) or off, found "${value}"`);
+  return { pastSeconds: Number(match[1]), futureSeconds: Number(match[2]) };
+}
+
+const signerOption = (value: string, previous: Address[]): Address[] => {
+  if (!isAddress(value)) throw new InvalidArgumentError(`expected a 0x-prefixed 20-byte address, found "${value}"`);
+  return [...previous, value];
+};
+
+/** Ingestion defaults of a command: `serve` is the network door; `anchor` imports the operator's own file. */
+export interface IngestionDefaults {
+  readonly signatures: "authorised" | "valid" | "off";
+  readonly issuedAtWindow: "off" | `${number},${number}`;
+}
+
 /** Adds the service options to a command. */
-export function addServiceOptions(command: Command): Command {
+export function addServiceOptions(command: Command, ingestion: IngestionDefaults = { signatures: "authorised", issuedAtWindow: "300,60" }): Command {
   return command
+    .addOption(
+      new Option("--signatures <mode>", "ingestion: authorised (a valid signature by a node the log authorises at issuedAt), valid (a valid signature), off")
+        .choices(["authorised", "valid", "off"])
+        .default(ingestion.signatures),
+    )
+    .addOption(
+      new Option("--issued-at-window <past,future>", "ingestion: accepted issuedAt around the service's clock, seconds (or off)")
+        .argParser(issuedAtWindowOption)
+        .default(issuedAtWindowOption(ingestion.issuedAtWindow), ingestion.issuedAtWindow),
+    )
+    .addOption(new Option("--signer <address>", "a serving node to authorise when the service creates its log (embedded chain or --deploy; repeatable)").argParser(signerOption).default([]))
     .addOption(
       new Option("--store <path|url>", "the store: a SQLite file, or a postgres:// URL (several instances may share one database)")
         .env("SHOWWORK_STORE")
@@ -99,6 +133,11 @@ export async function openServiceFromOptions(
   options: ServiceCliOptions,
   extra: { onEvent?: ServiceEventListener; owner: string },
 ): Promise<OpenedService> {
+  if (options.signer.length > 0 && options.rpc !== undefined && !options.deploy) {
+    throw new ServiceConfigError("--signer authorises serving nodes on a log the service creates (the embedded chain, or --deploy).", [
+      "For an existing log, its admin grants signers: `showwork log grant-signer` (or grantSigner on ReceiptLogs).",
+    ]);
+  }
   if (options.contract !== undefined && !isAddress(options.contract)) throw new ServiceConfigError(`--contract is not an address: ${options.contract}`);
   if (options.logId !== undefined && !isBytes32(options.logId)) throw new ServiceConfigError(`--log-id is not a 32-byte id: ${options.logId}`);
   if (options.timeline !== undefined && !isAddress(options.timeline)) throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
@@ -126,7 +165,7 @@ export async function openServiceFromOptions(
         ]);
       }
       clients = await connectEmbedded(envKey === undefined ? undefined : parsePrivateKey(envKey, "SHOWWORK_PRIVATE_KEY"));
-      ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}` }));
+      ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}`, signers: options.signer }));
     } else {
       if (envKey === undefined) {
         throw new ServiceConfigError("SHOWWORK_PRIVATE_KEY is not set.", [
@@ -139,7 +178,7 @@ export async function openServiceFromOptions(
       logId = (options.logId as Hex | undefined) ?? binding?.logId;
       if (options.deploy && binding === undefined) {
         if (options.contract !== undefined || options.logId !== undefined) throw new ServiceConfigError("--deploy creates the contract and log: drop --contract/--log-id.");
-        ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}` }));
+        ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}`, signers: options.signer }));
       }
       if (contract === undefined || logId === undefined) {
         throw new ServiceConfigError("Which log? Pass --contract and --log-id (the store remembers them afterwards).", [
@@ -160,6 +199,7 @@ export async function openServiceFromOptions(
       },
       pollIntervalMs: options.poll,
       leaseTtlMs: options.leaseTtl,
+      ingestion: { signatures: options.signatures, issuedAtWindow: options.issuedAtWindow },
       owner: extra.owner,
       ...(options.timeline === undefined ? {} : { timelineContract: options.timeline as Address }),
       ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),

@@ -27,6 +27,8 @@ import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js"
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
 import type { AnchorLease, BatchRecord, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import { checkIssuedAtWindow, checkSignatures, DEFAULT_ISSUED_AT_WINDOW, type IngestionPolicy } from "./ingestion/checks.js";
+import { LogSigners } from "./ingestion/logSigners.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
 
 /** The chain side of the service. */
@@ -47,6 +49,14 @@ export interface AnchoringServiceOptions {
   readonly batching?: Partial<BatchingPolicy>;
   readonly anchoring?: Partial<AnchorerPolicy>;
   readonly limits?: Partial<SubmissionLimits>;
+  /**
+   * Checks at ingestion, before anything is stored (see `ingestion/checks.ts`). Defaults: issuedAt
+   * within 300 s past / 60 s future of the service's clock; signatures `"authorised"` (a valid
+   * signature by a node authorised for the log at issuedAt) with a chain, `"valid"` without.
+   * A trusted in-process caller that records old or unsigned receipts says so here, explicitly:
+   * `{ issuedAtWindow: false, signatures: "off" }`. There is no per-call bypass.
+   */
+  readonly ingestion?: Partial<IngestionPolicy>;
   /** Pause between rounds of the batching/anchoring loop, ms (default 500). */
   readonly pollIntervalMs?: number;
   /** Longest pause after repeated failures, ms (default 10,000). */
@@ -219,6 +229,10 @@ export class AnchoringService {
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly timelineContract: Address | undefined;
+  /** What `record()` checks before storing. */
+  readonly ingestion: IngestionPolicy;
+  /** The log's authorised signers (with `signatures: "authorised"`). */
+  private readonly signers: LogSigners | undefined;
   private readonly startedAt = Date.now();
   private running = false;
   private loopDone: Promise<void> | undefined;
@@ -251,6 +265,23 @@ export class AnchoringService {
     this.binding = binding;
     this.batching = checkBatchingPolicy({ ...DEFAULT_BATCHING, ...options.batching });
     this.limits = { ...DEFAULT_SUBMISSION_LIMITS, ...options.limits };
+    this.ingestion = {
+      issuedAtWindow: DEFAULT_ISSUED_AT_WINDOW,
+      signatures: options.chain === undefined ? "valid" : "authorised",
+      ...options.ingestion,
+    };
+    const window = this.ingestion.issuedAtWindow;
+    if (window !== false && !(Number.isInteger(window.pastSeconds) && window.pastSeconds >= 0 && Number.isInteger(window.futureSeconds) && window.futureSeconds >= 0)) {
+      throw new ServiceConfigError(`ingestion.issuedAtWindow must be whole seconds >= 0 (found ${JSON.stringify(window)}).`);
+    }
+    if (this.ingestion.signatures === "authorised") {
+      if (options.chain === undefined || binding === undefined) {
+        throw new ServiceConfigError('ingestion.signatures "authorised" needs a chain: the log\'s signer history is read from ReceiptLogs.', [
+          'Do: pass chain, or use signatures "valid" (a valid signature by servingNode, authorisation not checked).',
+        ]);
+      }
+      this.signers = new LogSigners({ publicClient: options.chain.publicClient, contract: binding.contract, logId: binding.logId });
+    }
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.leaseTtlMs = options.leaseTtlMs ?? 5_000;
@@ -331,6 +362,9 @@ export class AnchoringService {
    */
   async record(input: unknown): Promise<Acknowledgement[]> {
     const validated = validateSubmission(input, this.limits);
+    const receipts = validated.map((v) => v.receipt);
+    if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(Date.now() / 1000));
+    if (this.ingestion.signatures !== "off") await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
     failpoint("record:before-commit");
     const result = await this.store.appendReceipts(
       validated.map((v) => v.stored),

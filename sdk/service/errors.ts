@@ -15,7 +15,12 @@ export type RecordRejectionReason =
   | "receipt-too-large"
   | "invalid-receipt"
   | "unsupported-format"
-  | "duplicate-receipt-id";
+  | "duplicate-receipt-id"
+  | "issued-at-out-of-window"
+  | "signature-missing"
+  | "signature-invalid"
+  | "signer-not-authorised"
+  | "signer-check-unavailable";
 
 /**
  * A `record()` call (or an HTTP submission) was rejected as a whole: nothing was stored.
@@ -30,6 +35,8 @@ export class RecordRejectedError extends ShowworkError {
   readonly field: string | undefined;
   /** For `duplicate-receipt-id`: the ids, and whether each one is already in the store (else: twice in the call). */
   readonly duplicates: readonly { receiptId: string; receiptIndex: number; alreadyStored: boolean }[] | undefined;
+  /** For `issued-at-out-of-window`: the window and the service's clock (unix seconds). */
+  readonly window: { readonly pastSeconds: number; readonly futureSeconds: number; readonly now: number } | undefined;
 
   constructor(args: {
     reason: RecordRejectionReason;
@@ -37,6 +44,7 @@ export class RecordRejectedError extends ShowworkError {
     receiptIndex?: number;
     field?: string;
     duplicates?: { receiptId: string; receiptIndex: number; alreadyStored: boolean }[];
+    window?: { pastSeconds: number; futureSeconds: number; now: number };
     metaMessages?: string[];
     cause?: unknown;
   }) {
@@ -45,6 +53,7 @@ export class RecordRejectedError extends ShowworkError {
     this.receiptIndex = args.receiptIndex;
     this.field = args.field;
     this.duplicates = args.duplicates;
+    this.window = args.window;
   }
 }
 

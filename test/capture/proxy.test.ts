@@ -14,6 +14,7 @@ import { generatePrivateKey } from "viem/accounts";
 
 import { SqliteEvidenceStore, checkEvidence } from "../../sdk/evidence/index.js";
 import { startHttpServer, type RunningServer } from "../../sdk/service/http/server.js";
+import { generateAccessToken } from "../../sdk/service/http/tokens.js";
 import { removeTempDirs, roundsUntil, tempDir } from "../service/helpers/service.js";
 import { captureRig, MODEL, type CaptureRig } from "./helpers.js";
 
@@ -29,15 +30,17 @@ describe("capture: showwork proxy", function () {
   let lines: AsyncIterator<string>;
   let proxyUrl: string;
   const dir = tempDir();
+  /** The service's door needs a token for writes: the proxy sends it from its environment. */
+  const devToken = generateAccessToken().token;
 
   before(async () => {
     rig = await captureRig();
     upstream = await rig.server.listen();
-    service = await startHttpServer(rig.service, { port: 0 });
+    service = await startHttpServer(rig.service, { port: 0, auth: { devToken } });
     servicePort = service.port;
     child = spawn(process.execPath, [join(root, "bin/showwork.mjs"), "proxy", "--upstream", upstream.url, "--service", service.url, "--port", "0", "--queue", join(dir, "queue.sqlite"), "--evidence", join(dir, "evidence.sqlite"), "--json"], {
       cwd: root,
-      env: { ...process.env, SHOWWORK_NODE_KEY: generatePrivateKey(), SHOWWORK_EVIDENCE_KEY: "" },
+      env: { ...process.env, SHOWWORK_NODE_KEY: generatePrivateKey(), SHOWWORK_EVIDENCE_KEY: "", SHOWWORK_SERVICE_TOKEN: devToken },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr!.on("data", () => undefined);
@@ -88,7 +91,7 @@ describe("capture: showwork proxy", function () {
     for (const d of down) expect(await rig.service.status(d).catch((e: unknown) => (e as Error).name)).to.equal("ReceiptNotFoundError");
 
     // Back on the same port: the queue delivers.
-    service = await startHttpServer(rig.service, { port: servicePort });
+    service = await startHttpServer(rig.service, { port: servicePort, auth: { devToken } });
     await roundsUntil(rig.service, async () => {
       for (const i of ids) {
         const state = await rig.service.status(i).then((s) => s.state, () => "missing");

@@ -14,6 +14,7 @@ import { remoteSink } from "../../sdk/capture/sinks.js";
 import { buildReceipt, privateKeyToReceiptSigner, signReceipt, type Receipt } from "../../sdk/receipt/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { createServiceApp } from "../../sdk/service/http/app.js";
+import { generateAccessToken } from "../../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { removeTempDirs, tempDir } from "../service/helpers/service.js";
 
@@ -38,6 +39,9 @@ async function receipts(n: number): Promise<Receipt[]> {
   return out;
 }
 
+/** The service's door needs a bearer token for writes. */
+const TOKEN = generateAccessToken().token;
+
 describe("capture: remoteSink (durable queue)", function () {
   this.timeout(60_000);
   let service: AnchoringService;
@@ -45,7 +49,7 @@ describe("capture: remoteSink (durable queue)", function () {
 
   beforeEach(async () => {
     service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: join(tempDir(), "store.sqlite") }) });
-    app = createServiceApp(service);
+    app = createServiceApp(service, { door: { auth: { devToken: TOKEN }, allowedHosts: ["anchor.test"] } });
   });
   afterEach(async () => {
     await service.close();
@@ -60,7 +64,7 @@ describe("capture: remoteSink (durable queue)", function () {
       return calls === 1 ? new Response("bad gateway", { status: 502 }) : response; // stored, but the client never hears it
     };
     const errors: string[] = [];
-    const sink = remoteSink({ url: "http://anchor.test", queuePath: join(tempDir(), "queue.sqlite"), fetch: lossy as typeof fetch, minBackoffMs: 10, onDeliveryError: (e) => errors.push(e.shortMessage) });
+    const sink = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath: join(tempDir(), "queue.sqlite"), fetch: lossy as typeof fetch, minBackoffMs: 10, onDeliveryError: (e) => errors.push(e.shortMessage) });
     const batch = await receipts(5);
     await sink.submit(batch);
     expect(await sink.drain(10_000)).to.equal(true);
@@ -73,7 +77,7 @@ describe("capture: remoteSink (durable queue)", function () {
   });
 
   it("sets aside a receipt the service refuses for good, with the reason, and delivers the rest", async () => {
-    const sink = remoteSink({ url: "http://anchor.test", queuePath: join(tempDir(), "queue.sqlite"), fetch: ((i: string, init?: RequestInit) => app.fetch(new Request(i, init))) as typeof fetch, minBackoffMs: 10 });
+    const sink = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath: join(tempDir(), "queue.sqlite"), fetch: ((i: string, init?: RequestInit) => app.fetch(new Request(i, init))) as typeof fetch, minBackoffMs: 10 });
     const [good, bad] = await receipts(2);
     await sink.submit([good!, { ...bad!, signature: undefined, samplingDigest: "0x1234" } as unknown as Receipt]);
     expect(await sink.drain(10_000)).to.equal(true);
@@ -88,13 +92,13 @@ describe("capture: remoteSink (durable queue)", function () {
     const down = (async () => {
       throw new TypeError("fetch failed: connect ECONNREFUSED");
     }) as unknown as typeof fetch;
-    const first = remoteSink({ url: "http://anchor.test", queuePath, fetch: down, minBackoffMs: 10 });
+    const first = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath, fetch: down, minBackoffMs: 10 });
     const batch = await receipts(3);
     await first.submit(batch);
     expect(await first.drain(300)).to.equal(false);
     expect(first.queued()).to.equal(3);
     await first.close();
-    const second = remoteSink({ url: "http://anchor.test", queuePath, fetch: ((i: string, init?: RequestInit) => app.fetch(new Request(i, init))) as typeof fetch });
+    const second = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath, fetch: ((i: string, init?: RequestInit) => app.fetch(new Request(i, init))) as typeof fetch });
     expect(await second.drain(10_000)).to.equal(true);
     expect((await service.metrics()).receipts.total).to.equal(3);
     await second.close();

@@ -16,6 +16,7 @@ import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectRpc, type ServiceClients } from "../../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../../sdk/service/chain/setupLog.js";
 import { startHttpServer, type RunningServer } from "../../sdk/service/http/server.js";
+import { generateAccessToken } from "../../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { batchPath } from "../../sdk/publish/layout.js";
 import type { MonitorReport } from "../../sdk/monitor/types.js";
@@ -103,8 +104,11 @@ describe("showwork publish + showwork monitor (CLI, service, hardhat node)", fun
       batching: { maxReceipts: 3, maxDelayMs: 0 },
       anchoring: { confirmations: 1 },
       pollIntervalMs: 20,
+      // Test receipts (unsigned or with chosen issuedAt): a trusted in-process caller, said explicitly.
+      ingestion: { issuedAtWindow: false, signatures: "off" },
     });
-    server = await startHttpServer(service, { port: 0 });
+    // Only its public reads are used (the monitor follows the publication routes).
+    server = await startHttpServer(service, { port: 0, auth: { devToken: generateAccessToken().token } });
     await record(7); // batches of 3, 3, 1
   });
   after(async () => {

@@ -79,6 +79,19 @@ describe("the packed package in fresh consumer projects", function () {
       // The bin runs the TS sources only in a checkout (tsconfig.json next to bin/): never in an install.
       expect(existsSync(path.join(project.dir, "node_modules/showwork/tsconfig.json"))).to.equal(false);
     });
+
+    it("every JavaScript subpath in exports loads in Node from the install", async () => {
+      const manifest = JSON.parse(await readFile(path.join(project.dir, "node_modules/showwork/package.json"), "utf8")) as { exports: Record<string, unknown> };
+      const subpaths = Object.keys(manifest.exports)
+        .filter((key) => !key.includes("*") && !key.endsWith(".json"))
+        .map((key) => (key === "." ? "showwork" : `showwork/${key.slice(2)}`));
+      expect(subpaths).to.include.members(["showwork", "showwork/actions", "showwork/service", "showwork/abis", "showwork/deployments"]);
+      const script = `const out = {}; for (const s of ${JSON.stringify(subpaths)}) out[s] = Object.keys(await import(s)).length; console.log(JSON.stringify(out));`;
+      const r = await runIn(project.dir, process.execPath, ["--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script]);
+      expect(r.code, r.stderr).to.equal(0);
+      const counts = JSON.parse(r.stdout) as Record<string, number>;
+      for (const subpath of subpaths) expect(counts[subpath], subpath).to.be.greaterThan(0);
+    });
   });
 
   describe("(a) a TypeScript ESM project", () => {

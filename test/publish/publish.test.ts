@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 
 import { readBatchRoot } from "../../sdk/service/anchor/receiptLogsReader.js";
 import { createServiceApp } from "../../sdk/service/http/app.js";
+import { LOOPBACK_HOSTS } from "../../sdk/service/http/door.js";
 import type { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { batchPath, indexPath, PUBLISHED_INDEX_FORMAT, type PublishedIndex } from "../../sdk/publish/layout.js";
 import { PublishConflictError, publishToDirectory } from "../../sdk/publish/publishDirectory.js";
@@ -29,7 +30,7 @@ describe("publishing anchored batches", function () {
   before(async () => {
     chain = await inProcessChain();
     ({ service } = await openTestService(chain, { batching: { maxReceipts: 4, maxDelayMs: 0 } }));
-    app = createServiceApp(service);
+    app = createServiceApp(service, { door: { auth: "none", allowedHosts: LOOPBACK_HOSTS } });
   });
   after(async () => {
     await service.close();

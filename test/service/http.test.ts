@@ -6,7 +6,9 @@ import type { Hono } from "hono";
 import { computeToolsDigest, type ReceiptJson } from "../../sdk/index.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { createServiceApp } from "../../sdk/service/http/app.js";
+import { LOOPBACK_HOSTS } from "../../sdk/service/http/door.js";
 import { startHttpServer } from "../../sdk/service/http/server.js";
+import { SqliteAccessTokenStore } from "../../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { makeReceipt, makeReceipts } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
@@ -20,19 +22,26 @@ interface ErrorBody {
 
 describe("HTTP API", () => {
   let service: AnchoringService;
+  let tokens: SqliteAccessTokenStore;
+  let token: string;
   let app: Hono;
 
   beforeEach(async () => {
-    service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: join(tempDir(), "s.sqlite") }), limits: { maxReceiptsPerCall: 50 } });
-    app = createServiceApp(service, { maxBodyBytes: 256 * 1024 });
+    const path = join(tempDir(), "s.sqlite");
+    // Unsigned test receipts with fixed past issuedAt: the ingestion checks have their own tests (ingestion.test.ts).
+    service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path }), limits: { maxReceiptsPerCall: 50 }, ingestion: { issuedAtWindow: false, signatures: "off" } });
+    tokens = SqliteAccessTokenStore.open(path);
+    token = (await tokens.issue("http-test")).token;
+    app = createServiceApp(service, { maxBodyBytes: 256 * 1024, door: { auth: { tokens }, allowedHosts: LOOPBACK_HOSTS } });
   });
   afterEach(async () => {
     await service.close();
+    await tokens.close();
   });
   after(() => removeTempDirs());
 
   const post = (body: string, type = "application/json"): Promise<Response> =>
-    Promise.resolve(app.request("/v1/receipts", { method: "POST", headers: { "content-type": type }, body }));
+    Promise.resolve(app.request("/v1/receipts", { method: "POST", headers: { "content-type": type, authorization: `Bearer ${token}` }, body }));
   const total = async (): Promise<number> => (await service.metrics()).receipts.total;
   const exists = async (id: string): Promise<boolean> => (await app.request(`/v1/receipts/${id}`)).status === 200;
 
@@ -192,14 +201,14 @@ describe("HTTP API", () => {
   });
 
   it("serves over HTTP on 127.0.0.1 and enforces the body limit on the wire", async () => {
-    const server = await startHttpServer(service, { host: "127.0.0.1", port: 0, maxBodyBytes: 64 * 1024 });
+    const server = await startHttpServer(service, { host: "127.0.0.1", port: 0, maxBodyBytes: 64 * 1024, auth: { tokens } });
     try {
       expect(server.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const ok = await fetch(`${server.url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(makeReceipts(5)) });
+      const ok = await fetch(`${server.url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(makeReceipts(5)) });
       expect(ok.status).to.equal(201);
       const big = await fetch(`${server.url}/v1/receipts`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify(makeReceipts(100)),
       });
       expect(big.status).to.equal(413);

@@ -3,6 +3,7 @@
  * said plainly (the node's answer and what to do, in the log, /health and the CLI), the
  * low-balance warning, and JSON-lines logs. Against a real hardhat node; the CLI as real processes.
  */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -13,6 +14,7 @@ import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { connectRpc, type ServiceClients } from "../../sdk/service/chain/connect.js";
 import type { ServiceEvent } from "../../sdk/service/events.js";
 import { createServiceApp } from "../../sdk/service/http/app.js";
+import { LOOPBACK_HOSTS } from "../../sdk/service/http/door.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { setupTestLog, type TestLog } from "./helpers/chain.js";
 import { exited, killAll, ROOT, rpc, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "./helpers/processes.js";
@@ -41,6 +43,8 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
       batching: { maxReceipts: 25, maxDelayMs: 0 },
       balanceCheckEveryMs: 0,
       onEvent: (event) => events.push(event),
+      // Test receipts (unsigned or with chosen issuedAt): a trusted in-process caller, said explicitly.
+      ingestion: { issuedAtWindow: false, signatures: "off" },
       ...extra,
     });
     return { service, clients, events };
@@ -52,7 +56,7 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
     try {
       await service.record(makeReceipts(60));
       await roundsUntil(service, async () => (await service.metrics()).receipts.final === 60);
-      const app = createServiceApp(service);
+      const app = createServiceApp(service, { door: { auth: "none", allowedHosts: LOOPBACK_HOSTS } });
       const response = await app.request("/metrics");
       expect(response.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
       const text = await response.text();
@@ -109,7 +113,7 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
       const warning = events.find((e) => e.type === "warning" && e.kind === "tx-rejected");
       expect(warning, "a warning event (the log line)").to.not.equal(undefined);
       expect((await service.metrics()).rpcErrors.rejected).to.be.greaterThan(0);
-      const text = await (await createServiceApp(service).request("/metrics")).text();
+      const text = await (await createServiceApp(service, { door: { auth: "none", allowedHosts: LOOPBACK_HOSTS } }).request("/metrics")).text();
       expect(text).to.match(/^showwork_chain_rejected 1$/m);
       expect(text).to.match(/^showwork_rpc_errors_total\{kind="rejected"\} [1-9]/m);
       // Funded: the same persisted transaction goes out, the problem clears.
@@ -177,6 +181,36 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
     }
   });
 
+  it("showwork anchor with an unfunded account: the progress says what the node answered and what to do; funded, it finishes", async () => {
+    const log = await setupTestLog(node.url);
+    const account = privateKeyToAccount(log.privateKey).address;
+    await rpc(node.url, "hardhat_setBalance", [account, "0x0"]);
+    const file = join(tempDir(), "receipts.jsonl");
+    writeFileSync(file, `${makeReceipts(30).map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const child = spawnTracked(
+      process.execPath,
+      [
+        join(ROOT, "bin/showwork.mjs"),
+        "anchor",
+        file,
+        ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite"), "--max-delay", "50", "--poll", "30"],
+      ],
+      { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.resume();
+    await waitForLine(child, /WARNING \(tx-rejected\)/, 60_000);
+    await sleep(300);
+    expect(stderr).to.match(/the node refused the transaction \(insufficient-funds\)/);
+    expect(stderr).to.include(`Account: ${account} on chain 31337`);
+    expect(stderr).to.match(/Do: send at least [0-9.]+ ETH/);
+    await rpc(node.url, "hardhat_setBalance", [account, "0x3635c9adc5dea00000"]);
+    await exited(child);
+    expect(child.exitCode, stderr).to.equal(0);
+    expect(stderr).to.match(/final 30/);
+  });
+
   it("--log-format json: one JSON object a line, with a stable event field, and no secrets", async () => {
     const log = await setupTestLog(node.url);
     const child = spawnTracked(
@@ -186,13 +220,24 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
         "serve",
         ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite")],
         ...["--port", "0", "--max-batch", "10", "--max-delay", "50", "--poll", "30", "--log-format", "json"],
+        // Unsigned test receipts with fixed past issuedAt (the ingestion checks have their own tests).
+        ...["--signatures", "off", "--issued-at-window", "off"],
       ],
       { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
     );
     let stderr = "";
+    let stdout = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const url = (await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
-    const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(makeReceipts(20)) });
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    const url = (await waitForLine(child, /showwork serve: listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+    // The store has no token: on loopback, serve prints a dev token on stdout (never in the logs).
+    const devToken = /dev token \(this process only; the store has no tokens\): (\S+)/.exec(stdout)![1]!;
+    expect(stderr).to.not.include(devToken);
+    const response = await fetch(`${url}/v1/receipts`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${devToken}` },
+      body: JSON.stringify(makeReceipts(20)),
+    });
     expect(response.status).to.equal(201);
     for (const deadline = Date.now() + 30_000; !/"event":"final"/.test(stderr); await sleep(50)) {
       if (Date.now() > deadline) throw new Error(`no final event logged:\n${stderr}`);

@@ -80,6 +80,8 @@ export function anchorCommand(): Command {
     new Command("anchor")
       .description("record and anchor a file of receipts (JSON Lines), with progress and a summary")
       .argument("<file>", "receipts, one JSON object per line"),
+    // The operator's own file, often of receipts issued long ago: a trusted import (checks on request).
+    { signatures: "off", issuedAtWindow: "off" },
   )
     .addOption(new Option("--chunk <n>", "receipts per record() call").argParser(integerOption(1)).default(1_000))
     .addOption(new Option("--timeout <ms>", "give up waiting for finality after this long").argParser(integerOption(1)))
@@ -104,6 +106,9 @@ export function anchorCommand(): Command {
           } else if (event.type === "halted") {
             halted = event.message;
             bar.note(`  anchoring halted (${event.reason}): ${event.message}`);
+          } else if (event.type === "warning") {
+            // Chain friction (the node refused a transaction, low balance): its words and what to do.
+            bar.note([`  WARNING (${event.kind}): ${event.message}`, ...(event.metaMessages ?? []).map((m) => `    ${m}`)].join("\n"));
           }
         },
       });

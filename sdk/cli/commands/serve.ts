@@ -8,8 +8,11 @@
  */
 import { Command, Option } from "commander";
 
+import { ServiceConfigError } from "../../service/errors.js";
 import type { ServiceEvent } from "../../service/events.js";
-import { startHttpServer } from "../../service/http/server.js";
+import { isLoopbackHost, type DoorAuth } from "../../service/http/door.js";
+import { allowedHostsFor, startHttpServer } from "../../service/http/server.js";
+import { generateAccessToken, openAccessTokenStore } from "../../service/http/tokens.js";
 import { addServiceOptions, describeService, integerOption, openServiceFromOptions, type ServiceCliOptions } from "../serviceOptions.js";
 
 const batches = (first: number, last: number): string => (first === last ? `batch ${first}` : `batches ${first}..${last}`);
@@ -44,7 +47,15 @@ interface ServeOptions extends ServiceCliOptions {
   maxBody: number;
   quiet?: boolean;
   logFormat: "text" | "json";
+  insecureDev?: boolean;
+  allowedHost: string[];
+  allowedOrigin: string[];
+  reads: "open" | "token";
+  maxConcurrentPerClient: number;
+  maxConcurrent: number;
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The level of a service event in the logs. */
 function levelOf(event: ServiceEvent): "info" | "warn" | "error" {
@@ -70,10 +81,37 @@ export function serveCommand(): Command {
     .addOption(new Option("--max-body <bytes>", "largest request body").argParser(integerOption(1024)).default(16 * 1024 * 1024))
     .addOption(new Option("--quiet", "do not log batches and transactions"))
     .addOption(new Option("--log-format <format>", "text lines, or JSON lines with a stable `event` field").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--insecure-dev", "no authentication at all (loopback addresses only; for local development)"))
+    .addOption(new Option("--allowed-host <name>", "a host name clients use (Host header check; repeatable; loopback names always)").argParser(collect).default([]))
+    .addOption(new Option("--allowed-origin <origin>", "a web origin allowed to call the API (repeatable; default none)").argParser(collect).default([]))
+    .addOption(new Option("--reads <mode>", "open: reads need no token; token: reads need one (except /health)").choices(["open", "token"]).default("open"))
+    .addOption(new Option("--max-concurrent-per-client <n>", "requests in flight per client (token)").argParser(integerOption(1)).default(8))
+    .addOption(new Option("--max-concurrent <n>", "requests in flight in all").argParser(integerOption(1)).default(64))
     .action(async (options: ServeOptions) => {
       const json = options.logFormat === "json";
       const log = (text: string, event = "service", fields: Record<string, unknown> = {}, level = "info"): void =>
         void process.stderr.write(json ? jsonLogLine(event, level, text, fields) : `[showwork] ${new Date().toISOString()} ${text}\n`);
+      const loopback = isLoopbackHost(options.host);
+      if (options.insecureDev && !loopback) {
+        throw new ServiceConfigError(`--insecure-dev is for loopback addresses only; --host is ${options.host}.`, [
+          "Do: issue a token (`showwork token issue --name NAME`) and serve without --insecure-dev.",
+        ]);
+      }
+      allowedHostsFor(options.host, options.allowedHost); // fail before opening anything
+      const tokens = options.insecureDev ? undefined : await openAccessTokenStore(options.store);
+      let auth: DoorAuth = "none";
+      let devToken: string | undefined;
+      if (tokens !== undefined) {
+        const active = await tokens.activeCount();
+        if (active === 0 && !loopback) {
+          await tokens.close();
+          throw new ServiceConfigError(`Refusing to serve on ${options.host} (not loopback): the store has no access token.`, [
+            `Do: showwork token issue --name NAME --store ${options.store}  (then give the token to the clients)`,
+          ]);
+        }
+        if (active === 0) devToken = generateAccessToken().token;
+        auth = { tokens, ...(devToken === undefined ? {} : { devToken }) };
+      }
       let opened: Awaited<ReturnType<typeof openServiceFromOptions>>;
       try {
         opened = await openServiceFromOptions(options, {
@@ -90,10 +128,28 @@ export function serveCommand(): Command {
           const e = error as { name?: string; shortMessage?: string; message?: string; metaMessages?: string[]; kind?: string; nodeSaid?: string };
           log(e.shortMessage ?? e.message ?? String(error), "error", { name: e.name, details: e.metaMessages, kind: e.kind, nodeSaid: e.nodeSaid }, "error");
         }
+        await tokens?.close();
         throw error;
       }
-      opened.service.start();
-      const server = await startHttpServer(opened.service, { host: options.host, port: options.port, maxBodyBytes: options.maxBody });
+      let server: Awaited<ReturnType<typeof startHttpServer>>;
+      try {
+        opened.service.start();
+        server = await startHttpServer(opened.service, {
+          host: options.host,
+          port: options.port,
+          maxBodyBytes: options.maxBody,
+          auth,
+          allowedHosts: options.allowedHost,
+          allowedOrigins: options.allowedOrigin,
+          reads: options.reads,
+          maxConcurrentPerClient: options.maxConcurrentPerClient,
+          maxConcurrent: options.maxConcurrent,
+        });
+      } catch (error) {
+        await opened.close();
+        await tokens?.close();
+        throw error;
+      }
       const b = opened.service.binding;
       log(describeService(opened), "service", {
         chainId: b?.chainId,
@@ -102,6 +158,22 @@ export function serveCommand(): Command {
         anchorer: b?.anchorer,
         store: opened.service.store.location,
       });
+      const ingestion = opened.service.ingestion;
+      log(
+        `ingestion: signatures ${ingestion.signatures}, issuedAt window ${ingestion.issuedAtWindow === false ? "off" : `${ingestion.issuedAtWindow.pastSeconds} s past / ${ingestion.issuedAtWindow.futureSeconds} s future`}`,
+        "ingestion",
+        { signatures: ingestion.signatures, issuedAtWindow: ingestion.issuedAtWindow },
+      );
+      if (auth === "none") {
+        log("WARNING: --insecure-dev: no authentication; any local program (and any web page the browser lets through) may submit receipts", "auth", { mode: "none" }, "warn");
+      } else if (devToken !== undefined) {
+        // The dev token goes to stdout only (never into the logs).
+        process.stdout.write(`showwork serve: dev token (this process only; the store has no tokens): ${devToken}\n`);
+        log("no access tokens in the store: writes need the dev token printed on stdout (valid until this process ends); `showwork token issue` makes lasting ones", "auth", { mode: "dev-token" });
+      } else {
+        const active = await auth.tokens!.activeCount();
+        log(`writes need an access token (${active} active in the store); reads ${options.reads === "open" ? "are open" : "need one too"}`, "auth", { mode: "tokens", activeTokens: active, reads: options.reads });
+      }
       log(`listening on ${server.url}`, "listening", { url: server.url });
       process.stdout.write(`showwork serve: listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
@@ -111,5 +183,6 @@ export function serveCommand(): Command {
       log("stopping", "stopping");
       await server.close();
       await opened.close();
+      await tokens?.close();
     });
 }

@@ -9,6 +9,9 @@
  *   GET  /metrics                Prometheus text format (JSON: /v1/metrics, or Accept: application/json); see ./metrics.ts
  *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
  *
+ * Every request first passes the door (`door.ts`): Host and Origin checks, a bearer token
+ * for writes, concurrency limits, `application/json` for writes.
+ *
  * Errors are JSON `{ error: { code, message, details?, receiptIndex?, field?, duplicates?, state? } }`
  * with a 4xx status for bad input; a rejected submission stores nothing.
  *
@@ -20,6 +23,7 @@ import { bodyLimit } from "hono/body-limit";
 import { toBundleJson } from "../../bundle/parseBundle.js";
 import { ShowworkError } from "../../errors.js";
 import type { AnchoringService } from "../AnchoringService.js";
+import { door, type DoorOptions } from "./door.js";
 import { addMetricsRoutes } from "./metrics.js";
 import {
   BatchNotFoundError,
@@ -32,11 +36,13 @@ import { publicationRoutes } from "./publication.js";
 
 /** Options of {@link createServiceApp}. */
 export interface ServiceAppOptions {
+  /** Host/Origin checks, authentication, concurrency limits (see `door.ts`). Required: there is no open default. */
+  readonly door: DoorOptions;
   /** Largest accepted request body, bytes (default 16 MiB: 10,000 receipts of ~1.6 KB). */
   readonly maxBodyBytes?: number;
 }
 
-const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 409 | 413 | 422> = {
+const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 403 | 409 | 413 | 422 | 503> = {
   "malformed-json": 400,
   empty: 400,
   "invalid-receipt": 422,
@@ -44,9 +50,14 @@ const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 409 | 413 | 422> = {
   "duplicate-receipt-id": 409,
   "too-many-receipts": 413,
   "receipt-too-large": 413,
+  "issued-at-out-of-window": 422,
+  "signature-missing": 422,
+  "signature-invalid": 422,
+  "signer-not-authorised": 403,
+  "signer-check-unavailable": 503,
 };
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
 
 function errorBody(code: string, error: unknown, extra: Record<string, unknown> = {}): { error: Record<string, unknown> } {
   const message = error instanceof ShowworkError ? error.shortMessage : error instanceof Error ? error.message : String(error);
@@ -59,11 +70,13 @@ function fail(c: Context, status: ErrorStatus, code: string, error: unknown, ext
 }
 
 /** The Hono app serving `service`. */
-export function createServiceApp(service: AnchoringService, options: ServiceAppOptions = {}): Hono {
+export function createServiceApp(service: AnchoringService, options: ServiceAppOptions): Hono {
   const app = new Hono();
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-  // Public and read-only: mounted first, outside any access control.
+  // Public and read-only: mounted first, outside any access control (GET only, CORS *: for monitors).
   app.route("/", publicationRoutes(service.store));
+  // Everything else passes the door.
+  app.use("*", door(options.door));
 
   app.post(
     "/v1/receipts",
@@ -73,16 +86,15 @@ export function createServiceApp(service: AnchoringService, options: ServiceAppO
         fail(c, 413, "body-too-large", new Error(`The request body is larger than ${maxBodyBytes} bytes.`), { maxBodyBytes }),
     }),
     async (c) => {
-      const type = c.req.header("content-type");
-      if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-        return fail(c, 415, "unsupported-media-type", new Error(`Expected Content-Type: application/json, found ${type}.`));
-      }
+      // Host, Origin, token, concurrency and content type were checked by the door.
       try {
         const receipts = await service.recordJson(await c.req.text());
         return c.json({ recorded: receipts.length, receipts }, 201);
       } catch (error) {
         if (error instanceof RecordRejectedError) {
+          if (error.reason === "signer-check-unavailable") c.header("Retry-After", "2");
           return fail(c, REJECTION_STATUS[error.reason], error.reason, error, {
+            ...(error.window === undefined ? {} : { window: error.window }),
             ...(error.receiptIndex === undefined ? {} : { receiptIndex: error.receiptIndex }),
             ...(error.field === undefined ? {} : { field: error.field }),
             ...(error.duplicates === undefined ? {} : { duplicates: error.duplicates }),

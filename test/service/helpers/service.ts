@@ -42,6 +42,8 @@ export async function openTestService(
     batching: { maxReceipts: 100, maxDelayMs: 0 },
     pollIntervalMs: 20,
     onEvent: (event) => events.push(event),
+    // These receipts are unsigned test data with fixed past issuedAt: a trusted in-process caller, said explicitly.
+    ingestion: { issuedAtWindow: false, signatures: "off" },
     ...options,
   });
   return { service, events, path };

@@ -25,6 +25,7 @@ import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { parseBundle, processProof, verifyBundleInclusion, type ProofBundleJson } from "../../../sdk/index.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../../sdk/service/anchor/receiptLogsReader.js";
 import { FAILPOINTS, type Failpoint } from "../../../sdk/service/failpoints.js";
+import { openAccessTokenStore, SqliteAccessTokenStore } from "../../../sdk/service/http/tokens.js";
 import { setupTestLog, type TestLog } from "../helpers/chain.js";
 import { exited, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "../helpers/processes.js";
 import { makeReceipts } from "../helpers/receipts.js";
@@ -96,6 +97,11 @@ export function startService(
       "--durability",
       "full",
       "--quiet",
+      // The driver posts unsigned test receipts with fixed past issuedAt (ingestion checks: test/service/ingestion.test.ts).
+      "--signatures",
+      "off",
+      "--issued-at-window",
+      "off",
       ...extraArgs,
     ],
     { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints } },
@@ -113,13 +119,13 @@ export function startService(
 }
 
 /** Posts receipts until the service dies; returns the acknowledged ids. */
-async function drive(url: string, alive: () => boolean, acked: Set<string>, pauseMs = 30): Promise<void> {
+async function drive(url: string, token: string, alive: () => boolean, acked: Set<string>, pauseMs = 30): Promise<void> {
   while (alive()) {
     const receipts = makeReceipts(1 + Math.floor(Math.random() * 30));
     try {
       const response = await fetch(`${url}/v1/receipts`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify(receipts),
         signal: AbortSignal.timeout(10_000),
       });
@@ -167,6 +173,10 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
   try {
     const log = await setupTestLog(node.url);
     const store = join(tempDir(), "store.sqlite");
+    // The service refuses writes without an access token: issue one in the store, as an operator would.
+    const tokens = SqliteAccessTokenStore.open(store);
+    const token = (await tokens.issue("crash-harness")).token;
+    await tokens.close();
     const acked = new Set<string>();
     const killsBy: Record<string, number> = {};
     let restartMs = 0;
@@ -183,7 +193,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
       }, outsideKillAfter);
       let alive = child.exitCode === null && child.signalCode === null;
       child.once("exit", () => (alive = false));
-      if (url !== undefined) await drive(url, () => alive, acked);
+      if (url !== undefined) await drive(url, token, () => alive, acked);
       await exited(child);
       clearTimeout(timer);
       if (child.signalCode !== "SIGKILL") throw new Error(`service exited by itself (code ${child.exitCode}, signal ${child.signalCode})`);
@@ -319,6 +329,9 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
   try {
     const log = await setupTestLog(node.url);
     const store = await freshDatabase("crash");
+    const tokens = await openAccessTokenStore(store);
+    const token = (await tokens.issue("crash-harness")).token;
+    await tokens.close();
     const extra = ["--lease-ttl", "1500"];
     const acked = new Set<string>();
     const driverErrors: string[] = [];
@@ -331,7 +344,7 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
       restartMs += Date.now() - t;
       const instance: Instance = { child, url, alive: child.exitCode === null && child.signalCode === null };
       child.once("exit", () => (instance.alive = false));
-      if (url !== undefined) void driveForever(instance, acked, driverErrors);
+      if (url !== undefined) void driveForever(instance, token, acked, driverErrors);
       return instance;
     };
     const slots: Instance[] = [];
@@ -427,7 +440,7 @@ export async function roleOf(url: string): Promise<string | undefined> {
 }
 
 /** Posts receipts to one instance for as long as it lives. */
-async function driveForever(instance: Instance, acked: Set<string>, errors: string[]): Promise<void> {
+async function driveForever(instance: Instance, token: string, acked: Set<string>, errors: string[]): Promise<void> {
   // Three drivers at once: slower each, so the final check (a bundle per receipt) stays short.
-  await drive(instance.url!, () => instance.alive, acked, 200).catch((error: unknown) => errors.push(`driver of ${instance.url}: ${String(error)}`));
+  await drive(instance.url!, token, () => instance.alive, acked, 200).catch((error: unknown) => errors.push(`driver of ${instance.url}: ${String(error)}`));
 }

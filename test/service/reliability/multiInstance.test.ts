@@ -10,13 +10,21 @@ import { setupTestLog, type TestLog } from "../helpers/chain.js";
 import { exited, killAll, startHardhatNode, type HardhatNode } from "../helpers/processes.js";
 import { makeReceipts } from "../helpers/receipts.js";
 import { removeTempDirs } from "../helpers/service.js";
+import { openAccessTokenStore } from "../../../sdk/service/http/tokens.js";
 import { freshDatabase } from "../../support/postgres.js";
 import { checkGuarantees, roleOf, runCrashHarness, startService } from "./crashHarness.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The access token the instances accept (issued in the shared database, as an operator would). */
+let token = "";
+
 async function post(url: string, n: number, acked: Set<string>): Promise<void> {
-  const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(makeReceipts(n)) });
+  const response = await fetch(`${url}/v1/receipts`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(makeReceipts(n)),
+  });
   expect(response.status, await response.clone().text()).to.equal(201);
   for (const r of ((await response.json()) as { receipts: { receiptId: string }[] }).receipts) acked.add(r.receiptId);
 }
@@ -40,6 +48,9 @@ describe("several showwork serve instances on one PostgreSQL store (real process
 
   it("three instances: one anchors, all serve; SIGKILL the anchoring one and another takes over within the lease; every receipt anchored once", async () => {
     const store = await freshDatabase("multi");
+    const tokens = await openAccessTokenStore(store);
+    token = (await tokens.issue("multi-instance-test")).token;
+    await tokens.close();
     const leaseTtl = 2_000;
     const start = () => startService(node, log, store, "", ["--lease-ttl", String(leaseTtl)]);
     const instances = [await start(), await start(), await start()];

@@ -107,6 +107,8 @@ describe("anchorer reads pinned to one block (a lagging load-balanced RPC)", fun
       batching: { maxReceipts: 50, maxDelayMs: 0 },
       anchoring: { resendAfterMs: 60_000 },
       onEvent: (event) => events.push(event),
+      // Test receipts (unsigned or with chosen issuedAt): a trusted in-process caller, said explicitly.
+      ingestion: { issuedAtWindow: false, signatures: "off" },
     });
     try {
       const receipts = makeReceipts(50);
@@ -144,6 +146,8 @@ describe("anchorer reads pinned to one block (a lagging load-balanced RPC)", fun
         chain: { publicClient: clients.publicClient, walletClient: clients.walletClient, contract: log.contract, logId: log.logId },
         batching: { maxReceipts: 30, maxDelayMs: 0 },
         onEvent: (event) => events.push(event),
+        // Test receipts (unsigned or with chosen issuedAt): a trusted in-process caller, said explicitly.
+        ingestion: { issuedAtWindow: false, signatures: "off" },
       });
     let service = await open();
     const receipts = makeReceipts(60);

@@ -39,6 +39,8 @@ describe("RPC faults and reorgs: a hardhat node behind a fault-injecting proxy (
       pollIntervalMs: 20,
       maxBackoffMs: 300,
       onEvent: (event) => events.push(event),
+      // These receipts are unsigned test data with fixed past issuedAt: a trusted in-process caller, said explicitly.
+      ingestion: { issuedAtWindow: false, signatures: "off" },
     });
     return { service, clients, events };
   }

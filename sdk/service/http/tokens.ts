@@ -1,0 +1,205 @@
+/**
+ * Access tokens for the service's HTTP API: bearer tokens that authorise writes
+ * (`POST /v1/receipts`), and reads when the service is configured so.
+ *
+ * A token is `swt_<id>_<secret>`: `id` is 8 random bytes (hex, the token's public name in
+ * `showwork token list` and logs), `secret` 32 random bytes (base64url, 256 bits). Only
+ * SHA-256 of the whole token is stored; the token itself is shown once, when it is issued.
+ * A request's token is hashed and looked up by that hash (no secret comparison happens in
+ * JavaScript, so no timing side channel on the secret). Revocation takes effect at the next
+ * request: every request reads the table (a primary-key lookup).
+ *
+ * The SQLite implementation keeps its table (`access_tokens`) in the service's store file,
+ * on a connection of its own, so `showwork token issue|revoke` work while `showwork serve`
+ * runs on the same store.
+ *
+ * @module
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+import { ShowworkError } from "../../errors.js";
+
+/** What is known about a token (never the token itself). */
+export interface AccessTokenInfo {
+  /** 16 hex digits: the token's public name. */
+  readonly id: string;
+  /** The operator's label (who or what uses it). */
+  readonly name: string;
+  /** ms since epoch. */
+  readonly createdAt: number;
+  /** ms since epoch, when revoked. */
+  readonly revokedAt: number | undefined;
+}
+
+/** A freshly issued token: `token` is shown once and never stored. */
+export interface IssuedAccessToken extends AccessTokenInfo {
+  readonly token: string;
+}
+
+/** Where access tokens live. */
+export interface AccessTokenStore {
+  /** Issues a token labelled `name` (unique among active tokens). @throws {AccessTokenError} */
+  issue(name: string): Promise<IssuedAccessToken>;
+  /** Every token, active and revoked, oldest first. */
+  list(): Promise<AccessTokenInfo[]>;
+  /** Revokes the token with this id (or, when unambiguous, the active token with this name). @throws {AccessTokenError} */
+  revoke(idOrName: string): Promise<AccessTokenInfo>;
+  /** The token presented by a client: its info when it is known (active or revoked), else undefined. */
+  lookup(token: string): Promise<AccessTokenInfo | undefined>;
+  /** Number of active (not revoked) tokens. */
+  activeCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A token operation failed (unknown token, duplicate name, bad name). */
+export class AccessTokenError extends ShowworkError {
+  override name = "AccessTokenError";
+  constructor(message: string, metaMessages?: string[]) {
+    super(message, { metaMessages });
+  }
+}
+
+const TOKEN_PATTERN = /^swt_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
+const NAME_PATTERN = /^[\w.@:/-]{1,64}$/;
+
+/** SHA-256 of a token, hex: what the store keeps. */
+export function hashAccessToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+/** A new random token and its id. */
+export function generateAccessToken(): { id: string; token: string } {
+  const id = randomBytes(8).toString("hex");
+  return { id, token: `swt_${id}_${randomBytes(32).toString("base64url")}` };
+}
+
+/** True when `text` has the shape of a showwork access token. */
+export function isAccessTokenShape(text: string): boolean {
+  return TOKEN_PATTERN.test(text);
+}
+
+type Row = Record<string, unknown>;
+
+const infoOf = (row: Row): AccessTokenInfo => ({
+  id: String(row.id),
+  name: String(row.name),
+  createdAt: Number(row.created_at),
+  revokedAt: row.revoked_at === null || row.revoked_at === undefined ? undefined : Number(row.revoked_at),
+});
+
+/** Access tokens in a SQLite file (by default the service's store file). */
+export class SqliteAccessTokenStore implements AccessTokenStore {
+  readonly location: string;
+  private readonly db: DatabaseSync;
+  private closed = false;
+
+  private constructor(db: DatabaseSync, location: string) {
+    this.db = db;
+    this.location = location;
+  }
+
+  /** Opens (creating the table when needed) the tokens of the store at `path`. */
+  static open(path: string): SqliteAccessTokenStore {
+    if (path === ":memory:") throw new AccessTokenError("Access tokens need a store file, not :memory:.");
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new DatabaseSync(path);
+    db.exec(`PRAGMA busy_timeout = 10000;
+CREATE TABLE IF NOT EXISTS access_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);`);
+    return new SqliteAccessTokenStore(db, path);
+  }
+
+  async issue(name: string): Promise<IssuedAccessToken> {
+    if (!NAME_PATTERN.test(name)) {
+      throw new AccessTokenError(`Invalid token name ${JSON.stringify(name.slice(0, 80))}.`, [
+        "Expected: 1-64 characters, letters, digits and _ . @ : / -",
+      ]);
+    }
+    const { id, token } = generateAccessToken();
+    const createdAt = Date.now();
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const clash = this.db.prepare("SELECT id FROM access_tokens WHERE name = ? AND revoked_at IS NULL").get(name) as Row | undefined;
+      if (clash !== undefined) {
+        throw new AccessTokenError(`An active token is already named ${JSON.stringify(name)} (id ${String(clash.id)}).`, [
+          "Do: choose another name, or revoke that token first (`showwork token revoke ID`).",
+        ]);
+      }
+      this.db.prepare("INSERT INTO access_tokens (id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)").run(id, name, hashAccessToken(token), createdAt);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    return { id, name, createdAt, revokedAt: undefined, token };
+  }
+
+  async list(): Promise<AccessTokenInfo[]> {
+    return (this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens ORDER BY created_at, id").all() as Row[]).map(infoOf);
+  }
+
+  async revoke(idOrName: string): Promise<AccessTokenInfo> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      let rows = this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens WHERE id = ?").all(idOrName) as Row[];
+      if (rows.length === 0) {
+        rows = this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens WHERE name = ? AND revoked_at IS NULL").all(idOrName) as Row[];
+      }
+      if (rows.length === 0) {
+        throw new AccessTokenError(`No token with id or active name ${JSON.stringify(idOrName.slice(0, 80))}.`, [
+          "Do: `showwork token list` shows every token's id and name.",
+        ]);
+      }
+      const info = infoOf(rows[0]!);
+      if (info.revokedAt !== undefined) {
+        this.db.exec("COMMIT");
+        return info;
+      }
+      const revokedAt = Date.now();
+      this.db.prepare("UPDATE access_tokens SET revoked_at = ? WHERE id = ?").run(revokedAt, info.id);
+      this.db.exec("COMMIT");
+      return { ...info, revokedAt };
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async lookup(token: string): Promise<AccessTokenInfo | undefined> {
+    if (!TOKEN_PATTERN.test(token)) return undefined;
+    const row = this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens WHERE token_sha256 = ?").get(hashAccessToken(token)) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : infoOf(row);
+  }
+
+  async activeCount(): Promise<number> {
+    return Number((this.db.prepare("SELECT count(*) AS n FROM access_tokens WHERE revoked_at IS NULL").get() as Row).n);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/**
+ * Opens the access tokens of the store at `location`, as `--store` takes it: a `postgres://`
+ * URL (the table in that database) or a SQLite file path (the table in that file).
+ */
+export async function openAccessTokenStore(location: string): Promise<AccessTokenStore> {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { PostgresAccessTokenStore } = await import("./tokensPostgres.js");
+    return PostgresAccessTokenStore.open(location);
+  }
+  return SqliteAccessTokenStore.open(location);
+}

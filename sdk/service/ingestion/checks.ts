@@ -1,0 +1,144 @@
+/**
+ * The checks a submission passes after validation and before anything is stored
+ * (`AnchoringService.record`, hence `POST /v1/receipts` too). All or nothing: the first
+ * receipt that fails rejects the whole call with a {@link RecordRejectedError} naming the
+ * receipt, the field and the reason.
+ *
+ * 1. **issuedAt window**: `issuedAt` must lie within `[now - pastSeconds, now + futureSeconds]`
+ *    of the service's clock (default 300 s past, 60 s future) → `issued-at-out-of-window`.
+ *    A client cannot backdate a receipt to pick the moment its model version is judged at.
+ * 2. **Signatures** (`signatures` policy):
+ *    - `"authorised"` (default with a chain): a valid EIP-712 signature by the receipt's
+ *      `servingNode`, and that node authorised for the service's log at `issuedAt`
+ *      (`ReceiptLogs` signer history, see `logSigners.ts`);
+ *    - `"valid"` (default without a chain): a valid signature by `servingNode`;
+ *    - `"off"`: no check (trusted in-process callers that say so explicitly).
+ *    Reasons: `signature-missing`, `signature-invalid` (malformed, or signed by another key
+ *    than `servingNode`), `signer-not-authorised`, `signer-check-unavailable` (the chain
+ *    could not be read: retry).
+ * Recovery is the SDK's `checkReceiptSignature` (sdk/receipt/signReceipt.ts), not a copy.
+ *
+ * @module
+ */
+import type { Address } from "viem";
+
+import { checkReceiptSignature } from "../../receipt/signReceipt.js";
+import type { Receipt } from "../../receipt/types.js";
+import { RecordRejectedError } from "../errors.js";
+import { SignerCheckUnavailableError, type LogSigners, type SignerPeriod } from "./logSigners.js";
+
+/** The accepted span of `issuedAt` around the service's clock, seconds. */
+export interface IssuedAtWindow {
+  readonly pastSeconds: number;
+  readonly futureSeconds: number;
+}
+
+/** What the service checks at ingestion (see the module's doc). */
+export interface IngestionPolicy {
+  /** `false`: no window (trusted callers recording old receipts, e.g. an import). */
+  readonly issuedAtWindow: IssuedAtWindow | false;
+  readonly signatures: "authorised" | "valid" | "off";
+}
+
+/** The default window: 300 s in the past, 60 s in the future. */
+export const DEFAULT_ISSUED_AT_WINDOW: IssuedAtWindow = { pastSeconds: 300, futureSeconds: 60 };
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+
+/** @throws {RecordRejectedError} (`issued-at-out-of-window`) for the first receipt outside the window. */
+export function checkIssuedAtWindow(receipts: readonly Receipt[], window: IssuedAtWindow, nowSeconds: number): void {
+  const from = nowSeconds - window.pastSeconds;
+  const to = nowSeconds + window.futureSeconds;
+  for (let i = 0; i < receipts.length; i++) {
+    const t = receipts[i]!.issuedAt;
+    if (t < from || t > to) {
+      const off = t < from ? `${nowSeconds - t} s in the past` : `${t - nowSeconds} s in the future`;
+      throw new RecordRejectedError({
+        reason: "issued-at-out-of-window",
+        message: `Receipt #${i}: issuedAt ${t} (${iso(t)}) is ${off}; this service accepts ${window.pastSeconds} s past to ${window.futureSeconds} s future of its clock.`,
+        receiptIndex: i,
+        field: "issuedAt",
+        metaMessages: [
+          `Expected: issuedAt in [${from}, ${to}] (${iso(from)} .. ${iso(to)}; service clock ${iso(nowSeconds)})`,
+          `Found: ${t}`,
+          "Do: submit receipts as they are issued (and keep the serving node's clock in sync, e.g. NTP).",
+        ],
+        window: { pastSeconds: window.pastSeconds, futureSeconds: window.futureSeconds, now: nowSeconds },
+      });
+    }
+  }
+}
+
+const describePeriods = (periods: readonly SignerPeriod[]): string =>
+  periods.length === 0
+    ? "never granted for this log"
+    : `granted ${periods.map((p) => `${iso(p.grantedAt)} .. ${p.revokedAt === 0 ? "(not revoked)" : iso(p.revokedAt)}`).join(", ")}`;
+
+/**
+ * Checks every receipt's signature under `mode`; with `"authorised"`, against `signers`.
+ * @throws {RecordRejectedError} for the first receipt that fails.
+ */
+export async function checkSignatures(receipts: readonly Receipt[], mode: "authorised" | "valid", signers: LogSigners | undefined, logId: string | undefined): Promise<void> {
+  // Signatures first, for the whole call (cheap, no I/O), then authorisation (may read the chain).
+  for (let i = 0; i < receipts.length; i++) {
+    const receipt = receipts[i]!;
+    const check = checkReceiptSignature(receipt);
+    if (check.valid) continue;
+    if (check.reason === "missing") {
+      throw new RecordRejectedError({
+        reason: "signature-missing",
+        message: `Receipt #${i} is not signed; this service records only receipts signed by their serving node.`,
+        receiptIndex: i,
+        field: "signature",
+        metaMessages: [`Expected: an EIP-712 signature by servingNode ${receipt.servingNode} (see signReceipt)`, "Found: no signature field"],
+      });
+    }
+    throw new RecordRejectedError({
+      reason: "signature-invalid",
+      message: `Receipt #${i}: the signature is not a valid signature by its servingNode ${receipt.servingNode} (${check.reason}).`,
+      receiptIndex: i,
+      field: "signature",
+      metaMessages: [
+        `Expected: an EIP-712 signature by ${receipt.servingNode}`,
+        `Found: ${check.detail}`,
+        "Do: sign the receipt with the serving node's key after its last change (signReceipt).",
+      ],
+    });
+  }
+  if (mode !== "authorised" || signers === undefined) return;
+  const seen = new Map<string, boolean>();
+  for (let i = 0; i < receipts.length; i++) {
+    const receipt = receipts[i]!;
+    const key = `${receipt.servingNode.toLowerCase()}:${receipt.issuedAt}`;
+    if (seen.get(key) === true) continue;
+    let result;
+    try {
+      result = await signers.check(receipt.servingNode as Address, receipt.issuedAt);
+    } catch (error) {
+      if (error instanceof SignerCheckUnavailableError) {
+        throw new RecordRejectedError({
+          reason: "signer-check-unavailable",
+          message: `Receipt #${i}: could not check whether ${receipt.servingNode} may sign for this log (the chain did not answer); nothing was stored.`,
+          receiptIndex: i,
+          field: "servingNode",
+          metaMessages: ["Do: retry later."],
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (!result.authorised) {
+      throw new RecordRejectedError({
+        reason: "signer-not-authorised",
+        message: `Receipt #${i}: serving node ${receipt.servingNode} is not authorised to sign for log ${logId} at issuedAt ${receipt.issuedAt} (${iso(receipt.issuedAt)}).`,
+        receiptIndex: i,
+        field: "servingNode",
+        metaMessages: [
+          `Its authorisation: ${describePeriods(result.periods)}`,
+          "Do: the log's admin grants the node (`showwork log grant-signer`, or grantSigner on ReceiptLogs); receipts issued before the grant stay unauthorised.",
+        ],
+      });
+    }
+    seen.set(key, true);
+  }
+}
