@@ -136,6 +136,8 @@ const MODEL_NAME = "acme/procurement-assistant";
 const WEI_PER_EUR = parseEther("0.0001"); // the demo's exchange rate: 1 EUR = 0.0001 test ETH
 
 const HOUR = 3600;
+/** Questions the agent has in flight at once (more only adds memory and GC; the work is CPU-bound). */
+const IN_FLIGHT = 16;
 
 /** The retrieval index the agent answers from (one snapshot: its Merkle root is every receipt's retrievalIndexDigest). */
 const PROCUREMENT_INDEX = {
@@ -313,6 +315,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
           continue;
         }
         calls.push(ask(planQuestion(n, rnd, false), n, version));
+        if (calls.length >= IN_FLIGHT) await Promise.all(calls.splice(0));
       }
       await Promise.all(calls);
       await capturer.settled();
