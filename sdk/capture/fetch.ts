@@ -24,6 +24,18 @@ export const RECEIPT_URL_HEADER = "x-showwork-receipt-url";
 
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * The upstream's response without any `x-showwork-receipt-*` header of its own: only capture says
+ * which receipt an answer has (a hostile upstream must not hand the client a receipt id).
+ */
+function withoutUpstreamReceiptHeaders(response: Response): Response {
+  if (!response.headers.has(RECEIPT_ID_HEADER) && !response.headers.has(RECEIPT_URL_HEADER)) return response;
+  const headers = new Headers(response.headers);
+  headers.delete(RECEIPT_ID_HEADER);
+  headers.delete(RECEIPT_URL_HEADER);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 async function bodyText(input: string | URL | Request, init: RequestInit | undefined): Promise<string | undefined> {
   const body = init?.body;
   if (typeof body === "string") return body;
@@ -55,7 +67,7 @@ export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): F
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const url = new URL(input instanceof Request ? input.url : String(input));
     const api = method === "POST" ? apiOfPath(url.pathname) : undefined;
-    if (api === undefined) return upstream(input, init);
+    if (api === undefined) return withoutUpstreamReceiptHeaders(await upstream(input, init));
     const text = await bodyText(input, init);
     let request: Record<string, unknown> | undefined;
     try {
@@ -66,10 +78,10 @@ export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): F
     } catch {
       // not JSON: forwarded untouched, not captured
     }
-    if (request === undefined) return upstream(input, init);
+    if (request === undefined) return withoutUpstreamReceiptHeaders(await upstream(input, init));
     const ticket = capturer.begin();
     const response = await upstream(input, init);
-    if (!response.ok || response.body === null) return response;
+    if (!response.ok || response.body === null) return withoutUpstreamReceiptHeaders(response);
     const stateUrl = capturer.receiptUrl(ticket.receiptId);
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream")) {
@@ -78,7 +90,9 @@ export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): F
         const parsed: unknown = JSON.parse(raw);
         if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
       } catch {
-        return new Response(raw, { status: response.status, statusText: response.statusText, headers: headersWith(response, "", undefined, true) });
+        const headers = headersWith(response, "", undefined, true);
+        headers.delete(RECEIPT_ID_HEADER); // not an answer we could read: no receipt
+        return new Response(raw, { status: response.status, statusText: response.statusText, headers });
       }
       return new Response(raw, { status: response.status, statusText: response.statusText, headers: headersWith(response, ticket.receiptId, stateUrl, true) });
     }

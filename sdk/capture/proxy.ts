@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 
 import type { Capturer } from "./capturer.js";
 import { CaptureConfigError } from "./errors.js";
@@ -23,6 +24,8 @@ export interface CaptureProxyOptions {
   /** The upstream's base URL (what the app would call without the proxy), e.g. `https://api.openai.com`. */
   readonly upstream: string;
   readonly capturer: Capturer;
+  /** Largest accepted request body, bytes (default 32 MiB); larger ones get a 413 and are not forwarded. */
+  readonly maxBodyBytes?: number;
   /** The fetch used to reach the upstream (default: the global one). */
   readonly fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 }
@@ -41,6 +44,14 @@ export function createCaptureProxy(options: CaptureProxyOptions): Hono {
   const base = upstream.href.replace(/\/+$/, "");
   const forward = captureFetch(options.capturer, options.fetch ?? fetch);
   const app = new Hono();
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => c.json({ error: { message: `showwork proxy: the request body is larger than ${maxBodyBytes} bytes; it was not forwarded.`, type: "request_too_large", code: "request_too_large" } }, 413),
+    }),
+  );
   app.all("*", async (c) => {
     const incoming = new URL(c.req.url);
     const target = `${base}${incoming.pathname}${incoming.search}`;
