@@ -82,7 +82,7 @@ export interface DemoReport {
     readonly batchIndex: number;
     readonly gas: { readonly deposit: string; readonly release: string };
   };
-  readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
+  readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly headline: string; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
   /** Step 6: what the monitor found from the published folder and the RPC URL only. */
   readonly disclosure: {
@@ -448,13 +448,20 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   meanwhile node ${accounts.staleNode.address} missed the rollback: it answered ${STALE_ANSWERS} more questions under v2; ${lost.length} of its receipts never reached the log`);
 
   // ------------------------------------------------------------------ 5. the third party
-  say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, verifies it");
+  say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, and trusting this operator, verifies it");
   const bridge = await serveProvider(connection.provider);
   const bundleFile = path.join(options.out, "bundles", `${paid.receiptId}.json`);
   await writeFile(bundleFile, JSON.stringify(toBundleJson(paidBundle), null, 2) + "\n");
-  // The third party reads the file and talks to the chain through the URL only.
-  const verdict = await verifyBundle(JSON.parse(await readFile(bundleFile, "utf8")), { rpcUrl: bridge.url, minConfirmations: 1 });
+  // The third party reads the file and talks to the chain through the URL only; it pins the operator it trusts
+  // (the log's admin), so a bundle from anyone else's log would fail.
+  const verdict = await verifyBundle(JSON.parse(await readFile(bundleFile, "utf8")), {
+    rpcUrl: bridge.url,
+    minConfirmations: 1,
+    trust: { operators: [operator.walletClient.account.address] },
+  });
+  say.note(`   ${verdict.status === "verified" ? `VERIFIED: ${verdict.headline}` : verdict.summary}`);
   for (const check of verdict.checks) say.note(`   ${check.status.padEnd(7)} ${check.id}: ${check.message}`);
+  for (const item of verdict.uncertain) say.note(`   uncertain: ${item}`);
   say.note(`   verdict: ${verdict.status.toUpperCase()}`);
 
   // The audit: every answer v2 produced in its window, and the payments that rode on one.
@@ -572,6 +579,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     verification: {
       receiptId: paid.receiptId,
       status: verdict.status,
+      headline: verdict.headline,
       activeVersionAtReceipt: verdict.facts.activeVersion as Hex | undefined,
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
