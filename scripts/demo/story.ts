@@ -82,7 +82,7 @@ export interface DemoReport {
     readonly batchIndex: number;
     readonly gas: { readonly deposit: string; readonly release: string };
   };
-  readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
+  readonly verification: { readonly receiptId: Hex; readonly status: Verdict["status"]; readonly headline: string; readonly activeVersionAtReceipt: Hex | undefined; readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[] };
   readonly audit: { readonly version: Hex; readonly from: number; readonly to: number; readonly receipts: number; readonly anchored: number; readonly paymentsDependingOnThem: readonly { readonly escrowId: string; readonly receiptId: Hex; readonly amountWei: string; readonly txHash: Hex }[] };
   /** Step 6: what the monitor found from the published folder and the RPC URL only. */
   readonly disclosure: {
@@ -136,6 +136,8 @@ const MODEL_NAME = "acme/procurement-assistant";
 const WEI_PER_EUR = parseEther("0.0001"); // the demo's exchange rate: 1 EUR = 0.0001 test ETH
 
 const HOUR = 3600;
+/** Questions the agent has in flight at once (more only adds memory and GC; the work is CPU-bound). */
+const IN_FLIGHT = 16;
 
 /** The retrieval index the agent answers from (one snapshot: its Merkle root is every receipt's retrievalIndexDigest). */
 const PROCUREMENT_INDEX = {
@@ -313,6 +315,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
           continue;
         }
         calls.push(ask(planQuestion(n, rnd, false), n, version));
+        if (calls.length >= IN_FLIGHT) await Promise.all(calls.splice(0));
       }
       await Promise.all(calls);
       await capturer.settled();
@@ -445,13 +448,20 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   say.note(`   meanwhile node ${accounts.staleNode.address} missed the rollback: it answered ${STALE_ANSWERS} more questions under v2; ${lost.length} of its receipts never reached the log`);
 
   // ------------------------------------------------------------------ 5. the third party
-  say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, verifies it");
+  say.step("5. A third party, holding one v2 answer's proof bundle and an RPC URL, and trusting this operator, verifies it");
   const bridge = await serveProvider(connection.provider);
   const bundleFile = path.join(options.out, "bundles", `${paid.receiptId}.json`);
   await writeFile(bundleFile, JSON.stringify(toBundleJson(paidBundle), null, 2) + "\n");
-  // The third party reads the file and talks to the chain through the URL only.
-  const verdict = await verifyBundle(JSON.parse(await readFile(bundleFile, "utf8")), { rpcUrl: bridge.url, minConfirmations: 1 });
+  // The third party reads the file and talks to the chain through the URL only; it pins the operator it trusts
+  // (the log's admin), so a bundle from anyone else's log would fail.
+  const verdict = await verifyBundle(JSON.parse(await readFile(bundleFile, "utf8")), {
+    rpcUrl: bridge.url,
+    minConfirmations: 1,
+    trust: { operators: [operator.walletClient.account.address] },
+  });
+  say.note(`   ${verdict.status === "verified" ? `VERIFIED: ${verdict.headline}` : verdict.summary}`);
   for (const check of verdict.checks) say.note(`   ${check.status.padEnd(7)} ${check.id}: ${check.message}`);
+  for (const item of verdict.uncertain) say.note(`   uncertain: ${item}`);
   say.note(`   verdict: ${verdict.status.toUpperCase()}`);
 
   // The audit: every answer v2 produced in its window, and the payments that rode on one.
@@ -569,6 +579,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     verification: {
       receiptId: paid.receiptId,
       status: verdict.status,
+      headline: verdict.headline,
       activeVersionAtReceipt: verdict.facts.activeVersion as Hex | undefined,
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },

@@ -24,6 +24,9 @@ export { readModelTimeline, type ReadModelTimelineParameters, type ReadModelTime
 export { verifyBundle, type VerifyBundleParameters, type VerifyBundleReturnType } from "./public/verifyBundle.js";
 
 export { anchor, type AnchorParameters, type AnchorReturnType } from "./wallet/anchor.js";
+export { bindTimeline, type BindTimelineParameters, type BindTimelineReturnType } from "./wallet/bindTimeline.js";
+export { grantSigner, type GrantSignerParameters, type GrantSignerReturnType } from "./wallet/grantSigner.js";
+export { revokeSigner, type RevokeSignerParameters, type RevokeSignerReturnType } from "./wallet/revokeSigner.js";
 export { createLog, type CreateLogParameters, type CreateLogReturnType } from "./wallet/createLog.js";
 export { deactivateModel, type DeactivateModelParameters, type DeactivateModelReturnType } from "./wallet/deactivateModel.js";
 export { deployVersion, type ActivationEvent, type DeployVersionParameters, type DeployVersionReturnType } from "./wallet/deployVersion.js";

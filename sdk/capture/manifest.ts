@@ -10,7 +10,9 @@
  * @module
  */
 import canonicalize from "canonicalize";
-import { keccak256, stringToBytes, type Hex } from "viem";
+import type { Hex } from "viem";
+
+import { keccak256Utf8 } from "../hash/keccak.js";
 
 /** One manifest entry. `name` overrides the model name the receipt's `modelId` is made from. */
 export type ModelManifestEntry =
@@ -47,7 +49,7 @@ export function apiModelDigest(args: { provider: string; model: string } & Respo
     responseModel: args.responseModel ?? null,
     systemFingerprint: args.systemFingerprint ?? null,
   })!;
-  return keccak256(stringToBytes(text));
+  return keccak256Utf8(text);
 }
 
 /** Resolves the model of one answer. A model missing from the manifest is treated as an API model of `defaultProvider`, with a warning. */

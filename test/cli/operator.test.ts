@@ -12,11 +12,12 @@ import path from "node:path";
 
 import { expect } from "chai";
 import { artifacts } from "hardhat";
-import { createPublicClient, http, keccak256, parseEther, stringToHex, type Address, type Hex } from "viem";
+import { createPublicClient, getAddress, http, keccak256, parseEther, stringToHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 
 import { readLog } from "../../sdk/actions/public/readLog.js";
+import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { readModel } from "../../sdk/actions/public/readModel.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
 import { httpChain } from "../verify/support/scenario.js";
@@ -133,6 +134,35 @@ describe("showwork log / model (operator CLI against a hardhat node over HTTP)",
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/within 60 s \(was 900 s\)/);
       expect((await readLog(client(), { receiptLogs, logId })).maxAnchorDelay).to.equal(60);
+    });
+
+    it("grant-signer / revoke-signer keep the signer history on-chain; bind-timeline binds once", async () => {
+      const node = privateKeyToAccount(generatePrivateKey()).address;
+      const logs = { address: receiptLogs, abi: receiptLogsAbi } as const;
+      const granted = await run(["log", "grant-signer", node, "--log-id", logId, ...chainArgs], asOperator);
+      expect(granted.code, granted.stderr).to.equal(0);
+      expect(granted.stdout).to.match(new RegExp(`^granted serving node ${node} as a signer of log ${logId}$`, "m"));
+      expect(granted.stdout).to.match(/^tx 0x[0-9a-f]{64} \(block \d+, gas \d+\)$/m);
+      expect(await client().readContract({ ...logs, functionName: "isSigner", args: [logId, node] })).to.equal(true);
+      expect(json(await run(["log", "grant-signer", node, "--log-id", logId, ...chainArgs, "--json"], asOperator))).to.include({ ok: true, changed: false });
+      const revoked = json(await run(["log", "revoke-signer", node, "--log-id", logId, ...chainArgs, "--json"], asOperator));
+      expect(revoked).to.include({ ok: true, command: "log revoke-signer", signer: node, changed: true });
+      expect(await client().readContract({ ...logs, functionName: "isSigner", args: [logId, node] })).to.equal(false);
+      const history = await client().readContract({ ...logs, functionName: "signerHistory", args: [logId, node, 0n, 10n] });
+      expect(history).to.have.lengthOf(1);
+      expect(history[0]!.revokedAt > 0n, "revokedAt set").to.equal(true);
+      const notAdmin = await run(["log", "grant-signer", node, "--log-id", logId, ...chainArgs], { SHOWWORK_PRIVATE_KEY: otherKey });
+      expect(notAdmin.code).to.equal(1);
+      expect(notAdmin.stderr).to.include(`its admin is ${operator.address}`);
+
+      const bound = json(await run(["log", "bind-timeline", "--log-id", logId, ...chainArgs, "--json"], asOperator));
+      expect(bound).to.include({ ok: true, command: "log bind-timeline" });
+      expect(getAddress(bound.timeline as string)).to.equal(getAddress(modelTimeline));
+      expect(await client().readContract({ ...logs, functionName: "logTimeline", args: [logId] })).to.equal(getAddress(modelTimeline));
+      const again = await run(["log", "bind-timeline", "--log-id", logId, ...chainArgs], asOperator);
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.include("already bound").and.include("permanent");
+      expect((await run(["log", "show", "--log-id", logId, ...chainArgs])).stdout).to.match(new RegExp(`^timeline: +${getAddress(modelTimeline)}$`, "m"));
     });
 
     it("a key that is not the log's admin is refused before sending, naming the admin (exit 1)", async () => {

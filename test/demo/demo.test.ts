@@ -59,6 +59,10 @@ describe("demo (the main job)", function () {
   it("has the third party verify the paid v2 answer from its bundle and an RPC URL: v2 was active then", () => {
     expect(report.verification.status).to.equal("verified");
     expect(report.verification.receiptId).to.equal(report.payment.receiptId);
+    // The verdict's first line: which node of which operator, which log, model version, when, how final.
+    expect(report.verification.headline).to.match(/^answer by node 0x[0-9a-fA-F]{40} of operator 0x[0-9a-fA-F]{40} \(log 0x[0-9a-f]{6}…[0-9a-f]{4}\), model acme\/procurement-assistant v2, active at \S+, anchored at \S+, \d+ confirmations?$/);
+    expect(report.verification.checks.find((c) => c.id === "pinned")!.status, "the operator is pinned").to.equal("pass");
+    expect(report.verification.checks.find((c) => c.id === "signer")!.status).to.equal("pass");
     expect(report.verification.activeVersionAtReceipt).to.equal(report.model.v2);
     const failed = report.verification.checks.filter((c) => c.status === "fail" || c.status === "error");
     expect(failed).to.deep.equal([]);

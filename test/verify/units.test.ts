@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { ContractFunctionExecutionError, ContractFunctionZeroDataError, HttpRequestError, TimeoutError, zeroHash, type Hex } from "viem";
+import { ContractFunctionExecutionError, ContractFunctionZeroDataError, getAddress, HttpRequestError, TimeoutError, zeroHash, type Hex } from "viem";
 
 import { modelArgument, timeArgument } from "../../sdk/cli/commandOptions.js";
 import { modelIdFromName } from "../../sdk/receipt/modelId.js";
@@ -193,5 +193,33 @@ describe("web verifier build", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("verifier text and pins (issue #12)", () => {
+  it("escapes control, bidi-override and zero-width characters from chain or bundle text", async () => {
+    const { printable, printableShort } = await import("../../sdk/verify/printable.js");
+    expect(printable("ok\u001b[2J\u001b[32mVERIFIED\u202e\u200b\u009b")).to.equal("ok\\u{1b}[2J\\u{1b}[32mVERIFIED\\u{202e}\\u{200b}\\u{9b}");
+    expect(printable("two\nlines\ttab")).to.equal("two lines tab");
+    expect(printable("Zürich — 東京 ✓")).to.equal("Zürich — 東京 ✓");
+    expect(printableShort("x".repeat(500), 10)).to.equal(`${"x".repeat(10)}…`);
+    const escaped = check("model-version", "fail", "reason: \u001b[31mgone", { expected: "\u202eabc", found: "\u0007" });
+    expect([escaped.message, escaped.expected, escaped.found]).to.deep.equal(["reason: \\u{1b}[31mgone", "\\u{202e}abc", "\\u{7}"]);
+  });
+
+  it("parses trust files and pins, naming the entry that is wrong", async () => {
+    const { parseTrustFile, parseLogPin, parseOperatorPin, mergeTrust } = await import("../../sdk/verify/trust.js");
+    const log = `0x${"ab".repeat(32)}`;
+    expect(parseTrustFile({ format: "showwork/trust@1", logs: [log.toUpperCase().replace("0X", "0x")], operators: ["0x00000000000000000000000000000000000000aa"] })).to.deep.equal({
+      logs: [log],
+      operators: [getAddress("0x00000000000000000000000000000000000000aa")],
+    });
+    expect(() => parseTrustFile({ format: "showwork/trust@1", logs: ["0x12"] })).to.throw(/logs\[0\]: expected a 32-byte log id .* found "0x12"/);
+    expect(() => parseTrustFile({ format: "showwork/trust@1" })).to.throw(/pins nothing/);
+    expect(() => parseTrustFile([])).to.throw(/JSON object/);
+    expect(() => parseLogPin("nope")).to.throw(/expected a 32-byte log id/);
+    expect(() => parseOperatorPin("0x1234")).to.throw(/expected an operator address/);
+    expect(mergeTrust(undefined, { logs: [], operators: [] })).to.equal(undefined);
+    expect(mergeTrust({ logs: [log] }, { logs: [log], operators: [] })).to.deep.equal({ logs: [log], operators: [] });
   });
 });

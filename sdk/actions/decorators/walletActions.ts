@@ -2,6 +2,9 @@ import type { ShowworkWalletClient } from "../internal/sendWrite.js";
 import { createLog, type CreateLogParameters, type CreateLogReturnType } from "../wallet/createLog.js";
 import { grantAnchorer, type GrantAnchorerParameters, type GrantAnchorerReturnType } from "../wallet/grantAnchorer.js";
 import { revokeAnchorer, type RevokeAnchorerParameters, type RevokeAnchorerReturnType } from "../wallet/revokeAnchorer.js";
+import { grantSigner, type GrantSignerParameters, type GrantSignerReturnType } from "../wallet/grantSigner.js";
+import { revokeSigner, type RevokeSignerParameters, type RevokeSignerReturnType } from "../wallet/revokeSigner.js";
+import { bindTimeline, type BindTimelineParameters, type BindTimelineReturnType } from "../wallet/bindTimeline.js";
 import { setMaxAnchorDelay, type SetMaxAnchorDelayParameters, type SetMaxAnchorDelayReturnType } from "../wallet/setMaxAnchorDelay.js";
 import { anchor, type AnchorParameters, type AnchorReturnType } from "../wallet/anchor.js";
 import { registerModel, type RegisterModelParameters, type RegisterModelReturnType } from "../wallet/registerModel.js";
@@ -21,6 +24,12 @@ export type ShowworkWalletActions = {
   grantAnchorer<wait extends boolean = false>(params: GrantAnchorerParameters<wait>): Promise<GrantAnchorerReturnType<wait>>;
   /** {@link revokeAnchorer}: withdraw an anchorer. */
   revokeAnchorer<wait extends boolean = false>(params: RevokeAnchorerParameters<wait>): Promise<RevokeAnchorerReturnType<wait>>;
+  /** {@link grantSigner}: authorise a serving node to sign the log's receipts. */
+  grantSigner<wait extends boolean = false>(params: GrantSignerParameters<wait>): Promise<GrantSignerReturnType<wait>>;
+  /** {@link revokeSigner}: withdraw a serving node's authorisation. */
+  revokeSigner<wait extends boolean = false>(params: RevokeSignerParameters<wait>): Promise<RevokeSignerReturnType<wait>>;
+  /** {@link bindTimeline}: bind the log to its ModelTimeline, once. */
+  bindTimeline<wait extends boolean = false>(params: BindTimelineParameters<wait>): Promise<BindTimelineReturnType<wait>>;
   /** {@link setMaxAnchorDelay}: change the log's anchoring promise. */
   setMaxAnchorDelay<wait extends boolean = false>(params: SetMaxAnchorDelayParameters<wait>): Promise<SetMaxAnchorDelayReturnType<wait>>;
   /** {@link anchor}: anchor one batch root. */
@@ -63,6 +72,9 @@ export function showworkWalletActions(config: ShowworkActionsConfig): (client: S
     createLog: (params) => createLog(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     grantAnchorer: (params) => grantAnchorer(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     revokeAnchorer: (params) => revokeAnchorer(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
+    grantSigner: (params) => grantSigner(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
+    revokeSigner: (params) => revokeSigner(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
+    bindTimeline: (params) => bindTimeline(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs, timeline: params.timeline ?? modelTimeline }),
     setMaxAnchorDelay: (params) => setMaxAnchorDelay(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     anchor: (params) => anchor(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     registerModel: (params) => registerModel(client, { ...params, modelTimeline: params.modelTimeline ?? modelTimeline }),

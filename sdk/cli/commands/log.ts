@@ -1,5 +1,6 @@
 /**
- * `showwork log create | grant-anchorer | revoke-anchorer | set-max-delay | show`: the operator's
+ * `showwork log create | grant-anchorer | revoke-anchorer | grant-signer | revoke-signer | bind-timeline |
+ * set-max-delay | show`: the operator's
  * log administration on `ReceiptLogs`, through the viem actions of sdk/actions/. Writes wait for
  * the transaction to be mined and print what happened with its hash. See docs/package.md.
  *
@@ -99,6 +100,63 @@ function anchorerCommand(name: "grant-anchorer" | "revoke-anchorer"): Command {
   return command;
 }
 
+function signerCommand(name: "grant-signer" | "revoke-signer"): Command {
+  const holder: Holder = {};
+  const grant = name === "grant-signer";
+  const command = new Command(name)
+    .description(
+      grant
+        ? "authorise a serving node to sign the log's receipts from now on (log admin; the history stays on-chain)"
+        : "withdraw a serving node's authorisation from now on; receipts it signed before stay valid (log admin)",
+    )
+    .argument("<signer>", "the serving node's address (the key that signs receipts)", addressArgument);
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (signer: Address, options: LogOptions) => {
+    await runOperatorCommand(`log ${name}`, options.json, errorContext(holder, true), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const log = await requireLog(context, options.logId);
+      requireAdmin(context, log, `showwork log ${name}`);
+      const params = { logId: options.logId, signer, wait: true, confirmations: options.confirmations } as const;
+      const done = grant ? await context.wallet!.actions.grantSigner(params) : await context.wallet!.actions.revokeSigner(params);
+      const what = done.changed
+        ? `${grant ? "granted" : "revoked"} serving node ${signer} as a signer of log ${options.logId}`
+        : `${signer} ${grant ? "was already a signer" : "was not a signer"} of log ${options.logId}: nothing changed`;
+      printResult(
+        options.json,
+        { command: `log ${name}`, chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, signer, changed: done.changed, ...transactionFacts(done.receipt) },
+        [what, transactionLine(done.receipt)],
+      );
+    });
+  });
+  return command;
+}
+
+function bindTimelineCommand(): Command {
+  const holder: Holder = {};
+  const command = new Command("bind-timeline").description(
+    "bind the log, for good, to its ModelTimeline (--model-timeline, or the deployments record's): verifiers read model versions there only (log admin, once)",
+  );
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (options: LogOptions) => {
+    await runOperatorCommand("log bind-timeline", options.json, errorContext(holder, true), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const log = await requireLog(context, options.logId);
+      requireAdmin(context, log, "showwork log bind-timeline");
+      const timeline = requireContract(context, "modelTimeline");
+      if (log.timeline !== zeroAddress) {
+        throw new OperatorCommandError(`Log ${options.logId} is already bound to the timeline ${log.timeline}: the binding is permanent.`, {
+          metaMessages: [log.timeline.toLowerCase() === timeline.toLowerCase() ? "Nothing to do." : "Do: record model versions in the bound timeline."],
+        });
+      }
+      const done = await context.wallet!.actions.bindTimeline({ logId: options.logId, timeline, wait: true, confirmations: options.confirmations });
+      printResult(
+        options.json,
+        { command: "log bind-timeline", chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, timeline, ...transactionFacts(done.receipt) },
+        [`bound log ${options.logId} to the ModelTimeline ${timeline}, for good`, transactionLine(done.receipt)],
+      );
+    });
+  });
+  return command;
+}
+
 function setMaxDelayCommand(): Command {
   const holder: Holder = {};
   const command = new Command("set-max-delay")
@@ -145,10 +203,13 @@ function showCommand(): Command {
 /** `showwork log`. */
 export function logCommand(): Command {
   return new Command("log")
-    .description("administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, set-max-delay, show")
+    .description("administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, grant-signer, revoke-signer, bind-timeline, set-max-delay, show")
     .addCommand(createCommand())
     .addCommand(anchorerCommand("grant-anchorer"))
     .addCommand(anchorerCommand("revoke-anchorer"))
+    .addCommand(signerCommand("grant-signer"))
+    .addCommand(signerCommand("revoke-signer"))
+    .addCommand(bindTimelineCommand())
     .addCommand(setMaxDelayCommand())
     .addCommand(showCommand());
 }

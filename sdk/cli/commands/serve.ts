@@ -164,6 +164,9 @@ export function serveCommand(): Command {
         "ingestion",
         { signatures: ingestion.signatures, issuedAtWindow: ingestion.issuedAtWindow },
       );
+      if (ingestion.signatures === "authorised" && opened.embedded && options.signer.length === 0) {
+        log("WARNING: the in-process log authorises no serving node yet: every receipt will be refused (403 signer-not-authorised); start with --signer ADDRESS", "ingestion", { signers: 0 }, "warn");
+      }
       if (auth === "none") {
         log("WARNING: --insecure-dev: no authentication; any local program (and any web page the browser lets through) may submit receipts", "auth", { mode: "none" }, "warn");
       } else if (devToken !== undefined) {
