@@ -15,6 +15,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
+import { runningServerOf } from "../service/http/running.js";
 import type { Capturer } from "./capturer.js";
 import { CaptureConfigError } from "./errors.js";
 import { captureFetch } from "./fetch.js";
@@ -90,18 +91,7 @@ export interface RunningProxy {
 export function startCaptureProxy(options: CaptureProxyOptions & { readonly host?: string; readonly port?: number }): Promise<RunningProxy> {
   const app = createCaptureProxy(options);
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, (info: AddressInfo) => {
-      const host = info.address.includes(":") ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
+    const server = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, (info: AddressInfo) => resolve(runningServerOf(server, info)));
     server.once("error", reject);
   });
 }

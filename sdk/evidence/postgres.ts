@@ -13,11 +13,11 @@ import type { Hex } from "viem";
 import { isHexOfLength } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
 import { redactUrl } from "../service/store/postgres.js";
-import { EvidenceCipher, evidenceKeyFromEnv, parseEvidenceKey } from "./encryption.js";
-import { EvidenceConflictError, EvidenceKeyError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
+import type { EvidenceCipher } from "./encryption.js";
+import { EvidenceConflictError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
 import type { Artifact, EvidenceStore, ReceiptEvidence } from "./types.js";
+import { checkArtifact, checkStoreKey, evidenceCipherOf, openArtifact, openEvidence, sealArtifact, type Row } from "./rows.js";
 import { assertEvidence } from "./validate.js";
-import { keccak256Hex } from "../hash/keccak.js";
 
 /** Options of {@link PostgresEvidenceStore.open}. */
 export interface PostgresEvidenceStoreOptions {
@@ -51,10 +51,8 @@ const EVIDENCE_SCHEMA_VERSION = EVIDENCE_MIGRATIONS[EVIDENCE_MIGRATIONS.length -
 /** Advisory lock key of evidence migrations ("evidence" in ASCII). */
 const MIGRATION_LOCK = 0x65766964656e6365n;
 
-type Row = Record<string, unknown>;
 const bytea = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 function asBytes(value: unknown): Buffer {
   if (!(value instanceof Uint8Array)) throw new InvariantError(`expected bytes in the evidence store, found ${typeof value}`);
@@ -83,10 +81,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
   static async open(options: PostgresEvidenceStoreOptions): Promise<PostgresEvidenceStore> {
     const schema = options.schema ?? "public";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new InvariantError(`schema must be a lowercase SQL identifier, found ${JSON.stringify(schema)}`);
-    const keyOption = options.encryptionKey;
-    const key =
-      keyOption === null ? undefined : keyOption === undefined ? evidenceKeyFromEnv() : typeof keyOption === "string" ? parseEvidenceKey(keyOption) : keyOption;
-    const cipher = key === undefined ? undefined : new EvidenceCipher(key);
+    const cipher = evidenceCipherOf(options.encryptionKey);
     const location = `${redactUrl(options.url)}${schema === "public" ? "" : `#${schema}`}`;
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4, options: `-c search_path=${schema}`, connectionTimeoutMillis: 10_000 });
     pool.on("error", () => undefined);
@@ -113,12 +108,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
         if (cipher) await client.query("INSERT INTO evidence_meta (key, value) VALUES ('keyId', $1)", [cipher.keyId]);
       }
       const meta = new Map(((await client.query("SELECT key, value FROM evidence_meta")).rows as Row[]).map((r) => [String(r.key), String(r.value)]));
-      const mode = meta.get("encryption");
-      if (mode === "aes-256-gcm" && cipher === undefined) throw new EvidenceKeyError({ problem: "missing", location });
-      if (mode === "none" && cipher !== undefined) throw new EvidenceKeyError({ problem: "unexpected", location });
-      if (mode === "aes-256-gcm" && cipher !== undefined && meta.get("keyId") !== cipher.keyId) {
-        throw new EvidenceKeyError({ problem: "wrong-key", location, details: `store key id ${meta.get("keyId")}, given key id ${cipher.keyId}` });
-      }
+      checkStoreKey(meta, cipher, location);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -142,25 +132,10 @@ export class PostgresEvidenceStore implements EvidenceStore {
 
   async putArtifacts(items: readonly Artifact[]): Promise<void> {
     const rows = items.map((item, i) => {
-      if (!isHexOfLength(item?.digest, 32)) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].digest`, expected: "0x-prefixed 32-byte hex", found: item?.digest });
-      }
-      if (!(item.bytes instanceof Uint8Array)) throw new InvalidEvidenceError({ field: `artifacts[${i}].bytes`, expected: "a Uint8Array", found: typeof item.bytes });
-      if (typeof item.mediaType !== "string" || item.mediaType === "" || item.mediaType.length > 255) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].mediaType`, expected: "a media type (1-255 characters)", found: item.mediaType });
-      }
-      const computed = keccak256Hex(item.bytes); // the SDK's WebAssembly keccak (same digest as viem's, several times faster)
-      if (computed !== item.digest.toLowerCase()) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].digest`, expected: `keccak256(bytes) = ${computed}`, found: item.digest });
-      }
+      checkArtifact(item, i);
       const key = this.artifactKey(item.digest);
       if (!this.cipher) return { key, mediaType: item.mediaType, bytes: Buffer.from(item.bytes) };
-      const type = utf8.encode(item.mediaType);
-      const plain = Buffer.alloc(2 + type.length + item.bytes.length);
-      plain.writeUInt16BE(type.length, 0);
-      plain.set(type, 2);
-      plain.set(item.bytes, 2 + type.length);
-      return { key, mediaType: "", bytes: this.cipher.seal(plain, key) };
+      return { key, mediaType: "", bytes: sealArtifact(this.cipher, key, item) };
     });
     if (rows.length === 0) return;
     await this.query(
@@ -174,11 +149,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
     const key = this.artifactKey(digest);
     const row = (await this.query("SELECT media_type, bytes FROM evidence_artifacts WHERE key = $1", [key])).rows[0] as Row | undefined;
     if (row === undefined) return undefined;
-    const stored = asBytes(row.bytes);
-    if (!this.cipher) return { mediaType: String(row.media_type), bytes: Uint8Array.from(stored) };
-    const plain = this.cipher.open(stored, key, this.location);
-    const length = plain.readUInt16BE(0);
-    return { mediaType: fromUtf8.decode(plain.subarray(2, 2 + length)), bytes: Uint8Array.from(plain.subarray(2 + length)) };
+    return openArtifact(row.media_type, asBytes(row.bytes), key, this.cipher, this.location);
   }
 
   async deleteArtifacts(digests: readonly Hex[]): Promise<number> {
@@ -205,9 +176,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
   private async readEvidence(id: Buffer): Promise<ReceiptEvidence | undefined> {
     const row = (await this.query("SELECT body FROM evidence WHERE receipt_id = $1", [id])).rows[0] as Row | undefined;
     if (row === undefined) return undefined;
-    const stored = asBytes(row.body);
-    const text = this.cipher ? this.cipher.open(stored, id, this.location).toString("utf8") : fromUtf8.decode(stored);
-    return JSON.parse(text) as ReceiptEvidence;
+    return openEvidence(asBytes(row.body), id, this.cipher, this.location);
   }
 
   async getEvidence(receiptId: Hex): Promise<ReceiptEvidence | undefined> {

@@ -22,11 +22,12 @@ import type { Hex } from "viem";
 
 import { isHexOfLength } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
-import { EvidenceCipher, evidenceKeyFromEnv, parseEvidenceKey } from "./encryption.js";
-import { EvidenceConflictError, EvidenceKeyError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
+import type { EvidenceCipher } from "./encryption.js";
+import { EvidenceConflictError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
 import type { Artifact, EvidenceStore, ReceiptEvidence } from "./types.js";
+import { checkArtifact, checkStoreKey, evidenceCipherOf, openArtifact, openEvidence, sealArtifact, type Row } from "./rows.js";
 import { assertEvidence } from "./validate.js";
-import { keccak256Hex } from "../hash/keccak.js";
+import { cachedStatement } from "../service/store/statements.js";
 
 /** Options of {@link SqliteEvidenceStore.open}. */
 export interface SqliteEvidenceStoreOptions {
@@ -58,12 +59,10 @@ CREATE TABLE evidence (receipt_id BLOB PRIMARY KEY, issued_at INTEGER NOT NULL, 
 CREATE INDEX evidence_by_issued_at ON evidence (issued_at);
 `;
 
-type Row = Record<string, unknown>;
 type Op = { run: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 const blob = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 function asBytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new InvariantError(`expected a blob in the evidence store, found ${typeof value}`);
@@ -98,10 +97,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
    */
   static open(options: SqliteEvidenceStoreOptions): SqliteEvidenceStore {
     const { path } = options;
-    const keyOption = options.encryptionKey;
-    const key =
-      keyOption === null ? undefined : keyOption === undefined ? evidenceKeyFromEnv() : typeof keyOption === "string" ? parseEvidenceKey(keyOption) : keyOption;
-    const cipher = key === undefined ? undefined : new EvidenceCipher(key);
+    const cipher = evidenceCipherOf(options.encryptionKey);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = new DatabaseSync(path);
     try {
@@ -121,12 +117,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
         // schema version 1 in place: stores made before it gain the table on their next open.
         db.exec(DELETIONS_SCHEMA);
         const meta = new Map((db.prepare("SELECT key, value FROM meta").all() as Row[]).map((r) => [String(r.key), String(r.value)]));
-        const mode = meta.get("encryption");
-        if (mode === "aes-256-gcm" && cipher === undefined) throw new EvidenceKeyError({ problem: "missing", location: path });
-        if (mode === "none" && cipher !== undefined) throw new EvidenceKeyError({ problem: "unexpected", location: path });
-        if (mode === "aes-256-gcm" && cipher !== undefined && meta.get("keyId") !== cipher.keyId) {
-          throw new EvidenceKeyError({ problem: "wrong-key", location: path, details: `store key id ${meta.get("keyId")}, given key id ${cipher.keyId}` });
-        }
+        checkStoreKey(meta, cipher, path);
         db.exec("COMMIT");
       } catch (error) {
         db.exec("ROLLBACK");
@@ -142,12 +133,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
   }
 
   private stmt(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return cachedStatement(this.db, this.statements, sql);
   }
 
   /** Queues a write; it is committed with the others queued in the same turn. */
@@ -199,25 +185,10 @@ export class SqliteEvidenceStore implements EvidenceStore {
 
   async putArtifacts(items: readonly Artifact[]): Promise<void> {
     const rows = items.map((item, i) => {
-      if (!isHexOfLength(item?.digest, 32)) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].digest`, expected: "0x-prefixed 32-byte hex", found: item?.digest });
-      }
-      if (!(item.bytes instanceof Uint8Array)) throw new InvalidEvidenceError({ field: `artifacts[${i}].bytes`, expected: "a Uint8Array", found: typeof item.bytes });
-      if (typeof item.mediaType !== "string" || item.mediaType === "" || item.mediaType.length > 255) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].mediaType`, expected: "a media type (1-255 characters)", found: item.mediaType });
-      }
-      const computed = keccak256Hex(item.bytes); // the SDK's WebAssembly keccak (same digest as viem's, several times faster)
-      if (computed !== item.digest.toLowerCase()) {
-        throw new InvalidEvidenceError({ field: `artifacts[${i}].digest`, expected: `keccak256(bytes) = ${computed}`, found: item.digest });
-      }
+      checkArtifact(item, i);
       const key = this.artifactKey(item.digest);
       if (!this.cipher) return { key, mediaType: item.mediaType, bytes: item.bytes };
-      const type = utf8.encode(item.mediaType);
-      const plain = Buffer.alloc(2 + type.length + item.bytes.length);
-      plain.writeUInt16BE(type.length, 0);
-      plain.set(type, 2);
-      plain.set(item.bytes, 2 + type.length);
-      return { key, mediaType: "", bytes: this.cipher.seal(plain, key) };
+      return { key, mediaType: "", bytes: sealArtifact(this.cipher, key, item) };
     });
     if (rows.length === 0) return;
     await this.enqueue(() => {
@@ -233,11 +204,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
     const key = this.artifactKey(digest);
     const row = this.stmt("SELECT media_type, bytes FROM artifacts WHERE key = ?").get(key) as Row | undefined;
     if (row === undefined) return undefined;
-    const stored = asBytes(row.bytes);
-    if (!this.cipher) return { mediaType: String(row.media_type), bytes: Uint8Array.from(stored) };
-    const plain = this.cipher.open(stored, key, this.location);
-    const length = plain.readUInt16BE(0);
-    return { mediaType: fromUtf8.decode(plain.subarray(2, 2 + length)), bytes: Uint8Array.from(plain.subarray(2 + length)) };
+    return openArtifact(row.media_type, asBytes(row.bytes), key, this.cipher, this.location);
   }
 
   async deleteArtifacts(digests: readonly Hex[]): Promise<number> {
@@ -266,9 +233,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
   private readEvidence(id: Buffer): ReceiptEvidence | undefined {
     const row = this.stmt("SELECT body FROM evidence WHERE receipt_id = ?").get(id) as Row | undefined;
     if (row === undefined) return undefined;
-    const stored = asBytes(row.body);
-    const text = this.cipher ? this.cipher.open(stored, id, this.location).toString("utf8") : fromUtf8.decode(stored);
-    return JSON.parse(text) as ReceiptEvidence;
+    return openEvidence(asBytes(row.body), id, this.cipher, this.location);
   }
 
   async getEvidence(receiptId: Hex): Promise<ReceiptEvidence | undefined> {

@@ -57,7 +57,7 @@ import { AnchoringHaltedError } from "../errors.js";
 import type { ServiceEventListener } from "../events.js";
 import { failpoint } from "../failpoints.js";
 import type { BatchRecord, ReceiptStore, TxAttempt, TxRecord } from "../store/types.js";
-import { explainRejection, rejectionKind } from "../chain/friction.js";
+import { errorTexts, explainRejection, rejectionKind } from "../chain/friction.js";
 import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
 
 /** A wallet client whose account signs locally (the service must persist signed bytes before sending). */
@@ -296,7 +296,7 @@ export class Anchorer {
     try {
       await this.p.publicClient.sendRawTransaction({ serializedTransaction: attempt.raw });
     } catch (error) {
-      const text = errorText(error);
+      const text = errorTexts(error);
       // A refusal for good (e.g. insufficient funds): say what the node answered and what to do.
       const kind = rejectionKind(error);
       if (kind !== undefined) {
@@ -559,16 +559,6 @@ export async function signLocally(
     throw new InvariantError("the service needs a local account (a private key): it persists signed transactions before sending them");
   }
   return account.signTransaction({ ...tx, chainId: walletClient.chain.id, type: "eip1559", value: 0n });
-}
-
-function errorText(error: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = error;
-  for (let depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    if (e instanceof Error) parts.push(e.message, (e as { details?: string }).details ?? "");
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(" | ");
 }
 
 /**

@@ -52,7 +52,8 @@ export function rejectionKind(error: unknown): RejectionKind | undefined {
   return undefined;
 }
 
-function errorTexts(error: unknown): string {
+/** The messages (and viem `details`) of an error and its causes, up to 8 deep, joined with " | ". */
+export function errorTexts(error: unknown): string {
   const parts: string[] = [];
   let e: unknown = error;
   for (let depth = 0; e !== undefined && e !== null && depth < 8; depth++) {

@@ -17,6 +17,7 @@ import type { AnchoringService } from "../AnchoringService.js";
 import { ServiceConfigError } from "../errors.js";
 import { createServiceApp, type ServiceAppOptions } from "./app.js";
 import { isLoopbackHost, LOOPBACK_HOSTS, type DoorOptions } from "./door.js";
+import { runningServerOf } from "./running.js";
 
 /** A running HTTP server. */
 export interface RunningServer {
@@ -80,18 +81,7 @@ export function startHttpServer(service: AnchoringService, options: HttpServerOp
     },
   });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port: options.port ?? 8787 }, (info: AddressInfo) => {
-      const host = info.address.includes(":") ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
+    const server = serve({ fetch: app.fetch, hostname, port: options.port ?? 8787 }, (info: AddressInfo) => resolve(runningServerOf(server, info)));
     // A slow client cannot hold a connection open for ever (headers within 10 s, the whole request within 60 s).
     const node = server as unknown as { headersTimeout?: number; requestTimeout?: number };
     node.headersTimeout = 10_000;

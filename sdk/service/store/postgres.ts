@@ -31,11 +31,13 @@ import type { Hex } from "viem";
 import { InvariantError } from "../../errors.js";
 import { AnchorLeaseLostError, StoreBindingError, StoreSchemaError } from "../errors.js";
 import { batchStateOf, type BatchState } from "../states.js";
+import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
   AppendResult,
   BatchAnchor,
   BatchRecord,
+  NewBatch,
   NewReceipt,
   ReceiptFilter,
   ReceiptStore,
@@ -44,7 +46,6 @@ import type {
   StoredReceipt,
   TxAttempt,
   TxRecord,
-  TxState,
   UnbatchedSummary,
 } from "./types.js";
 
@@ -145,20 +146,15 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 /** Advisory lock key of migrations ("showwork" in ASCII, as a number). */
 const MIGRATION_LOCK = 0x73686f77776f726bn;
 
-type Row = Record<string, unknown>;
-
-const toHex = (bytes: unknown): Hex => {
-  if (!(bytes instanceof Uint8Array)) throw new InvariantError(`expected bytes in the store, found ${typeof bytes}`);
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}` as Hex;
-};
-const toBytea = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
+const toHex = (bytes: unknown): Hex => bytesToHex(bytes, "bytes");
+const toBytea = hexToBuffer;
 const num = (value: unknown): number => {
   if (typeof value === "number") return value;
   if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value);
   if (typeof value === "bigint") return Number(value);
   throw new InvariantError(`expected a number in the store, found ${typeof value}`);
 };
-const optNum = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : num(value));
+const { optNum, batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
 /** int8 as a JS number (seqs, indices, ms timestamps are far below 2^53); NUMERIC stays text. */
 const types = {
@@ -460,17 +456,8 @@ export class PostgresReceiptStore implements ReceiptStore {
     LEFT JOIN LATERAL (SELECT * FROM batches bb WHERE bb.last_seq >= r.seq ORDER BY bb.last_seq LIMIT 1) b ON b.first_seq <= r.seq`;
 
   private storedOf(row: Row): StoredReceipt {
-    const seq = num(row.seq);
     const batch = row.batch_index === null || row.batch_index === undefined ? undefined : batchOf(row);
-    return {
-      receiptId: toHex(row.receipt_id),
-      seq,
-      recordedAt: num(row.recorded_at),
-      body: String(row.body),
-      state: batch?.state ?? "recorded",
-      batch,
-      leafIndex: batch === undefined ? undefined : seq - batch.firstSeq,
-    };
+    return storedReceiptOf(toHex(row.receipt_id), row, batch);
   }
 
   async getReceipt(receiptId: Hex): Promise<StoredReceipt | undefined> {
@@ -539,18 +526,9 @@ export class PostgresReceiptStore implements ReceiptStore {
 
   // ------------------------------------------------------------------ batches
 
-  async closeBatch(batch: {
-    index: number;
-    firstSeq: number;
-    lastSeq: number;
-    root: Hex;
-    leaves: Uint8Array;
-    closedAt: number;
-  }): Promise<BatchRecord> {
+  async closeBatch(batch: NewBatch): Promise<BatchRecord> {
+    assertBatchLeaves(batch);
     const leafCount = batch.lastSeq - batch.firstSeq + 1;
-    if (leafCount < 1 || batch.leaves.length !== leafCount * 32) {
-      throw new InvariantError(`batch ${batch.index}: ${batch.leaves.length / 32} leaves for seqs ${batch.firstSeq}..${batch.lastSeq}`);
-    }
     await this.transaction(async (client) => {
       const [last] = (await client.query("SELECT batch_index, last_seq FROM batches ORDER BY batch_index DESC LIMIT 1")).rows as Row[];
       const expectedFirst = last === undefined ? 1 : num(last.last_seq) + 1;
@@ -718,37 +696,7 @@ export class PostgresReceiptStore implements ReceiptStore {
     ]);
     return rows.map((row): TxRecord => {
       const id = num(row.tx_id);
-      return {
-        id,
-        nonce: num(row.nonce),
-        firstBatch: num(row.first_batch),
-        lastBatch: num(row.last_batch),
-        state: String(row.state) as TxState,
-        createdAt: num(row.created_at),
-        createdAtBlock: num(row.created_at_block),
-        lastSentAt: num(row.last_sent_at),
-        attempts: attempts
-          .filter((a) => num(a.tx_id) === id)
-          .map(
-            (a): TxAttempt => ({
-              hash: toHex(a.tx_hash),
-              raw: toHex(a.raw),
-              maxFeePerGas: BigInt(String(a.max_fee_per_gas)),
-              maxPriorityFeePerGas: BigInt(String(a.max_priority_fee_per_gas)),
-              gas: BigInt(String(a.gas)),
-              createdAt: num(a.created_at),
-            }),
-          ),
-        inclusion:
-          row.included_tx_hash === null || row.included_tx_hash === undefined
-            ? undefined
-            : {
-                txHash: toHex(row.included_tx_hash),
-                blockNumber: num(row.included_block_number),
-                blockHash: toHex(row.included_block_hash),
-                anchoredAt: num(row.included_at),
-              },
-      };
+      return txRecordOf(row, attempts.filter((a) => num(a.tx_id) === id).map(attemptOf));
     });
   }
 }
@@ -766,28 +714,4 @@ async function insertAttempt(client: pg.PoolClient, txId: number, attempt: TxAtt
       attempt.createdAt,
     ],
   );
-}
-
-function batchOf(row: Row): BatchRecord {
-  const anchoredAt = optNum(row.anchored_at);
-  return {
-    index: num(row.batch_index),
-    firstSeq: num(row.first_seq),
-    lastSeq: num(row.last_seq),
-    leafCount: num(row.leaf_count),
-    root: toHex(row.root),
-    state: batchStateOf(row.state),
-    closedAt: num(row.closed_at),
-    txId: optNum(row.tx_id),
-    anchor:
-      anchoredAt === undefined
-        ? undefined
-        : {
-            txHash: toHex(row.anchor_tx_hash),
-            blockNumber: num(row.anchor_block_number),
-            blockHash: toHex(row.anchor_block_hash),
-            anchoredAt,
-          },
-    finalAt: optNum(row.final_at),
-  };
 }

@@ -23,12 +23,15 @@ import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
-import { batchStateOf, type BatchState } from "../states.js";
+import type { BatchState } from "../states.js";
+import { cachedStatement } from "./statements.js";
+import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
   AppendResult,
   BatchAnchor,
   BatchRecord,
+  NewBatch,
   NewReceipt,
   ReceiptFilter,
   ReceiptStore,
@@ -37,7 +40,6 @@ import type {
   StoredReceipt,
   TxAttempt,
   TxRecord,
-  TxState,
   UnbatchedSummary,
 } from "./types.js";
 
@@ -128,19 +130,14 @@ CREATE INDEX tx_attempts_by_tx ON tx_attempts (tx_id, created_at);
 INSERT INTO meta (key, value) VALUES ('indexedUpTo', '0');
 `;
 
-type Row = Record<string, unknown>;
-
-const toHex = (bytes: unknown): Hex => {
-  if (!(bytes instanceof Uint8Array)) throw new InvariantError(`expected a blob in the store, found ${typeof bytes}`);
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}` as Hex;
-};
-const toBlob = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
+const toHex = (bytes: unknown): Hex => bytesToHex(bytes, "a blob");
+const toBlob = hexToBuffer;
 const num = (value: unknown): number => {
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
   throw new InvariantError(`expected a number in the store, found ${typeof value}`);
 };
-const optNum = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : num(value));
+const { batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
 function pidAlive(pid: number): boolean {
   try {
@@ -207,12 +204,7 @@ export class SqliteReceiptStore implements ReceiptStore {
   }
 
   private stmt(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return cachedStatement(this.db, this.statements, sql);
   }
 
   private meta(key: string): string | undefined {
@@ -431,15 +423,7 @@ export class SqliteReceiptStore implements ReceiptStore {
     const seq = num(row.seq);
     const batchRow = this.stmt("SELECT * FROM batches WHERE last_seq >= ? ORDER BY last_seq LIMIT 1").get(seq) as Row | undefined;
     const batch = batchRow !== undefined && num(batchRow.first_seq) <= seq ? batchOf(batchRow) : undefined;
-    return {
-      receiptId,
-      seq,
-      recordedAt: num(row.recorded_at),
-      body: String(row.body),
-      state: batch?.state ?? "recorded",
-      batch,
-      leafIndex: batch === undefined ? undefined : seq - batch.firstSeq,
-    };
+    return storedReceiptOf(receiptId, row, batch);
   }
 
   async *readBodies(firstSeq: number, lastSeq: number, chunkSize: number): AsyncIterable<string[]> {
@@ -514,18 +498,9 @@ export class SqliteReceiptStore implements ReceiptStore {
 
   // ------------------------------------------------------------------ batches
 
-  async closeBatch(batch: {
-    index: number;
-    firstSeq: number;
-    lastSeq: number;
-    root: Hex;
-    leaves: Uint8Array;
-    closedAt: number;
-  }): Promise<BatchRecord> {
+  async closeBatch(batch: NewBatch): Promise<BatchRecord> {
+    assertBatchLeaves(batch);
     const leafCount = batch.lastSeq - batch.firstSeq + 1;
-    if (leafCount < 1 || batch.leaves.length !== leafCount * 32) {
-      throw new InvariantError(`batch ${batch.index}: ${batch.leaves.length / 32} leaves for seqs ${batch.firstSeq}..${batch.lastSeq}`);
-    }
     this.transaction(() => {
       const last = this.stmt("SELECT batch_index, last_seq FROM batches ORDER BY batch_index DESC LIMIT 1").get() as Row | undefined;
       const expectedFirst = last === undefined ? 1 : num(last.last_seq) + 1;
@@ -717,59 +692,7 @@ export class SqliteReceiptStore implements ReceiptStore {
 
   private txOf(row: Row): TxRecord {
     const id = num(row.tx_id);
-    const attempts = (this.stmt("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(
-      (a): TxAttempt => ({
-        hash: toHex(a.tx_hash),
-        raw: toHex(a.raw),
-        maxFeePerGas: BigInt(String(a.max_fee_per_gas)),
-        maxPriorityFeePerGas: BigInt(String(a.max_priority_fee_per_gas)),
-        gas: BigInt(String(a.gas)),
-        createdAt: num(a.created_at),
-      }),
-    );
-    return {
-      id,
-      nonce: num(row.nonce),
-      firstBatch: num(row.first_batch),
-      lastBatch: num(row.last_batch),
-      state: String(row.state) as TxState,
-      createdAt: num(row.created_at),
-      createdAtBlock: num(row.created_at_block),
-      lastSentAt: num(row.last_sent_at),
-      attempts,
-      inclusion:
-        row.included_tx_hash === null || row.included_tx_hash === undefined
-          ? undefined
-          : {
-              txHash: toHex(row.included_tx_hash),
-              blockNumber: num(row.included_block_number),
-              blockHash: toHex(row.included_block_hash),
-              anchoredAt: num(row.included_at),
-            },
-    };
+    const attempts = (this.stmt("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(attemptOf);
+    return txRecordOf(row, attempts);
   }
-}
-
-function batchOf(row: Row): BatchRecord {
-  const anchoredAt = optNum(row.anchored_at);
-  return {
-    index: num(row.batch_index),
-    firstSeq: num(row.first_seq),
-    lastSeq: num(row.last_seq),
-    leafCount: num(row.leaf_count),
-    root: toHex(row.root),
-    state: batchStateOf(row.state),
-    closedAt: num(row.closed_at),
-    txId: optNum(row.tx_id),
-    anchor:
-      anchoredAt === undefined
-        ? undefined
-        : {
-            txHash: toHex(row.anchor_tx_hash),
-            blockNumber: num(row.anchor_block_number),
-            blockHash: toHex(row.anchor_block_hash),
-            anchoredAt,
-          },
-    finalAt: optNum(row.final_at),
-  };
 }

@@ -73,6 +73,16 @@ export interface BatchAnchor {
 }
 
 /** A closed batch. */
+/** A batch to close: receipts `[firstSeq, lastSeq]`, their root, and their leaves (32 bytes each, in order). */
+export interface NewBatch {
+  readonly index: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly root: Hex;
+  readonly leaves: Uint8Array;
+  readonly closedAt: number;
+}
+
 export interface BatchRecord {
   /** The batch's index in the log on chain. */
   readonly index: number;
@@ -224,14 +234,7 @@ export interface ReceiptStore {
    * Closes the next batch: receipts `[firstSeq, lastSeq]` where firstSeq follows the last batch.
    * Persists index, range, root and leaves together.
    */
-  closeBatch(batch: {
-    readonly index: number;
-    readonly firstSeq: number;
-    readonly lastSeq: number;
-    readonly root: Hex;
-    readonly leaves: Uint8Array;
-    readonly closedAt: number;
-  }): Promise<BatchRecord>;
+  closeBatch(batch: NewBatch): Promise<BatchRecord>;
   getBatch(index: number): Promise<BatchRecord | undefined>;
   lastBatch(): Promise<BatchRecord | undefined>;
   /** The leaves of a batch, 32 bytes each, in batch order. */
