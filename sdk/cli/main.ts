@@ -1,55 +1,14 @@
 /**
- * The `showwork` command line. One file per command under `commands/`.
+ * The `showwork` command line: builds the program (sdk/cli/program.ts: only the chosen command's
+ * module is imported) and runs it.
  *
  * @module
  */
-import { Command } from "commander";
-
 import { ShowworkError } from "../errors.js";
-import { anchorCommand } from "./commands/anchor.js";
-import { auditCommand } from "./commands/audit.js";
-import { discloseCommand } from "./commands/disclose.js";
-import { evidenceCommand } from "./commands/evidence.js";
-import { logCommand } from "./commands/log.js";
-import { modelCommand } from "./commands/model.js";
-import { monitorCommand } from "./commands/monitor.js";
-import { proveCommand } from "./commands/prove.js";
-import { proxyCommand } from "./commands/proxy.js";
-import { publishCommand } from "./commands/publish.js";
-import { replayCommand } from "./commands/replay.js";
-import { serveCommand } from "./commands/serve.js";
-import { timelineCommand } from "./commands/timeline.js";
-import { tokenCommand } from "./commands/token.js";
-import { verifierCommand } from "./commands/verifier.js";
-import { verifyCommand } from "./commands/verify.js";
-
-const program = new Command()
-  .name("showwork")
-  .description("A verifiable receipt for every AI answer: record, batch, anchor, prove, verify.")
-  .showHelpAfterError();
-
-for (const command of [
-  serveCommand(),
-  proxyCommand(),
-  anchorCommand(),
-  logCommand(),
-  modelCommand(),
-  proveCommand(),
-  verifyCommand(),
-  discloseCommand(),
-  evidenceCommand(),
-  replayCommand(),
-  timelineCommand(),
-  tokenCommand(),
-  auditCommand(),
-  publishCommand(),
-  monitorCommand(),
-  verifierCommand(),
-]) {
-  program.addCommand(command);
-}
+import { buildProgram } from "./program.js";
 
 try {
+  const program = await buildProgram(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof ShowworkError) {
