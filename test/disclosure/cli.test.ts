@@ -3,7 +3,6 @@
  * auditor run them (bin/showwork.mjs child processes) against a `hardhat node` process on 127.0.0.1: the
  * receipts are anchored by `showwork anchor`, the evidence is what capture would have stored.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,28 +19,11 @@ import { connectRpc } from "../../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../../sdk/service/chain/setupLog.js";
 import type { Verdict } from "../../sdk/verify/verdict.js";
 import { DOCUMENTS, makeAnswer, MEMORY, MODEL, NODE_ADDRESS, type Answer } from "../sdk/disclosure/fixture.js";
+import { spawnShowwork, type CliRun } from "../verify/support/cli.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
 
-const BIN = path.resolve("bin/showwork.mjs");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function showwork(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const { SHOWWORK_EVIDENCE_KEY: _key, ...base } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI without our SHOWWORK_EVIDENCE_KEY (the evidence stores here are plain). */
+const showwork = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> => spawnShowwork(args, env, { evidenceKey: false });
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });

@@ -3,8 +3,6 @@
  * with the real `openai` client through withReceipts, their evidence in a real evidence store; replayed
  * with replayReceipt and with `showwork replay` (child process).
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
 
 import { expect } from "chai";
 import OpenAI from "openai";
@@ -15,21 +13,10 @@ import { replayReceipt, ReplayError, lineDiff } from "../../sdk/disclosure/index
 import type { ReceiptEvidence } from "../../sdk/evidence/types.js";
 import { captureRig, expectAnchoredWithEvidence, MODEL, type CaptureRig } from "../capture/helpers.js";
 import { removeTempDirs } from "../service/helpers/service.js";
+import { spawnShowwork, type CliRun } from "../verify/support/cli.js";
 
-const BIN = path.resolve("bin/showwork.mjs");
-
-function showwork(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const { SHOWWORK_EVIDENCE_KEY: _key, ...env } = process.env;
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI without our SHOWWORK_EVIDENCE_KEY (the evidence store here is plain). */
+const showwork = (args: readonly string[]): Promise<CliRun> => spawnShowwork(args, {}, { evidenceKey: false });
 
 describe("replay against the deterministic local model server", function () {
   this.timeout(120_000);

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,26 +9,9 @@ import { parseBundle, processProof, type ProofBundleJson } from "../../sdk/index
 import { readBatchRoot } from "../../sdk/service/anchor/receiptLogsReader.js";
 import { setupTestLog } from "./helpers/chain.js";
 import { startFaultProxy, type FaultProxy } from "./helpers/faultProxy.js";
-import { childEnv, killAll, ROOT, rpc, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
+import { killAll, rpc, showwork, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
 import { makeReceipts } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function showwork(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin/showwork.mjs"), ...args],
-      { cwd: ROOT, env: { ...childEnv(), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 function writeJsonl(n: number): { file: string; ids: string[] } {
   const receipts = makeReceipts(n);

@@ -3,7 +3,6 @@
  * `hardhat node` on 127.0.0.1. Each attack is refused with its own status and code, and
  * nothing of it is stored.
  */
-import { execFile } from "node:child_process";
 import { request as httpRequest, type ClientRequest } from "node:http";
 import { join } from "node:path";
 
@@ -18,26 +17,9 @@ import { grantServiceSigner } from "../../sdk/service/chain/setupLog.js";
 import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { SqliteAccessTokenStore } from "../../sdk/service/http/tokens.js";
 import { setupTestLog, type TestLog } from "./helpers/chain.js";
-import { childEnv, exited, killAll, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "./helpers/processes.js";
+import { exited, killAll, ROOT, showwork, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "./helpers/processes.js";
 import { makeReceipt } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function showwork(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin/showwork.mjs"), ...args],
-      { cwd: ROOT, env: { ...childEnv(), ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 interface ErrorBody {
   error: { code: string; message: string; details?: string[] };

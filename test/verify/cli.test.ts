@@ -19,27 +19,10 @@ import { signReceipt } from "../../sdk/receipt/signReceipt.js";
 import { CHECK_IDS, type Verdict } from "../../sdk/verify/verdict.js";
 import { startHardhatNode, type HardhatNodeProcess } from "./support/hardhatNode.js";
 import { buildScenario, httpChain, MODEL_ID, MODEL_NAME, ROLLBACK_REASON, WEIGHTS_V1, WEIGHTS_V2, type Scenario } from "./support/scenario.js";
+import { BIN, spawnShowwork } from "./support/cli.js";
 import { flip } from "./support/tampers.js";
 
-const BIN = path.resolve("bin/showwork.mjs");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function showwork(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const showwork = spawnShowwork;
 
 describe("showwork verify / timeline / audit / verifier (CLI)", function () {
   let node: HardhatNodeProcess;

@@ -2,8 +2,9 @@
  * Child processes for the reliability tests: a `hardhat node` on 127.0.0.1, and the
  * `showwork` CLI. Every child is tracked and killed by {@link killAll} (call it in `after`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -114,4 +115,26 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
+}
+
+/** What a CLI child process did. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `bin/showwork.mjs args` (in {@link ROOT}, environment {@link childEnv} plus `env`) to its
+ * end, at most 120 s; exit code 1 when it was killed or failed to start.
+ */
+export function showwork(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin/showwork.mjs"), ...args],
+      { cwd: ROOT, env: { ...childEnv(), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }

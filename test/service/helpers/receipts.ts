@@ -4,7 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 
+import type { Hex } from "viem";
+
 import { computeToolsDigest, modelIdFromName, type ReceiptJson } from "../../../sdk/index.js";
+import type { NewReceipt } from "../../../sdk/service/store/types.js";
 
 const hex32 = (): string => `0x${randomBytes(32).toString("hex")}`;
 const EMPTY_TOOLS_DIGEST = computeToolsDigest([]);
@@ -40,4 +43,15 @@ export function makeReceipt(overrides: Partial<ReceiptJson> = {}): ReceiptJson {
 /** `n` valid receipts. */
 export function makeReceipts(n: number, overrides: Partial<ReceiptJson> = {}): ReceiptJson[] {
   return Array.from({ length: n }, () => makeReceipt(overrides));
+}
+
+/** `n` valid receipts as a store appends them (id, body, model, weights, issue time). */
+export function makeNewReceipts(n: number, overrides: Partial<ReceiptJson> = {}): NewReceipt[] {
+  return makeReceipts(n, overrides).map((r) => ({
+    receiptId: r.receiptId as Hex,
+    body: JSON.stringify(r),
+    modelId: r.modelId as Hex,
+    weightsDigest: r.weightsDigest as Hex,
+    issuedAt: r.issuedAt,
+  }));
 }

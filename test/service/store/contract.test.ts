@@ -16,17 +16,10 @@ import { PostgresReceiptStore, SCHEMA_VERSION } from "../../../sdk/service/store
 import { SqliteReceiptStore } from "../../../sdk/service/store/sqlite.js";
 import type { NewReceipt, ReceiptStore, StoreBinding, TxAttempt } from "../../../sdk/service/store/types.js";
 import { freshDatabase } from "../../support/postgres.js";
-import { makeReceipts } from "../helpers/receipts.js";
+import { makeNewReceipts } from "../helpers/receipts.js";
 import { removeTempDirs, tempDir } from "../helpers/service.js";
 
-const rows = (n: number, overrides = {}): NewReceipt[] =>
-  makeReceipts(n, overrides).map((r) => ({
-    receiptId: r.receiptId as Hex,
-    body: JSON.stringify(r),
-    modelId: r.modelId as Hex,
-    weightsDigest: r.weightsDigest as Hex,
-    issuedAt: r.issuedAt,
-  }));
+const rows = makeNewReceipts;
 
 const leaves = (n: number): Uint8Array => new Uint8Array(n * 32).fill(7);
 const root = `0x${"aa".repeat(32)}` as Hex;

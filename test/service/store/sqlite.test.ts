@@ -1,21 +1,13 @@
 import { join } from "node:path";
 
 import { expect } from "chai";
-import type { Hex } from "viem";
 
 import { SqliteReceiptStore } from "../../../sdk/service/store/sqlite.js";
 import type { NewReceipt } from "../../../sdk/service/store/types.js";
-import { makeReceipts } from "../helpers/receipts.js";
+import { makeNewReceipts } from "../helpers/receipts.js";
 import { removeTempDirs, tempDir } from "../helpers/service.js";
 
-const rows = (n: number, overrides = {}): NewReceipt[] =>
-  makeReceipts(n, overrides).map((r) => ({
-    receiptId: r.receiptId as Hex,
-    body: JSON.stringify(r),
-    modelId: r.modelId as Hex,
-    weightsDigest: r.weightsDigest as Hex,
-    issuedAt: r.issuedAt,
-  }));
+const rows = makeNewReceipts;
 
 async function openWriter(options: { indexEvery?: number; path?: string } = {}): Promise<SqliteReceiptStore> {
   const store = SqliteReceiptStore.open({ path: options.path ?? join(tempDir(), "s.sqlite"), indexEvery: options.indexEvery ?? 50_000 });
