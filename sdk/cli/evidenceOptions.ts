@@ -8,22 +8,28 @@
 import { Option } from "commander";
 import type { Hex } from "viem";
 
+import { PostgresEvidenceStore } from "../evidence/postgres.js";
 import { SqliteEvidenceStore } from "../evidence/sqlite.js";
 import type { EvidenceStore } from "../evidence/types.js";
+import { isPostgresUrl } from "../service/store/open.js";
 
 /** The default evidence store, beside the default receipt store. */
 export const DEFAULT_EVIDENCE_STORE = "./.showwork/evidence.sqlite";
 
-/** `--evidence <path>` (env SHOWWORK_EVIDENCE). */
+/** `--evidence <path|url>` (env SHOWWORK_EVIDENCE). */
 export function evidenceOption(): Option {
-  return new Option("--evidence <path>", "the evidence store (SQLite file; key from SHOWWORK_EVIDENCE_KEY when encrypted)")
+  return new Option("--evidence <path|url>", "the evidence store (SQLite file, or postgres:// URL; key from SHOWWORK_EVIDENCE_KEY when encrypted)")
     .env("SHOWWORK_EVIDENCE")
     .default(DEFAULT_EVIDENCE_STORE);
 }
 
-/** Opens the evidence store at `path` (encryption key from the environment). */
-export function openEvidenceStore(path: string): SqliteEvidenceStore {
-  return SqliteEvidenceStore.open({ path });
+/**
+ * Opens the evidence store at `location` (encryption key from the environment): a `postgres://`
+ * (or `postgresql://`) URL opens {@link PostgresEvidenceStore}, anything else is a SQLite file path.
+ * Its `location` is the URL without its password: print that, never the option's value.
+ */
+export async function openEvidenceStore(location: string): Promise<SqliteEvidenceStore | PostgresEvidenceStore> {
+  return isPostgresUrl(location) ? PostgresEvidenceStore.open({ url: location }) : SqliteEvidenceStore.open({ path: location });
 }
 
 /** When a receipt's evidence was deleted, if the store records deletions (unix seconds). */

@@ -18,8 +18,8 @@ import { toBundleJson } from "../../bundle/parseBundle.js";
 import { BatchTreeCache } from "../../service/batchTree.js";
 import { bundleOfStoredReceipt } from "../../service/bundles.js";
 import { RECEIPT_STATES, hasProof, type ReceiptState } from "../../service/states.js";
-import { SqliteReceiptStore } from "../../service/store/sqlite.js";
-import type { StoreBinding, StoredReceipt } from "../../service/store/types.js";
+import { isPostgresUrl, openStore } from "../../service/store/open.js";
+import type { ReceiptStore, StoreBinding, StoredReceipt } from "../../service/store/types.js";
 import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { isoTime } from "../../verify/check.js";
 import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, timeArgument } from "../commandOptions.js";
@@ -57,7 +57,7 @@ export interface AuditEntry {
 
 /** The receipts of one model version issued in [from, to], from a store, by recording order. */
 export async function auditStore(
-  store: SqliteReceiptStore,
+  store: ReceiptStore,
   query: { modelId: Hex; weightsDigest: Hex; from: number; to: number },
 ): Promise<{ binding: StoreBinding | undefined; entries: AuditEntry[]; receipts: StoredReceipt[] }> {
   const binding = await store.getBinding();
@@ -122,7 +122,7 @@ export function auditCommand(): Command {
     .addOption(new Option("--version <version>", "the version: its weights digest, or vN (looked up in the timeline with --rpc and --timeline)").makeOptionMandatory())
     .addOption(new Option("--from <time>", "issued at or after (unix seconds or ISO-8601; default: the beginning)").argParser(timeArgument))
     .addOption(new Option("--to <time>", "issued at or before (unix seconds or ISO-8601; default: now)").argParser(timeArgument))
-    .addOption(new Option("--store <path>", "the operator's store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(new Option("--store <path|url>", "the operator's store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL"))
     .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_TIMELINE").argParser(addressArgument))
     .addOption(new Option("--bundles <dir>", "also write the proof bundle of every anchored receipt into this folder"))
@@ -136,9 +136,9 @@ export function auditCommand(): Command {
         await publicAudit(options);
         return;
       }
-      if (!existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store}`);
+      if (!isPostgresUrl(options.store) && !existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store}`);
       const model = modelArgument(options.model);
-      const store = SqliteReceiptStore.open({ path: options.store, readOnly: true });
+      const store = await openStore(options.store, { readOnly: true });
       try {
         const version = await resolveVersion(options, model.modelId, await store.getBinding());
         const from = options.from ?? 0;
@@ -159,11 +159,11 @@ export function auditCommand(): Command {
         const counts = Object.fromEntries(RECEIPT_STATES.map((state) => [state, entries.filter((e) => e.state === state).length]));
         if (options.json) {
           const query = { modelId: model.modelId, ...(model.name ? { model: model.name } : {}), weightsDigest: version.digest, from, to };
-          process.stdout.write(`${JSON.stringify({ query, store: options.store, count: entries.length, states: counts, receipts: entries, bundles: written }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ query, store: store.location, count: entries.length, states: counts, receipts: entries, bundles: written }, null, 2)}\n`);
           return;
         }
         const lines = [
-          `${model.name ?? model.modelId} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${entries.length} receipt${entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (store ${options.store})`,
+          `${model.name ?? model.modelId} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${entries.length} receipt${entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (store ${store.location})`,
         ];
         for (const e of entries) {
           const where =

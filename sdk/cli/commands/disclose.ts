@@ -49,7 +49,10 @@ export function discloseCommand(): Command {
         throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
       }
       const store = await openStore(options.store, { readOnly: true });
-      const evidenceStore = openEvidenceStore(options.evidence);
+      const evidenceStore = await openEvidenceStore(options.evidence).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      });
       try {
         const bundle = await readBundle(store, receiptId, options.timeline === undefined ? {} : { timelineContract: options.timeline as Address });
         const id = bundle.receipt.receiptId;

@@ -45,27 +45,27 @@ function deleteCommand(): Command {
       if ((receiptId === undefined) === (options.olderThan === undefined)) {
         throw new ShowworkError("Give either a receipt id or --older-than DURATION (not both, not neither).", { metaMessages: ["e.g. showwork evidence delete 0x… or showwork evidence delete --older-than 90d"] });
       }
-      const store = openEvidenceStore(options.evidence);
+      const store = await openEvidenceStore(options.evidence);
       try {
         const now = Math.floor(Date.now() / 1000);
         if (receiptId !== undefined) {
           const deleted = await store.deleteEvidence(receiptId);
-          const result = { receiptId, deleted, deletedAt: deleted ? now : null, store: options.evidence };
+          const result = { receiptId, deleted, deletedAt: deleted ? now : null, store: store.location };
           process.stdout.write(
             options.json
               ? `${JSON.stringify(result, null, 2)}\n`
               : deleted
-                ? `deleted the evidence of receipt ${receiptId} from ${options.evidence}; the receipt and its proof stay anchored and verifiable, its content can no longer be disclosed or replayed\n`
-                : `no evidence for receipt ${receiptId} in ${options.evidence} (never captured, or already deleted): nothing deleted\n`,
+                ? `deleted the evidence of receipt ${receiptId} from ${store.location}; the receipt and its proof stay anchored and verifiable, its content can no longer be disclosed or replayed\n`
+                : `no evidence for receipt ${receiptId} in ${store.location} (never captured, or already deleted): nothing deleted\n`,
           );
         } else {
           const before = now - options.olderThan!;
           const deleted = await store.deleteEvidenceBefore(before);
-          const result = { deleted, issuedBefore: before, issuedBeforeIso: new Date(before * 1000).toISOString(), deletedAt: now, store: options.evidence };
+          const result = { deleted, issuedBefore: before, issuedBeforeIso: new Date(before * 1000).toISOString(), deletedAt: now, store: store.location };
           process.stdout.write(
             options.json
               ? `${JSON.stringify(result, null, 2)}\n`
-              : `deleted the evidence of ${deleted} receipt(s) issued before ${result.issuedBeforeIso} from ${options.evidence}; their receipts and proofs stay anchored and verifiable\n`,
+              : `deleted the evidence of ${deleted} receipt(s) issued before ${result.issuedBeforeIso} from ${store.location}; their receipts and proofs stay anchored and verifiable\n`,
           );
         }
       } finally {

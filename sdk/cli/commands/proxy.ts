@@ -23,9 +23,9 @@ import { CaptureConfigError } from "../../capture/errors.js";
 import type { ModelManifest } from "../../capture/manifest.js";
 import { startCaptureProxy } from "../../capture/proxy.js";
 import { remoteSink } from "../../capture/sinks.js";
-import { SqliteEvidenceStore } from "../../evidence/sqlite.js";
 import { privateKeyToReceiptSigner } from "../../receipt/signReceipt.js";
 import { parsePrivateKey } from "../../service/chain/connect.js";
+import { openEvidenceStore } from "../evidenceOptions.js";
 
 /** The environment variable holding the serving node's key. */
 export const NODE_KEY_ENV = "SHOWWORK_NODE_KEY";
@@ -70,7 +70,7 @@ export function proxyCommand(): Command {
     .addOption(new Option("--host <host>", "interface to listen on").default("127.0.0.1"))
     .addOption(new Option("--port <port>", "port to listen on (0: a free port)").default("8788"))
     .addOption(new Option("--queue <file>", "the durable delivery queue (SQLite)").default("./.showwork/capture-queue.sqlite"))
-    .addOption(new Option("--evidence <file>", "the evidence store (SQLite; encrypted when SHOWWORK_EVIDENCE_KEY is set)").env("SHOWWORK_EVIDENCE").default("./.showwork/evidence.sqlite"))
+    .addOption(new Option("--evidence <path|url>", "the evidence store (SQLite file, or postgres:// URL; encrypted when SHOWWORK_EVIDENCE_KEY is set)").env("SHOWWORK_EVIDENCE").default("./.showwork/evidence.sqlite"))
     .addOption(new Option("--models <file>", "the model manifest (JSON): which weights digest each model's answers claim"))
     .addOption(new Option("--json", "print one JSON object when listening (url, upstream, servingNode, service), then JSON-lines events"))
     .action(async (options: ProxyOptions) => {
@@ -94,7 +94,7 @@ export function proxyCommand(): Command {
         queuePath: options.queue,
         onDeliveryError: (error) => process.stderr.write(`showwork proxy: ${error.shortMessage}\n`),
       });
-      const evidence = SqliteEvidenceStore.open({ path: options.evidence });
+      const evidence = await openEvidenceStore(options.evidence);
       const capturer = createCapturer({
         signer,
         sink,
@@ -108,8 +108,8 @@ export function proxyCommand(): Command {
       });
       const proxy = await startCaptureProxy({ upstream: options.upstream, capturer, host: options.host, port });
       say(
-        { event: "listening", url: proxy.url, upstream: options.upstream, servingNode: signer.address, service: options.service, queue: options.queue, evidence: options.evidence, encrypted: evidence.encrypted },
-        `showwork proxy listening on ${proxy.url} → ${options.upstream}; receipts signed by ${signer.address}, delivered to ${options.service} (queue ${options.queue}, evidence ${options.evidence}${evidence.encrypted ? ", encrypted" : ""})`,
+        { event: "listening", url: proxy.url, upstream: options.upstream, servingNode: signer.address, service: options.service, queue: options.queue, evidence: evidence.location, encrypted: evidence.encrypted },
+        `showwork proxy listening on ${proxy.url} → ${options.upstream}; receipts signed by ${signer.address}, delivered to ${options.service} (queue ${options.queue}, evidence ${evidence.location}${evidence.encrypted ? ", encrypted" : ""})`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

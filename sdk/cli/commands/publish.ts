@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 import { publishToDirectory } from "../../publish/publishDirectory.js";
-import { SqliteReceiptStore } from "../../service/store/sqlite.js";
+import { isPostgresUrl, openStore } from "../../service/store/open.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface PublishOptions {
@@ -26,12 +26,12 @@ export function publishCommand(): Command {
   return new Command("publish")
     .description("write every anchored batch (commitments only) and an index into a folder, for any static host (incremental)")
     .addOption(new Option("--out <dir>", "the folder to publish into (it will hold v1/logs/<logId>/...)").makeOptionMandatory())
-    .addOption(new Option("--store <path>", "the operator's store (SQLite file)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
+    .addOption(new Option("--store <path|url>", "the operator's store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("--no-verify", "do not re-check each new file against its anchored root before writing it"))
     .addOption(new Option("--json", "print the result as one JSON object"))
     .action(async (options: PublishOptions) => {
-      if (!existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store} (give the SQLite file the service writes, or set SHOWWORK_STORE)`);
-      const store = SqliteReceiptStore.open({ path: options.store, readOnly: true });
+      if (!isPostgresUrl(options.store) && !existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store} (give the SQLite file the service writes, or set SHOWWORK_STORE)`);
+      const store = await openStore(options.store, { readOnly: true });
       try {
         const started = performance.now();
         const result = await publishToDirectory({ store, out: options.out, verify: options.verify });

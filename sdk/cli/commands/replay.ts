@@ -55,7 +55,7 @@ export function replayCommand(): Command {
     .addOption(new Option("--json", "print the result as one JSON object"))
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (receiptId: Hex, options: ReplayOptions) => {
-      const store = openEvidenceStore(options.evidence);
+      const store = await openEvidenceStore(options.evidence);
       try {
         const evidence = await store.getEvidence(receiptId);
         if (evidence === undefined) {

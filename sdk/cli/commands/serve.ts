@@ -13,6 +13,7 @@ import type { ServiceEvent } from "../../service/events.js";
 import { isLoopbackHost, type DoorAuth } from "../../service/http/door.js";
 import { allowedHostsFor, startHttpServer } from "../../service/http/server.js";
 import { generateAccessToken, openAccessTokenStore } from "../../service/http/tokens.js";
+import { shownLocation } from "../../service/store/open.js";
 import { addServiceOptions, describeService, integerOption, openServiceFromOptions, type ServiceCliOptions } from "../serviceOptions.js";
 
 const batches = (first: number, last: number): string => (first === last ? `batch ${first}` : `batches ${first}..${last}`);
@@ -106,7 +107,7 @@ export function serveCommand(): Command {
         if (active === 0 && !loopback) {
           await tokens.close();
           throw new ServiceConfigError(`Refusing to serve on ${options.host} (not loopback): the store has no access token.`, [
-            `Do: showwork token issue --name NAME --store ${options.store}  (then give the token to the clients)`,
+            `Do: showwork token issue --name NAME --store ${shownLocation(options.store)}  (then give the token to the clients)`,
           ]);
         }
         if (active === 0) devToken = generateAccessToken().token;

@@ -10,6 +10,7 @@
 import { Command, Option } from "commander";
 
 import { openAccessTokenStore, type AccessTokenInfo, type AccessTokenStore } from "../../service/http/tokens.js";
+import { shownLocation } from "../../service/store/open.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface TokenOptions {
@@ -42,12 +43,12 @@ export function tokenCommand(): Command {
     .action(async (options: TokenOptions & { name: string }) => {
       const issued = await withTokens(options.store, (tokens) => tokens.issue(options.name));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...jsonOf(issued), token: issued.token, store: options.store })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...jsonOf(issued), token: issued.token, store: shownLocation(options.store) })}\n`);
         return;
       }
       process.stdout.write(
         [
-          `Issued token ${issued.id} (${issued.name}) for the store ${options.store}:`,
+          `Issued token ${issued.id} (${issued.name}) for the store ${shownLocation(options.store)}:`,
           "",
           `  ${issued.token}`,
           "",
@@ -66,11 +67,11 @@ export function tokenCommand(): Command {
     .action(async (options: TokenOptions) => {
       const all = await withTokens(options.store, (tokens) => tokens.list());
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ store: options.store, active: all.filter((t) => t.revokedAt === undefined).length, tokens: all.map(jsonOf) })}\n`);
+        process.stdout.write(`${JSON.stringify({ store: shownLocation(options.store), active: all.filter((t) => t.revokedAt === undefined).length, tokens: all.map(jsonOf) })}\n`);
         return;
       }
       if (all.length === 0) {
-        process.stdout.write(`No tokens in ${options.store}. Issue one with: showwork token issue --name NAME\n`);
+        process.stdout.write(`No tokens in ${shownLocation(options.store)}. Issue one with: showwork token issue --name NAME\n`);
         return;
       }
       const lines = all.map((t) => `${t.id}  ${t.revokedAt === undefined ? "active " : "revoked"}  ${iso(t.createdAt)}  ${t.name}${t.revokedAt === undefined ? "" : ` (revoked ${iso(t.revokedAt)})`}`);

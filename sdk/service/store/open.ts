@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PostgresReceiptStore } from "./postgres.js";
+import { PostgresReceiptStore, redactUrl } from "./postgres.js";
 import { SqliteReceiptStore } from "./sqlite.js";
 import type { ReceiptStore } from "./types.js";
 
@@ -21,6 +21,11 @@ export interface OpenStoreOptions {
 /** True for a PostgreSQL URL. */
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** `location` as it may be printed: a PostgreSQL URL without its password (`***`), a path as is. */
+export function shownLocation(location: string): string {
+  return isPostgresUrl(location) ? redactUrl(location) : location;
 }
 
 /**
