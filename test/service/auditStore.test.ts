@@ -2,7 +2,7 @@
  * `showwork audit --store postgres://...` (real processes): the same receipts anchored by
  * `showwork anchor` into a SQLite store and into a fresh PostgreSQL database (one log each, on one
  * `hardhat node`) are audited the same way; an unreachable database fails like `showwork serve`
- * does, without printing the password.
+ * does, without printing the password. `--evidence` opens a PostgreSQL evidence store the same way.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -78,6 +78,16 @@ describe("showwork audit --store postgres:// (CLI)", function () {
     expect(pg.states).to.deep.equal(lite.states);
     expect(lite.store).to.equal(sqlite);
     expect(pg.store.startsWith("postgres")).to.equal(true);
+  });
+
+  it("--evidence takes a postgres:// URL too (showwork evidence delete on a fresh database)", async () => {
+    const evidence = await freshDatabase("auditevidence");
+    const receiptId = `0x${"12".repeat(32)}`;
+    const run = await showwork(["evidence", "delete", receiptId, "--evidence", evidence, "--json"]);
+    expect(run.code, run.stderr).to.equal(0);
+    const result = JSON.parse(run.stdout) as { receiptId: string; deleted: boolean; store: string };
+    expect(result).to.include({ receiptId, deleted: false });
+    expect(result.store.startsWith("postgres")).to.equal(true);
   });
 
   it("an unreachable PostgreSQL store fails as showwork serve does, and the password is never printed", async () => {
