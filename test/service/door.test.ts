@@ -73,6 +73,16 @@ async function receiptsBy(signer: PrivateKeyAccount, n: number, options: { issue
   return out;
 }
 
+/** The web origin the main service allows (`--allowed-origin`). */
+const APP_ORIGIN = "https://app.example";
+
+/** What a browser sends before a cross-origin POST with a token and a JSON body. */
+const preflightHeaders = (origin: string): Record<string, string> => ({
+  origin,
+  "access-control-request-method": "POST",
+  "access-control-request-headers": "authorization,content-type",
+});
+
 describe("the service's door (showwork serve over HTTP, real processes)", function () {
   this.timeout(240_000);
   let node: HardhatNode;
@@ -115,7 +125,7 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
     expect(json).to.include({ name: "door-test", active: true });
     expect(json.token).to.match(/^swt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     token = json.token;
-    server = await serve(node, log, store, ["--max-body", "65536", "--max-concurrent-per-client", "2"]);
+    server = await serve(node, log, store, ["--max-body", "65536", "--max-concurrent-per-client", "2", "--allowed-origin", APP_ORIGIN]);
   });
   after(async () => {
     await killAll();
@@ -202,6 +212,85 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
     await refused(JSON.stringify(await good(1)), { ...auth(), origin: "null" }, 403, "origin-not-allowed");
   });
 
+  describe("CORS for allowed origins (--allowed-origin)", () => {
+    const preflight = (origin: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${server.url}/v1/receipts`, { method: "OPTIONS", headers: { ...preflightHeaders(origin), ...headers } });
+
+    it("answers a preflight from an allowed origin: 204, that exact origin, Vary: Origin, the API's methods and headers, Max-Age; no token needed", async () => {
+      const before = await total();
+      const response = await preflight(APP_ORIGIN);
+      expect(response.status).to.equal(204);
+      expect(await response.text()).to.equal("");
+      const h = response.headers;
+      expect(h.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+      expect(h.get("vary")?.split(",").map((v) => v.trim().toLowerCase())).to.include("origin");
+      expect(h.get("access-control-allow-methods")?.split(",").map((m) => m.trim())).to.include.members(["GET", "HEAD", "POST"]);
+      expect(h.get("access-control-allow-headers")?.split(",").map((m) => m.trim().toLowerCase())).to.have.members(["authorization", "content-type"]);
+      expect(h.get("access-control-max-age")).to.equal("600");
+      expect(h.get("access-control-allow-credentials"), "no credentials mode").to.equal(null);
+      expect(await total()).to.equal(before);
+    });
+
+    it("then the real POST with a token from that origin succeeds and carries Access-Control-Allow-Origin + Vary", async () => {
+      const before = await total();
+      const response = await post(JSON.stringify(await good(2)), { ...auth(), origin: APP_ORIGIN });
+      expect(response.status).to.equal(201);
+      expect(response.headers.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+      expect(response.headers.get("vary")).to.match(/\borigin\b/i);
+      expect(response.headers.get("access-control-allow-credentials")).to.equal(null);
+      expect(((await response.json()) as { recorded: number }).recorded).to.equal(2);
+      expect(await total()).to.equal(before + 2);
+      // Reads from that origin too.
+      const read = await fetch(`${server.url}/v1/metrics`, { headers: { origin: APP_ORIGIN } });
+      expect(read.status).to.equal(200);
+      expect(read.headers.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+    });
+
+    it("keeps every other rule for an allowed origin, and lets the web app read the refusal (ACAO on 401/415, Retry-After/WWW-Authenticate exposed)", async () => {
+      const unauthenticated = await refused(JSON.stringify(await good(1)), { "content-type": "application/json", origin: APP_ORIGIN }, 401, "unauthenticated");
+      expect(unauthenticated.headers.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+      expect(unauthenticated.headers.get("access-control-expose-headers")?.toLowerCase()).to.include("www-authenticate").and.include("retry-after");
+      const textPlain = await refused(JSON.stringify(await good(1)), { "content-type": "text/plain", authorization: `Bearer ${token}`, origin: APP_ORIGIN }, 415, "unsupported-media-type");
+      expect(textPlain.headers.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+      // The Host check still comes first: an allowed origin's preflight with a rebinding Host is 421.
+      const port = new URL(server.url).port;
+      const rebound = await raw(server.url, { method: "OPTIONS", headers: { host: `rebind.attacker.example:${port}`, ...preflightHeaders(APP_ORIGIN) } });
+      expect(rebound.status).to.equal(421);
+      expect(rebound.json.error.code).to.equal("host-not-allowed");
+      expect(rebound.headers["access-control-allow-origin"]).to.equal(undefined);
+    });
+
+    it("refuses a preflight from a disallowed origin or Origin: null (403 origin-not-allowed, no CORS headers)", async () => {
+      for (const origin of ["http://attacker.example", "null", "https://app.example.attacker.example", "http://app.example"]) {
+        const response = await preflight(origin);
+        expect(response.status, origin).to.equal(403);
+        expect(((await response.json()) as ErrorBody).error.code).to.equal("origin-not-allowed");
+        expect(response.headers.get("access-control-allow-origin"), origin).to.equal(null);
+        expect(response.headers.get("access-control-allow-methods"), origin).to.equal(null);
+        expect(response.headers.get("access-control-allow-headers"), origin).to.equal(null);
+      }
+    });
+
+    it("without Origin (programs) nothing changes: no CORS headers, an OPTIONS is no preflight (404)", async () => {
+      const response = await post(JSON.stringify(await good(1)), auth());
+      expect(response.status).to.equal(201);
+      expect(response.headers.get("access-control-allow-origin")).to.equal(null);
+      const { origin: _origin, ...noOrigin } = preflightHeaders(APP_ORIGIN);
+      const options = await fetch(`${server.url}/v1/receipts`, { method: "OPTIONS", headers: noOrigin });
+      expect(options.status).to.equal(404);
+      expect(options.headers.get("access-control-allow-origin")).to.equal(null);
+      expect(options.headers.get("access-control-allow-methods")).to.equal(null);
+    });
+
+    it("keeps Access-Control-Allow-Origin: * on the public publication routes, for any origin", async () => {
+      for (const origin of [APP_ORIGIN, "http://attacker.example"]) {
+        const response = await fetch(`${server.url}/v1/logs/${log.logId}/index.json`, { headers: { origin } });
+        expect(response.status, origin).to.be.oneOf([200, 404]);
+        expect(response.headers.get("access-control-allow-origin"), origin).to.equal("*");
+      }
+    });
+  });
+
   it("refuses a body over --max-body (413 body-too-large)", async () => {
     await refused(JSON.stringify(await good(100)), auth(), 413, "body-too-large");
   });
@@ -257,6 +346,12 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       const closed = await fetch(`${other.url}/metrics`);
       expect(closed.status).to.equal(401);
       expect((await fetch(`${other.url}/health`)).status, "/health stays open").to.equal(200);
+      // Without --allowed-origin: no CORS at all; a preflight is refused like any request with an Origin.
+      const preflight = await fetch(`${other.url}/v1/receipts`, { method: "OPTIONS", headers: preflightHeaders(APP_ORIGIN) });
+      expect(preflight.status).to.equal(403);
+      expect(preflight.headers.get("access-control-allow-origin")).to.equal(null);
+      expect(preflight.headers.get("vary")).to.equal(null);
+      expect((await fetch(`${other.url}/health`)).headers.get("vary")).to.equal(null);
       expect((await fetch(`${other.url}/metrics`, { headers: { authorization: `Bearer ${devToken}` } })).status).to.equal(200);
       const written = await fetch(`${other.url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${devToken}` }, body: JSON.stringify(await good(1)) });
       expect(written.status).to.equal(201);

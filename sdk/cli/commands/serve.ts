@@ -84,7 +84,7 @@ export function serveCommand(): Command {
     .addOption(new Option("--log-format <format>", "text lines, or JSON lines with a stable `event` field").choices(["text", "json"]).default("text"))
     .addOption(new Option("--insecure-dev", "no authentication at all (loopback addresses only; for local development)"))
     .addOption(new Option("--allowed-host <name>", "a host name clients use (Host header check; repeatable; loopback names always)").argParser(collect).default([]))
-    .addOption(new Option("--allowed-origin <origin>", "a web origin allowed to call the API (repeatable; default none)").argParser(collect).default([]))
+    .addOption(new Option("--allowed-origin <origin>", "a web origin allowed to call the API from a browser, with CORS (repeatable; default none)").argParser(collect).default([]))
     .addOption(new Option("--reads <mode>", "open: reads need no token; token: reads need one (except /health)").choices(["open", "token"]).default("open"))
     .addOption(new Option("--max-concurrent-per-client <n>", "requests in flight per client (token)").argParser(integerOption(1)).default(8))
     .addOption(new Option("--max-concurrent <n>", "requests in flight in all").argParser(integerOption(1)).default(64))

@@ -9,8 +9,9 @@
  *   GET  /metrics                Prometheus text format (JSON: /v1/metrics, or Accept: application/json); see ./metrics.ts
  *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
  *
- * Every request first passes the door (`door.ts`): Host and Origin checks, a bearer token
- * for writes, concurrency limits, `application/json` for writes.
+ * Every request first passes the door (`door.ts`): Host and Origin checks (CORS preflights from
+ * allowed origins answered there), a bearer token for writes, concurrency limits, `application/json`
+ * for writes.
  *
  * Errors are JSON `{ error: { code, message, details?, receiptIndex?, field?, duplicates?, state? } }`
  * with a 4xx status for bad input; a rejected submission stores nothing.
@@ -36,7 +37,7 @@ import { publicationRoutes } from "./publication.js";
 
 /** Options of {@link createServiceApp}. */
 export interface ServiceAppOptions {
-  /** Host/Origin checks, authentication, concurrency limits (see `door.ts`). Required: there is no open default. */
+  /** Host/Origin checks and CORS, authentication, concurrency limits (see `door.ts`). Required: there is no open default. */
   readonly door: DoorOptions;
   /** Largest accepted request body, bytes (default 16 MiB: 10,000 receipts of ~1.6 KB). */
   readonly maxBodyBytes?: number;

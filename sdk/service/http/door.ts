@@ -8,6 +8,15 @@
  * 2. **Origin** (every request that carries one): browsers send `Origin` with cross-site
  *    requests; it must be one of the allowed origins (default: none) → else `403 origin-not-allowed`.
  *    Programs (curl, SDKs) send none and pass. `Origin: null` is refused.
+ *    **CORS**, for allowed origins only: a preflight (`OPTIONS` with `Access-Control-Request-Method`)
+ *    from an allowed origin is answered here, `204` with `Access-Control-Allow-Origin` (that exact
+ *    origin), `Access-Control-Allow-Methods` ({@link CORS_ALLOW_METHODS}), `-Allow-Headers`
+ *    ({@link CORS_ALLOW_HEADERS}), `-Max-Age` ({@link CORS_MAX_AGE_SECONDS}), without a token;
+ *    every other response to an allowed origin (refusals below included, so a web app can read the
+ *    error) carries `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers`. No
+ *    credentials mode: the token travels in a header, not a cookie. A preflight from another
+ *    origin (or `null`) gets the same `403 origin-not-allowed`. When any origin is allowed, every
+ *    response passing the door carries `Vary: Origin` (shared caches must not mix them up).
  * 3. **Token** (writes; reads too when `reads: "token"`): `Authorization: Bearer swt_…` of an
  *    active token → else `401 unauthenticated | invalid-token | token-revoked`
  *    (with `WWW-Authenticate: Bearer`).
@@ -51,6 +60,15 @@ export interface DoorOptions {
   /** Requests in flight in all (default 64). */
   readonly maxConcurrent?: number;
 }
+
+/** The methods of the API, as a CORS preflight from an allowed origin is told. */
+export const CORS_ALLOW_METHODS = "GET, HEAD, POST";
+/** The request headers a web app may send (beyond the CORS-safelisted ones). */
+export const CORS_ALLOW_HEADERS = "authorization, content-type";
+/** Response headers a web app may read (beyond the CORS-safelisted ones). */
+export const CORS_EXPOSE_HEADERS = "retry-after, www-authenticate";
+/** How long a browser may cache a preflight's answer, seconds. */
+export const CORS_MAX_AGE_SECONDS = 600;
 
 /** The loopback host names every service accepts by default. */
 export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
@@ -100,6 +118,13 @@ function remoteAddress(c: Context): string {
 
 const isWrite = (method: string): boolean => method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
 
+/** Adds `Origin` to the response's `Vary` header (once). */
+function varyOnOrigin(c: Context): void {
+  const vary = c.res.headers.get("vary");
+  if (vary === null) c.header("Vary", "Origin");
+  else if (!vary.split(",").some((v) => v.trim().toLowerCase() === "origin" || v.trim() === "*")) c.header("Vary", `${vary}, Origin`);
+}
+
 /** The door middleware (see the module's doc). */
 export function door(options: DoorOptions): MiddlewareHandler {
   const allowedHosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
@@ -122,8 +147,10 @@ export function door(options: DoorOptions): MiddlewareHandler {
         "Do: call the service by one of these names, or start it with --allowed-host NAME (the name clients use).",
       ], { allowedHosts: [...allowedHosts] });
     }
-    // 2. Origin
+    // 2. Origin (and CORS for allowed origins)
     const origin = c.req.header("origin");
+    const cors = allowedOrigins.size > 0;
+    if (cors) c.header("Vary", "Origin");
     if (origin !== undefined) {
       const normalized = normalizeOrigin(origin);
       if (normalized === undefined || !allowedOrigins.has(normalized)) {
@@ -132,6 +159,16 @@ export function door(options: DoorOptions): MiddlewareHandler {
           "Do: call the service from a program, or start it with --allowed-origin ORIGIN.",
         ]);
       }
+      // Allowed: the exact origin the browser sent (what it compares), on this response whatever it is.
+      c.header("Access-Control-Allow-Origin", origin);
+      if (c.req.method === "OPTIONS" && c.req.header("access-control-request-method") !== undefined) {
+        // A preflight: carries no token (browsers never send one), so it is answered before the token check.
+        c.header("Access-Control-Allow-Methods", CORS_ALLOW_METHODS);
+        c.header("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+        c.header("Access-Control-Max-Age", String(CORS_MAX_AGE_SECONDS));
+        return c.body(null, 204);
+      }
+      c.header("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
     }
     // 3. Token
     const method = c.req.method;
@@ -200,6 +237,12 @@ export function door(options: DoorOptions): MiddlewareHandler {
       const left = (inFlight.get(client.key) ?? 1) - 1;
       if (left <= 0) inFlight.delete(client.key);
       else inFlight.set(client.key, left);
+    }
+    // Handlers answer through `c` (the headers set above are on their response already); this covers any that do not.
+    if (cors) varyOnOrigin(c);
+    if (origin !== undefined) {
+      if (c.res.headers.get("access-control-allow-origin") !== origin) c.header("Access-Control-Allow-Origin", origin);
+      if (c.res.headers.get("access-control-expose-headers") === null) c.header("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
     }
   };
 }
