@@ -13,6 +13,7 @@ import type { Hex } from "viem";
 import { isHexOfLength } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
 import { redactUrl } from "../service/store/postgres.js";
+import { hexToBuffer } from "../service/store/rows.js";
 import type { EvidenceCipher } from "./encryption.js";
 import { EvidenceConflictError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
 import type { Artifact, EvidenceStore, ReceiptEvidence } from "./types.js";
@@ -51,7 +52,6 @@ const EVIDENCE_SCHEMA_VERSION = EVIDENCE_MIGRATIONS[EVIDENCE_MIGRATIONS.length -
 /** Advisory lock key of evidence migrations ("evidence" in ASCII). */
 const MIGRATION_LOCK = 0x65766964656e6365n;
 
-const bytea = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
 const utf8 = new TextEncoder();
 
 function asBytes(value: unknown): Buffer {
@@ -126,7 +126,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
   }
 
   private artifactKey(digest: Hex): Buffer {
-    const bytes = bytea(digest.toLowerCase());
+    const bytes = hexToBuffer(digest.toLowerCase());
     return this.cipher ? this.cipher.lookupKey(bytes) : bytes;
   }
 
@@ -160,7 +160,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
 
   async putEvidence(evidence: ReceiptEvidence): Promise<void> {
     assertEvidence(evidence);
-    const id = bytea(evidence.receiptId.toLowerCase());
+    const id = hexToBuffer(evidence.receiptId.toLowerCase());
     const json = JSON.stringify({ ...evidence, receiptId: evidence.receiptId.toLowerCase() });
     const body = this.cipher ? this.cipher.seal(utf8.encode(json), id) : Buffer.from(utf8.encode(json));
     const inserted = await this.query("INSERT INTO evidence (receipt_id, issued_at, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING", [
@@ -181,12 +181,12 @@ export class PostgresEvidenceStore implements EvidenceStore {
 
   async getEvidence(receiptId: Hex): Promise<ReceiptEvidence | undefined> {
     if (!isHexOfLength(receiptId, 32)) return undefined;
-    return this.readEvidence(bytea(receiptId.toLowerCase()));
+    return this.readEvidence(hexToBuffer(receiptId.toLowerCase()));
   }
 
   async deleteEvidence(receiptId: Hex): Promise<boolean> {
     if (!isHexOfLength(receiptId, 32)) return false;
-    const id = bytea(receiptId.toLowerCase());
+    const id = hexToBuffer(receiptId.toLowerCase());
     const result = await this.query(
       `WITH gone AS (DELETE FROM evidence WHERE receipt_id = $1 RETURNING receipt_id)
        INSERT INTO evidence_deletions (receipt_id, deleted_at) SELECT receipt_id, $2 FROM gone
@@ -199,7 +199,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
   /** When a receipt's evidence was deleted (unix seconds), or undefined when it was not (or never stored). */
   async getDeletion(receiptId: Hex): Promise<{ deletedAt: number } | undefined> {
     if (!isHexOfLength(receiptId, 32)) return undefined;
-    const row = (await this.query("SELECT deleted_at FROM evidence_deletions WHERE receipt_id = $1", [bytea(receiptId.toLowerCase())])).rows[0] as Row | undefined;
+    const row = (await this.query("SELECT deleted_at FROM evidence_deletions WHERE receipt_id = $1", [hexToBuffer(receiptId.toLowerCase())])).rows[0] as Row | undefined;
     return row === undefined ? undefined : { deletedAt: Number(row.deleted_at) };
   }
 

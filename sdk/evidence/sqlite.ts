@@ -27,6 +27,7 @@ import { EvidenceConflictError, EvidenceStoreClosedError, InvalidEvidenceError }
 import type { Artifact, EvidenceStore, ReceiptEvidence } from "./types.js";
 import { checkArtifact, checkStoreKey, evidenceCipherOf, openArtifact, openEvidence, sealArtifact, type Row } from "./rows.js";
 import { assertEvidence } from "./validate.js";
+import { hexToBuffer } from "../service/store/rows.js";
 import { cachedStatement } from "../service/store/statements.js";
 
 /** Options of {@link SqliteEvidenceStore.open}. */
@@ -61,7 +62,6 @@ CREATE INDEX evidence_by_issued_at ON evidence (issued_at);
 
 type Op = { run: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
-const blob = (hex: string): Buffer => Buffer.from(hex.slice(2), "hex");
 const utf8 = new TextEncoder();
 
 function asBytes(value: unknown): Uint8Array {
@@ -179,7 +179,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
   }
 
   private artifactKey(digest: Hex): Buffer {
-    const bytes = blob(digest.toLowerCase());
+    const bytes = hexToBuffer(digest.toLowerCase());
     return this.cipher ? this.cipher.lookupKey(bytes) : bytes;
   }
 
@@ -219,7 +219,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
 
   async putEvidence(evidence: ReceiptEvidence): Promise<void> {
     assertEvidence(evidence);
-    const id = blob(evidence.receiptId.toLowerCase());
+    const id = hexToBuffer(evidence.receiptId.toLowerCase());
     const json = JSON.stringify({ ...evidence, receiptId: evidence.receiptId.toLowerCase() });
     const body = this.cipher ? this.cipher.seal(utf8.encode(json), id) : utf8.encode(json);
     await this.enqueue(() => {
@@ -240,12 +240,12 @@ export class SqliteEvidenceStore implements EvidenceStore {
     if (!isHexOfLength(receiptId, 32)) return undefined;
     await this.settled();
     this.assertOpen();
-    return this.readEvidence(blob(receiptId.toLowerCase()));
+    return this.readEvidence(hexToBuffer(receiptId.toLowerCase()));
   }
 
   async deleteEvidence(receiptId: Hex): Promise<boolean> {
     if (!isHexOfLength(receiptId, 32)) return false;
-    const id = blob(receiptId.toLowerCase());
+    const id = hexToBuffer(receiptId.toLowerCase());
     const now = Math.floor(Date.now() / 1000);
     return this.enqueue(() => {
       const deleted = Number(this.stmt("DELETE FROM evidence WHERE receipt_id = ?").run(id).changes) === 1;
@@ -259,7 +259,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
     if (!isHexOfLength(receiptId, 32)) return undefined;
     await this.settled();
     this.assertOpen();
-    const row = this.stmt("SELECT deleted_at FROM deletions WHERE receipt_id = ?").get(blob(receiptId.toLowerCase())) as Row | undefined;
+    const row = this.stmt("SELECT deleted_at FROM deletions WHERE receipt_id = ?").get(hexToBuffer(receiptId.toLowerCase())) as Row | undefined;
     return row === undefined ? undefined : { deletedAt: Number(row.deleted_at) };
   }
 
