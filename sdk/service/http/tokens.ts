@@ -81,9 +81,22 @@ export function isAccessTokenShape(text: string): boolean {
   return TOKEN_PATTERN.test(text);
 }
 
+/**
+ * Checks a token name: 1-64 characters, letters, digits and `_ . @ : / -`.
+ * @throws {AccessTokenError} for any other name.
+ */
+export function checkTokenName(name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new AccessTokenError(`Invalid token name ${JSON.stringify(name.slice(0, 80))}.`, [
+      "Expected: 1-64 characters, letters, digits and _ . @ : / -",
+    ]);
+  }
+}
+
 type Row = Record<string, unknown>;
 
-const infoOf = (row: Row): AccessTokenInfo => ({
+/** An `access_tokens` row (id, name, created_at, revoked_at) as the token's info; both stores keep the same columns. */
+export const tokenInfoOf = (row: Row): AccessTokenInfo => ({
   id: String(row.id),
   name: String(row.name),
   createdAt: Number(row.created_at),
@@ -118,11 +131,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
   }
 
   async issue(name: string): Promise<IssuedAccessToken> {
-    if (!NAME_PATTERN.test(name)) {
-      throw new AccessTokenError(`Invalid token name ${JSON.stringify(name.slice(0, 80))}.`, [
-        "Expected: 1-64 characters, letters, digits and _ . @ : / -",
-      ]);
-    }
+    checkTokenName(name);
     const { id, token } = generateAccessToken();
     const createdAt = Date.now();
     this.db.exec("BEGIN IMMEDIATE");
@@ -143,7 +152,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
   }
 
   async list(): Promise<AccessTokenInfo[]> {
-    return (this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens ORDER BY created_at, id").all() as Row[]).map(infoOf);
+    return (this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens ORDER BY created_at, id").all() as Row[]).map(tokenInfoOf);
   }
 
   async revoke(idOrName: string): Promise<AccessTokenInfo> {
@@ -158,7 +167,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
           "Do: `showwork token list` shows every token's id and name.",
         ]);
       }
-      const info = infoOf(rows[0]!);
+      const info = tokenInfoOf(rows[0]!);
       if (info.revokedAt !== undefined) {
         this.db.exec("COMMIT");
         return info;
@@ -178,7 +187,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     const row = this.db.prepare("SELECT id, name, created_at, revoked_at FROM access_tokens WHERE token_sha256 = ?").get(hashAccessToken(token)) as
       | Row
       | undefined;
-    return row === undefined ? undefined : infoOf(row);
+    return row === undefined ? undefined : tokenInfoOf(row);
   }
 
   async activeCount(): Promise<number> {

@@ -7,17 +7,19 @@
  */
 import pg from "pg";
 
-import { AccessTokenError, generateAccessToken, hashAccessToken, isAccessTokenShape, type AccessTokenInfo, type AccessTokenStore, type IssuedAccessToken } from "./tokens.js";
-
-const NAME_PATTERN = /^[\w.@:/-]{1,64}$/;
+import {
+  AccessTokenError,
+  checkTokenName,
+  generateAccessToken,
+  hashAccessToken,
+  tokenInfoOf,
+  isAccessTokenShape,
+  type AccessTokenInfo,
+  type AccessTokenStore,
+  type IssuedAccessToken,
+} from "./tokens.js";
 
 type Row = { id: string; name: string; created_at: string | number; revoked_at: string | number | null };
-const infoOf = (row: Row): AccessTokenInfo => ({
-  id: row.id,
-  name: row.name,
-  createdAt: Number(row.created_at),
-  revokedAt: row.revoked_at === null ? undefined : Number(row.revoked_at),
-});
 
 /** Access tokens in PostgreSQL. */
 export class PostgresAccessTokenStore implements AccessTokenStore {
@@ -49,9 +51,7 @@ export class PostgresAccessTokenStore implements AccessTokenStore {
   }
 
   async issue(name: string): Promise<IssuedAccessToken> {
-    if (!NAME_PATTERN.test(name)) {
-      throw new AccessTokenError(`Invalid token name ${JSON.stringify(name.slice(0, 80))}.`, ["Expected: 1-64 characters, letters, digits and _ . @ : / -"]);
-    }
+    checkTokenName(name);
     const { id, token } = generateAccessToken();
     const createdAt = Date.now();
     try {
@@ -68,7 +68,7 @@ export class PostgresAccessTokenStore implements AccessTokenStore {
   }
 
   async list(): Promise<AccessTokenInfo[]> {
-    return (await this.pool.query<Row>("SELECT id, name, created_at, revoked_at FROM access_tokens ORDER BY created_at, id")).rows.map(infoOf);
+    return (await this.pool.query<Row>("SELECT id, name, created_at, revoked_at FROM access_tokens ORDER BY created_at, id")).rows.map(tokenInfoOf);
   }
 
   async revoke(idOrName: string): Promise<AccessTokenInfo> {
@@ -83,13 +83,13 @@ export class PostgresAccessTokenStore implements AccessTokenStore {
     if (row === undefined) {
       throw new AccessTokenError(`No token with id or active name ${JSON.stringify(idOrName.slice(0, 80))}.`, ["Do: `showwork token list` shows every token's id and name."]);
     }
-    return infoOf(row);
+    return tokenInfoOf(row);
   }
 
   async lookup(token: string): Promise<AccessTokenInfo | undefined> {
     if (!isAccessTokenShape(token)) return undefined;
     const row = (await this.pool.query<Row>("SELECT id, name, created_at, revoked_at FROM access_tokens WHERE token_sha256 = $1", [hashAccessToken(token)])).rows[0];
-    return row === undefined ? undefined : infoOf(row);
+    return row === undefined ? undefined : tokenInfoOf(row);
   }
 
   async activeCount(): Promise<number> {
