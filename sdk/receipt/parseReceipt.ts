@@ -8,7 +8,7 @@ import type { Address, Hex } from "viem";
 
 import { InvalidReceiptError, UnsupportedFormatError } from "../errors.js";
 import { isHexOfLength } from "../bytes/hex.js";
-import { checkAddress } from "./address.js";
+import { checkAddress, toChecksumAddress } from "./address.js";
 import { computeToolsDigest } from "./toolsDigest.js";
 import { RECEIPT_FORMAT, type Receipt, type ReceiptJson, type ToolCall } from "./types.js";
 
@@ -113,7 +113,7 @@ function address(value: unknown): Address {
   if (checked === "bad-checksum") {
     throw new InvalidReceiptError({
       field: "servingNode",
-      expected: `a valid EIP-55 checksum (${checkAddress((value as string).toLowerCase()) as Address}) or an all-lowercase address`,
+      expected: `a valid EIP-55 checksum (${toChecksumAddress(value as string)!}) or an all-lowercase address`,
       found: value,
     });
   }

@@ -91,9 +91,7 @@ export class ReceiptTree {
    * @throws {InvalidBatchError} (`empty`, `duplicate-receipt-id`), {@link InvalidReceiptError} (with the receipt's position).
    */
   static of(receipts: Iterable<Receipt>, options: ReceiptTreeOptions = {}): ReceiptTree {
-    const built = buildTree(receipts, options.retainReceipts ?? Array.isArray(receipts));
-    const index = new ReceiptIdIndex(built.ids, built.size);
-    return new ReceiptTree(built.nodes, built.size, index, built.receipts);
+    return ReceiptTree.fromBuilt(buildTree(receipts, options.retainReceipts ?? Array.isArray(receipts)));
   }
 
   /**
