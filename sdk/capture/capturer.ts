@@ -177,9 +177,11 @@ export class Capturer {
       const members = input.entries.map((e) => ({ id: e.id, artifact: contentDigest(e.content) }));
       resolved = { root: snapshot.root, members };
       if (this.options.evidence) {
-        const fresh = input.entries.filter((e, i) => !this.storedArtifacts.has(members[i]!.artifact));
-        if (fresh.length > 0) {
-          const items = fresh.map((e) => ({ digest: contentDigest(e.content), mediaType: mediaTypeOf(e.content), bytes: bytesOf(e.content) }));
+        const items = input.entries.flatMap((e, i) => {
+          const digest = members[i]!.artifact;
+          return this.storedArtifacts.has(digest) ? [] : [{ digest, mediaType: mediaTypeOf(e.content), bytes: bytesOf(e.content) }];
+        });
+        if (items.length > 0) {
           for (const item of items) this.storedArtifacts.add(item.digest);
           this.track(this.options.evidence.putArtifacts(items), "evidence");
         }

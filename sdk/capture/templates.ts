@@ -1,12 +1,13 @@
 /**
  * The prompt template registry: templates declared in code, each with an id, a version and its
  * text. A receipt commits to a template by `promptTemplateDigest = keccak256(utf8(text))` (the
- * same rule as `promptTemplateDigestOf` in sdk/disclosure) and `promptTemplateVersion`.
+ * rule of `promptTemplateDigestOf` in sdk/disclosure, used here) and `promptTemplateVersion`.
  *
  * @module
  */
-import { keccak256, stringToBytes, type Hex } from "viem";
+import type { Hex } from "viem";
 
+import { promptTemplateDigestOf } from "../disclosure/checkDisclosure.js";
 import { CaptureConfigError } from "./errors.js";
 
 /** One registered template. */
@@ -50,7 +51,7 @@ export class TemplateRegistry {
       }
       return existing;
     }
-    const registered: PromptTemplate = { id, version, text, digest: keccak256(stringToBytes(text)) };
+    const registered: PromptTemplate = { id, version, text, digest: promptTemplateDigestOf(text) };
     versions.set(version, registered);
     this.byId.set(id, versions);
     return registered;
