@@ -21,6 +21,7 @@ export interface LazyCommand {
 
 /** Every command, in the order of `showwork --help`. */
 export const COMMANDS: readonly LazyCommand[] = [
+  { name: "dev", term: "dev [options]", description: "a local chain with everything set up (contracts, log, keys, models), the anchoring service, and .showwork/config.json for every command (state kept across restarts)", load: async () => (await import("./commands/dev.js")).devCommand() },
   { name: "serve", term: "serve [options]", description: "run the anchoring service and its HTTP API", load: async () => (await import("./commands/serve.js")).serveCommand() },
   { name: "proxy", term: "proxy [options]", description: "an OpenAI-compatible proxy that receipts every answer (x-showwork-receipt-id in the response headers)", load: async () => (await import("./commands/proxy.js")).proxyCommand() },
   { name: "anchor", term: "anchor [options] <file>", description: "record and anchor a file of receipts (JSON Lines), with progress and a summary", load: async () => (await import("./commands/anchor.js")).anchorCommand() },
