@@ -50,16 +50,21 @@ export interface ProcessedSpan {
 
 /** A log record as the Logs API (`@opentelemetry/api-logs`) passes it to a logger. */
 export interface LogRecordLike {
-  readonly eventName?: string;
+  readonly eventName?: string | undefined;
   readonly body?: unknown;
-  readonly attributes?: AttributesLike;
-  readonly context?: Context;
-  readonly [key: string]: unknown;
+  readonly attributes?: AttributesLike | undefined;
+  readonly context?: Context | undefined;
 }
 
 /** A Logs API logger provider (structural `@opentelemetry/api-logs` LoggerProvider). */
 export interface LoggerProviderLike {
-  getLogger(name: string, version?: string, options?: unknown): { emit(record: LogRecordLike): void };
+  getLogger(name: string, version?: string, options?: unknown): LoggerLike;
+}
+
+/** A Logs API logger (structural `@opentelemetry/api-logs` Logger). */
+export interface LoggerLike {
+  emit(record: LogRecordLike): void;
+  enabled(options?: unknown): boolean;
 }
 
 /** Options: a shared capturer (or the options to make one), and where log records go on to. */
@@ -120,6 +125,8 @@ export class ShowworkSpanProcessor {
             this.onLogRecord(record);
             next?.emit(record);
           },
+          // gen_ai.* records are wanted whatever the app's own provider says.
+          enabled: () => true,
         };
       },
     };

@@ -10,6 +10,7 @@ export {
   RECEIPT_URL_ATTRIBUTE,
   receiptIdOfSpan,
   ShowworkSpanProcessor,
+  type LoggerLike,
   type LoggerProviderLike,
   type LogRecordLike,
   type ProcessedSpan,

@@ -12,11 +12,10 @@ import { metrics, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/a
 import { OpenAIInstrumentation } from "@opentelemetry/instrumentation-openai";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { expect } from "chai";
-import type { Hex } from "viem";
 
 import { withReceiptContext } from "../../sdk/capture/index.js";
 import { Snapshot } from "../../sdk/disclosure/snapshot.js";
-import { RECEIPT_ID_ATTRIBUTE, RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from "../../sdk/otel/index.js";
+import { RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from "../../sdk/otel/index.js";
 import { modelIdFromName } from "../../sdk/receipt/index.js";
 import { removeTempDirs } from "../service/helpers/service.js";
 import { captureRig, expectAnchoredWithEvidence, MODEL, WEIGHTS, type CaptureRig } from "../capture/helpers.js";
