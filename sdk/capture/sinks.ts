@@ -14,10 +14,10 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 
 import type { Hex } from "viem";
 
+import { DatabaseSync } from "../nodeSqlite.js";
 import { toReceiptJson } from "../receipt/parseReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import type { AnchoringService } from "../service/AnchoringService.js";

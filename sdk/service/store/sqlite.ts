@@ -17,11 +17,11 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
+import { DatabaseSync, type StatementSync } from "../../nodeSqlite.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
 import { batchStateOf, type BatchState } from "../states.js";
 import { cachedStatement } from "./statements.js";
