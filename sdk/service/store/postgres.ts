@@ -450,19 +450,20 @@ export class PostgresReceiptStore implements ReceiptStore {
   }
 
   chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {
-    const store = this;
+    const query = (sql: string, params: unknown[] = []): Promise<Row[]> => this.query(sql, params);
+    const transaction = <T>(fn: (client: pg.PoolClient) => Promise<T>, fence: string): Promise<T> => this.transaction(fn, fence);
     const select = `SELECT b.batch_index, b.first_seq, b.last_seq, b.leaf_count, b.root, b.closed_at,
       coalesce(c.state, 'batched') AS state, c.tx_id, c.anchor_tx_hash, c.anchor_block_number, c.anchor_block_hash, c.anchored_at, c.final_at
       FROM batches b LEFT JOIN chain_batches c ON c.chain = $1 AND c.batch_index = b.batch_index`;
     const txsOf = async (rows: Row[]): Promise<TxRecord[]> => {
       if (rows.length === 0) return [];
-      const attempts = await store.query("SELECT * FROM chain_tx_attempts WHERE tx_id = ANY($1::bigint[]) ORDER BY tx_id, created_at, attempt_id", [
+      const attempts = await query("SELECT * FROM chain_tx_attempts WHERE tx_id = ANY($1::bigint[]) ORDER BY tx_id, created_at, attempt_id", [
         rows.map((r) => num(r.tx_id)),
       ]);
       return rows.map((row) => txRecordOf(row, attempts.filter((a) => num(a.tx_id) === num(row.tx_id)).map(attemptOf)));
     };
     const getTx = async (txId: number): Promise<TxRecord | undefined> =>
-      (await txsOf(await store.query("SELECT * FROM chain_txs WHERE tx_id = $1 AND chain = $2", [txId, chain])))[0];
+      (await txsOf(await query("SELECT * FROM chain_txs WHERE tx_id = $1 AND chain = $2", [txId, chain])))[0];
     const insertChainAttempt = async (client: pg.PoolClient, txId: number, attempt: TxAttempt): Promise<void> => {
       await client.query(
         "INSERT INTO chain_tx_attempts (tx_hash, tx_id, raw, max_fee_per_gas, max_priority_fee_per_gas, gas, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -502,28 +503,28 @@ export class PostgresReceiptStore implements ReceiptStore {
     return {
       async getBatch(index) {
         if (index < firstStoreBatch) return undefined;
-        const [row] = await store.query(`${select} WHERE b.batch_index = $2`, [chain, index]);
+        const [row] = await query(`${select} WHERE b.batch_index = $2`, [chain, index]);
         return row === undefined ? undefined : batchOf(row);
       },
       async batchesInState(state, limit) {
         if (state !== "batched") {
-          return (await store.query(`${select} WHERE c.state = $2 ORDER BY b.batch_index LIMIT $3`, [chain, state, limit])).map(batchOf);
+          return (await query(`${select} WHERE c.state = $2 ORDER BY b.batch_index LIMIT $3`, [chain, state, limit])).map(batchOf);
         }
-        const [bounds] = await store.query(
+        const [bounds] = await query(
           "SELECT min(batch_index) FILTER (WHERE state = 'batched') AS voided, max(batch_index) AS last FROM chain_batches WHERE chain = $1",
           [chain],
         );
         const from = Math.max(firstStoreBatch, optNum(bounds?.voided) ?? (optNum(bounds?.last) ?? firstStoreBatch - 1) + 1);
         return (
-          await store.query(`${select} WHERE b.batch_index >= $2 AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT $3`, [chain, from, limit])
+          await query(`${select} WHERE b.batch_index >= $2 AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT $3`, [chain, from, limit])
         ).map(batchOf);
       },
       async lastAnchoredBatch() {
-        const [row] = await store.query(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`, [chain]);
+        const [row] = await query(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`, [chain]);
         return row === undefined ? undefined : batchOf(row);
       },
       async createTx(tx) {
-        const txId = await store.transaction(async (client) => {
+        const txId = await transaction(async (client) => {
           await requireBatched(client, tx.firstBatch, tx.lastBatch);
           const id = num(
             (
@@ -540,19 +541,19 @@ export class PostgresReceiptStore implements ReceiptStore {
         return (await getTx(txId))!;
       },
       async addTxAttempt(txId, attempt) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           const [row] = (await client.query("SELECT state FROM chain_txs WHERE tx_id = $1 AND chain = $2 FOR UPDATE", [txId, chain])).rows as Row[];
           if (row?.state !== "pending") throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
           await insertChainAttempt(client, txId, attempt);
         }, what(`a new attempt for tx ${txId}`));
       },
       async markTxSent(txId, at) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           await client.query("UPDATE chain_txs SET last_sent_at = $1 WHERE tx_id = $2 AND chain = $3", [at, txId, chain]);
         }, what(`tx ${txId} sent`));
       },
       async markTxIncluded(txId, inclusion) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           const changed = await client.query(
             `UPDATE chain_txs SET state = 'included', included_tx_hash = $1, included_block_number = $2, included_block_hash = $3, included_at = $4
              WHERE tx_id = $5 AND chain = $6 AND state = 'pending'`,
@@ -567,14 +568,14 @@ export class PostgresReceiptStore implements ReceiptStore {
         }, what(`tx ${txId} included`));
       },
       async markTxFinal(txId, at) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           const changed = await client.query("UPDATE chain_txs SET state = 'final' WHERE tx_id = $1 AND chain = $2 AND state = 'included'", [txId, chain]);
           if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
           await client.query("UPDATE chain_batches SET state = 'final', final_at = $1 WHERE chain = $2 AND tx_id = $3 AND state = 'anchored'", [at, chain, txId]);
         }, what(`tx ${txId} final`));
       },
       async markTxReorged(txId) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           const changed = await client.query(
             `UPDATE chain_txs SET state = 'pending', included_tx_hash = NULL, included_block_number = NULL, included_block_hash = NULL,
              included_at = NULL, last_sent_at = 0 WHERE tx_id = $1 AND chain = $2 AND state = 'included'`,
@@ -589,7 +590,7 @@ export class PostgresReceiptStore implements ReceiptStore {
         }, what(`tx ${txId} reorged`));
       },
       async voidTx(txId) {
-        await store.transaction(async (client) => {
+        await transaction(async (client) => {
           const changed = await client.query("UPDATE chain_txs SET state = 'void' WHERE tx_id = $1 AND chain = $2 AND state = 'pending'", [txId, chain]);
           if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
           await client.query("UPDATE chain_batches SET state = 'batched', tx_id = NULL WHERE chain = $1 AND tx_id = $2 AND state = 'submitted'", [chain, txId]);
@@ -597,7 +598,7 @@ export class PostgresReceiptStore implements ReceiptStore {
       },
       async adoptAnchor(tx) {
         const { inclusion } = tx;
-        const txId = await store.transaction(async (client) => {
+        const txId = await transaction(async (client) => {
           await requireBatched(client, tx.firstBatch, tx.lastBatch);
           const id = num(
             (
@@ -616,7 +617,7 @@ export class PostgresReceiptStore implements ReceiptStore {
       },
       getTx,
       async openTxs() {
-        return txsOf(await store.query("SELECT * FROM chain_txs WHERE chain = $1 AND state IN ('pending', 'included') ORDER BY nonce, tx_id", [chain]));
+        return txsOf(await query("SELECT * FROM chain_txs WHERE chain = $1 AND state IN ('pending', 'included') ORDER BY nonce, tx_id", [chain]));
       },
     };
   }

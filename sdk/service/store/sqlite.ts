@@ -789,36 +789,37 @@ export class SqliteReceiptStore implements ReceiptStore {
   }
 
   chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {
-    const db = this;
+    const stmt = (sql: string): StatementSync => this.stmt(sql);
+    const transaction = <T>(fn: () => T): T => this.transaction(fn);
     const select = `SELECT b.batch_index, b.first_seq, b.last_seq, b.leaf_count, b.root, b.closed_at,
       coalesce(c.state, 'batched') AS state, c.tx_id, c.anchor_tx_hash, c.anchor_block_number, c.anchor_block_hash, c.anchored_at, c.final_at
       FROM batches b LEFT JOIN chain_batches c ON c.chain = ? AND c.batch_index = b.batch_index`;
     const txOf = (row: Row): TxRecord => {
       const id = num(row.tx_id);
-      const attempts = (db.stmt("SELECT * FROM chain_tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(attemptOf);
+      const attempts = (stmt("SELECT * FROM chain_tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(attemptOf);
       return txRecordOf(row, attempts);
     };
     const getTx = async (txId: number): Promise<TxRecord | undefined> => {
-      const row = db.stmt("SELECT * FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
+      const row = stmt("SELECT * FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
       return row === undefined ? undefined : txOf(row);
     };
     const insertAttempt = (txId: number, attempt: TxAttempt): void => {
-      db.stmt(
+      stmt(
         "INSERT INTO chain_tx_attempts (tx_hash, tx_id, raw, max_fee_per_gas, max_priority_fee_per_gas, gas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ).run(toBlob(attempt.hash), txId, toBlob(attempt.raw), attempt.maxFeePerGas.toString(), attempt.maxPriorityFeePerGas.toString(), attempt.gas.toString(), attempt.createdAt);
     };
     /** Checks that batches [first, last] exist, belong to this chain and are `batched` on it. */
     const requireBatched = (first: number, last: number): void => {
-      const present = num((db.stmt("SELECT count(*) AS n FROM batches WHERE batch_index >= ? AND batch_index <= ?").get(first, last) as Row).n);
+      const present = num((stmt("SELECT count(*) AS n FROM batches WHERE batch_index >= ? AND batch_index <= ?").get(first, last) as Row).n);
       const taken = num(
-        (db.stmt("SELECT count(*) AS n FROM chain_batches WHERE chain = ? AND batch_index >= ? AND batch_index <= ? AND state <> 'batched'").get(chain, first, last) as Row).n,
+        (stmt("SELECT count(*) AS n FROM chain_batches WHERE chain = ? AND batch_index >= ? AND batch_index <= ? AND state <> 'batched'").get(chain, first, last) as Row).n,
       );
       if (first < firstStoreBatch || present !== last - first + 1 || taken !== 0) {
         throw new InvariantError(`batches ${first}..${last} are not all "batched" on chain ${chain}`);
       }
     };
     const upsertRows = (first: number, last: number, state: BatchState, txId: number, inclusion?: BatchAnchor): void => {
-      const up = db.stmt(
+      const up = stmt(
         `INSERT INTO chain_batches (chain, batch_index, state, tx_id, anchor_tx_hash, anchor_block_number, anchor_block_hash, anchored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (chain, batch_index) DO UPDATE SET state = excluded.state, tx_id = excluded.tx_id, anchor_tx_hash = excluded.anchor_tx_hash,
          anchor_block_number = excluded.anchor_block_number, anchor_block_hash = excluded.anchor_block_hash, anchored_at = excluded.anchored_at, final_at = NULL`,
@@ -839,30 +840,30 @@ export class SqliteReceiptStore implements ReceiptStore {
     return {
       async getBatch(index) {
         if (index < firstStoreBatch) return undefined;
-        const row = db.stmt(`${select} WHERE b.batch_index = ?`).get(chain, index) as Row | undefined;
+        const row = stmt(`${select} WHERE b.batch_index = ?`).get(chain, index) as Row | undefined;
         return row === undefined ? undefined : batchOf(row);
       },
       async batchesInState(state, limit) {
         if (state !== "batched") {
-          const rows = db.stmt(`${select} WHERE c.state = ? ORDER BY b.batch_index LIMIT ?`).all(chain, state, limit) as Row[];
+          const rows = stmt(`${select} WHERE c.state = ? ORDER BY b.batch_index LIMIT ?`).all(chain, state, limit) as Row[];
           return rows.map(batchOf);
         }
         // The first batch without a transaction on this chain: a voided one, else the one after the last row.
-        const voided = db.stmt("SELECT min(batch_index) AS i FROM chain_batches WHERE chain = ? AND state = 'batched'").get(chain) as Row;
-        const lastRow = db.stmt("SELECT max(batch_index) AS i FROM chain_batches WHERE chain = ?").get(chain) as Row;
+        const voided = stmt("SELECT min(batch_index) AS i FROM chain_batches WHERE chain = ? AND state = 'batched'").get(chain) as Row;
+        const lastRow = stmt("SELECT max(batch_index) AS i FROM chain_batches WHERE chain = ?").get(chain) as Row;
         const from = Math.max(firstStoreBatch, optNum(voided.i) ?? (optNum(lastRow.i) ?? firstStoreBatch - 1) + 1);
-        const rows = db.stmt(`${select} WHERE b.batch_index >= ? AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT ?`).all(chain, from, limit) as Row[];
+        const rows = stmt(`${select} WHERE b.batch_index >= ? AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT ?`).all(chain, from, limit) as Row[];
         return rows.map(batchOf);
       },
       async lastAnchoredBatch() {
-        const row = db.stmt(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`).get(chain) as Row | undefined;
+        const row = stmt(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`).get(chain) as Row | undefined;
         return row === undefined ? undefined : batchOf(row);
       },
       async createTx(tx) {
-        const txId = db.transaction(() => {
+        const txId = transaction(() => {
           requireBatched(tx.firstBatch, tx.lastBatch);
           const id = num(
-            db.stmt(
+            stmt(
               "INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
             ).run(chain, tx.nonce, tx.firstBatch, tx.lastBatch, tx.attempt.createdAt, tx.createdAtBlock).lastInsertRowid,
           );
@@ -873,61 +874,61 @@ export class SqliteReceiptStore implements ReceiptStore {
         return (await getTx(txId))!;
       },
       async addTxAttempt(txId, attempt) {
-        db.transaction(() => {
-          const tx = db.stmt("SELECT state FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
+        transaction(() => {
+          const tx = stmt("SELECT state FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
           if (tx?.state !== "pending") throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
           insertAttempt(txId, attempt);
         });
       },
       async markTxSent(txId, at) {
-        db.stmt("UPDATE chain_txs SET last_sent_at = ? WHERE tx_id = ? AND chain = ?").run(at, txId, chain);
+        stmt("UPDATE chain_txs SET last_sent_at = ? WHERE tx_id = ? AND chain = ?").run(at, txId, chain);
       },
       async markTxIncluded(txId, inclusion) {
-        db.transaction(() => {
-          const changed = db.stmt(
+        transaction(() => {
+          const changed = stmt(
             `UPDATE chain_txs SET state = 'included', included_tx_hash = ?, included_block_number = ?, included_block_hash = ?, included_at = ?
              WHERE tx_id = ? AND chain = ? AND state = 'pending'`,
           ).run(toBlob(inclusion.txHash), inclusion.blockNumber, toBlob(inclusion.blockHash), inclusion.anchoredAt, txId, chain);
           if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
-          db.stmt(
+          stmt(
             `UPDATE chain_batches SET state = 'anchored', anchor_tx_hash = ?, anchor_block_number = ?, anchor_block_hash = ?, anchored_at = ?
              WHERE chain = ? AND tx_id = ? AND state = 'submitted'`,
           ).run(toBlob(inclusion.txHash), inclusion.blockNumber, toBlob(inclusion.blockHash), inclusion.anchoredAt, chain, txId);
         });
       },
       async markTxFinal(txId, at) {
-        db.transaction(() => {
-          const changed = db.stmt("UPDATE chain_txs SET state = 'final' WHERE tx_id = ? AND chain = ? AND state = 'included'").run(txId, chain);
+        transaction(() => {
+          const changed = stmt("UPDATE chain_txs SET state = 'final' WHERE tx_id = ? AND chain = ? AND state = 'included'").run(txId, chain);
           if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
-          db.stmt("UPDATE chain_batches SET state = 'final', final_at = ? WHERE chain = ? AND tx_id = ? AND state = 'anchored'").run(at, chain, txId);
+          stmt("UPDATE chain_batches SET state = 'final', final_at = ? WHERE chain = ? AND tx_id = ? AND state = 'anchored'").run(at, chain, txId);
         });
       },
       async markTxReorged(txId) {
-        db.transaction(() => {
-          const changed = db.stmt(
+        transaction(() => {
+          const changed = stmt(
             `UPDATE chain_txs SET state = 'pending', included_tx_hash = NULL, included_block_number = NULL, included_block_hash = NULL,
              included_at = NULL, last_sent_at = 0 WHERE tx_id = ? AND chain = ? AND state = 'included'`,
           ).run(txId, chain);
           if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
-          db.stmt(
+          stmt(
             `UPDATE chain_batches SET state = 'submitted', anchor_tx_hash = NULL, anchor_block_number = NULL, anchor_block_hash = NULL,
              anchored_at = NULL WHERE chain = ? AND tx_id = ? AND state = 'anchored'`,
           ).run(chain, txId);
         });
       },
       async voidTx(txId) {
-        db.transaction(() => {
-          const changed = db.stmt("UPDATE chain_txs SET state = 'void' WHERE tx_id = ? AND chain = ? AND state = 'pending'").run(txId, chain);
+        transaction(() => {
+          const changed = stmt("UPDATE chain_txs SET state = 'void' WHERE tx_id = ? AND chain = ? AND state = 'pending'").run(txId, chain);
           if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
-          db.stmt("UPDATE chain_batches SET state = 'batched', tx_id = NULL WHERE chain = ? AND tx_id = ? AND state = 'submitted'").run(chain, txId);
+          stmt("UPDATE chain_batches SET state = 'batched', tx_id = NULL WHERE chain = ? AND tx_id = ? AND state = 'submitted'").run(chain, txId);
         });
       },
       async adoptAnchor(tx) {
         const { inclusion } = tx;
-        const txId = db.transaction(() => {
+        const txId = transaction(() => {
           requireBatched(tx.firstBatch, tx.lastBatch);
           const id = num(
-            db.stmt(
+            stmt(
               `INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block, last_sent_at,
                included_tx_hash, included_block_number, included_block_hash, included_at) VALUES (?, ?, ?, ?, 'included', ?, ?, ?, ?, ?, ?, ?)`,
             ).run(
@@ -951,7 +952,7 @@ export class SqliteReceiptStore implements ReceiptStore {
       },
       getTx,
       async openTxs() {
-        const rows = db.stmt("SELECT * FROM chain_txs WHERE chain = ? AND state IN ('pending', 'included') ORDER BY nonce, tx_id").all(chain) as Row[];
+        const rows = stmt("SELECT * FROM chain_txs WHERE chain = ? AND state IN ('pending', 'included') ORDER BY nonce, tx_id").all(chain) as Row[];
         return rows.map(txOf);
       },
     };
