@@ -101,7 +101,7 @@ async function hasCode(client: PublicClient, address: Address): Promise<boolean>
  */
 export async function planSetup(client: PublicClient, operator: Address, target: SetupTarget): Promise<SetupPlan> {
   const steps: SetupStep[] = [];
-  let receiptLogs = target.receiptLogs;
+  const receiptLogs = target.receiptLogs;
   if (receiptLogs !== undefined && !(await hasCode(client, receiptLogs))) {
     throw new SetupError(`No contract at ReceiptLogs ${receiptLogs} on this chain.`, {
       metaMessages: ["Do: fix chains[0].receiptLogs in .showwork/config.json (or remove it to deploy one)."],
