@@ -7,6 +7,7 @@
  * @module
  */
 import { getAddress, keccak256, stringToHex, zeroHash, type Hex } from "viem";
+import { sign } from "viem/accounts";
 
 import { InvalidDocumentError, InvalidProofError, InvalidSignatureError, LeafMismatchError, ProofMismatchError, UnsupportedFormatError } from "../../sdk/errors.js";
 import { makeBundle, parseBundle, toBundleJson, verifyBundleOffline, BUNDLE_FORMAT_V1, BUNDLE_FORMAT_V2, type ProofBundle, type ProofBundleJson } from "../../sdk/bundle/index.js";
@@ -20,6 +21,7 @@ import {
   computeSamplingDigest,
   computeToolsDigest,
   modelIdFromName,
+  parseReceipt,
   privateKeyToReceiptSigner,
   RECEIPT_DOMAIN_SEPARATOR,
   RECEIPT_EIP712_DOMAIN,
@@ -118,6 +120,11 @@ function receipt(label: string, i: number, servingNode: Hex, extra: Partial<Rece
 
 type SigOutcome = { valid: true; signer: string } | { valid: false; reason: string; recoveredSigner?: string };
 function sigOutcome(r: Receipt): SigOutcome {
+  try {
+    parseReceipt(toReceiptJson(r)); // a signature that is not 65 bytes is refused when the receipt is read
+  } catch {
+    return { valid: false, reason: "malformed" };
+  }
   const c = checkReceiptSignature(r);
   return c.valid ? { valid: true, signer: c.signer } : { valid: false, reason: c.reason, ...(c.recoveredSigner ? { recoveredSigner: c.recoveredSigner } : {}) };
 }
@@ -136,7 +143,7 @@ async function signatures() {
   const tampers: [string, Receipt, string][] = [
     ["a receipt field changed after signing (outputDigest)", { ...base, outputDigest: flipHex(base.outputDigest, 31) }, "the digest changes: another address recovers"],
     ["servingNode names another node", { ...base, servingNode: SIGNERS[1]!.address }, "the digest changes and the recovered signer is not servingNode"],
-    ["signed by another key", { ...(await signReceipt(SIGNERS[1]!, { ...base, signature: undefined })), servingNode: base.servingNode }, "the signature recovers key 1, not servingNode"],
+    ["signed by another key", { ...base, signature: (await sign({ hash: receiptSigningDigest(base), privateKey: KEYS[1]!, to: "hex" })).toLowerCase() as Hex }, "the signature recovers key 1, not servingNode"],
     ["r bit flipped", { ...base, signature: flipHex(sig, 5) }, "another address recovers (or none)"],
     ["v not 27/28/0/1", { ...base, signature: `${sig.slice(0, 130)}05` as Hex }, "malformed v"],
     ["r = 0", { ...base, signature: `0x${"00".repeat(32)}${sig.slice(66)}` as Hex }, "r out of range"],
@@ -150,7 +157,7 @@ async function signatures() {
   }
   return file(
     "signatures",
-    "EIP-712 receipt signatures. domain = { name: \"showwork\", version: \"1\" } (no chainId, no verifyingContract); domainSeparator = keccak256(abi.encode(keccak256(\"EIP712Domain(string name,string version)\"), keccak256(\"showwork\"), keccak256(\"1\"))); signingDigest = keccak256(0x1901 || domainSeparator || receiptHash) with receiptHash from receipts.json; signature = r || s || v (65 bytes, v = 27/28; 0/1 accepted). A receipt's signature is valid when the address recovered from (signingDigest, signature) equals servingNode. Signatures here are deterministic (RFC 6979) from the given test keys. expected.reason: missing | malformed | wrong-signer (as the SDK's checkReceiptSignature says). High s is accepted (as viem's recoverTypedDataAddress does).",
+    "EIP-712 receipt signatures. domain = { name: \"showwork\", version: \"1\" } (no chainId, no verifyingContract); domainSeparator = keccak256(abi.encode(keccak256(\"EIP712Domain(string name,string version)\"), keccak256(\"showwork\"), keccak256(\"1\"))); signingDigest = keccak256(0x1901 || domainSeparator || receiptHash) with receiptHash from receipts.json; signature = r || s || v (65 bytes, v = 27/28; 0/1 accepted; a signature that is not 65 bytes is refused when the receipt is read: malformed). A receipt's signature is valid when the address recovered from (signingDigest, signature) equals servingNode. Signatures here are deterministic (RFC 6979) from the given test keys. expected.reason: missing | malformed | wrong-signer (as the SDK's checkReceiptSignature says). High s is accepted (as viem's recoverTypedDataAddress does).",
     { domain: RECEIPT_EIP712_DOMAIN, domainSeparator: RECEIPT_DOMAIN_SEPARATOR, cases },
   );
 }
