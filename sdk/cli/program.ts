@@ -10,6 +10,9 @@
  */
 import { Command, Help } from "commander";
 
+import { loadConfig } from "../config/loadConfig.js";
+import { applyConfigDefaults, applyDeprecatedEnv, applyNamingScheme } from "./naming.js";
+
 /** One command: what `showwork --help` lists about it, and how to load the real thing. */
 export interface LazyCommand {
   name: string;
@@ -40,6 +43,15 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "verifier", term: "verifier [options]", description: "serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)", load: async () => (await import("./commands/verifier.js")).verifierCommand() },
 ];
 
+/** `--config PATH` / `--config=PATH` in `argv`, for loading the config before parsing. */
+function configFlag(argv: readonly string[]): { file?: string } {
+  for (const [i, arg] of argv.entries()) {
+    if (arg === "--config" && argv[i + 1] !== undefined) return { file: argv[i + 1]! };
+    if (arg.startsWith("--config=")) return { file: arg.slice("--config=".length) };
+  }
+  return {};
+}
+
 /** The command `argv` (user arguments, after `node script`) runs: the first operand, or the one after `help`. */
 export function chosenCommand(argv: readonly string[]): string | undefined {
   const operands = argv.filter((arg) => !arg.startsWith("-"));
@@ -60,9 +72,14 @@ export async function buildProgram(argv: readonly string[], { eager = false }: {
     .configureHelp({
       subcommandTerm: (command) => stubTerms.get(command) ?? new Help().subcommandTerm(command),
     });
+  const asksHelp = argv.some((arg) => arg === "--help" || arg === "-h") || argv.filter((arg) => !arg.startsWith("-"))[0] === "help";
+  if (!eager) applyDeprecatedEnv(chosen);
   for (const entry of COMMANDS) {
     if (eager || entry.name === chosen) {
-      program.addCommand(await entry.load());
+      const command = applyNamingScheme(await entry.load());
+      // The project config's values are every option's defaults (flags and environment win); not for help, which stays the same everywhere.
+      if (!eager && !asksHelp && entry.name !== "dev") applyConfigDefaults(command, loadConfig({ ...configFlag(argv) }));
+      program.addCommand(command);
     } else {
       const stub = new Command(entry.name).description(entry.description);
       stubTerms.set(stub, entry.term);
