@@ -74,6 +74,12 @@ export function applyNamingScheme(command: Command): Command {
   if (command.commands.length === 0 && !options.some((o) => o.long === "--config")) {
     command.addOption(new Option("--config <path>", "the project config (.showwork/config.json or its folder; default: found from the working directory upwards)").env(ENV.config));
   }
+  // The scheme's flags carry their environment variable (verify's --log is a pin: stated, never from the environment).
+  const path = pathOf(command);
+  for (const option of options) {
+    const canonical = CANONICAL_FLAGS.find((f) => f.flag === option.long);
+    if (canonical?.env !== undefined && option.envVar === undefined && !(option.long === "--log" && LOG_IS_A_CHOICE.has(path.split(" ")[0] ?? ""))) option.env(canonical.env);
+  }
   for (const old of [...options]) {
     const to = renamedFlag(old);
     if (to === undefined || options.some((o) => o.long === to)) continue;
@@ -104,7 +110,7 @@ export function applyNamingScheme(command: Command): Command {
 /** The command path of `command` (e.g. "log create"). */
 function pathOf(command: Command): string {
   const names: string[] = [];
-  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  for (let c: Command | null = command; c; c = c.parent) if (c.parent !== null || c.name() !== "showwork") names.unshift(c.name());
   return names.join(" ");
 }
 
