@@ -19,6 +19,7 @@ import {
   addressOf,
   adminSlot,
   arrayElementSlot,
+  compromiseSlot,
   bitsOf,
   delayHistorySlot,
   headSlot,
@@ -80,6 +81,8 @@ export interface AnchorFacts {
   readonly delayHistory: readonly { since: number; maxAnchorDelay: number }[];
   readonly signerPeriods: readonly { grantedAt: number; revokedAt: number }[];
   readonly timeline: Address;
+  /** The serving node's compromise report (reportedAt 0: none). */
+  readonly compromise: { readonly since: number; readonly fromBatch: number; readonly reportedAt: number };
   readonly model?: ModelFacts | undefined;
 }
 
@@ -105,7 +108,7 @@ const num = (value: Hex, from: number, width: number): number => Number(bitsOf(v
 export async function readAnchorFacts(reader: StateReader, q: AnchorFactsQuery): Promise<AnchorFacts> {
   const at = q.proofBlock;
   const read = (slot: Hex, block = at) => reader.storage(q.contract, slot, block);
-  const [rootBefore, rootAt, contractCodeHash, head, adminWord, historyLength, periodsLength, timelineWord] = await Promise.all([
+  const [rootBefore, rootAt, contractCodeHash, head, adminWord, historyLength, periodsLength, timelineWord, compromiseWord] = await Promise.all([
     read(rootSlot(q.logId, q.batchIndex), q.anchorBlock - 1),
     read(rootSlot(q.logId, q.batchIndex), q.anchorBlock),
     reader.codeHash(q.contract, at),
@@ -114,6 +117,7 @@ export async function readAnchorFacts(reader: StateReader, q: AnchorFactsQuery):
     read(delayHistorySlot(q.logId)),
     read(signerPeriodsSlot(q.logId, q.servingNode)),
     read(timelineSlot(q.logId)),
+    read(compromiseSlot(q.logId, q.servingNode)),
   ]);
   const historyCount = hexToBigInt(historyLength);
   if (historyCount > BigInt(q.limits.maxDelayHistory)) throw new TooLongError(`the log's max-delay history has ${historyCount} entries, more than ${q.limits.maxDelayHistory}`);
@@ -134,6 +138,7 @@ export async function readAnchorFacts(reader: StateReader, q: AnchorFactsQuery):
     delayHistory: history.map((w) => ({ since: num(w, 0, 64), maxAnchorDelay: num(w, 64, 32) })),
     signerPeriods: periods.map((w) => ({ grantedAt: num(w, 0, 64), revokedAt: num(w, 64, 64) })),
     timeline,
+    compromise: { since: num(compromiseWord, 0, 64), fromBatch: num(compromiseWord, 64, 64), reportedAt: num(compromiseWord, 128, 64) },
   };
   if (timeline === zeroAddress || /^0x0{64}$/.test(q.modelId)) return facts;
   return { ...facts, model: await readModelFacts(reader, q, timeline) };

@@ -14,7 +14,7 @@
 import { encodeAbiParameters, getAddress, hexToBigInt, keccak256, numberToHex, type Address, type Hex } from "viem";
 
 /** ReceiptLogs state variables, in declaration order (slot numbers). */
-export const RECEIPT_LOGS_SLOTS = { logs: 0n, signers: 1n, timelines: 2n } as const;
+export const RECEIPT_LOGS_SLOTS = { logs: 0n, signers: 1n, timelines: 2n, compromises: 3n } as const;
 /** Members of ReceiptLogs' `Log` struct (offsets from the struct's base slot). */
 export const LOG_MEMBERS = { head: 0n, adminAndMaxDelay: 1n, pendingAdmin: 2n, anchorers: 3n, roots: 4n, delayHistory: 5n } as const;
 /** ModelTimeline state variables (its `_receiptLogs` is immutable: in the code, not in storage). */
@@ -89,6 +89,11 @@ export function signerPeriodsSlot(logId: Hex, signer: Address): Hex {
 /** Slot holding `_timelines[logId]`. */
 export function timelineSlot(logId: Hex): Hex {
   return mappingSlot(RECEIPT_LOGS_SLOTS.timelines, logId, "bytes32");
+}
+
+/** Slot holding `_compromises[logId][signer]`: since (bits 0..63), fromBatch (64..127), reportedAt (128..191). */
+export function compromiseSlot(logId: Hex, signer: Address): Hex {
+  return mappingSlot(mappingSlot(RECEIPT_LOGS_SLOTS.compromises, logId, "bytes32"), signer, "address");
 }
 
 // ---------------------------------------------------------------- ModelTimeline

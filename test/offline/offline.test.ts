@@ -21,7 +21,8 @@ import { CHAIN_CHECKS } from "../../sdk/verify/checks/onchain.js";
 import { checksWithStatus, type Verdict } from "../../sdk/verify/verdict.js";
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
-import { buildScenario, httpChain, type Scenario } from "../verify/support/scenario.js";
+import { buildScenario, httpChain, send, type Scenario } from "../verify/support/scenario.js";
+import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 
 const byId = (verdict: Verdict, id: string) => verdict.checks.find((c) => c.id === id)!;
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -278,6 +279,24 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       expect(verdict.status).to.equal("failed");
       expect(checksWithStatus(verdict, "fail")).to.deep.equal(["batch-root"]);
     });
+  });
+
+  it("proves a compromise report filed after anchoring (signer compromised since T): the receipt's signer check fails offline", async () => {
+    const since = bundle.receipt.issuedAt;
+    await send(scenario.chain, scenario.chain.admin, {
+      address: scenario.receiptLogs,
+      abi: receiptLogsAbi,
+      functionName: "reportSignerCompromise",
+      args: [scenario.logId, bundle.receipt.servingNode, BigInt(since), 0n],
+    });
+    const head = await scenario.chain.publicClient.getBlock();
+    const later: Checkpoint = { chainId: scenario.chainId, number: Number(head.number), hash: head.hash };
+    const refreshed = await selfContained(bundle, later.number);
+    const verdict = await offline(refreshed, [later]);
+    expect(checksWithStatus(verdict, "fail")).to.deep.equal(["signer"]);
+    expect(byId(verdict, "signer").code).to.equal("compromised-signer");
+    // The bundle proven before the report still verifies against the older checkpoint: a checkpoint proves the state up to its block only.
+    expect((await offline(json)).status).to.equal("verified");
   });
 
   function receiptLogsAt(b: ProofBundleV2Json, block: number) {

@@ -16,7 +16,7 @@ import { getAddress, zeroAddress, zeroHash, type Address, type Hex } from "viem"
 
 import type { BundleAnchorV2, ProofBundle } from "../../bundle/types.js";
 import { readAnchorFacts, TooLongError, type AnchorFacts, type ModelFacts } from "../../chainproof/facts.js";
-import { adminSlot, delayHistorySlot, headSlot, rootSlot, signerPeriodsSlot, timelineSlot } from "../../chainproof/layout.js";
+import { adminSlot, compromiseSlot, delayHistorySlot, headSlot, rootSlot, signerPeriodsSlot, timelineSlot } from "../../chainproof/layout.js";
 import { PROOF_LIMITS } from "../../chainproof/prove.js";
 import { ChainProofError, MissingProofError, verifyChainProof, type Checkpoint, type ProvenChain } from "../../chainproof/verifyChainProof.js";
 import { CONTRACT_BUILDS } from "../../contracts/codeHashes.js";
@@ -55,7 +55,7 @@ function purposeOf(anchor: BundleAnchorV2, bundle: ProofBundle, address: Address
   if (s === rootSlot(anchor.logId, anchor.batchIndex) || s === headSlot(anchor.logId)) return "batch-root";
   if (s === adminSlot(anchor.logId)) return "pinned";
   if (s === timelineSlot(anchor.logId)) return "model-version";
-  if (s === signerPeriodsSlot(anchor.logId, bundle.receipt.servingNode)) return "signer";
+  if (s === signerPeriodsSlot(anchor.logId, bundle.receipt.servingNode) || s === compromiseSlot(anchor.logId, bundle.receipt.servingNode)) return "signer";
   if (s === delayHistorySlot(anchor.logId)) return "anchor-delay";
   // Array elements (delay history or signer periods): say which by elimination is not possible cheaply; both are "history".
   return "signer";
@@ -294,8 +294,16 @@ function judge(
     const last = periods[periods.length - 1];
     const still = last !== undefined && last.revokedAt === 0;
     const detail = { expected: `a serving node authorised by log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}`, found: `${node} (${atTime ? "authorised" : "not authorised"} then; ${still ? "authorised" : "not authorised"} ${at})` };
+    const report = f.compromise;
+    const compromised = report.reportedAt !== 0 && !(anchor.batchIndex < report.fromBatch && receipt.issuedAt < report.since);
     checks.push(
-      atTime
+      atTime && compromised
+        ? fail("signer", `serving node ${node}'s key was reported compromised since ${isoTime(report.since)} (from batch ${report.fromBatch}, reported ${isoTime(report.reportedAt)}): a receipt of it is valid only in a batch anchored before that, and this one is batch ${anchor.batchIndex} (proven ${at})`, {
+            expected: `batch < ${report.fromBatch} and issuedAt < ${report.since}`,
+            found: `batch ${anchor.batchIndex}, issuedAt ${receipt.issuedAt}`,
+            code: "compromised-signer",
+          })
+        : atTime
         ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${still ? "" : " (revoked since)"} (proven ${at})`, detail)
         : fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" }),
     );
