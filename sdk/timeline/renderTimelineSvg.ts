@@ -14,6 +14,7 @@
  * @module
  */
 import { fitText, placeInLanes, textWidth, wrapText, type LabelBox } from "./labelLayout.js";
+import { printable } from "../verify/printable.js";
 import type { TimelineActivation } from "./types.js";
 
 /** A vertical marker on the picture. */
@@ -51,9 +52,9 @@ const LINE = 13;
 /** A halo of `colour` behind text (keeps it readable over hatching and lines). */
 const halo = (colour: string): string => ` stroke="${colour}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"`;
 
-/** Escapes text for SVG/XML content and attributes. */
+/** Escapes text for SVG/XML content and attributes (chain-supplied text: controls and bidi overrides shown as escapes). */
 function xml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
+  return printable(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
 }
 
 function shortDigest(digest: string): string {

@@ -94,6 +94,15 @@ describe("timeline picture: labels", () => {
     expect(svg).to.include(`<title>#2 rollback of v1 (${digest(0)}) at 2026-11-18 11:10:00Z — reason: ${reason}</title>`);
   });
 
+  it("escapes markup, controls and bidi overrides in chain-supplied text", () => {
+    const svg = renderTimelineSvg({
+      activations: [...deployments([T0]), { index: 1, kind: "rollback", versionNumber: 1, version: digest(0), activatedAt: T0 + 60, reason: "<b>bad</b> \u202eevil\u001b[2J", label: "v1" }],
+      title: "acme <chat>",
+    });
+    expect(svg).to.include("acme &lt;chat&gt;").and.include("&lt;b&gt;bad&lt;/b&gt; \\u{202e}evil\\u{1b}[2J");
+    expect(svg).not.to.include("\u202e").and.not.include("\u001b").and.not.include("<b>");
+  });
+
   it("never overlaps, for random timelines, markers and widths", () => {
     const activation = fc.record({
       gap: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 200_000 })),
