@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "commander";
 import { isAddress, isHex, type Address, type Hex } from "viem";
 
 import { modelIdFromName } from "../receipt/modelId.js";
+import { rpcUrlProblem } from "../verify/rpcUrl.js";
 
 /** A non-negative integer. */
 export function nonNegativeInteger(value: string): number {
@@ -52,25 +53,11 @@ export function timeArgument(value: string): number {
  * URL of scheme `127.0.0.1:`).
  */
 export function rpcUrlArgument(value: string): string {
-  const url = value.trim();
-  const usage = (message: string): InvalidArgumentError => {
-    const error = new InvalidArgumentError(message);
-    error.exitCode = 2;
-    return error;
-  };
-  if (url === "") throw usage("expected an http:// or https:// URL, found nothing");
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined) {
-    const hint = /^(localhost|127\.|\[::1\]|0\.0\.0\.0)/i.test(url) ? `http://${url}` : `https://${url}`;
-    throw usage(`the RPC URL "${url}" has no scheme: write ${hint} (http:// or https:// is required)`);
-  }
-  if (scheme !== "http" && scheme !== "https") throw usage(`the RPC URL "${url}" is a ${scheme}:// URL: only http:// and https:// endpoints are supported`);
-  try {
-    new URL(url);
-  } catch {
-    throw usage(`the RPC URL "${url}" is not a valid URL`);
-  }
-  return url;
+  const problem = rpcUrlProblem(value);
+  if (problem === undefined) return value.trim();
+  const error = new InvalidArgumentError(problem);
+  error.exitCode = 2;
+  throw error;
 }
 
 /** Several JSON-RPC endpoints: a repeatable option whose values may also be comma-separated, each checked by {@link rpcUrlArgument}. */
