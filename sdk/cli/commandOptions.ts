@@ -50,9 +50,11 @@ export function timeArgument(value: string): number {
 /**
  * A JSON-RPC endpoint: an `http://` or `https://` URL. Anything else is a usage error (exit 2) that
  * says what to write, rather than an endpoint that "did not answer" (`127.0.0.1:8545` parses as a
- * URL of scheme `127.0.0.1:`).
+ * URL of scheme `127.0.0.1:`). A blank value is no value (undefined).
  */
-export function rpcUrlArgument(value: string): string {
+export function rpcUrlArgument(value: string): string | undefined {
+  // A blank value (e.g. SHOWWORK_RPC_URL= in the environment) means "not given".
+  if (value.trim() === "") return undefined;
   const problem = rpcUrlProblem(value);
   if (problem === undefined) return value.trim();
   const error = new InvalidArgumentError(problem);
@@ -62,5 +64,5 @@ export function rpcUrlArgument(value: string): string {
 
 /** Several JSON-RPC endpoints: a repeatable option whose values may also be comma-separated, each checked by {@link rpcUrlArgument}. */
 export function rpcUrlsArgument(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean).map(rpcUrlArgument)];
+  return [...(previous ?? []), ...value.split(",").map(rpcUrlArgument).filter((url): url is string => url !== undefined)];
 }
