@@ -2,8 +2,9 @@
  * Receipt hot paths, side by side in one run, with ratios: the keccak floor of one receipt's
  * hashes, building, the EIP-712 digest, signing and recovery on every secp256k1 candidate
  * (viem's own signTypedData / recoverTypedDataAddress, @noble/curves with precomputation,
- * @noble/secp256k1, libsecp256k1 as WebAssembly from tiny-secp256k1), our fast paths, and
- * parseReceipt.
+ * @noble/secp256k1, libsecp256k1 as WebAssembly from tiny-secp256k1 and as the native N-API
+ * prebuild of the secp256k1 package), our fast paths, and parseReceipt. Reports the targets of
+ * issue #26 (build + sign, signature check: per CPU-second and against viem in the same run).
  *
  * Figures are CPU time per operation on one thread (user + system of this process, best of
  * a few blocks: the machine is shared), and operations per CPU-second.
@@ -37,7 +38,8 @@ import { WASM_LAYOUT } from "../sdk/hash/keccakWasm.generated.js";
 import { newWasm } from "../sdk/hash/wasmInstance.js";
 import { buildReceiptTreeParallel } from "../sdk/tree/buildTreeParallel.js";
 import { createSignatureCheckPool } from "../sdk/receipt/signatureCheckPool.js";
-import { nobleBackend } from "../sdk/receipt/secp256k1.js";
+import { loadLibsecp256k1Backend, loadNativeBackend, nobleBackend, signatureBackend } from "../sdk/receipt/secp256k1.js";
+import { perSecond, reportTarget } from "./benchTargets.js";
 
 const QUICK = process.argv.includes("--quick");
 const KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -138,11 +140,15 @@ row("digest", "viem hashTypedData(receiptTypedData(receipt))", cpu(n(1000), (i) 
 const buildUs = row("build", "showwork buildReceipt (3 salts, 2 commitments, 1 tool, sampling digest, checks)", cpu(n(5000), (i) => build(i)));
 
 // ------------------------------------------------------------------ sign
+const nativeBackend = loadNativeBackend();
+const wasmBackend = loadLibsecp256k1Backend()!;
 const signLib = row("sign", "libsecp256k1 (tiny-secp256k1 WASM) sign of a digest", cpu(n(2000), (i) => tiny.signRecoverable(digests[i % 2000]!, KEY_BYTES)));
+row("sign", "showwork WebAssembly back end sign (libsecp256k1 on its memory)", cpu(n(2000), (i) => wasmBackend.sign(digests[i % 2000]!, KEY_BYTES, out, 0)), signLib);
+if (nativeBackend) row("sign", "showwork native back end sign (secp256k1 N-API prebuild, addon called directly)", cpu(n(4000), (i) => nativeBackend.sign(digests[i % 2000]!, KEY_BYTES, out, 0)), signLib);
 row("sign", "@noble/curves v2 sign, base precomputed (window 8)", cpu(n(300), (i) => nobleBackend.sign(digests[i % 2000]!, KEY_BYTES, out, 0)), signLib);
 row("sign", "@noble/secp256k1 v3 sign", cpu(n(300), (i) => nobleSecp.sign(digests[i % 2000]!, KEY_BYTES, { prehash: false, format: "recovered" })), signLib);
-const ours = row("sign", "showwork signer.signReceiptSync (digest + libsecp256k1 + hex)", cpu(n(2000), (i) => signer.signReceiptSync(at(i))));
-row("sign", "viem account.signTypedData(receiptTypedData) (what signReceipt(account) costs)", await cpuAsync(n(300), (i) => account.signTypedData(receiptTypedData(at(i)))), ours);
+const ours = row("sign", `showwork signer.signReceiptSync (digest + ${signatureBackend().name} + hex)`, cpu(n(4000), (i) => signer.signReceiptSync(at(i))));
+const viemSign = row("sign", "viem account.signTypedData(receiptTypedData) (what signReceipt(account) costs)", await cpuAsync(n(300), (i) => account.signTypedData(receiptTypedData(at(i)))), ours);
 const buildSign = row("sign", "showwork build + sign, one receipt", cpu(n(2000), (i) => signer.signReceiptSync(build(i))));
 
 // ------------------------------------------------------------------ recover
@@ -152,6 +158,9 @@ const recLib = row(
   cpu(n(1000), (i) => tiny.recover(digests[i % 2000]!, sigBytes[i % 2000]!.subarray(0, 64), (sigBytes[i % 2000]![64]! - 27) as 0 | 1, false)),
 );
 const pub = new Uint8Array(64);
+if (nativeBackend) {
+  row("recover", "showwork native back end recover (secp256k1 N-API prebuild)", cpu(n(4000), (i) => nativeBackend.recover(digests[i % 2000]!, sigBytes[i % 2000]!, 0, sigBytes[i % 2000]![64]! - 27, pub, 0)), recLib);
+}
 const nobleKey = nobleCurves.getPublicKey(KEY_BYTES, false);
 row("recover", "@noble/curves v2 recover", cpu(n(100), (i) => nobleBackend.recover(digests[i % 2000]!, sigBytes[i % 2000]!, 0, sigBytes[i % 2000]![64]! - 27, pub, 0)), recLib);
 row(
@@ -160,8 +169,8 @@ row(
   cpu(n(100), (i) => nobleCurves.verify(sigBytes[i % 2000]!.subarray(0, 64), digests[i % 2000]!, nobleKey, { prehash: false })),
   recLib,
 );
-const ourCheck = row("recover", "showwork checkReceiptSignature (digest + libsecp256k1 + address)", cpu(n(1000), (i) => checkReceiptSignature(signedAt(i))));
-row("recover", "viem recoverTypedDataAddress (what verification cost before)", await cpuAsync(n(100), (i) => recoverTypedDataAddress({ ...receiptTypedData(signedAt(i)), signature: signedAt(i).signature! })), ourCheck);
+const ourCheck = row("recover", `showwork checkReceiptSignature (digest + ${signatureBackend().name} + address)`, cpu(n(4000), (i) => checkReceiptSignature(signedAt(i))));
+const viemRecover = row("recover", "viem recoverTypedDataAddress (what verification cost before)", await cpuAsync(n(100), (i) => recoverTypedDataAddress({ ...receiptTypedData(signedAt(i)), signature: signedAt(i).signature! })), ourCheck);
 
 // wall time: the worker pool over 2,000 signed receipts (what ingestion calls)
 const pool = createSignatureCheckPool();
@@ -226,6 +235,7 @@ row("parse", "showwork toChecksumAddress, distinct addresses", cpu(n(5000), (i) 
 
 // ------------------------------------------------------------------ report
 const [load1] = loadavg();
+console.log(`receipts: secp256k1 back end in use: ${signatureBackend().name} (${signatureBackend().description}${signatureBackend().unavailable.length ? `; could not load: ${signatureBackend().unavailable.join(", ")}` : ""})`);
 console.log(`receipts: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${load1!.toFixed(2)} at the start of the report; CPU time per operation, one thread${QUICK ? " (--quick)" : ""}`);
 let group = "";
 for (const r of rows) {
@@ -236,4 +246,30 @@ for (const r of rows) {
   const ratio = r.ref === undefined ? "" : `  ${(r.us / r.ref).toFixed(2)}x`;
   console.log(`    ${r.what.padEnd(92)} ${r.us.toFixed(2).padStart(9)} µs ${Math.round(1e6 / r.us).toLocaleString("en-US").padStart(10)}/s${ratio}`);
 }
-console.log(`\n  targets: build + sign >= 8,000/s on one core: ${Math.round(1e6 / buildSign).toLocaleString("en-US")}/s (build ${buildUs.toFixed(1)} µs + sign ${ours.toFixed(1)} µs); recovery >= 10,000/s on one core: ${Math.round(1e6 / ourCheck).toLocaleString("en-US")}/s, on all cores (wall): ${Math.round(1e6 / poolUs).toLocaleString("en-US")}/s`);
+console.log(`\n  targets (back end: ${signatureBackend().name}; build ${buildUs.toFixed(1)} µs + sign ${ours.toFixed(1)} µs; pool, wall: ${perSecond(1e6 / poolUs)}/s)`);
+reportTarget({
+  target: "build + sign >= 10,000 receipts per CPU-second (one core)",
+  figure: `${perSecond(1e6 / buildSign)}/CPU-s`,
+  met: 1e6 / buildSign >= 10_000,
+  note: `${signatureBackend().name} back end`,
+});
+reportTarget({
+  target: "build + sign >= 5x viem signTypedData",
+  figure: `${buildSign.toFixed(1)} µs CPU per receipt`,
+  peer: `viem signTypedData ${viemSign.toFixed(0)} µs`,
+  ratio: `${(viemSign / buildSign).toFixed(1)}x`,
+  met: viemSign / buildSign >= 5,
+});
+reportTarget({
+  target: "signature check >= 10,000 per CPU-second (one core)",
+  figure: `${perSecond(1e6 / ourCheck)}/CPU-s`,
+  met: 1e6 / ourCheck >= 10_000,
+  note: `checkReceiptSignature: digest + recovery + address, ${signatureBackend().name} back end`,
+});
+reportTarget({
+  target: "signature check >= 15x viem recoverTypedDataAddress",
+  figure: `${ourCheck.toFixed(1)} µs CPU per receipt`,
+  peer: `viem recoverTypedDataAddress ${viemRecover.toFixed(0)} µs`,
+  ratio: `${(viemRecover / ourCheck).toFixed(1)}x`,
+  met: viemRecover / ourCheck >= 15,
+});

@@ -100,6 +100,8 @@ export interface CaptureStats {
   pending: number;
   /** Answers whose model version came from a provider fingerprint the manifest does not list yet. */
   unknownFingerprints: number;
+  /** Answers refused because capture could not read them (e.g. a plain answer that is not JSON): never delivered without a receipt. */
+  refused: number;
 }
 
 /** A pending capture: the receipt id drawn when the request started, and the context then. */
@@ -115,7 +117,7 @@ interface ResolvedSnapshot {
 
 /** The capturer. Create with {@link createCapturer}. */
 export class Capturer {
-  readonly stats: CaptureStats = { captured: 0, partial: 0, queued: 0, delivered: 0, rejected: 0, failed: 0, pending: 0, unknownFingerprints: 0 };
+  readonly stats: CaptureStats = { captured: 0, partial: 0, queued: 0, delivered: 0, rejected: 0, failed: 0, pending: 0, unknownFingerprints: 0, refused: 0 };
   readonly serviceUrl: string | undefined;
   private readonly options: CapturerOptions;
   private readonly clock: () => number;
@@ -192,6 +194,12 @@ export class Capturer {
       this.inFlight.delete(job);
     });
     this.inFlight.add(job);
+  }
+
+  /** Counts an answer refused because capture could not read it, and reports it (a `warning` event, every time). */
+  refuse(message: string): void {
+    this.stats.refused++;
+    this.emit({ type: "warning", message });
   }
 
   private emit(event: CaptureEvent): void {
@@ -302,6 +310,7 @@ export class Capturer {
         ...(template ? { template: { id: template.id, version: template.version, digest: template.digest, artifact: template.digest } } : {}),
         ...(retrieval.members ? { retrieval: { root: retrieval.root, documents: retrieval.members } } : context.retrievalIndex ? { retrieval: { root: retrieval.root, documents: [] } } : {}),
         ...(memory.members ? { memory: { root: memory.root, records: memory.members } } : context.memory ? { memory: { root: memory.root, records: [] } } : {}),
+        ...(answer.capture ? { capture: answer.capture } : {}),
       };
     } catch (error) {
       this.stats.failed++;

@@ -14,9 +14,10 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 
 import type { Hex } from "viem";
+
+import { DatabaseSync } from "../nodeSqlite.js";
 
 /** The default queue file. */
 export const DEFAULT_QUEUE_PATH = "./.showwork/capture-queue.sqlite";

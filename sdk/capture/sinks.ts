@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "../nodeSqlite.js";
 
 import type { Hex } from "viem";
 

@@ -45,3 +45,35 @@ export function timeArgument(value: string): number {
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected unix seconds or an ISO-8601 time, found "${value}"`);
   return Math.floor(ms / 1000);
 }
+
+/**
+ * A JSON-RPC endpoint: an `http://` or `https://` URL. Anything else is a usage error (exit 2) that
+ * says what to write, rather than an endpoint that "did not answer" (`127.0.0.1:8545` parses as a
+ * URL of scheme `127.0.0.1:`).
+ */
+export function rpcUrlArgument(value: string): string {
+  const url = value.trim();
+  const usage = (message: string): InvalidArgumentError => {
+    const error = new InvalidArgumentError(message);
+    error.exitCode = 2;
+    return error;
+  };
+  if (url === "") throw usage("expected an http:// or https:// URL, found nothing");
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    const hint = /^(localhost|127\.|\[::1\]|0\.0\.0\.0)/i.test(url) ? `http://${url}` : `https://${url}`;
+    throw usage(`the RPC URL "${url}" has no scheme: write ${hint} (http:// or https:// is required)`);
+  }
+  if (scheme !== "http" && scheme !== "https") throw usage(`the RPC URL "${url}" is a ${scheme}:// URL: only http:// and https:// endpoints are supported`);
+  try {
+    new URL(url);
+  } catch {
+    throw usage(`the RPC URL "${url}" is not a valid URL`);
+  }
+  return url;
+}
+
+/** Several JSON-RPC endpoints: a repeatable option whose values may also be comma-separated, each checked by {@link rpcUrlArgument}. */
+export function rpcUrlsArgument(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean).map(rpcUrlArgument)];
+}

@@ -19,6 +19,7 @@ import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
 import type { ServiceEventListener } from "../service/events.js";
 import type { IssuedAtWindow } from "../service/ingestion/checks.js";
 import { isPostgresUrl, openStore } from "../service/store/open.js";
+import { rpcUrlArgument } from "./commandOptions.js";
 
 /** Parsed options of the service commands. */
 export interface ServiceCliOptions {
@@ -102,9 +103,9 @@ export function addServiceOptions(command: Command, ingestion: IngestionDefaults
         .default(DEFAULT_STORE),
     )
     .addOption(
-      new Option("--rpc <url>", "JSON-RPC endpoint of the chain (default: Hardhat's in-process chain, the embedded default)").env(
-        "SHOWWORK_RPC_URL",
-      ),
+      new Option("--rpc <url>", "JSON-RPC endpoint of the chain (default: Hardhat's in-process chain, the embedded default)")
+        .env("SHOWWORK_RPC_URL")
+        .argParser(rpcUrlArgument),
     )
     .addOption(new Option("--contract <address>", "the ReceiptLogs contract (with --rpc; remembered by the store)").env("SHOWWORK_CONTRACT"))
     .addOption(new Option("--log-id <id>", "the log to anchor into (with --rpc; remembered by the store)").env("SHOWWORK_LOG_ID"))

@@ -15,13 +15,13 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 import canonicalize from "canonicalize";
 import type { Hex } from "viem";
 
 import { isHexOfLength } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
+import { DatabaseSync, type StatementSync } from "../nodeSqlite.js";
 import type { EvidenceCipher } from "./encryption.js";
 import { EvidenceConflictError, EvidenceStoreClosedError, InvalidEvidenceError } from "./errors.js";
 import type { Artifact, EvidenceStore, ReceiptEvidence } from "./types.js";

@@ -55,5 +55,11 @@ export {
 export { receiptSigningDigest, receiptSigningDigestInto } from "./signingDigest.js";
 export { checkAddress, toChecksumAddress } from "./address.js";
 export { EMPTY_TOOLS_DIGEST } from "./toolsDigest.js";
-export { secp256k1Backend, type Secp256k1Backend } from "./secp256k1.js";
+export {
+  secp256k1Backend,
+  signatureBackend,
+  type Secp256k1Backend,
+  type Secp256k1BackendName,
+  type SignatureBackendReport,
+} from "./secp256k1.js";
 export { toReceiptStruct } from "./receiptStruct.js";

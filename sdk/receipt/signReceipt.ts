@@ -6,8 +6,8 @@
  * Hot paths (see docs/performance.md): the digest is computed directly
  * ({@link receiptSigningDigest}: a constant domain separator, the SDK's encoder and
  * WebAssembly keccak), and signing and recovery run on the fastest secp256k1 back end
- * available ({@link secp256k1Backend}: libsecp256k1 as WebAssembly under Node, @noble/curves
- * in browsers). A viem account or wallet client still works as a signer (through its own
+ * available ({@link secp256k1Backend}: libsecp256k1's native prebuild under Node, else
+ * libsecp256k1 as WebAssembly, @noble/curves in browsers). A viem account or wallet client still works as a signer (through its own
  * `signTypedData`); {@link privateKeyToReceiptSigner} signs on the fast path.
  *
  * @module
@@ -80,8 +80,8 @@ function addressOfPublicKey(publicKey: Uint8Array, off: number): Address {
 
 /**
  * A receipt signer from a serving node's private key (32-byte hex). Signing runs on the fast
- * path: {@link receiptSigningDigest}, then libsecp256k1 (WebAssembly) under Node or
- * @noble/curves elsewhere; deterministic (RFC 6979) and low-S, byte-identical to viem's
+ * path: {@link receiptSigningDigest}, then libsecp256k1 (native, else WebAssembly) under Node
+ * or @noble/curves elsewhere; deterministic (RFC 6979) and low-S, byte-identical to viem's
  * `privateKeyToAccount(key).signTypedData(receiptTypedData(receipt))`.
  * @throws {InvalidReceiptError} (`privateKey`) when the key is not 32-byte hex in [1, n).
  * @example

@@ -1,12 +1,12 @@
 /**
  * Receipt signature checks on every core: a pool of worker threads running libsecp256k1
- * (WebAssembly), for ingestion (the service checks every receipt's signature) and audits.
+ * (the native prebuild, else WebAssembly: the same back end as the calling thread), for ingestion (the service checks every receipt's signature) and audits.
  * Node only — not part of the browser-safe core entry; import it from `showwork/service`
  * (sdk/service/index.ts) or this module.
  *
  * Split of the work: the calling thread computes each receipt's EIP-712 digest (~4 µs, the
  * SDK's encoder and WebAssembly keccak) and packs digest ‖ signature (97 bytes) per receipt;
- * workers recover the public keys (~250 µs each, the expensive part); the calling thread turns
+ * workers recover the public keys (~60 µs each native, ~250 µs WebAssembly: the expensive part); the calling thread turns
  * keys into addresses and compares them with `servingNode`. The verdicts are exactly those of
  * {@link checkReceiptSignature} (same reasons, same details; tested on random and mutated
  * signatures). Small submissions (< `inlineBelow` receipts) are checked on the calling thread;
@@ -21,7 +21,7 @@ import type { Address } from "viem";
 
 import { InvalidReceiptError } from "../errors.js";
 import { writeHex } from "../bytes/hex.js";
-import { libsecp256k1WasmPath, secp256k1Backend } from "./secp256k1.js";
+import { libsecp256k1WasmPath, nativeSecp256k1Location, secp256k1Backend } from "./secp256k1.js";
 import { receiptSigningDigestInto } from "./signingDigest.js";
 import { addressOfPublicKeyAt, checkReceiptSignature, malformedDetail, type ReceiptSignatureCheck } from "./signReceipt.js";
 import type { Receipt } from "./types.js";
@@ -32,6 +32,8 @@ export interface SignatureCheckPoolOptions {
   readonly threads?: number;
   /** Submissions smaller than this are checked on the calling thread (default 64: a round trip costs more). */
   readonly inlineBelow?: number;
+  /** The workers' libsecp256k1 build (default: the calling thread's back end, {@link secp256k1Backend}). */
+  readonly backend?: "native" | "libsecp256k1";
 }
 
 /** A pool of signature-checking worker threads. Close it when done. */
@@ -53,15 +55,37 @@ const RESULT = 65; // code 1 ‖ x 32 ‖ y 32
 /** The worker, as plain JS (no TypeScript loader needed in the worker thread). */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { readFileSync } = require("node:fs");
-const { randomBytes } = require("node:crypto");
-const module_ = new WebAssembly.Module(readFileSync(workerData.wasmPath));
-const wasm = new WebAssembly.Instance(module_, {
-  "./rand.js": { generateInt32: () => randomBytes(4).readInt32BE(0) },
-  "./validate_error.js": { throwError: (code) => { throw new TypeError("libsecp256k1 rejected its input (code " + code + ")"); } },
-}).exports;
-wasm.initializeContext();
-const H = wasm.HASH_INPUT.value, S = wasm.SIGNATURE_INPUT.value, P = wasm.PUBLIC_KEY_INPUT.value;
+// recover(input, at, rec, out, outAt): writes x ‖ y at out[outAt], returns false when no key results.
+let recover;
+if (workerData.native) {
+  const addon = new (require(workerData.native.nodeGypBuild)(workerData.native.dir).Secp256k1)();
+  const sig = new Uint8Array(64), msg = new Uint8Array(32), pub = new Uint8Array(65);
+  recover = (input, at, rec, out, outAt) => {
+    for (let k = 0; k < 32; k++) msg[k] = input[at + k];
+    for (let k = 0; k < 64; k++) sig[k] = input[at + 32 + k];
+    if (addon.ecdsaRecover(pub, sig, rec, msg) !== 0) return false;
+    for (let k = 0; k < 64; k++) out[outAt + k] = pub[1 + k];
+    return true;
+  };
+} else {
+  const { readFileSync } = require("node:fs");
+  const { randomBytes } = require("node:crypto");
+  const module_ = new WebAssembly.Module(readFileSync(workerData.wasmPath));
+  const wasm = new WebAssembly.Instance(module_, {
+    "./rand.js": { generateInt32: () => randomBytes(4).readInt32BE(0) },
+    "./validate_error.js": { throwError: (code) => { throw new TypeError("libsecp256k1 rejected its input (code " + code + ")"); } },
+  }).exports;
+  wasm.initializeContext();
+  const H = wasm.HASH_INPUT.value, S = wasm.SIGNATURE_INPUT.value, P = wasm.PUBLIC_KEY_INPUT.value;
+  recover = (input, at, rec, out, outAt) => {
+    const mem = new Uint8Array(wasm.memory.buffer);
+    for (let k = 0; k < 32; k++) mem[H + k] = input[at + k];
+    for (let k = 0; k < 64; k++) mem[S + k] = input[at + 32 + k];
+    if (wasm.recover(65, rec) !== 1) return false;
+    for (let k = 0; k < 64; k++) out[outAt + k] = mem[P + 1 + k];
+    return true;
+  };
+}
 const N = Uint8Array.from(${JSON.stringify([
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
   0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
@@ -74,7 +98,6 @@ function inRange(b, off) {
   return false;
 }
 parentPort.on("message", ({ id, input, count }) => {
-  const mem = new Uint8Array(wasm.memory.buffer);
   const out = new Uint8Array(count * ${RESULT});
   for (let i = 0; i < count; i++) {
     const at = i * ${ITEM};
@@ -84,17 +107,15 @@ parentPort.on("message", ({ id, input, count }) => {
     if (rec < 0) code = 1;
     else if (!inRange(input, at + 32)) code = 2;
     else if (!inRange(input, at + 64)) code = 3;
-    else {
-      for (let k = 0; k < 32; k++) mem[H + k] = input[at + k];
-      for (let k = 0; k < 64; k++) mem[S + k] = input[at + 32 + k];
-      if (wasm.recover(65, rec) !== 1) code = 4;
-      else for (let k = 0; k < 64; k++) out[i * ${RESULT} + 1 + k] = mem[P + 1 + k];
-    }
+    else if (!recover(input, at, rec, out, i * ${RESULT} + 1)) code = 4;
     out[i * ${RESULT}] = code;
   }
   parentPort.postMessage({ id, out }, [out.buffer]);
 });
 `;
+
+/** What a worker loads: the native prebuild or the WebAssembly build of libsecp256k1. */
+type WorkerBackend = { readonly native: { readonly dir: string; readonly nodeGypBuild: string } } | { readonly wasmPath: string };
 
 interface Pending {
   resolve(out: Uint8Array): void;
@@ -107,8 +128,8 @@ class WorkerSlot {
   private nextId = 0;
   failed: unknown;
 
-  constructor(wasmPath: string) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasmPath } });
+  constructor(backend: WorkerBackend) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: backend });
     this.worker.unref();
     this.worker.on("message", ({ id, out }: { id: number; out: Uint8Array }) => {
       const p = this.pending.get(id);
@@ -144,14 +165,17 @@ class WorkerSlot {
  * await pool.close();
  */
 export function createSignatureCheckPool(options: SignatureCheckPoolOptions = {}): SignatureCheckPool {
-  const wasmPath = secp256k1Backend().name === "libsecp256k1" ? libsecp256k1WasmPath() : undefined;
+  const name = options.backend ?? secp256k1Backend().name;
+  const native = name === "native" ? nativeSecp256k1Location() : undefined;
+  const wasmPath = name === "libsecp256k1" ? libsecp256k1WasmPath() : undefined;
+  const backend: WorkerBackend | undefined = native ? { native } : wasmPath ? { wasmPath } : undefined;
   const wanted = options.threads ?? availableParallelism();
   if (!Number.isInteger(wanted) || wanted < 0) {
     throw new InvalidReceiptError({ field: "threads", expected: "a non-negative integer number of worker threads", found: wanted });
   }
-  const threads = wasmPath === undefined ? 0 : wanted;
+  const threads = backend === undefined ? 0 : wanted;
   const inlineBelow = options.inlineBelow ?? 64;
-  let slots: WorkerSlot[] = Array.from({ length: threads }, () => new WorkerSlot(wasmPath!));
+  let slots: WorkerSlot[] = Array.from({ length: threads }, () => new WorkerSlot(backend!));
 
   async function check(receipts: readonly Receipt[]): Promise<ReceiptSignatureCheck[]> {
     const live = slots.filter((s) => s.failed === undefined);

@@ -53,7 +53,7 @@ export function formatVerdict(verdict: Verdict, options: FormatVerdictOptions = 
   if (f.receiptId) facts.push(`receipt ${f.receiptId}`);
   if (f.issuedAt !== undefined) facts.push(`issued ${isoTime(f.issuedAt)}`);
   if (f.anchoredAt !== undefined) facts.push(`anchored ${isoTime(f.anchoredAt)}`);
-  if (f.confirmations) facts.push(`${f.confirmations} confirmations`);
+  if (f.confirmations) facts.push(`${f.confirmations} confirmation${f.confirmations === "1" ? "" : "s"}`);
   if (facts.length > 0) lines.push("", facts.join(" · "));
   if (verdict.endpoints && verdict.endpoints.length > 0) {
     lines.push("", "RPC endpoints:");

@@ -188,6 +188,8 @@ describe("web verifier build", () => {
       expect(built.inputs.some((input) => input.endsWith("sdk/verify/verifyBundle.ts"))).to.equal(true);
       expect(built.inputs.some((input) => input.endsWith("sdk/timeline/readModelTimeline.ts"))).to.equal(true);
       expect(built.inputs.filter((input) => input.startsWith("node:") || /\/sdk\/service\//.test(input))).to.deep.equal([]);
+      // The native and WebAssembly secp256k1 back ends are Node-only, loaded at run time: never bundled.
+      expect(built.inputs.filter((input) => /node_modules\/(secp256k1|tiny-secp256k1|node-gyp-build)\//.test(input))).to.deep.equal([]);
       expect(await readFile(path.join(dir, "index.html"), "utf8")).to.include('<script type="module" src="app.js">');
       expect(built.scriptBytes).to.be.below(1_000_000);
     } finally {

@@ -22,7 +22,7 @@ import { isPostgresUrl, openStore } from "../../service/store/open.js";
 import type { ReceiptStore, StoreBinding, StoredReceipt } from "../../service/store/types.js";
 import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { isoTime } from "../../verify/check.js";
-import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, timeArgument } from "../commandOptions.js";
+import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, rpcUrlArgument, timeArgument } from "../commandOptions.js";
 import { monitorParameters, publicLogClient } from "./monitor.js";
 import { auditPublished } from "../../monitor/auditPublished.js";
 import { LogReader } from "../../monitor/chain.js";
@@ -123,7 +123,7 @@ export function auditCommand(): Command {
     .addOption(new Option("--from <time>", "issued at or after (unix seconds or ISO-8601; default: the beginning)").argParser(timeArgument))
     .addOption(new Option("--to <time>", "issued at or before (unix seconds or ISO-8601; default: now)").argParser(timeArgument))
     .addOption(new Option("--store <path|url>", "the operator's store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL"))
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument))
     .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_TIMELINE").argParser(addressArgument))
     .addOption(new Option("--bundles <dir>", "also write the proof bundle of every anchored receipt into this folder"))
     .addOption(new Option("--source <url|dir>", "public audit: the published log (a base URL or a folder from showwork publish) instead of the store"))

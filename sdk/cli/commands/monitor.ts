@@ -17,7 +17,7 @@ import { formatMonitorReport, monitorExitCode } from "../../monitor/formatReport
 import { monitorLog, parseMonitorState, type MonitorLogParameters } from "../../monitor/monitorLog.js";
 import { openSource } from "../../monitor/source.js";
 import type { MonitorReport, MonitorState } from "../../monitor/types.js";
-import { addressArgument, bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
+import { addressArgument, bytes32Argument, nonNegativeInteger, rpcUrlArgument } from "../commandOptions.js";
 
 /** Options shared by `monitor` and the public `audit`. */
 export interface PublicLogOptions {
@@ -37,7 +37,7 @@ export interface PublicLogOptions {
 export function addPublicLogOptions(command: Command, mandatory: boolean): Command {
   const req = (o: Option): Option => (mandatory ? o.makeOptionMandatory() : o);
   return command
-    .addOption(req(new Option("--rpc <url>", "JSON-RPC endpoint of the log's chain").env("SHOWWORK_RPC_URL")))
+    .addOption(req(new Option("--rpc <url>", "JSON-RPC endpoint of the log's chain").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument)))
     .addOption(req(new Option("--log <logId>", "the log's id (0x + 64 hex digits)").argParser(bytes32Argument)))
     .addOption(req(new Option("--source <url|dir>", "where the log is published: a base URL (…/v1/logs/LOG/… below it) or a folder written by showwork publish")))
     .addOption(new Option("--contract <address>", "ReceiptLogs contract (default: the deployments record's for the chain)").env("SHOWWORK_CONTRACT").argParser(addressArgument))

@@ -18,7 +18,7 @@ import { renderTimelineSvg } from "../../timeline/renderTimelineSvg.js";
 import type { ModelTimelineView } from "../../timeline/types.js";
 import { isoTime } from "../../verify/check.js";
 import { describeRpcFailure, isRpcUnavailable } from "../../verify/rpcFailure.js";
-import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, timeArgument } from "../commandOptions.js";
+import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, rpcUrlArgument, timeArgument } from "../commandOptions.js";
 
 interface TimelineOptions {
   rpc: string;
@@ -51,7 +51,7 @@ export function timelineCommand(): Command {
   return new Command("timeline")
     .description("print a model's activations (deployments and rollbacks) in a log, from the chain")
     .argument("<model>", "the model's name (or its id, 0x + 64 hex digits)")
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL").makeOptionMandatory())
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument).makeOptionMandatory())
     .addOption(new Option("--log-id <id>", "the log (0x + 64 hex digits)").env("SHOWWORK_LOG_ID").argParser(bytes32Argument).makeOptionMandatory())
     .addOption(
       new Option("--contract <address>", "the ModelTimeline contract (default: the one the deployments record lists for the chain)")

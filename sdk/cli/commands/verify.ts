@@ -21,7 +21,7 @@ import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
 import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../verify/trust.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
-import { nonNegativeInteger } from "../commandOptions.js";
+import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
 
 /** Options of the verify command, as parsed. */
 interface VerifyOptions {
@@ -112,7 +112,7 @@ export function verifyCommand(): Command {
     .addOption(
       new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain; repeat it: every chain fact must agree across endpoints")
         .env("SHOWWORK_RPC_URL")
-        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean)])
+        .argParser(rpcUrlsArgument)
         .makeOptionMandatory(),
     )
     .addOption(new Option("--log <logId>", "a log you trust (repeatable): a bundle from another log fails").argParser(collect(parseLogPin)))

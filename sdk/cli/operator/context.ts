@@ -19,7 +19,7 @@ import { showworkWalletActions, type ShowworkWalletActions } from "../../actions
 import { getDeployment } from "../../deployments/getDeployment.js";
 import { DeploymentNotFoundError } from "../../deployments/errors.js";
 import { ShowworkError } from "../../errors.js";
-import { addressArgument, bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
+import { addressArgument, bytes32Argument, nonNegativeInteger, rpcUrlArgument } from "../commandOptions.js";
 import { integerOption } from "../serviceOptions.js";
 
 /** The environment variable the operator's private key is read from. */
@@ -66,7 +66,7 @@ export class OperatorCommandError extends ShowworkError {
 /** Adds the chain, key, contract and output options. */
 export function addOperatorOptions(command: Command, { writes }: { writes: boolean }): Command {
   command
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL").makeOptionMandatory())
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument).makeOptionMandatory())
     .addOption(
       new Option("--receipt-logs <address>", "the ReceiptLogs contract (default: the deployments record's for the chain)")
         .env("SHOWWORK_RECEIPT_LOGS")

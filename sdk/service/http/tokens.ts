@@ -18,9 +18,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 
 import { ShowworkError } from "../../errors.js";
+import { DatabaseSync } from "../../nodeSqlite.js";
 
 /** What is known about a token (never the token itself). */
 export interface AccessTokenInfo {

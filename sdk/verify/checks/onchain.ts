@@ -210,6 +210,13 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "unknown-log",
       });
     }
+    if (anchor.root.toLowerCase() !== bundle.root.toLowerCase()) {
+      return fail("batch-root", `the anchor says root ${short(anchor.root)} was anchored, but the bundle's proof leads to ${short(bundle.root)}: the anchor's root was changed`, {
+        expected: bundle.root,
+        found: anchor.root,
+        code: "anchor-root-mismatch",
+      });
+    }
     const root = need(await reads.batchRoot);
     const size = need(await reads.logSize);
     if (root === zeroHash) {
@@ -461,13 +468,24 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     if (logsPinned.length === 0 && operatorsPinned.length === 0) {
       return skipped("pinned", `nothing pinned: ${who} vouches for this answer (anyone can create a log; pin the logs or operators you trust with --log / --operator)`, "nothing-pinned");
     }
-    const detail = { expected: `a log in [${logsPinned.join(", ")}] or an operator in [${operatorsPinned.join(", ")}]`, found: who };
+    const detail = { expected: pinnedExpectation(logsPinned, operatorsPinned), found: who };
     if (logsPinned.includes(anchor.logId.toLowerCase())) return pass("pinned", `${who}: the log is pinned`, detail);
     if (operatorsPinned.includes(admin.toLowerCase())) return pass("pinned", `${who}: the operator is pinned`, detail);
     return fail("pinned", `${who} is neither a pinned log nor run by a pinned operator`, { ...detail, code: "not-pinned" });
   });
 
   return { checks, facts };
+}
+
+/**
+ * What the pinned check expects, naming only what was pinned: "log 0x…", "one of the logs 0x…, 0x…",
+ * "log 0x… or operator 0x…" (never an empty list).
+ */
+export function pinnedExpectation(logs: readonly string[], operators: readonly string[]): string {
+  const list = (one: string, many: string, items: readonly string[]): string | undefined =>
+    items.length === 0 ? undefined : items.length === 1 ? `${one} ${items[0]}` : `one of the ${many} ${items.join(", ")}`;
+  const parts = [list("log", "logs", logs), list("operator", "operators", operators)].filter((part): part is string => part !== undefined);
+  return parts.length === 0 ? "nothing pinned" : parts.join(" or ");
 }
 
 /**

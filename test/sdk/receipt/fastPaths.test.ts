@@ -46,7 +46,13 @@ import {
   type ToolCall,
 } from "../../../sdk/index.js";
 import { keccak256Utf8 } from "../../../sdk/hash/keccak.js";
-import { loadLibsecp256k1Backend, nobleBackend, type Secp256k1Backend } from "../../../sdk/receipt/secp256k1.js";
+import {
+  loadLibsecp256k1Backend,
+  loadNativeBackend,
+  nobleBackend,
+  signatureBackend,
+  type Secp256k1Backend,
+} from "../../../sdk/receipt/secp256k1.js";
 import { hex32, receiptArb } from "../helpers.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -159,14 +165,97 @@ describe("receipt fast paths agree with the references", () => {
 });
 
 describe("secp256k1 back ends agree with viem (RFC 6979, low-S)", () => {
+  const native = loadNativeBackend();
   const libsecp = loadLibsecp256k1Backend();
-  it("libsecp256k1 (WebAssembly) loads under Node and is the default", () => {
+  it("the native prebuild (secp256k1 package) loads under Node and is the default; WebAssembly loads too", () => {
+    expect(native, "secp256k1's prebuilds/linux-x64 N-API binary").to.not.equal(undefined);
     expect(libsecp, "tiny-secp256k1's wasm").to.not.equal(undefined);
-    expect(secp256k1Backend().name).to.equal("libsecp256k1");
+    expect(secp256k1Backend().name).to.equal("native");
+    expect(signatureBackend()).to.include({ name: "native" });
+    expect(signatureBackend().unavailable).to.deep.equal([]);
   });
 
-  for (const backend of [libsecp, nobleBackend] as Secp256k1Backend[]) {
-    describe(backend?.name ?? "libsecp256k1 (missing)", () => {
+  it("SHOWWORK_SECP256K1 forces a back end, reported by signatureBackend()", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = `import { signatureBackend } from "./sdk/receipt/secp256k1.ts"; console.log(JSON.stringify(signatureBackend()));`;
+    const run = (value: string) => {
+      const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        env: { ...process.env, SHOWWORK_SECP256K1: value },
+        encoding: "utf8",
+      });
+      expect(child.status, child.stderr).to.equal(0);
+      return JSON.parse(child.stdout) as { name: string; forcedBy?: string };
+    };
+    expect(run("wasm")).to.include({ name: "libsecp256k1", forcedBy: "SHOWWORK_SECP256K1=wasm" });
+    expect(run("noble")).to.include({ name: "noble" });
+    expect(run("")).to.include({ name: "native" });
+  });
+
+  it("every back end gives the same bytes on the same vectors: RFC 6979 nonce (r), low s, recovery id, recovered key", async () => {
+    const viemAccounts = await import("viem/accounts");
+    const backends = [native!, libsecp!, nobleBackend];
+    const HALF_N = N >> 1n;
+    // Fixed edge vectors (smallest and largest keys, all-zero and all-ones digests) plus random ones.
+    const vectors: Array<[Hex, Hex]> = [
+      [`0x${"0".repeat(63)}1`, `0x${"0".repeat(64)}`],
+      [`0x${(N - 1n).toString(16)}`, `0x${"f".repeat(64)}`],
+      [`0x${"0".repeat(63)}2`, `0x${"ab".repeat(32)}`],
+      // Digests >= n: RFC 6979 takes the message mod n (the native prebuild does not: handed on).
+      [`0x${"0".repeat(63)}3`, `0x${N.toString(16)}`],
+      [`0x${"0".repeat(63)}3`, `0x${(N + 1n).toString(16)}`],
+      [`0x${"0".repeat(63)}3`, `0x${(N - 1n).toString(16)}`],
+      ...fc.sample(fc.tuple(privateKey, hex32), 40),
+    ];
+    const seenRecoveryIds = new Set<number>();
+    for (const [key, digest] of vectors) {
+      const expected = await viemAccounts.sign({ hash: digest, privateKey: key, to: "hex" });
+      const outputs = backends.map((backend) => {
+        const sig = new Uint8Array(65);
+        sig[64] = backend.sign(hexToBytes(digest), hexToBytes(key), sig, 0);
+        const publicKey = new Uint8Array(64);
+        expect(backend.recover(hexToBytes(digest), sig, 0, sig[64]!, publicKey, 0), backend.name).to.equal(true);
+        return { sig: bytesToHex(sig), publicKey: bytesToHex(publicKey), derived: bytesToHex(backend.publicKey(hexToBytes(key))!) };
+      });
+      for (const o of outputs.slice(1)) expect(o).to.deep.equal(outputs[0]);
+      const recoveryId = hexToBytes(outputs[0]!.sig)[64]!;
+      seenRecoveryIds.add(recoveryId);
+      expect(`${outputs[0]!.sig.slice(0, 130)}${(27 + recoveryId).toString(16)}`).to.equal(expected);
+      expect(BigInt(`0x${outputs[0]!.sig.slice(66, 130)}`) <= HALF_N, "low s").to.equal(true);
+      expect(outputs[0]!.publicKey).to.equal(outputs[0]!.derived);
+    }
+    expect([...seenRecoveryIds].sort()).to.deep.equal([0, 1]);
+  });
+
+  it("every back end recovers the same key from a high-s signature and fails on the same bad ones", () => {
+    const backends = [native!, libsecp!, nobleBackend];
+    for (const [key, digest] of fc.sample(fc.tuple(privateKey, hex32), 20)) {
+      const sig = new Uint8Array(65);
+      const recoveryId = native!.sign(hexToBytes(digest), hexToBytes(key), sig, 0);
+      // (r, n - s) with the other recovery id recovers the same key.
+      const s = BigInt(bytesToHex(sig.subarray(32, 64)));
+      sig.set(hexToBytes(`0x${(N - s).toString(16).padStart(64, "0")}`), 32);
+      const keys = backends.map((backend) => {
+        const out = new Uint8Array(64);
+        return backend.recover(hexToBytes(digest), sig, 0, recoveryId ^ 1, out, 0) ? bytesToHex(out) : "none";
+      });
+      expect(new Set(keys).size).to.equal(1);
+      expect(keys[0]).to.equal(bytesToHex(native!.publicKey(hexToBytes(key))!));
+      // Small r values, some of them x coordinates with no point on the curve: the same verdict everywhere.
+      for (const r of [1, 2, 3, 5, 6, 7]) {
+        sig.set(hexToBytes(`0x${r.toString(16).padStart(64, "0")}`), 0);
+        const found = backends.map((b) => {
+          const out = new Uint8Array(64);
+          return b.recover(hexToBytes(digest), sig, 0, 0, out, 0) ? bytesToHex(out) : "none";
+        });
+        expect(new Set(found).size, `r = ${r}`).to.equal(1);
+      }
+      // A recovery id outside 0/1 is refused, never passed to the addon (it would abort the process).
+      expect(native!.recover(hexToBytes(digest), sig, 0, 2, new Uint8Array(64), 0)).to.equal(false);
+    }
+  });
+
+  for (const backend of [native, libsecp, nobleBackend] as Secp256k1Backend[]) {
+    describe(backend?.name ?? "a back end (missing)", () => {
       it("signs byte for byte as viem's sign, recovers viem's public key, derives the same public key", async () => {
         const viemAccounts = await import("viem/accounts");
         await fc.assert(
@@ -309,9 +398,10 @@ describe("receipt signatures on the fast path", () => {
 });
 
 describe("createSignatureCheckPool (worker threads)", () => {
-  it("gives exactly checkReceiptSignature's verdicts, in order, for valid, mutated, unsigned and malformed receipts", async () => {
+  for (const backend of ["native", "libsecp256k1"] as const)
+  it(`gives exactly checkReceiptSignature's verdicts, in order, for valid, mutated, unsigned and malformed receipts (${backend} workers)`, async () => {
     const { createSignatureCheckPool } = await import("../../../sdk/receipt/signatureCheckPool.js");
-    const pool = createSignatureCheckPool({ threads: 2, inlineBelow: 1 });
+    const pool = createSignatureCheckPool({ threads: 2, inlineBelow: 1, backend });
     try {
       expect(pool.threads).to.equal(2);
       const keys = fc.sample(privateKey, 3);
