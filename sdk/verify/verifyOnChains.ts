@@ -24,6 +24,7 @@
 import { createPublicClient, http, type PublicClient } from "viem";
 
 import { errored, fail, isoTime, short } from "./check.js";
+import { printable } from "./printable.js";
 import { checkFormat } from "./checks/format.js";
 import { judge, type Check, type Verdict, type VerdictReason, type VerdictStatus } from "./verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "./verifyBundle.js";
@@ -276,6 +277,18 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
     policy,
     chains: parts,
   };
+}
+
+/** The chains of a multi-chain verdict as text: one line per chain, what it proved and when (or why not). */
+export function formatChainVerdicts(verdict: MultiChainVerdict): string {
+  const lines = [`Chains (require ${verdict.policy}):`];
+  for (const c of verdict.chains) {
+    const who = `${c.name === undefined ? "" : `${printable(c.name)} `}(chain ${c.chainId}, log ${short(c.logId)}, index ${c.batchIndex})`;
+    const mark = c.accepted ? "CONFIRMED" : c.conflict ? "DISAGREES" : c.status === "failed" ? "FAILED" : "NOT CONFIRMED";
+    lines.push(`  ${mark.padEnd(13)} ${who}: ${printable(c.proved)}`);
+  }
+  if (verdict.chains.length === 0) lines.push("  (none: the bundle could not be read)");
+  return lines.join("\n");
 }
 
 /**

@@ -3,6 +3,9 @@
  * node`s with different chain ids), the same operator set-up on both (log, serving node, timeline).
  * `all` / `any` / N / named chains; one chain stopped; a different root on the other chain.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { artifacts } from "hardhat";
 import { expect } from "chai";
 import {
@@ -26,7 +29,8 @@ import { signReceipt } from "../../sdk/receipt/signReceipt.js";
 import { ReceiptTree } from "../../sdk/tree/ReceiptTree.js";
 import { exitCodeOf } from "../../sdk/verify/verdict.js";
 import { groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainEndpoints } from "../../sdk/verify/verifyOnChains.js";
-import { killAll, startHardhatNode, type HardhatNode } from "../service/helpers/processes.js";
+import { killAll, showwork, startHardhatNode, type HardhatNode } from "../service/helpers/processes.js";
+import { removeTempDirs, tempDir } from "../service/helpers/service.js";
 import { MODEL_ID, MODEL_NAME, WEIGHTS_V1 } from "./support/scenario.js";
 
 const L2 = 31_338;
@@ -100,7 +104,8 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
     [l2Node, l1Node] = await Promise.all([startHardhatNode({ chainId: L2 }), startHardhatNode({ chainId: L1 })]);
     servingNode = privateKeyToAccount(generatePrivateKey());
     [l2, l1] = await Promise.all([setupChain(l2Node.url, servingNode.address), setupChain(l1Node.url, servingNode.address)]);
-    const issuedAt = Number((await l2.client.getBlock()).timestamp);
+    // After both timelines activated v1 (each chain's own clock).
+    const issuedAt = Math.max(Number((await l2.client.getBlock()).timestamp), Number((await l1.client.getBlock()).timestamp)) + 1;
     const receipts = [];
     for (let i = 0; i < 3; i++) {
       const built = buildReceipt({
@@ -137,6 +142,7 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
   });
   after(async () => {
     await killAll();
+    removeTempDirs();
   });
 
   it("verifies on both chains under all, any, 2 and named chains; each chain says what it proved and when", async () => {
@@ -208,5 +214,34 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
     const verdict = await verifyBundleOnChains({ ...bundle, anchors: renamed }, { chains, require: "any" });
     expect(verdict.status).to.equal("failed");
     expect(verdict.chains.find((c) => c.name === "l1")?.verdict.checks.find((c) => c.id === "batch-root")?.code).to.equal("chains-disagree");
+  });
+
+  it("showwork verify: --rpc for both chains (grouped by chain id), chain names and policy from the trust file, --require on top", async () => {
+    const dir = tempDir();
+    const file = join(dir, "bundle.json");
+    writeFileSync(file, JSON.stringify(bundle));
+    const trust = join(dir, "trust.json");
+    writeFileSync(trust, JSON.stringify({ format: "showwork/trust@1", logs: [l2.logId, l1.logId], chains: [{ name: "l2", chainId: L2 }, { name: "l1", chainId: L1 }], require: ["l1"] }));
+    const ok = await showwork(["verify", file, "--rpc", l2.url, "--rpc", l1.url, "--trust", trust]);
+    expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/Chains \(require l1\):/);
+    expect(ok.stdout).to.match(/CONFIRMED\s+l2 \(chain 31338/);
+    expect(ok.stdout).to.match(/CONFIRMED\s+l1 \(chain 31339/);
+    l1Node.child.kill("SIGSTOP");
+    try {
+      const named = await showwork(["verify", file, "--rpc", l2.url, "--rpc", l1.url, "--trust", trust, "--timeout", "1000"]);
+      expect(named.code, named.stdout).to.equal(2);
+      expect(named.stdout).to.match(/NOT VERIFIED under require l1: l1 not confirmed/);
+      const any = await showwork(["verify", file, "--rpc", l2.url, "--rpc", l1.url, "--trust", trust, "--require", "any", "--timeout", "1000", "--json"]);
+      expect(any.code, any.stdout).to.equal(0);
+      const verdict = JSON.parse(any.stdout) as { status: string; policy: string; chains: { name: string; accepted: boolean }[] };
+      expect(verdict).to.deep.include({ status: "verified", policy: "any" });
+      expect(verdict.chains.map((c) => [c.name, c.accepted])).to.deep.equal([
+        ["l2", true],
+        ["l1", false],
+      ]);
+    } finally {
+      l1Node.child.kill("SIGCONT");
+    }
   });
 });
