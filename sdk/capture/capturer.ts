@@ -79,6 +79,8 @@ export interface CaptureStats {
   failed: number;
   /** Answers whose receipt is not yet handed to the sink. */
   pending: number;
+  /** Answers refused because capture could not read them (e.g. a plain answer that is not JSON): never delivered without a receipt. */
+  refused: number;
 }
 
 /** A pending capture: the receipt id drawn when the request started, and the context then. */
@@ -94,7 +96,7 @@ interface ResolvedSnapshot {
 
 /** The capturer. Create with {@link createCapturer}. */
 export class Capturer {
-  readonly stats: CaptureStats = { captured: 0, partial: 0, recorded: 0, failed: 0, pending: 0 };
+  readonly stats: CaptureStats = { captured: 0, partial: 0, recorded: 0, failed: 0, pending: 0, refused: 0 };
   readonly serviceUrl: string | undefined;
   private readonly options: CapturerOptions;
   private readonly clock: () => number;
@@ -150,6 +152,12 @@ export class Capturer {
       this.inFlight.delete(job);
     });
     this.inFlight.add(job);
+  }
+
+  /** Counts an answer refused because capture could not read it, and reports it (a `warning` event, every time). */
+  refuse(message: string): void {
+    this.stats.refused++;
+    this.emit({ type: "warning", message });
   }
 
   private emit(event: CaptureEvent): void {
