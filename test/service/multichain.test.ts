@@ -104,7 +104,7 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
   it("anchors every batch on both chains, the L1 in fewer transactions; a stalled L1 delays only its own anchors and catches up", async () => {
     const path = join(tempDir(), "store.sqlite");
     const { service, events } = await open(path);
-    let lateId = "";
+    let lateId: string | undefined;
     service.start();
     try {
       for (let i = 0; i < 6; i++) {
@@ -166,7 +166,7 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
       const total = (await service.metrics()).batches.lastClosed!;
       await until("the L1 catches up", async () => (await anchoredOn(service, "l1")) === total, 90_000, async () => JSON.stringify(service.health().chains));
       await expectSameRoots(service, total + 1);
-      expect((await service.bundle(lateId)).anchors.map((a) => a.chainId), "the bundle grew").to.deep.equal([L2_CHAIN_ID, L1_CHAIN_ID]);
+      expect((await service.bundle(lateId!)).anchors.map((a) => a.chainId), "the bundle grew").to.deep.equal([L2_CHAIN_ID, L1_CHAIN_ID]);
       await until("both healthy", async () => service.health().status === "ok");
     } finally {
       await service.close();
