@@ -7,6 +7,7 @@
  */
 export { showworkMiddleware, type ShowworkMiddlewareOptions } from "./aiSdk.js";
 export { Capturer, createCapturer, type CaptureEvent, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
+export { capturerFor, capturerOptionsFromConfig, defaultCapturer, deliveringSink, type CaptureDefaultsOptions } from "./defaults.js";
 export { currentReceiptContext, withReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 export { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
 export { answerOfJson, inputDigestOf, inputOf, SseParser, StreamAssembler, samplingOf, type CaptureApi, type CapturedAnswer, type CapturedTool } from "./exchange.js";

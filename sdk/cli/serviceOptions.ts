@@ -40,6 +40,8 @@ export interface ServiceCliOptions {
   issuedAtWindow: IssuedAtWindow | false;
   signer: Address[];
   leaseTtl: number;
+  /** The anchoring account's key (else from the environment). */
+  anchorerKey?: Hex;
 }
 
 /** The default store location. */
@@ -153,7 +155,7 @@ export async function openServiceFromOptions(
     const binding = await store.getBinding();
     let contract: Address | undefined;
     let logId: Hex | undefined;
-    const envKey = process.env.SHOWWORK_PRIVATE_KEY;
+    const envKey = options.anchorerKey ?? process.env.SHOWWORK_PRIVATE_KEY;
     if (options.rpc === undefined) {
       if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
         throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
