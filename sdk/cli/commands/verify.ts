@@ -19,9 +19,20 @@ import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
-import { mergeTrust, parseCheckpointArgument, parseLogPin, parseOperatorPin, parseTrustCheckpoints, parseTrustFile, verifyTrustFileSignature } from "../../verify/trust.js";
+import {
+  mergeTrust,
+  parseCheckpointArgument,
+  parseLogPin,
+  parseOperatorPin,
+  parseTrustChains,
+  parseTrustCheckpoints,
+  parseTrustFile,
+  verifyTrustFileSignature,
+  type TrustChains,
+} from "../../verify/trust.js";
 import type { Checkpoint } from "../../chainproof/verifyChainProof.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
+import { formatChainVerdicts, groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainRequirement } from "../../verify/verifyOnChains.js";
 import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
 import { configOption, fetchBundle, lastReceiptOf, loadCommandConfig } from "../projectConfig.js";
 
@@ -42,6 +53,7 @@ interface VerifyOptions {
   disclose?: string;
   disclosure?: string;
   timeout: number;
+  require?: ChainRequirement;
 }
 
 /**
@@ -133,6 +145,17 @@ export function verifyCommand(): Command {
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
     .addOption(new Option("--disclosure <file>", "a showwork/disclosure@1 file for this receipt (from `showwork disclose`): each piece is checked and shown"))
     .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
+    .addOption(
+      new Option("--require <policy>", "bundles anchored on several chains: all | any | N | chain names (comma-separated) that must confirm (default: all, or the trust file's)").argParser(
+        (value: string) => {
+          try {
+            return parseRequirement(value);
+          } catch (error) {
+            throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+          }
+        },
+      ),
+    )
     .addOption(new Option("--json", "print the verdict as JSON"))
     .addOption(configOption())
     // A usage error means "could not check" (2), not "failed" (1); help exits 0.
@@ -144,6 +167,7 @@ export function verifyCommand(): Command {
       let trust;
       let rpcUrls: string[];
       let checkpoints: Checkpoint[] = [];
+      let trustChains: TrustChains = { chains: [] };
       let file = given ?? "--last";
       try {
         if (given !== undefined && options.last) throw new Error("give a bundle file or --last, not both");
@@ -161,6 +185,11 @@ export function verifyCommand(): Command {
         }
         for (const given of options.checkpoint ?? []) checkpoints.push(parseCheckpointArgument(given, -1));
         if (options.offline && checkpoints.length === 0) throw new Error("--offline needs a checkpoint: --trust FILE (with \"checkpoints\") or --checkpoint [chainId:]number:hash");
+        if (trustJson !== undefined && !options.offline) trustChains = parseTrustChains(trustJson);
+        // The project's extra chains (config chains[1..]) are known by name too.
+        const known = new Set(trustChains.chains.map((c) => c.chainId));
+        const fromProject = config.chains.filter((c) => !known.has(c.chainId)).map((c) => ({ name: c.name, chainId: c.chainId, rpc: options.rpc === undefined ? [...c.rpc] : [] }));
+        if (!options.offline && (config.chains.length > 1 || trustChains.chains.length > 0)) trustChains = { ...trustChains, chains: [...trustChains.chains, ...fromProject] };
         const pinned = options.trust !== undefined || options.log !== undefined || options.operator !== undefined;
         const fromConfig = !pinned && config.operator !== undefined ? { logs: [], operators: [parseOperatorPin(config.operator)] } : undefined;
         trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] }, fromConfig);
@@ -195,6 +224,30 @@ export function verifyCommand(): Command {
       const anchorChain = (safeJson(text) as { anchors?: { chainId?: unknown }[]; anchor?: { chainId?: unknown } } | null);
       const chainOfBundle = Number(anchorChain?.anchors?.[0]?.chainId ?? anchorChain?.anchor?.chainId ?? 0);
       checkpoints = checkpoints.map((c) => (c.chainId === -1 ? { ...c, chainId: chainOfBundle } : c));
+      const anchors = (safeJson(text) as { anchors?: unknown } | null)?.anchors;
+      const several = !options.offline && ((Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0);
+      if (several) {
+        // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
+        const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
+        const names = new Map(trustChains.chains.map((c) => [c.chainId, c.name]));
+        const grouped = await groupEndpointsByChain(urls, { timeoutMs: options.timeout, names });
+        for (const u of grouped.unreachable) process.stderr.write(`showwork verify: ${u.url} did not say which chain it serves (${u.error}); its chain is not checked through it\n`);
+        for (const c of trustChains.chains) if (!grouped.chains.some((g) => g.chainId === c.chainId)) grouped.chains.push({ chainId: c.chainId, name: c.name, rpcUrls: [] });
+        const verdict = await verifyBundleOnChains(text, {
+          chains: grouped.chains,
+          require: options.require ?? trustChains.require ?? "all",
+          minConfirmations: options.minConfirmations,
+          timeoutMs: options.timeout,
+          ...(trust ? { trust } : {}),
+          ...(options.allowUnsigned ? { requireSignature: false } : {}),
+          ...(disclosed ? { disclosed } : {}),
+          ...(disclosure === undefined ? {} : { disclosure }),
+        });
+        const colour = process.stdout.isTTY === true;
+        process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour })}\n\n${formatChainVerdicts(verdict)}\n`);
+        process.exitCode = exitCodeOf(verdict);
+        return;
+      }
       const verdict = await verifyBundle(text, {
         rpcUrls,
         ...(options.offline ? { offline: true } : {}),
