@@ -38,6 +38,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "publish", term: "publish [options]", description: "write every anchored batch (commitments only) and an index into a folder, for any static host (incremental)", load: async () => (await import("./commands/publish.js")).publishCommand() },
   { name: "monitor", term: "monitor [options]", description: "follow a log from the chain and check every published batch: withheld batches, altered files, gaps, duplicates, unauthorised nodes, late anchoring, inactive versions (exit 0 clean, 1 found, 2 could not check)", load: async () => (await import("./commands/monitor.js")).monitorCommand() },
   { name: "verifier", term: "verifier [options]", description: "serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)", load: async () => (await import("./commands/verifier.js")).verifierCommand() },
+  { name: "capture", term: "capture", description: "the capture side: its delivery queue (list what waits and what the service refused; retry)", load: async () => (await import("./commands/capture.js")).captureCommand() },
 ];
 
 /** The command `argv` (user arguments, after `node script`) runs: the first operand, or the one after `help`. */
