@@ -258,6 +258,7 @@ export class Capturer {
         ...(template ? { template: { id: template.id, version: template.version, digest: template.digest, artifact: template.digest } } : {}),
         ...(retrieval.members ? { retrieval: { root: retrieval.root, documents: retrieval.members } } : context.retrievalIndex ? { retrieval: { root: retrieval.root, documents: [] } } : {}),
         ...(memory.members ? { memory: { root: memory.root, records: memory.members } } : context.memory ? { memory: { root: memory.root, records: [] } } : {}),
+        ...(answer.capture ? { capture: answer.capture } : {}),
       };
     } catch (error) {
       this.stats.failed++;

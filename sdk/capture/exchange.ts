@@ -21,11 +21,12 @@
 import canonicalize from "canonicalize";
 import type { Hex } from "viem";
 
+import type { CaptureMetadata } from "../evidence/types.js";
 import { commitmentDigest } from "../receipt/commitment.js";
 import type { JsonValue } from "../receipt/samplingDigest.js";
 
 /** The API of an exchange. */
-export type CaptureApi = "openai.chat.completions" | "openai.responses" | "ai-sdk";
+export type CaptureApi = "openai.chat.completions" | "openai.responses" | "ai-sdk" | "otel.gen_ai" | "langchain";
 
 /** One tool call with its input and output, as text. */
 export interface CapturedTool {
@@ -50,6 +51,8 @@ export interface CapturedAnswer {
   readonly responseId?: string | undefined;
   /** True when the answer is a stream that broke off (only what was delivered is committed). */
   readonly partial: boolean;
+  /** How it was captured and what the capture could not see (kept in the evidence record). */
+  readonly capture?: CaptureMetadata;
 }
 
 type Obj = Record<string, unknown>;

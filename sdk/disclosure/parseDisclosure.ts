@@ -125,7 +125,7 @@ export function parseDisclosure(value: unknown): Disclosure {
     bundle = parseBundle(record.bundle);
   } catch (cause) {
     const field = cause instanceof InvalidDocumentError && cause.field ? `bundle.${cause.field}` : "bundle";
-    fail(field, "a valid showwork/bundle@1 proof bundle", cause instanceof InvalidDocumentError ? cause.found : record.bundle, cause);
+    fail(field, "a valid showwork/bundle@1 or @2 proof bundle", cause instanceof InvalidDocumentError ? cause.found : record.bundle, cause);
   }
   const d = objectAt(record.disclosed, "disclosed", ["input", "output", "tools", "template", "sampling", "retrieval", "memory"]);
   let tools: DisclosedTool[] | undefined;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { EVIDENCE_FORMAT, type Artifact, type ContentOpening, type EvidenceStore, type MemoryEvidence, type ReceiptEvidence, type RetrievalEvidence, type TemplateEvidence, type ToolEvidence } from "./types.js";
+export { EVIDENCE_FORMAT, type Artifact, type CaptureMetadata, type ContentOpening, type EvidenceStore, type MemoryEvidence, type ReceiptEvidence, type RetrievalEvidence, type TemplateEvidence, type ToolEvidence } from "./types.js";
 export { SqliteEvidenceStore, type SqliteEvidenceStoreOptions } from "./sqlite.js";
 export { PostgresEvidenceStore, type PostgresEvidenceStoreOptions } from "./postgres.js";
 export { EVIDENCE_KEY_ENV, EvidenceCipher, evidenceKeyFromEnv, parseEvidenceKey } from "./encryption.js";

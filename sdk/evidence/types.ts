@@ -87,6 +87,28 @@ export interface ReceiptEvidence {
   readonly template?: TemplateEvidence;
   readonly retrieval?: RetrievalEvidence;
   readonly memory?: MemoryEvidence;
+  /** How the answer was captured, and what the capture could not see (see {@link CaptureMetadata}). */
+  readonly capture?: CaptureMetadata;
+}
+
+/**
+ * How an answer was captured (optional; written by the adapters that read someone else's record
+ * of the exchange: `showwork/otel`, `showwork/langchain`).
+ */
+export interface CaptureMetadata {
+  /** The adapter: "otel" (a GenAI span), "langchain" (callbacks). */
+  readonly via: string;
+  /**
+   * Parts the adapter did not see, committed as JSON `null` instead (never invented): "input",
+   * "output" (e.g. an OpenTelemetry span recorded without message content).
+   */
+  readonly absent?: readonly ("input" | "output")[];
+  /** Where the content was read from, e.g. "attributes", "events", "logs". */
+  readonly contentFrom?: string;
+  /** The trace and span the receipt was made from (OpenTelemetry), or the run (LangChain). */
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly runId?: string;
 }
 
 /** One content-addressed artifact. */

@@ -9,6 +9,7 @@ import type { Address, Hex, PublicClient } from "viem";
 import type { ProofBundle } from "../bundle/types.js";
 import { InvariantError, ShowworkError } from "../errors.js";
 import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
+import { offsetLedger } from "./anchor/offsetLedger.js";
 import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { ChainRejectedError } from "./chain/friction.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
@@ -26,7 +27,7 @@ import {
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
-import type { AnchorLease, AppendResult, BatchRecord, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { AnchorLease, AppendResult, BatchRecord, ChainBinding, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
 import { checkIssuedAtWindow, checkSignatures, DEFAULT_ISSUED_AT_WINDOW, type IngestionPolicy } from "./ingestion/checks.js";
 import { LogSigners } from "./ingestion/logSigners.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
@@ -39,6 +40,19 @@ export interface ServiceChain {
   /** The `ReceiptLogs` contract. */
   readonly contract: Address;
   readonly logId: Hex;
+  /** The chain's name (the config's `chains[0].name`; default "primary"). */
+  readonly name?: string;
+}
+
+/**
+ * An extra anchoring target (`chains[1..]` of the project config): every batch is also anchored
+ * there, by its own account, with its own confirmations, fees and cadence. Its state is kept apart in
+ * the store (per chain name); a chain that stalls delays only its own anchors.
+ */
+export interface ServiceExtraChain extends ServiceChain {
+  readonly name: string;
+  /** Its own policy: confirmations, fees, and cadence (`cadenceBatches`, `cadenceMaxWaitMs`). */
+  readonly anchoring?: Partial<AnchorerPolicy>;
 }
 
 /** Options of {@link AnchoringService.open}. */
@@ -46,6 +60,8 @@ export interface AnchoringServiceOptions {
   readonly store: ReceiptStore;
   /** Without a chain the service records and serves what the store has, but does not batch or anchor. */
   readonly chain?: ServiceChain;
+  /** Extra anchoring targets (need `chain`): each batch is anchored on each of them as well. */
+  readonly chains?: readonly ServiceExtraChain[];
   readonly batching?: Partial<BatchingPolicy>;
   readonly anchoring?: Partial<AnchorerPolicy>;
   readonly limits?: Partial<SubmissionLimits>;
@@ -108,6 +124,52 @@ export interface ReceiptStatus {
     readonly anchoredAt?: string;
     readonly finalAt?: string;
   };
+  /** With extra chains: where the receipt's batch stands on every chain, the primary first. */
+  readonly chains?: readonly ChainAnchorStatus[];
+}
+
+/** A batch's anchor on one chain. */
+export interface ChainAnchorStatus {
+  readonly name: string;
+  readonly chainId: number;
+  /** The batch's state on that chain ("recorded": not in a batch yet; "not-anchored-here": the batch predates the chain). */
+  readonly state: ReceiptState | "not-anchored-here";
+  /** The batch's index in that chain's log. */
+  readonly batchIndex?: number;
+  readonly txHash?: Hex;
+  readonly blockNumber?: number;
+  readonly anchoredAt?: string;
+  readonly finalAt?: string;
+}
+
+/** One anchoring chain as `/health` and the metrics show it. */
+export interface ChainHealth {
+  readonly name: string;
+  readonly chainId: number;
+  readonly primary: boolean;
+  /** ok; degraded (its last attempts failed, retrying); halted (needs an operator); stopped. */
+  readonly status: "ok" | "degraded" | "halted" | "stopped";
+  readonly anchorer: Address;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+  /** Since when it has been failing (null while ok). */
+  readonly failingSince: string | null;
+  readonly halted: { readonly reason: string; readonly message: string } | null;
+  /** The cadence: batches per transaction to wait for, and the longest wait. */
+  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null };
+}
+
+/** One anchoring chain's progress (metrics). */
+export interface ChainMetrics extends ChainHealth {
+  /** The last batch (store index) anchored on this chain, with its transaction. */
+  readonly lastAnchored: { readonly index: number; readonly txHash: Hex; readonly blockNumber: number; readonly anchoredAt: string } | null;
+  /** Closed batches not yet anchored on this chain. */
+  readonly batchesBehind: number;
+  /** Age of the oldest receipt whose batch is not anchored on this chain, ms (0: none). */
+  readonly oldestUnanchoredMs: number;
+  /** Spent by this instance on this chain. */
+  readonly gas: { readonly used: string; readonly feeWei: string; readonly transactions: number; readonly batches: number };
+  readonly rpcErrors: Partial<Record<RpcErrorKind, number>>;
 }
 
 /** A batch, as `GET /v1/batches/:index` shows it. */
@@ -150,6 +212,8 @@ export interface ServiceMetrics {
   readonly balance: BalanceReport | null;
   readonly anchoring: ServiceHealth["anchoring"];
   readonly uptimeMs: number;
+  /** Every anchoring chain, the primary first (empty without a chain). */
+  readonly chains: readonly ChainMetrics[];
 }
 
 /** Kinds of RPC errors counted in the metrics. */
@@ -201,6 +265,26 @@ export interface ServiceHealth {
     readonly holder: string | null;
     readonly expiresAt: string | null;
   };
+  /** Every anchoring chain, the primary first (empty without a chain). A failing extra chain makes the service "degraded". */
+  readonly chains: readonly ChainHealth[];
+}
+
+/** An extra chain at run time. */
+interface ExtraChainRuntime {
+  readonly name: string;
+  readonly binding: ChainBinding;
+  readonly anchorer: Anchorer;
+  readonly policy: AnchorerPolicy;
+  /** Ticks of this chain never overlap. */
+  queue: Promise<void>;
+  failures: number;
+  lastError: string | undefined;
+  failingSince: number | undefined;
+  backoffUntil: number;
+  readonly spent: { gasUsed: bigint; feeWei: bigint; transactions: number; batches: number };
+  readonly rpcErrors: Partial<Record<RpcErrorKind, number>>;
+  loopDone: Promise<void> | undefined;
+  wakeUp: (() => void) | undefined;
 }
 
 /** One `record()` call waiting for a group commit. */
@@ -269,8 +353,17 @@ export class AnchoringService {
   private readonly lowBalanceBatches: number;
   private readonly lowBalanceDays: number;
   private readonly publicClient: PublicClient | undefined;
+  /** The primary chain's name and policy (for /health and metrics). */
+  private readonly primaryName: string;
+  private readonly primaryPolicy: AnchorerPolicy;
+  private primaryFailingSince: number | undefined;
+  /** With extra chains, a failing primary backs off on its own while rounds keep closing batches. */
+  private primaryBackoffUntil = 0;
+  private lastFailureFromPrimaryTick = false;
+  /** The extra anchoring chains. */
+  private readonly extra: ExtraChainRuntime[] = [];
 
-  private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined) {
+  private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined, chainBindings: readonly ChainBinding[] = []) {
     this.store = options.store;
     this.binding = binding;
     this.batching = checkBatchingPolicy({ ...DEFAULT_BATCHING, ...options.batching });
@@ -305,10 +398,9 @@ export class AnchoringService {
     this.timelineContract = options.timelineContract;
     this.trees = new BatchTreeCache(options.treeCacheBytes);
     if (options.onEvent) this.listeners.push(options.onEvent);
-    const policy = { ...DEFAULT_ANCHORER_POLICY, ...options.anchoring };
-    if (!Number.isInteger(policy.confirmations) || policy.confirmations < 1) {
-      throw new ServiceConfigError(`confirmations must be an integer >= 1 (found ${policy.confirmations}).`);
-    }
+    const policy = checkAnchorerPolicy({ ...DEFAULT_ANCHORER_POLICY, ...options.anchoring }, options.chain?.name ?? "primary");
+    this.primaryName = options.chain?.name ?? "primary";
+    this.primaryPolicy = policy;
     if (options.chain !== undefined && binding !== undefined) {
       this.anchorer = new Anchorer({
         store: this.store,
@@ -319,6 +411,36 @@ export class AnchoringService {
         policy,
         onEvent: (event) => this.emit(event),
       });
+    }
+    for (const chain of options.chains ?? []) {
+      const chainBinding = chainBindings.find((b) => b.name === chain.name);
+      if (chainBinding === undefined || this.anchorer === undefined) throw new InvariantError(`extra chain ${chain.name} is not bound`);
+      const chainPolicy = checkAnchorerPolicy({ ...DEFAULT_ANCHORER_POLICY, ...chain.anchoring }, chain.name);
+      const name = chain.name;
+      const runtime: ExtraChainRuntime = {
+        name,
+        binding: chainBinding,
+        policy: chainPolicy,
+        anchorer: new Anchorer({
+          store: offsetLedger(this.store.chainLedger(name, chainBinding.firstStoreBatch), chainBinding.firstBatchIndex - chainBinding.firstStoreBatch),
+          publicClient: chain.publicClient,
+          walletClient: chain.walletClient,
+          log: { contract: chainBinding.contract, logId: chainBinding.logId },
+          fromBlock: chainBinding.fromBlock,
+          policy: chainPolicy,
+          onEvent: (event) => this.emit({ ...event, chain: name }),
+        }),
+        queue: Promise.resolve(),
+        failures: 0,
+        lastError: undefined,
+        failingSince: undefined,
+        backoffUntil: 0,
+        spent: { gasUsed: 0n, feeWei: 0n, transactions: 0, batches: 0 },
+        rpcErrors: {},
+        loopDone: undefined,
+        wakeUp: undefined,
+      };
+      this.extra.push(runtime);
     }
   }
 
@@ -333,7 +455,8 @@ export class AnchoringService {
       let binding = await options.store.getBinding();
       const chain = options.chain;
       if (chain !== undefined) binding = await bindStore(options.store, chain, binding);
-      const service = new AnchoringService(options, binding);
+      const chainBindings = await bindExtraChains(options.store, options.chains ?? [], binding, chain?.name ?? "primary");
+      const service = new AnchoringService(options, binding, chainBindings);
       service.lastBatchedSeq = (await options.store.lastBatch())?.lastSeq ?? 0;
       return service;
     } catch (error) {
@@ -353,7 +476,15 @@ export class AnchoringService {
 
   private emit(event: ServiceEvent): void {
     if (event.type === "retry") this.retries[event.kind] = (this.retries[event.kind] ?? 0) + 1;
-    if (event.type === "anchored" && event.feeWei !== undefined) {
+    if (event.chain !== undefined) {
+      const runtime = this.extra.find((c) => c.name === event.chain);
+      if (runtime !== undefined && event.type === "anchored" && event.feeWei !== undefined) {
+        runtime.spent.gasUsed += event.gasUsed ?? 0n;
+        runtime.spent.feeWei += event.feeWei;
+        runtime.spent.transactions++;
+        runtime.spent.batches += event.lastBatch - event.firstBatch + 1;
+      }
+    } else if (event.type === "anchored" && event.feeWei !== undefined) {
       this.spent.gasUsed += event.gasUsed ?? 0n;
       this.spent.feeWei += event.feeWei;
       this.spent.transactions++;
@@ -501,7 +632,10 @@ export class AnchoringService {
 
   /** A receipt's state. @throws {ReceiptNotFoundError} */
   async status(receiptId: string): Promise<ReceiptStatus> {
-    return statusOf(await this.stored(receiptId));
+    const receipt = await this.stored(receiptId);
+    const base = statusOf(receipt);
+    const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName);
+    return chains === undefined ? base : { ...base, chains };
   }
 
   /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
@@ -584,15 +718,19 @@ export class AnchoringService {
       balance: this.balance ?? null,
       anchoring: this.health().anchoring,
       uptimeMs: now - this.startedAt,
+      chains: await this.chainMetrics(now, last?.index),
     };
   }
 
   /** Health of the service. */
   health(): ServiceHealth {
     const halted = this.anchorer?.halted;
+    const chains = this.chainHealth();
+    const primaryStatus =
+      halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 || this.chainProblem !== undefined ? "degraded" : "ok";
+    const extraTrouble = chains.filter((c) => !c.primary && (c.status === "degraded" || c.status === "halted"));
     return {
-      status:
-        halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 || this.chainProblem !== undefined ? "degraded" : "ok",
+      status: primaryStatus === "ok" && extraTrouble.length > 0 ? "degraded" : primaryStatus,
       store: this.store.location,
       binding: this.binding ?? null,
       anchorer: this.anchorer?.address ?? null,
@@ -611,14 +749,85 @@ export class AnchoringService {
               todo: this.chainProblem.error.todo,
               since: iso(this.chainProblem.since),
             },
-      warnings: this.balance?.low === true ? [lowBalanceText(this.balance)] : [],
+      warnings: [
+        ...(this.balance?.low === true ? [lowBalanceText(this.balance)] : []),
+        ...extraTrouble.map((c) =>
+          c.status === "halted"
+            ? `Chain ${c.name} (${c.chainId}) is halted: ${c.halted?.message ?? ""} Its anchors wait; the other chains go on.`
+            : `Chain ${c.name} (${c.chainId}) has failed ${c.consecutiveFailures} time(s) since ${c.failingSince ?? "?"}: ${c.lastError ?? ""} Its anchors wait and catch up when it answers; the other chains go on.`,
+        ),
+      ],
       anchoring: {
         role: this.anchorer === undefined ? "none" : this.lease?.held === true ? "anchoring" : "standby",
         epoch: this.lease?.epoch ?? null,
         holder: this.lease?.holder ?? null,
         expiresAt: this.lease?.expiresAt === undefined ? null : iso(this.lease.expiresAt),
       },
+      chains,
     };
+  }
+
+  /** Every anchoring chain's health, the primary first. */
+  private chainHealth(): ChainHealth[] {
+    if (this.anchorer === undefined || this.binding === undefined) return [];
+    const halted = this.anchorer.halted;
+    const out: ChainHealth[] = [
+      {
+        name: this.primaryName,
+        chainId: this.binding.chainId,
+        primary: true,
+        status: halted !== undefined ? "halted" : !this.running ? "stopped" : this.consecutiveFailures > 0 || this.chainProblem !== undefined ? "degraded" : "ok",
+        anchorer: this.anchorer.address,
+        consecutiveFailures: this.consecutiveFailures,
+        lastError: this.lastError ?? null,
+        failingSince: this.primaryFailingSince === undefined ? null : iso(this.primaryFailingSince),
+        halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
+        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null },
+      },
+    ];
+    for (const c of this.extra) {
+      const h = c.anchorer.halted;
+      out.push({
+        name: c.name,
+        chainId: c.binding.chainId,
+        primary: false,
+        status: h !== undefined ? "halted" : !this.running ? "stopped" : c.failures > 0 ? "degraded" : "ok",
+        anchorer: c.anchorer.address,
+        consecutiveFailures: c.failures,
+        lastError: c.lastError ?? null,
+        failingSince: c.failingSince === undefined ? null : iso(c.failingSince),
+        halted: h === undefined ? null : { reason: h.reason, message: h.shortMessage },
+        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null },
+      });
+    }
+    return out;
+  }
+
+  /** Every anchoring chain's progress, the primary first. */
+  private async chainMetrics(now: number, lastClosed: number | undefined): Promise<ChainMetrics[]> {
+    const health = this.chainHealth();
+    const out: ChainMetrics[] = [];
+    for (const h of health) {
+      const runtime = this.extra.find((c) => c.name === h.name);
+      const ledger = runtime === undefined ? this.store : this.store.chainLedger(runtime.name, runtime.binding.firstStoreBatch);
+      const firstBatch = runtime === undefined ? (this.binding?.firstBatchIndex ?? 0) : runtime.binding.firstStoreBatch;
+      const last = await ledger.lastAnchoredBatch();
+      const waiting = [...(await ledger.batchesInState("batched", 1)), ...(await ledger.batchesInState("submitted", 1))].sort((a, b) => a.index - b.index)[0];
+      const oldest = waiting !== undefined ? await this.store.recordedAt(waiting.firstSeq) : (await this.store.unbatched()).oldestRecordedAt;
+      const spent = runtime?.spent ?? this.spent;
+      out.push({
+        ...h,
+        lastAnchored:
+          last?.anchor === undefined
+            ? null
+            : { index: last.index, txHash: last.anchor.txHash, blockNumber: last.anchor.blockNumber, anchoredAt: iso(last.anchor.anchoredAt) },
+        batchesBehind: lastClosed === undefined ? 0 : Math.max(0, lastClosed - Math.max(last?.index ?? firstBatch - 1, firstBatch - 1)),
+        oldestUnanchoredMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+        gas: { used: spent.gasUsed.toString(), feeWei: spent.feeWei.toString(), transactions: spent.transactions, batches: spent.batches },
+        rpcErrors: { ...(runtime?.rpcErrors ?? this.rpcErrors) },
+      });
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- the loop
@@ -628,6 +837,7 @@ export class AnchoringService {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
+    for (const c of this.extra) c.loopDone = this.chainLoop(c);
     if (this.anchorer !== undefined && this.store.kind === "postgres") {
       // Renew the lease apart from the rounds: a slow round (RPC retries) must not lose it.
       this.heartbeat = setInterval(() => {
@@ -643,8 +853,13 @@ export class AnchoringService {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.wake();
+    for (const c of this.extra) c.wakeUp?.();
     await this.loopDone;
     await this.roundChain;
+    for (const c of this.extra) {
+      await c.loopDone;
+      await c.queue;
+    }
     // Hand the anchoring role over at once (another instance takes it at its next round).
     if (this.lease?.held === true) {
       await this.store.releaseAnchoring().catch(() => undefined);
@@ -661,6 +876,11 @@ export class AnchoringService {
   /** Closes whatever is waiting into a batch at the next round, regardless of size and age. */
   flush(): void {
     this.flushRequested = true;
+    this.anchorer?.flush();
+    for (const c of this.extra) {
+      c.anchorer.flush();
+      c.wakeUp?.();
+    }
     this.wake();
   }
 
@@ -674,18 +894,27 @@ export class AnchoringService {
     while (this.running) {
       let delay = this.pollIntervalMs;
       try {
-        await this.runRound();
-        this.consecutiveFailures = 0;
-        this.lastError = undefined;
-        this.chainProblem = undefined;
+        await this.runMainRound();
+        if (!this.primarySkipped) {
+          this.consecutiveFailures = 0;
+          this.lastError = undefined;
+          this.chainProblem = undefined;
+          this.primaryFailingSince = undefined;
+        }
       } catch (error) {
         this.consecutiveFailures++;
+        this.primaryFailingSince ??= Date.now();
         this.lastError = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
         const kind = rpcErrorKind(error);
         this.rpcErrors[kind] = (this.rpcErrors[kind] ?? 0) + 1;
         if (error instanceof ChainRejectedError) this.noteRejection(error);
         this.emit({ type: "retry", kind: "rpc-error", message: this.lastError });
         delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.consecutiveFailures - 1, 10));
+        if (this.lastFailureFromPrimaryTick) {
+          // The primary chain failed, not the store: it backs off alone; rounds go on closing batches for the other chains.
+          this.primaryBackoffUntil = Date.now() + delay;
+          delay = this.pollIntervalMs;
+        }
       }
       if (!this.running) break;
       await Promise.race([sleep(delay), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
@@ -697,14 +926,69 @@ export class AnchoringService {
    * One round: store upkeep, close due batches, reconcile with the chain and submit.
    * Rounds never overlap. Throws what the round threw (the loop retries with backoff).
    */
-  runRound(): Promise<void> {
+  async runRound(): Promise<void> {
+    try {
+      await this.runMainRound();
+    } finally {
+      // Driven by hand (no loop running): the extra chains take their turn too (each catches its own errors).
+      if (!this.running) for (const c of this.extra) await this.tickChain(c, Date.now());
+    }
+  }
+
+  private runMainRound(): Promise<void> {
     const round = this.roundChain.then(() => this.round());
     this.roundChain = round.catch(() => undefined);
     return round;
   }
 
+  /** True when the last round left the primary chain out (it is backing off after failures). */
+  private primarySkipped = false;
+
+  /** An extra chain's own loop: its failures back off its own anchors only. */
+  private async chainLoop(c: ExtraChainRuntime): Promise<void> {
+    while (this.running) {
+      await this.tickChain(c, Date.now());
+      if (!this.running) break;
+      const delay = Math.max(this.pollIntervalMs, c.backoffUntil - Date.now());
+      await Promise.race([sleep(delay), new Promise<void>((resolve) => (c.wakeUp = resolve))]);
+      c.wakeUp = undefined;
+    }
+  }
+
+  /** One tick of an extra chain (ticks of one chain never overlap; errors are the chain's, never thrown). */
+  private tickChain(c: ExtraChainRuntime, now: number): Promise<void> {
+    const run = c.queue.then(() => this.tickChainNow(c, now));
+    c.queue = run.catch(() => undefined);
+    return c.queue;
+  }
+
+  private async tickChainNow(c: ExtraChainRuntime, now: number): Promise<void> {
+    // Only the anchoring instance anchors (and only after batches exist to anchor).
+    if (now < c.backoffUntil || this.lease?.held !== true) return;
+    try {
+      await c.anchorer.tick(now);
+      c.failures = 0;
+      c.lastError = undefined;
+      c.failingSince = undefined;
+    } catch (error) {
+      if (error instanceof AnchorLeaseLostError) {
+        this.noteLease({ held: false, epoch: error.currentEpoch, holder: error.currentHolder, expiresAt: undefined });
+        return;
+      }
+      c.failures++;
+      c.failingSince ??= now;
+      c.lastError = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+      const kind = rpcErrorKind(error);
+      c.rpcErrors[kind] = (c.rpcErrors[kind] ?? 0) + 1;
+      c.backoffUntil = Date.now() + Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(c.failures - 1, 10));
+      this.emit({ type: "retry", kind: "rpc-error", message: `chain ${c.name}: ${c.lastError}`, chain: c.name });
+    }
+  }
+
   private async round(): Promise<void> {
     const now = Date.now();
+    this.lastFailureFromPrimaryTick = false;
+    this.primarySkipped = false;
     await this.store.maintain();
     if (this.anchorer !== undefined && !(await this.claimAnchoring()).held) {
       this.lastRoundAt = Date.now();
@@ -713,7 +997,16 @@ export class AnchoringService {
     await this.checkBalance(now);
     try {
       await this.closeDueBatches(now);
-      if (this.anchorer !== undefined) await this.anchorer.tick(now);
+      if (this.anchorer !== undefined && this.extra.length === 0) await this.anchorer.tick(now);
+      else if (this.anchorer !== undefined && now < this.primaryBackoffUntil) this.primarySkipped = true;
+      else if (this.anchorer !== undefined) {
+        try {
+          await this.anchorer.tick(now);
+        } catch (error) {
+          this.lastFailureFromPrimaryTick = !(error instanceof AnchorLeaseLostError);
+          throw error;
+        }
+      }
     } catch (error) {
       if (!(error instanceof AnchorLeaseLostError)) throw error;
       // Fenced off: another instance took the role while this one was in its round. Nothing was written.
@@ -865,6 +1158,137 @@ async function withStartupRetries<T>(step: () => Promise<T>): Promise<T> {
       await sleep(Math.min(5_000, 200 * 2 ** (attempt - 1)));
     }
   }
+}
+
+/** Checks an anchoring policy (of the chain named `chain`). @throws {ServiceConfigError} */
+function checkAnchorerPolicy(policy: AnchorerPolicy, chain: string): AnchorerPolicy {
+  if (!Number.isInteger(policy.confirmations) || policy.confirmations < 1) {
+    throw new ServiceConfigError(`confirmations must be an integer >= 1 (found ${policy.confirmations}${chain === "primary" ? "" : ` for chain ${chain}`}).`);
+  }
+  if (!Number.isInteger(policy.cadenceBatches) || policy.cadenceBatches < 1) {
+    throw new ServiceConfigError(`cadence batches must be an integer >= 1 (found ${policy.cadenceBatches} for chain ${chain}).`);
+  }
+  if (policy.cadenceMaxWaitMs !== undefined && !(Number.isFinite(policy.cadenceMaxWaitMs) && policy.cadenceMaxWaitMs >= 0)) {
+    throw new ServiceConfigError(`cadence maxWaitMs must be a number of ms >= 0 (found ${policy.cadenceMaxWaitMs} for chain ${chain}).`);
+  }
+  // One transaction carries what the cadence waits for.
+  return policy.maxBatchesPerTx < policy.cadenceBatches ? { ...policy, maxBatchesPerTx: policy.cadenceBatches } : policy;
+}
+
+/**
+ * Binds the extra chains (`chains[1..]`) of a store on first use, or checks that each existing
+ * binding matches. A chain added to a store that already has batches anchors from the next batch on.
+ */
+async function bindExtraChains(
+  store: ReceiptStore,
+  chains: readonly ServiceExtraChain[],
+  primary: StoreBinding | undefined,
+  primaryName: string,
+): Promise<ChainBinding[]> {
+  if (chains.length === 0) return [];
+  if (primary === undefined) throw new ServiceConfigError("Extra anchoring chains need a primary chain (chains[0]).");
+  const names = new Set<string>([primaryName]);
+  for (const chain of chains) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(chain.name)) throw new ServiceConfigError(`Chain name ${JSON.stringify(chain.name)} is not valid.`, ["Expected: 1-64 letters, digits, '_', '.', '-'."]);
+    if (names.has(chain.name)) throw new ServiceConfigError(`Two anchoring chains are named "${chain.name}".`, ["Do: give each entry of chains[] its own name."]);
+    names.add(chain.name);
+  }
+  const existing = await store.getChainBindings();
+  const out: ChainBinding[] = [];
+  for (const chain of chains) {
+    const { publicClient, walletClient } = chain;
+    const chainId = await withStartupRetries(() => publicClient.getChainId());
+    const genesis = await withStartupRetries(() => publicClient.getBlock({ blockNumber: 0n }));
+    const expected = { chainId, contract: chain.contract, logId: chain.logId.toLowerCase() as Hex, anchorer: walletClient.account.address, genesisHash: genesis.hash };
+    if (chainId === primary.chainId && genesis.hash === primary.genesisHash && chain.contract.toLowerCase() === primary.contract.toLowerCase() && expected.logId === primary.logId.toLowerCase()) {
+      throw new ServiceConfigError(`Chain "${chain.name}" is the primary chain's log again.`, ["Do: give each chains[] entry its own chain, contract or log."]);
+    }
+    const bound = existing.find((b) => b.name === chain.name);
+    if (bound !== undefined) {
+      const mismatches: string[] = [];
+      for (const key of ["chainId", "genesisHash", "contract", "logId", "anchorer"] as const) {
+        if (String(bound[key]).toLowerCase() !== String(expected[key]).toLowerCase()) mismatches.push(`${key}: store has ${bound[key]}, configured ${expected[key]}`);
+      }
+      if (mismatches.length > 0) {
+        throw new StoreBindingError(`The store ${store.location} anchors chain "${chain.name}" into another chain/log than configured.`, [
+          ...mismatches,
+          "Do: use the store's own settings for this chain, or give the new target another name.",
+        ]);
+      }
+      out.push(bound);
+      continue;
+    }
+    const code = await withStartupRetries(() => publicClient.getCode({ address: chain.contract }));
+    if (code === undefined || code === "0x") {
+      throw new ServiceConfigError(`No contract at ${chain.contract} on chain ${chainId} ("${chain.name}").`, ["Do: give that chain's ReceiptLogs address (chains[].receiptLogs)."]);
+    }
+    const firstBatchIndex = await withStartupRetries(() => readLogSize(publicClient, { contract: chain.contract, logId: chain.logId }));
+    const head = Number(await withStartupRetries(() => publicClient.getBlockNumber({ cacheTime: 0 })));
+    const last = await store.lastBatch();
+    const binding: ChainBinding = {
+      name: chain.name,
+      ...expected,
+      firstBatchIndex,
+      firstStoreBatch: last === undefined ? primary.firstBatchIndex : last.index + 1,
+      fromBlock: head,
+    };
+    try {
+      await store.setChainBinding(binding);
+      out.push(binding);
+    } catch (error) {
+      // Several instances starting together: the first one bound it.
+      const now = (await store.getChainBindings()).find((b) => b.name === chain.name);
+      if (!(error instanceof StoreBindingError) || now === undefined) throw error;
+      out.push(now);
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a receipt's batch stands on every chain (the primary first), from the store alone; undefined
+ * for a store without extra chains.
+ */
+export async function chainStatusesOf(
+  store: ReceiptStore,
+  receipt: StoredReceipt,
+  primary: StoreBinding | undefined,
+  primaryName = "primary",
+): Promise<ChainAnchorStatus[] | undefined> {
+  const bindings = await store.getChainBindings();
+  if (bindings.length === 0 || primary === undefined) return undefined;
+  const batch = receipt.batch;
+  const out: ChainAnchorStatus[] = [
+    {
+      name: primaryName,
+      chainId: primary.chainId,
+      state: receipt.state,
+      ...(batch === undefined ? {} : { batchIndex: batch.index }),
+      ...(batch?.anchor === undefined ? {} : { txHash: batch.anchor.txHash, blockNumber: batch.anchor.blockNumber, anchoredAt: iso(batch.anchor.anchoredAt) }),
+      ...(batch?.finalAt === undefined ? {} : { finalAt: iso(batch.finalAt) }),
+    },
+  ];
+  const states = batch === undefined ? [] : await store.chainStates(batch.index);
+  for (const b of bindings) {
+    if (batch === undefined) {
+      out.push({ name: b.name, chainId: b.chainId, state: "recorded" });
+      continue;
+    }
+    if (batch.index < b.firstStoreBatch) {
+      out.push({ name: b.name, chainId: b.chainId, state: "not-anchored-here" });
+      continue;
+    }
+    const row = states.find((s) => s.chain === b.name);
+    out.push({
+      name: b.name,
+      chainId: b.chainId,
+      state: row?.state ?? "batched",
+      batchIndex: batch.index - b.firstStoreBatch + b.firstBatchIndex,
+      ...(row?.anchor === undefined ? {} : { txHash: row.anchor.txHash, blockNumber: row.anchor.blockNumber, anchoredAt: iso(row.anchor.anchoredAt) }),
+      ...(row?.finalAt === undefined ? {} : { finalAt: iso(row.finalAt) }),
+    });
+  }
+  return out;
 }
 
 /** Binds a fresh store to the chain/contract/log/account, or checks that an existing binding matches. */

@@ -43,14 +43,17 @@ export async function bundleOfStoredReceipt(args: {
     batchSize: batch.leafCount,
     proof,
     root: batch.root,
-    anchor: {
-      chainId: binding.chainId,
-      contract: binding.contract,
-      logId: binding.logId,
-      batchIndex: batch.index,
-      txHash: batch.anchor.txHash,
-      blockNumber: batch.anchor.blockNumber,
-    },
+    anchors: [
+      {
+        chainId: binding.chainId,
+        contract: binding.contract,
+        logId: binding.logId,
+        batchIndex: batch.index,
+        txHash: batch.anchor.txHash,
+        blockNumber: batch.anchor.blockNumber,
+        root: batch.root,
+      },
+    ],
     ...(args.timelineContract === undefined ? {} : { timeline: { contract: args.timelineContract } }),
   };
   const bundle = parseBundle(json);

@@ -18,8 +18,14 @@ export type RetryKind =
   /** Batches found in the log with our roots, without a transaction the store tracked: adopted. */
   | "adopted";
 
-/** An event of the anchoring service. */
-export type ServiceEvent =
+/**
+ * An event of the anchoring service. Events of an extra anchoring chain (`chains[1..]`) name it in
+ * `chain` (their batch numbers are that chain's log indices); the primary chain's have no `chain`.
+ */
+export type ServiceEvent = ServiceEventBody & { readonly chain?: string };
+
+/** The events without the chain they concern. */
+export type ServiceEventBody =
   | { readonly type: "recorded"; readonly count: number; readonly lastSeq: number }
   | { readonly type: "batch-closed"; readonly batchIndex: number; readonly leafCount: number; readonly root: Hex; readonly why: string }
   | {

@@ -64,7 +64,7 @@ export type CheckId = (typeof CHECK_IDS)[number];
 export const CHECK_INFO: Readonly<Record<CheckId, { readonly name: string; readonly meaning: string }>> = {
   format: {
     name: "Bundle format",
-    meaning: "The bundle is a showwork/bundle@1 document that passes the schema (a newer format is reported as not checkable).",
+    meaning: "The bundle is a showwork/bundle@1 or @2 document that passes the schema (a newer format is reported as not checkable).",
   },
   "receipt-leaf": {
     name: "Receipt hashes to leaf",

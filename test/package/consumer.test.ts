@@ -111,7 +111,7 @@ describe("the packed package in fresh consumer projects", function () {
       expect(out.receiptModelId).to.equal(out.modelId);
       expect(out.tamperedError).to.equal("LeafMismatchError");
       expect(out.missingDeployment).to.equal("DeploymentNotFoundError");
-      expect(out.schemaId).to.equal("https://showwork.dev/schemas/bundle-v1.json");
+      expect(out.schemaId).to.equal("https://showwork.dev/schemas/bundle.json");
       expect(out.deploymentsFormat).to.equal("showwork/deployments@1");
       expect(out.functions).to.deep.equal(["createLog", "rollbackTo"]);
       expect(out.kinds).to.deep.equal(Array(7).fill("function"));

@@ -56,7 +56,7 @@ import { InvariantError } from "../../errors.js";
 import { AnchoringHaltedError } from "../errors.js";
 import type { ServiceEventListener } from "../events.js";
 import { failpoint } from "../failpoints.js";
-import type { BatchRecord, ReceiptStore, TxAttempt, TxRecord } from "../store/types.js";
+import type { AnchorLedger, BatchRecord, TxAttempt, TxRecord } from "../store/types.js";
 import { errorTexts, explainRejection, rejectionKind } from "../chain/friction.js";
 import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
 
@@ -81,6 +81,13 @@ export interface AnchorerPolicy {
   readonly gasMarginPercent: number;
   /** Wait this long after a reverted transaction before submitting again, ms (default 5,000). */
   readonly revertBackoffMs: number;
+  /**
+   * Cadence: submit once this many batches wait (default 1: every batch as soon as it is closed).
+   * With more, one transaction (`anchorMany`) carries them all; e.g. an L1 witness every 10 L2 batches.
+   */
+  readonly cadenceBatches: number;
+  /** Cadence: or once the oldest waiting batch was closed this long ago, ms (default: no time trigger). */
+  readonly cadenceMaxWaitMs: number | undefined;
 }
 
 export const DEFAULT_ANCHORER_POLICY: AnchorerPolicy = {
@@ -92,11 +99,14 @@ export const DEFAULT_ANCHORER_POLICY: AnchorerPolicy = {
   maxFeePerGasCap: undefined,
   gasMarginPercent: 25,
   revertBackoffMs: 5_000,
+  cadenceBatches: 1,
+  cadenceMaxWaitMs: undefined,
 };
 
 /** Parameters of {@link Anchorer}. */
 export interface AnchorerParameters {
-  readonly store: ReceiptStore;
+  /** The chain's ledger: the store itself for the primary chain, `store.chainLedger(...)` for an extra one. */
+  readonly store: AnchorLedger;
   readonly publicClient: PublicClient;
   readonly walletClient: AnchorWalletClient;
   readonly log: LogLocation;
@@ -117,6 +127,8 @@ export class Anchorer {
   private revertBackoffUntil = 0;
   /** Why anchoring is halted, while it is. */
   halted: AnchoringHaltedError | undefined;
+  /** Submit what waits at the next tick, whatever the cadence says (see {@link Anchorer.flush}). */
+  private flushRequested = false;
 
   constructor(parameters: AnchorerParameters) {
     this.p = parameters;
@@ -126,6 +138,11 @@ export class Anchorer {
 
   get address(): Address {
     return this.account.address;
+  }
+
+  /** The next tick submits the waiting batches even if the cadence would wait for more. */
+  flush(): void {
+    this.flushRequested = true;
   }
 
   /** One reconciliation round: track open transactions, then submit the next batches if none is pending. */
@@ -400,6 +417,10 @@ export class Anchorer {
       run.push(batch);
     }
     const first = run[0]!;
+    const { cadenceBatches, cadenceMaxWaitMs } = this.p.policy;
+    const due = run.length >= cadenceBatches || (cadenceMaxWaitMs !== undefined && now - first.closedAt >= cadenceMaxWaitMs) || this.flushRequested;
+    if (!due) return; // the cadence says: wait for more batches
+    this.flushRequested = false;
     const block = await this.p.publicClient.getBlockNumber({ cacheTime: 0 });
     const size = await readLogSize(this.p.publicClient, this.p.log, block);
     if (size !== first.index) {

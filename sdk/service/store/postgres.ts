@@ -34,6 +34,9 @@ import { batchStateOf, type BatchState } from "../states.js";
 import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
+  AnchorLedger,
+  ChainBatchState,
+  ChainBinding,
   AppendResult,
   BatchAnchor,
   BatchRecord,
@@ -138,6 +141,52 @@ CREATE TABLE anchor_lease (
   acquired_at TIMESTAMPTZ
 );
 INSERT INTO anchor_lease (id, holder, epoch, expires_at) VALUES (1, NULL, 0, '-infinity');
+`,
+  },
+  {
+    version: 2,
+    description: "extra anchoring chains: per-chain batch states, transactions and attempts",
+    sql: `
+CREATE TABLE chain_batches (
+  chain TEXT NOT NULL,
+  batch_index BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  tx_id BIGINT,
+  anchor_tx_hash BYTEA,
+  anchor_block_number BIGINT,
+  anchor_block_hash BYTEA,
+  anchored_at BIGINT,
+  final_at BIGINT,
+  PRIMARY KEY (chain, batch_index)
+);
+CREATE INDEX chain_batches_by_state ON chain_batches (chain, state, batch_index);
+CREATE TABLE chain_txs (
+  tx_id BIGSERIAL PRIMARY KEY,
+  chain TEXT NOT NULL,
+  nonce BIGINT NOT NULL,
+  first_batch BIGINT NOT NULL,
+  last_batch BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_at_block BIGINT NOT NULL,
+  last_sent_at BIGINT NOT NULL DEFAULT 0,
+  included_tx_hash BYTEA,
+  included_block_number BIGINT,
+  included_block_hash BYTEA,
+  included_at BIGINT
+);
+CREATE INDEX chain_txs_by_state ON chain_txs (chain, state, nonce);
+CREATE TABLE chain_tx_attempts (
+  attempt_id BIGSERIAL PRIMARY KEY,
+  tx_hash BYTEA NOT NULL UNIQUE,
+  tx_id BIGINT NOT NULL REFERENCES chain_txs (tx_id),
+  raw BYTEA NOT NULL,
+  max_fee_per_gas NUMERIC NOT NULL,
+  max_priority_fee_per_gas NUMERIC NOT NULL,
+  gas NUMERIC NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX chain_tx_attempts_by_tx ON chain_tx_attempts (tx_id, created_at, attempt_id);
 `,
   },
 ];
@@ -366,6 +415,211 @@ export class PostgresReceiptStore implements ReceiptStore {
     if (current === undefined || JSON.stringify(current) !== text) {
       throw new StoreBindingError(`The store ${this.location} is already bound.`, [`Bound to: ${JSON.stringify(current)}`]);
     }
+  }
+
+  async getChainBindings(): Promise<ChainBinding[]> {
+    const rows = await this.query("SELECT value FROM meta WHERE key LIKE 'chain:%'");
+    return rows.map((r) => JSON.parse(String(r.value)) as ChainBinding).sort((a, b) => a.firstStoreBatch - b.firstStoreBatch || a.name.localeCompare(b.name));
+  }
+
+  async setChainBinding(binding: ChainBinding): Promise<void> {
+    const key = `chain:${binding.name}`;
+    const text = JSON.stringify(binding);
+    await this.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [key, text]);
+    const [row] = await this.query("SELECT value FROM meta WHERE key = $1", [key]);
+    if (row === undefined || String(row.value) !== text) {
+      throw new StoreBindingError(`The store ${this.location} already binds chain "${binding.name}".`, [`Bound to: ${row === undefined ? "?" : String(row.value)}`]);
+    }
+  }
+
+  async chainStates(index: number): Promise<ChainBatchState[]> {
+    const rows = await this.query("SELECT * FROM chain_batches WHERE batch_index = $1 ORDER BY chain", [index]);
+    return rows.map((row) => {
+      const anchoredAt = optNum(row.anchored_at);
+      return {
+        chain: String(row.chain),
+        state: batchStateOf(row.state),
+        txId: optNum(row.tx_id),
+        anchor:
+          anchoredAt === undefined
+            ? undefined
+            : { txHash: toHex(row.anchor_tx_hash), blockNumber: num(row.anchor_block_number), blockHash: toHex(row.anchor_block_hash), anchoredAt },
+        finalAt: optNum(row.final_at),
+      };
+    });
+  }
+
+  chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {
+    const query = (sql: string, params: unknown[] = []): Promise<Row[]> => this.query(sql, params);
+    const transaction = <T>(fn: (client: pg.PoolClient) => Promise<T>, fence: string): Promise<T> => this.transaction(fn, fence);
+    const select = `SELECT b.batch_index, b.first_seq, b.last_seq, b.leaf_count, b.root, b.closed_at,
+      coalesce(c.state, 'batched') AS state, c.tx_id, c.anchor_tx_hash, c.anchor_block_number, c.anchor_block_hash, c.anchored_at, c.final_at
+      FROM batches b LEFT JOIN chain_batches c ON c.chain = $1 AND c.batch_index = b.batch_index`;
+    const txsOf = async (rows: Row[]): Promise<TxRecord[]> => {
+      if (rows.length === 0) return [];
+      const attempts = await query("SELECT * FROM chain_tx_attempts WHERE tx_id = ANY($1::bigint[]) ORDER BY tx_id, created_at, attempt_id", [
+        rows.map((r) => num(r.tx_id)),
+      ]);
+      return rows.map((row) => txRecordOf(row, attempts.filter((a) => num(a.tx_id) === num(row.tx_id)).map(attemptOf)));
+    };
+    const getTx = async (txId: number): Promise<TxRecord | undefined> =>
+      (await txsOf(await query("SELECT * FROM chain_txs WHERE tx_id = $1 AND chain = $2", [txId, chain])))[0];
+    const insertChainAttempt = async (client: pg.PoolClient, txId: number, attempt: TxAttempt): Promise<void> => {
+      await client.query(
+        "INSERT INTO chain_tx_attempts (tx_hash, tx_id, raw, max_fee_per_gas, max_priority_fee_per_gas, gas, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [toBytea(attempt.hash), txId, toBytea(attempt.raw), attempt.maxFeePerGas.toString(), attempt.maxPriorityFeePerGas.toString(), attempt.gas.toString(), attempt.createdAt],
+      );
+    };
+    const requireBatched = async (client: pg.PoolClient, first: number, last: number): Promise<void> => {
+      const present = num((await client.query("SELECT count(*) AS n FROM batches WHERE batch_index >= $1 AND batch_index <= $2", [first, last])).rows[0].n);
+      const taken = num(
+        (await client.query("SELECT count(*) AS n FROM chain_batches WHERE chain = $1 AND batch_index >= $2 AND batch_index <= $3 AND state <> 'batched'", [chain, first, last]))
+          .rows[0].n,
+      );
+      if (first < firstStoreBatch || present !== last - first + 1 || taken !== 0) {
+        throw new InvariantError(`batches ${first}..${last} are not all "batched" on chain ${chain}`);
+      }
+    };
+    const upsertRows = async (client: pg.PoolClient, first: number, last: number, state: BatchState, txId: number, inclusion?: BatchAnchor): Promise<void> => {
+      await client.query(
+        `INSERT INTO chain_batches (chain, batch_index, state, tx_id, anchor_tx_hash, anchor_block_number, anchor_block_hash, anchored_at)
+         SELECT $1, i, $2, $3, $4, $5, $6, $7 FROM generate_series($8::bigint, $9::bigint) AS i
+         ON CONFLICT (chain, batch_index) DO UPDATE SET state = excluded.state, tx_id = excluded.tx_id, anchor_tx_hash = excluded.anchor_tx_hash,
+         anchor_block_number = excluded.anchor_block_number, anchor_block_hash = excluded.anchor_block_hash, anchored_at = excluded.anchored_at, final_at = NULL`,
+        [
+          chain,
+          state,
+          txId,
+          inclusion === undefined ? null : toBytea(inclusion.txHash),
+          inclusion?.blockNumber ?? null,
+          inclusion === undefined ? null : toBytea(inclusion.blockHash),
+          inclusion?.anchoredAt ?? null,
+          first,
+          last,
+        ],
+      );
+    };
+    const what = (text: string): string => `${text} on chain ${chain}`;
+    return {
+      async getBatch(index) {
+        if (index < firstStoreBatch) return undefined;
+        const [row] = await query(`${select} WHERE b.batch_index = $2`, [chain, index]);
+        return row === undefined ? undefined : batchOf(row);
+      },
+      async batchesInState(state, limit) {
+        if (state !== "batched") {
+          return (await query(`${select} WHERE c.state = $2 ORDER BY b.batch_index LIMIT $3`, [chain, state, limit])).map(batchOf);
+        }
+        const [bounds] = await query(
+          "SELECT min(batch_index) FILTER (WHERE state = 'batched') AS voided, max(batch_index) AS last FROM chain_batches WHERE chain = $1",
+          [chain],
+        );
+        const from = Math.max(firstStoreBatch, optNum(bounds?.voided) ?? (optNum(bounds?.last) ?? firstStoreBatch - 1) + 1);
+        return (
+          await query(`${select} WHERE b.batch_index >= $2 AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT $3`, [chain, from, limit])
+        ).map(batchOf);
+      },
+      async lastAnchoredBatch() {
+        const [row] = await query(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`, [chain]);
+        return row === undefined ? undefined : batchOf(row);
+      },
+      async createTx(tx) {
+        const txId = await transaction(async (client) => {
+          await requireBatched(client, tx.firstBatch, tx.lastBatch);
+          const id = num(
+            (
+              await client.query(
+                "INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block) VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING tx_id",
+                [chain, tx.nonce, tx.firstBatch, tx.lastBatch, tx.attempt.createdAt, tx.createdAtBlock],
+              )
+            ).rows[0].tx_id,
+          );
+          await insertChainAttempt(client, id, tx.attempt);
+          await upsertRows(client, tx.firstBatch, tx.lastBatch, "submitted", id);
+          return id;
+        }, what(`the transaction for batches ${tx.firstBatch}..${tx.lastBatch}`));
+        return (await getTx(txId))!;
+      },
+      async addTxAttempt(txId, attempt) {
+        await transaction(async (client) => {
+          const [row] = (await client.query("SELECT state FROM chain_txs WHERE tx_id = $1 AND chain = $2 FOR UPDATE", [txId, chain])).rows as Row[];
+          if (row?.state !== "pending") throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          await insertChainAttempt(client, txId, attempt);
+        }, what(`a new attempt for tx ${txId}`));
+      },
+      async markTxSent(txId, at) {
+        await transaction(async (client) => {
+          await client.query("UPDATE chain_txs SET last_sent_at = $1 WHERE tx_id = $2 AND chain = $3", [at, txId, chain]);
+        }, what(`tx ${txId} sent`));
+      },
+      async markTxIncluded(txId, inclusion) {
+        await transaction(async (client) => {
+          const changed = await client.query(
+            `UPDATE chain_txs SET state = 'included', included_tx_hash = $1, included_block_number = $2, included_block_hash = $3, included_at = $4
+             WHERE tx_id = $5 AND chain = $6 AND state = 'pending'`,
+            [toBytea(inclusion.txHash), inclusion.blockNumber, toBytea(inclusion.blockHash), inclusion.anchoredAt, txId, chain],
+          );
+          if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          await client.query(
+            `UPDATE chain_batches SET state = 'anchored', anchor_tx_hash = $1, anchor_block_number = $2, anchor_block_hash = $3, anchored_at = $4
+             WHERE chain = $5 AND tx_id = $6 AND state = 'submitted'`,
+            [toBytea(inclusion.txHash), inclusion.blockNumber, toBytea(inclusion.blockHash), inclusion.anchoredAt, chain, txId],
+          );
+        }, what(`tx ${txId} included`));
+      },
+      async markTxFinal(txId, at) {
+        await transaction(async (client) => {
+          const changed = await client.query("UPDATE chain_txs SET state = 'final' WHERE tx_id = $1 AND chain = $2 AND state = 'included'", [txId, chain]);
+          if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
+          await client.query("UPDATE chain_batches SET state = 'final', final_at = $1 WHERE chain = $2 AND tx_id = $3 AND state = 'anchored'", [at, chain, txId]);
+        }, what(`tx ${txId} final`));
+      },
+      async markTxReorged(txId) {
+        await transaction(async (client) => {
+          const changed = await client.query(
+            `UPDATE chain_txs SET state = 'pending', included_tx_hash = NULL, included_block_number = NULL, included_block_hash = NULL,
+             included_at = NULL, last_sent_at = 0 WHERE tx_id = $1 AND chain = $2 AND state = 'included'`,
+            [txId, chain],
+          );
+          if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
+          await client.query(
+            `UPDATE chain_batches SET state = 'submitted', anchor_tx_hash = NULL, anchor_block_number = NULL, anchor_block_hash = NULL,
+             anchored_at = NULL WHERE chain = $1 AND tx_id = $2 AND state = 'anchored'`,
+            [chain, txId],
+          );
+        }, what(`tx ${txId} reorged`));
+      },
+      async voidTx(txId) {
+        await transaction(async (client) => {
+          const changed = await client.query("UPDATE chain_txs SET state = 'void' WHERE tx_id = $1 AND chain = $2 AND state = 'pending'", [txId, chain]);
+          if (changed.rowCount !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          await client.query("UPDATE chain_batches SET state = 'batched', tx_id = NULL WHERE chain = $1 AND tx_id = $2 AND state = 'submitted'", [chain, txId]);
+        }, what(`tx ${txId} void`));
+      },
+      async adoptAnchor(tx) {
+        const { inclusion } = tx;
+        const txId = await transaction(async (client) => {
+          await requireBatched(client, tx.firstBatch, tx.lastBatch);
+          const id = num(
+            (
+              await client.query(
+                `INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block, last_sent_at,
+                 included_tx_hash, included_block_number, included_block_hash, included_at)
+                 VALUES ($1, $2, $3, $4, 'included', $5, $6, $5, $7, $8, $9, $5) RETURNING tx_id`,
+                [chain, tx.nonce, tx.firstBatch, tx.lastBatch, inclusion.anchoredAt, tx.createdAtBlock, toBytea(inclusion.txHash), inclusion.blockNumber, toBytea(inclusion.blockHash)],
+              )
+            ).rows[0].tx_id,
+          );
+          await upsertRows(client, tx.firstBatch, tx.lastBatch, "anchored", id, inclusion);
+          return id;
+        }, what(`adopting batches ${tx.firstBatch}..${tx.lastBatch}`));
+        return (await getTx(txId))!;
+      },
+      getTx,
+      async openTxs() {
+        return txsOf(await query("SELECT * FROM chain_txs WHERE chain = $1 AND state IN ('pending', 'included') ORDER BY nonce, tx_id", [chain]));
+      },
+    };
   }
 
   // ------------------------------------------------------------------ receipts

@@ -23,11 +23,14 @@ import type { Hex } from "viem";
 import { InvariantError } from "../../errors.js";
 import { DatabaseSync, type StatementSync } from "../../nodeSqlite.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
-import type { BatchState } from "../states.js";
+import { batchStateOf, type BatchState } from "../states.js";
 import { cachedStatement } from "./statements.js";
 import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
+  AnchorLedger,
+  ChainBatchState,
+  ChainBinding,
   AppendResult,
   BatchAnchor,
   BatchRecord,
@@ -57,7 +60,7 @@ export interface SqliteStoreOptions {
   readonly readOnly?: boolean;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /** Rows per multi-row INSERT (5 parameters each, far below SQLite's limit). */
 const INSERT_ROWS = 64;
 
@@ -130,6 +133,53 @@ CREATE INDEX tx_attempts_by_tx ON tx_attempts (tx_id, created_at);
 INSERT INTO meta (key, value) VALUES ('indexedUpTo', '0');
 `;
 
+/**
+ * Version 2: the state of extra anchoring chains (`chains[1..]`), one ledger per chain name. A batch
+ * without a `chain_batches` row for a chain is `batched` there; rows go back to `batched` when their
+ * transaction is voided. Same columns as `batches` / `txs` / `tx_attempts`, plus the chain's name.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE chain_batches (
+  chain TEXT NOT NULL,
+  batch_index INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  tx_id INTEGER,
+  anchor_tx_hash BLOB,
+  anchor_block_number INTEGER,
+  anchor_block_hash BLOB,
+  anchored_at INTEGER,
+  final_at INTEGER,
+  PRIMARY KEY (chain, batch_index)
+) WITHOUT ROWID;
+CREATE INDEX chain_batches_by_state ON chain_batches (chain, state, batch_index);
+CREATE TABLE chain_txs (
+  tx_id INTEGER PRIMARY KEY,
+  chain TEXT NOT NULL,
+  nonce INTEGER NOT NULL,
+  first_batch INTEGER NOT NULL,
+  last_batch INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_at_block INTEGER NOT NULL,
+  last_sent_at INTEGER NOT NULL DEFAULT 0,
+  included_tx_hash BLOB,
+  included_block_number INTEGER,
+  included_block_hash BLOB,
+  included_at INTEGER
+);
+CREATE INDEX chain_txs_by_state ON chain_txs (chain, state, nonce);
+CREATE TABLE chain_tx_attempts (
+  tx_hash BLOB PRIMARY KEY,
+  tx_id INTEGER NOT NULL,
+  raw BLOB NOT NULL,
+  max_fee_per_gas TEXT NOT NULL,
+  max_priority_fee_per_gas TEXT NOT NULL,
+  gas TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX chain_tx_attempts_by_tx ON chain_tx_attempts (tx_id, created_at);
+`;
+
 const toHex = (bytes: unknown): Hex => bytesToHex(bytes, "a blob");
 const toBlob = hexToBuffer;
 const num = (value: unknown): number => {
@@ -137,7 +187,7 @@ const num = (value: unknown): number => {
   if (typeof value === "bigint") return Number(value);
   throw new InvariantError(`expected a number in the store, found ${typeof value}`);
 };
-const { batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
+const { optNum, batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
 function pidAlive(pid: number): boolean {
   try {
@@ -163,6 +213,8 @@ export class SqliteReceiptStore implements ReceiptStore {
   private maxSeq = 0;
   private writerOwner: string | undefined;
   private closed = false;
+  /** False for a version-1 store opened read-only (no extra-chain tables). */
+  private hasChainTables = true;
 
   private constructor(db: DatabaseSync, location: string, indexEvery: number) {
     this.db = db;
@@ -185,16 +237,20 @@ export class SqliteReceiptStore implements ReceiptStore {
       db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"};`);
     }
     const version = num((db.prepare("PRAGMA user_version").get() as Row).user_version);
-    if (version === 0 && !options.readOnly) {
+    if (version < SCHEMA_VERSION && !options.readOnly) {
       db.exec("BEGIN IMMEDIATE");
       try {
         const again = num((db.prepare("PRAGMA user_version").get() as Row).user_version);
-        if (again === 0) db.exec(`${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION};`);
+        if (again === 0) db.exec(`${SCHEMA} ${SCHEMA_V2} PRAGMA user_version = ${SCHEMA_VERSION};`);
+        else if (again === 1) db.exec(`${SCHEMA_V2} PRAGMA user_version = ${SCHEMA_VERSION};`);
         db.exec("COMMIT");
       } catch (error) {
         db.exec("ROLLBACK");
         throw error;
       }
+    } else if (version === 1 && options.readOnly) {
+      // A version-1 store read by a tool: it has no extra chains.
+      store.hasChainTables = false;
     } else if (version !== SCHEMA_VERSION) {
       db.close();
       throw new StoreSchemaError(path, version, SCHEMA_VERSION);
@@ -694,5 +750,211 @@ export class SqliteReceiptStore implements ReceiptStore {
     const id = num(row.tx_id);
     const attempts = (this.stmt("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(attemptOf);
     return txRecordOf(row, attempts);
+  }
+
+  // ------------------------------------------------------------------ extra chains
+
+  async getChainBindings(): Promise<ChainBinding[]> {
+    const rows = this.stmt("SELECT key, value FROM meta WHERE key LIKE 'chain:%'").all() as Row[];
+    return rows.map((r) => JSON.parse(String(r.value)) as ChainBinding).sort((a, b) => a.firstStoreBatch - b.firstStoreBatch || a.name.localeCompare(b.name));
+  }
+
+  async setChainBinding(binding: ChainBinding): Promise<void> {
+    this.transaction(() => {
+      const key = `chain:${binding.name}`;
+      const current = this.meta(key);
+      if (current !== undefined && current !== JSON.stringify(binding)) {
+        throw new StoreBindingError(`The store ${this.location} already binds chain "${binding.name}".`, [`Bound to: ${current}`]);
+      }
+      this.setMeta(key, JSON.stringify(binding));
+    });
+  }
+
+  async chainStates(index: number): Promise<ChainBatchState[]> {
+    if (!this.hasChainTables) return [];
+    const rows = this.stmt("SELECT * FROM chain_batches WHERE batch_index = ? ORDER BY chain").all(index) as Row[];
+    return rows.map((row) => {
+      const anchoredAt = optNum(row.anchored_at);
+      return {
+        chain: String(row.chain),
+        state: batchStateOf(row.state),
+        txId: optNum(row.tx_id),
+        anchor:
+          anchoredAt === undefined
+            ? undefined
+            : { txHash: toHex(row.anchor_tx_hash), blockNumber: num(row.anchor_block_number), blockHash: toHex(row.anchor_block_hash), anchoredAt },
+        finalAt: optNum(row.final_at),
+      };
+    });
+  }
+
+  chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {
+    const stmt = (sql: string): StatementSync => this.stmt(sql);
+    const transaction = <T>(fn: () => T): T => this.transaction(fn);
+    const select = `SELECT b.batch_index, b.first_seq, b.last_seq, b.leaf_count, b.root, b.closed_at,
+      coalesce(c.state, 'batched') AS state, c.tx_id, c.anchor_tx_hash, c.anchor_block_number, c.anchor_block_hash, c.anchored_at, c.final_at
+      FROM batches b LEFT JOIN chain_batches c ON c.chain = ? AND c.batch_index = b.batch_index`;
+    const txOf = (row: Row): TxRecord => {
+      const id = num(row.tx_id);
+      const attempts = (stmt("SELECT * FROM chain_tx_attempts WHERE tx_id = ? ORDER BY created_at, rowid").all(id) as Row[]).map(attemptOf);
+      return txRecordOf(row, attempts);
+    };
+    const getTx = async (txId: number): Promise<TxRecord | undefined> => {
+      const row = stmt("SELECT * FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
+      return row === undefined ? undefined : txOf(row);
+    };
+    const insertAttempt = (txId: number, attempt: TxAttempt): void => {
+      stmt(
+        "INSERT INTO chain_tx_attempts (tx_hash, tx_id, raw, max_fee_per_gas, max_priority_fee_per_gas, gas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(toBlob(attempt.hash), txId, toBlob(attempt.raw), attempt.maxFeePerGas.toString(), attempt.maxPriorityFeePerGas.toString(), attempt.gas.toString(), attempt.createdAt);
+    };
+    /** Checks that batches [first, last] exist, belong to this chain and are `batched` on it. */
+    const requireBatched = (first: number, last: number): void => {
+      const present = num((stmt("SELECT count(*) AS n FROM batches WHERE batch_index >= ? AND batch_index <= ?").get(first, last) as Row).n);
+      const taken = num(
+        (stmt("SELECT count(*) AS n FROM chain_batches WHERE chain = ? AND batch_index >= ? AND batch_index <= ? AND state <> 'batched'").get(chain, first, last) as Row).n,
+      );
+      if (first < firstStoreBatch || present !== last - first + 1 || taken !== 0) {
+        throw new InvariantError(`batches ${first}..${last} are not all "batched" on chain ${chain}`);
+      }
+    };
+    const upsertRows = (first: number, last: number, state: BatchState, txId: number, inclusion?: BatchAnchor): void => {
+      const up = stmt(
+        `INSERT INTO chain_batches (chain, batch_index, state, tx_id, anchor_tx_hash, anchor_block_number, anchor_block_hash, anchored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chain, batch_index) DO UPDATE SET state = excluded.state, tx_id = excluded.tx_id, anchor_tx_hash = excluded.anchor_tx_hash,
+         anchor_block_number = excluded.anchor_block_number, anchor_block_hash = excluded.anchor_block_hash, anchored_at = excluded.anchored_at, final_at = NULL`,
+      );
+      for (let i = first; i <= last; i++) {
+        up.run(
+          chain,
+          i,
+          state,
+          txId,
+          inclusion === undefined ? null : toBlob(inclusion.txHash),
+          inclusion?.blockNumber ?? null,
+          inclusion === undefined ? null : toBlob(inclusion.blockHash),
+          inclusion?.anchoredAt ?? null,
+        );
+      }
+    };
+    return {
+      async getBatch(index) {
+        if (index < firstStoreBatch) return undefined;
+        const row = stmt(`${select} WHERE b.batch_index = ?`).get(chain, index) as Row | undefined;
+        return row === undefined ? undefined : batchOf(row);
+      },
+      async batchesInState(state, limit) {
+        if (state !== "batched") {
+          const rows = stmt(`${select} WHERE c.state = ? ORDER BY b.batch_index LIMIT ?`).all(chain, state, limit) as Row[];
+          return rows.map(batchOf);
+        }
+        // The first batch without a transaction on this chain: a voided one, else the one after the last row.
+        const voided = stmt("SELECT min(batch_index) AS i FROM chain_batches WHERE chain = ? AND state = 'batched'").get(chain) as Row;
+        const lastRow = stmt("SELECT max(batch_index) AS i FROM chain_batches WHERE chain = ?").get(chain) as Row;
+        const from = Math.max(firstStoreBatch, optNum(voided.i) ?? (optNum(lastRow.i) ?? firstStoreBatch - 1) + 1);
+        const rows = stmt(`${select} WHERE b.batch_index >= ? AND (c.state IS NULL OR c.state = 'batched') ORDER BY b.batch_index LIMIT ?`).all(chain, from, limit) as Row[];
+        return rows.map(batchOf);
+      },
+      async lastAnchoredBatch() {
+        const row = stmt(`${select} WHERE c.state IN ('anchored', 'final') ORDER BY b.batch_index DESC LIMIT 1`).get(chain) as Row | undefined;
+        return row === undefined ? undefined : batchOf(row);
+      },
+      async createTx(tx) {
+        const txId = transaction(() => {
+          requireBatched(tx.firstBatch, tx.lastBatch);
+          const id = num(
+            stmt(
+              "INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            ).run(chain, tx.nonce, tx.firstBatch, tx.lastBatch, tx.attempt.createdAt, tx.createdAtBlock).lastInsertRowid,
+          );
+          insertAttempt(id, tx.attempt);
+          upsertRows(tx.firstBatch, tx.lastBatch, "submitted", id);
+          return id;
+        });
+        return (await getTx(txId))!;
+      },
+      async addTxAttempt(txId, attempt) {
+        transaction(() => {
+          const tx = stmt("SELECT state FROM chain_txs WHERE tx_id = ? AND chain = ?").get(txId, chain) as Row | undefined;
+          if (tx?.state !== "pending") throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          insertAttempt(txId, attempt);
+        });
+      },
+      async markTxSent(txId, at) {
+        stmt("UPDATE chain_txs SET last_sent_at = ? WHERE tx_id = ? AND chain = ?").run(at, txId, chain);
+      },
+      async markTxIncluded(txId, inclusion) {
+        transaction(() => {
+          const changed = stmt(
+            `UPDATE chain_txs SET state = 'included', included_tx_hash = ?, included_block_number = ?, included_block_hash = ?, included_at = ?
+             WHERE tx_id = ? AND chain = ? AND state = 'pending'`,
+          ).run(toBlob(inclusion.txHash), inclusion.blockNumber, toBlob(inclusion.blockHash), inclusion.anchoredAt, txId, chain);
+          if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          stmt(
+            `UPDATE chain_batches SET state = 'anchored', anchor_tx_hash = ?, anchor_block_number = ?, anchor_block_hash = ?, anchored_at = ?
+             WHERE chain = ? AND tx_id = ? AND state = 'submitted'`,
+          ).run(toBlob(inclusion.txHash), inclusion.blockNumber, toBlob(inclusion.blockHash), inclusion.anchoredAt, chain, txId);
+        });
+      },
+      async markTxFinal(txId, at) {
+        transaction(() => {
+          const changed = stmt("UPDATE chain_txs SET state = 'final' WHERE tx_id = ? AND chain = ? AND state = 'included'").run(txId, chain);
+          if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
+          stmt("UPDATE chain_batches SET state = 'final', final_at = ? WHERE chain = ? AND tx_id = ? AND state = 'anchored'").run(at, chain, txId);
+        });
+      },
+      async markTxReorged(txId) {
+        transaction(() => {
+          const changed = stmt(
+            `UPDATE chain_txs SET state = 'pending', included_tx_hash = NULL, included_block_number = NULL, included_block_hash = NULL,
+             included_at = NULL, last_sent_at = 0 WHERE tx_id = ? AND chain = ? AND state = 'included'`,
+          ).run(txId, chain);
+          if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not included`);
+          stmt(
+            `UPDATE chain_batches SET state = 'submitted', anchor_tx_hash = NULL, anchor_block_number = NULL, anchor_block_hash = NULL,
+             anchored_at = NULL WHERE chain = ? AND tx_id = ? AND state = 'anchored'`,
+          ).run(chain, txId);
+        });
+      },
+      async voidTx(txId) {
+        transaction(() => {
+          const changed = stmt("UPDATE chain_txs SET state = 'void' WHERE tx_id = ? AND chain = ? AND state = 'pending'").run(txId, chain);
+          if (num(changed.changes) !== 1) throw new InvariantError(`tx ${txId} of chain ${chain} is not pending`);
+          stmt("UPDATE chain_batches SET state = 'batched', tx_id = NULL WHERE chain = ? AND tx_id = ? AND state = 'submitted'").run(chain, txId);
+        });
+      },
+      async adoptAnchor(tx) {
+        const { inclusion } = tx;
+        const txId = transaction(() => {
+          requireBatched(tx.firstBatch, tx.lastBatch);
+          const id = num(
+            stmt(
+              `INSERT INTO chain_txs (chain, nonce, first_batch, last_batch, state, created_at, created_at_block, last_sent_at,
+               included_tx_hash, included_block_number, included_block_hash, included_at) VALUES (?, ?, ?, ?, 'included', ?, ?, ?, ?, ?, ?, ?)`,
+            ).run(
+              chain,
+              tx.nonce,
+              tx.firstBatch,
+              tx.lastBatch,
+              inclusion.anchoredAt,
+              tx.createdAtBlock,
+              inclusion.anchoredAt,
+              toBlob(inclusion.txHash),
+              inclusion.blockNumber,
+              toBlob(inclusion.blockHash),
+              inclusion.anchoredAt,
+            ).lastInsertRowid,
+          );
+          upsertRows(tx.firstBatch, tx.lastBatch, "anchored", id, inclusion);
+          return id;
+        });
+        return (await getTx(txId))!;
+      },
+      getTx,
+      async openTxs() {
+        const rows = stmt("SELECT * FROM chain_txs WHERE chain = ? AND state IN ('pending', 'included') ORDER BY nonce, tx_id").all(chain) as Row[];
+        return rows.map(txOf);
+      },
+    };
   }
 }

@@ -41,6 +41,71 @@ export interface StoreBinding {
   readonly fromBlock: number;
 }
 
+/**
+ * An extra anchoring target of the store (`chains[1..]` of the project config): another chain,
+ * contract and log that every batch is also anchored into. Set once per name, checked at every start.
+ * Its log's indices follow the store's batch indices at a fixed offset:
+ * chain index = store index − `firstStoreBatch` + `firstBatchIndex`.
+ */
+export interface ChainBinding {
+  /** The chain's name in the config (e.g. "l1"); the key of its state in the store. */
+  readonly name: string;
+  readonly chainId: number;
+  readonly contract: Address;
+  readonly logId: Hex;
+  readonly anchorer: Address;
+  readonly genesisHash: Hex;
+  /** The log's size when the chain was bound: the chain index of `firstStoreBatch`. */
+  readonly firstBatchIndex: number;
+  /** The store's first batch anchored on this chain (earlier batches are not anchored there). */
+  readonly firstStoreBatch: number;
+  /** A block at or before the first anchoring transaction on this chain (where event searches start). */
+  readonly fromBlock: number;
+}
+
+/** Where a batch stands on one extra chain (see {@link ReceiptStore.chainStates}). */
+export interface ChainBatchState {
+  readonly chain: string;
+  readonly state: BatchState;
+  readonly txId: number | undefined;
+  readonly anchor: BatchAnchor | undefined;
+  readonly finalAt: number | undefined;
+}
+
+/**
+ * The anchoring state of one chain, as the anchorer reads and writes it: batches (with this chain's
+ * state) and this chain's transactions. The store itself is the ledger of the primary chain; each
+ * extra chain has its own ({@link ReceiptStore.chainLedger}), with the same rules (see the methods
+ * of the same names on {@link ReceiptStore}).
+ */
+export interface AnchorLedger {
+  getBatch(index: number): Promise<BatchRecord | undefined>;
+  batchesInState(state: BatchState, limit: number): Promise<BatchRecord[]>;
+  lastAnchoredBatch(): Promise<BatchRecord | undefined>;
+  createTx(tx: {
+    readonly nonce: number;
+    readonly firstBatch: number;
+    readonly lastBatch: number;
+    readonly createdAtBlock: number;
+    readonly attempt: TxAttempt;
+  }): Promise<TxRecord>;
+  addTxAttempt(txId: number, attempt: TxAttempt): Promise<void>;
+  markTxSent(txId: number, at: number): Promise<void>;
+  markTxIncluded(txId: number, inclusion: BatchAnchor): Promise<void>;
+  markTxFinal(txId: number, at: number): Promise<void>;
+  markTxReorged(txId: number): Promise<void>;
+  voidTx(txId: number): Promise<void>;
+  adoptAnchor(tx: {
+    readonly nonce: number;
+    readonly firstBatch: number;
+    readonly lastBatch: number;
+    readonly createdAtBlock: number;
+    readonly inclusion: BatchAnchor;
+  }): Promise<TxRecord>;
+  getTx(txId: number): Promise<TxRecord | undefined>;
+  openTxs(): Promise<TxRecord[]>;
+}
+
 /** A validated receipt, ready to be stored. */
 export interface NewReceipt {
   /** Lowercase 0x-prefixed 32-byte id. */
@@ -186,7 +251,7 @@ export interface AnchorLease {
 export type StateCounts = Record<ReceiptState, number>;
 
 /** The persistent state of the anchoring service. Every method is atomic. */
-export interface ReceiptStore {
+export interface ReceiptStore extends AnchorLedger {
   /** Human-readable location (e.g. the file path; never a password). */
   readonly location: string;
   /** "sqlite" (one process) or "postgres" (several instances). */
@@ -283,4 +348,19 @@ export interface ReceiptStore {
   getTx(txId: number): Promise<TxRecord | undefined>;
   /** Transactions `pending` or `included` (not final, not void), by nonce. */
   openTxs(): Promise<TxRecord[]>;
+
+  // ---------------------------------------------------------------- extra chains
+
+  /** The extra chains' bindings, in the order they were bound. */
+  getChainBindings(): Promise<ChainBinding[]>;
+  /** Binds an extra chain (once per name; @throws {StoreBindingError} when the name is bound otherwise). */
+  setChainBinding(binding: ChainBinding): Promise<void>;
+  /**
+   * The ledger of an extra chain, in store batch indices: batches from `firstStoreBatch` on, with
+   * their state on that chain (`batched` until a transaction of that chain carries them). Every write
+   * is fenced like the primary's.
+   */
+  chainLedger(chain: string, firstStoreBatch: number): AnchorLedger;
+  /** Where batch `index` stands on each extra chain that has a record of it (absent: `batched` there). */
+  chainStates(index: number): Promise<ChainBatchState[]>;
 }

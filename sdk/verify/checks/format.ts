@@ -1,12 +1,12 @@
 /**
- * The bundle is well-formed: a showwork/bundle@1 document that passes the schema. A bundle (or
+ * The bundle is well-formed: a showwork/bundle@1 or @2 document that passes the schema. A bundle (or
  * receipt) of a newer format version is not checkable by this verifier, which is a different
  * result from a malformed bundle.
  *
  * @module
  */
 import { parseBundle } from "../../bundle/parseBundle.js";
-import { BUNDLE_FORMAT, type ProofBundle } from "../../bundle/types.js";
+import { BUNDLE_FORMAT, BUNDLE_FORMATS, type ProofBundle } from "../../bundle/types.js";
 import { ShowworkError } from "../../errors.js";
 import { RECEIPT_FORMAT } from "../../receipt/types.js";
 import { errored, fail, pass } from "../check.js";
@@ -40,7 +40,7 @@ export function checkFormat(input: unknown): { check: Check; bundle?: ProofBundl
   if (newer) return { check: newer };
   try {
     const bundle = parseBundle(value);
-    return { check: pass("format", `a well-formed ${BUNDLE_FORMAT} bundle`, { expected: BUNDLE_FORMAT, found: bundle.format }), bundle };
+    return { check: pass("format", `a well-formed ${bundle.format} bundle`, { expected: BUNDLE_FORMATS.join(" or "), found: bundle.format }), bundle };
   } catch (error) {
     const reason =
       error instanceof ShowworkError

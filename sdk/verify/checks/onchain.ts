@@ -210,6 +210,13 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "unknown-log",
       });
     }
+    if (anchor.root.toLowerCase() !== bundle.root.toLowerCase()) {
+      return fail("batch-root", `the anchor says root ${short(anchor.root)} was anchored, but the bundle's proof leads to ${short(bundle.root)}: the anchor's root was changed`, {
+        expected: bundle.root,
+        found: anchor.root,
+        code: "anchor-root-mismatch",
+      });
+    }
     const root = need(await reads.batchRoot);
     const size = need(await reads.logSize);
     if (root === zeroHash) {

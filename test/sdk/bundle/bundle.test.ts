@@ -8,6 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import {
   buildBundle,
   BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
   InvalidDocumentError,
   InvalidSignatureError,
   parseBundle,
@@ -17,7 +18,9 @@ import {
   UnsupportedFormatError,
   verifyBundleInclusion,
   verifyBundleOffline,
-  type ProofBundleJson,
+  type ChainProof,
+  type ProofBundleV1Json,
+  type ProofBundleV2Json,
 } from "../../../sdk/index.js";
 import { batchArb, syntheticReceipts } from "../helpers.js";
 
@@ -33,10 +36,25 @@ const ANCHOR = {
   blockNumber: 123456,
 } as const;
 
-function validJson(size = 7, index = 4): ProofBundleJson {
+function validJson(size = 7, index = 4): ProofBundleV1Json {
   const receipts = syntheticReceipts(size, 11);
   const tree = ReceiptTree.of(receipts);
-  return toBundleJson(buildBundle({ tree, receipt: receipts[index]!.receiptId, anchor: ANCHOR, timeline: { contract: ANCHOR.contract } }));
+  return toBundleJson(buildBundle({ tree, receipt: receipts[index]!.receiptId, anchor: ANCHOR, timeline: { contract: ANCHOR.contract } }), {
+    format: BUNDLE_FORMAT_V1,
+  }) as ProofBundleV1Json;
+}
+
+function validV2Json(): ProofBundleV2Json {
+  const receipts = syntheticReceipts(7, 11);
+  const tree = ReceiptTree.of(receipts);
+  const second = { ...ANCHOR, chainId: 10, batchIndex: 9, anchoredAt: 1767225600 };
+  const proof: ChainProof = {
+    headers: [`0x${"f9".repeat(40)}`],
+    accounts: [{ blockNumber: 5, address: ANCHOR.contract, accountProof: ["0xf8518080"], storage: [{ slot: ANCHOR.logId, value: ANCHOR.txHash, proof: ["0xe2a0"] }] }],
+  };
+  return toBundleJson(
+    buildBundle({ tree, receipt: receipts[4]!.receiptId, anchors: [{ ...ANCHOR, chainProof: proof }, second] }),
+  ) as ProofBundleV2Json;
 }
 
 function parses(value: unknown): boolean {
@@ -52,7 +70,8 @@ function parses(value: unknown): boolean {
 /** Structural mutations (what a JSON Schema can see): [name, mutate]. */
 const MUTATIONS: [string, (b: Record<string, unknown>) => void][] = [
   ["no format", (b) => delete b.format],
-  ["format v2", (b) => (b.format = "showwork/bundle@2")],
+  ["format v3", (b) => (b.format = "showwork/bundle@3")],
+  ["format v2 with a v1 anchor", (b) => (b.format = "showwork/bundle@2")],
   ["extra top-level field", (b) => (b.extra = 1)],
   ["no receipt", (b) => delete b.receipt],
   ["no leaf", (b) => delete b.leaf],
@@ -87,11 +106,71 @@ const MUTATIONS: [string, (b: Record<string, unknown>) => void][] = [
   ["receipt servingNode short", (b) => ((b.receipt as Record<string, unknown>).servingNode = "0x12")],
 ];
 
+type Json = Record<string, unknown>;
+const anchor0 = (b: Json): Json => (b.anchors as Json[])[0]!;
+const proof0 = (b: Json): Json => anchor0(b).chainProof as Json;
+const account0 = (b: Json): Json => (proof0(b).accounts as Json[])[0]!;
+
+/** Structural mutations of a v2 bundle. */
+const MUTATIONS_V2: [string, (b: Json) => void][] = [
+  ["anchors missing", (b) => delete b.anchors],
+  ["anchors empty", (b) => (b.anchors = [])],
+  ["anchors not an array", (b) => (b.anchors = anchor0(b))],
+  ["a v1 anchor field beside anchors", (b) => (b.anchor = { ...anchor0(b) })],
+  ["format v1 with anchors", (b) => (b.format = "showwork/bundle@1")],
+  ["anchors[0].root missing", (b) => delete anchor0(b).root],
+  ["anchors[1].root short", (b) => ((b.anchors as Json[])[1]!.root = "0x12")],
+  ["anchors[0].anchoredAt negative", (b) => (anchor0(b).anchoredAt = -1)],
+  ["anchors[0] extra field", (b) => (anchor0(b).extra = 1)],
+  ["chainProof without headers", (b) => delete proof0(b).headers],
+  ["chainProof with no header", (b) => (proof0(b).headers = [])],
+  ["chainProof header not hex", (b) => (proof0(b).headers = ["0xzz"])],
+  ["chainProof header odd length", (b) => (proof0(b).headers = ["0xf9f"])],
+  ["chainProof extra field", (b) => (proof0(b).extra = [])],
+  ["account proof without address", (b) => delete account0(b).address],
+  ["account proof blockNumber string", (b) => (account0(b).blockNumber = "5")],
+  ["account proof node empty", (b) => (account0(b).accountProof = ["0x"])],
+  ["storage value short", (b) => ((account0(b).storage as Json[])[0]!.value = "0x01")],
+  ["storage proof not an array", (b) => ((account0(b).storage as Json[])[0]!.proof = "0xe2a0")],
+];
+
 describe("sdk/bundle", () => {
+  it("builds v2 bundles (several anchors, chain proofs) that survive JSON, with anchor = anchors[0]", () => {
+    const json = validV2Json();
+    expect(json.format).to.equal("showwork/bundle@2");
+    expect(validate(json), JSON.stringify(validate.errors)).to.equal(true);
+    const bundle = parseBundle(JSON.parse(JSON.stringify(json)));
+    expect(bundle.format).to.equal(BUNDLE_FORMAT);
+    expect(bundle.anchor).to.equal(bundle.anchors[0]);
+    expect(bundle.anchors.map((a) => a.root)).to.deep.equal([json.root, json.root]);
+    expect(bundle.anchors[1]!.anchoredAt).to.equal(1767225600);
+    expect(toBundleJson(bundle)).to.deep.equal(json);
+    expect(parseBundle(toBundleJson(bundle))).to.deep.equal(bundle);
+    expect(() => toBundleJson(bundle, { format: BUNDLE_FORMAT_V1 })).to.throw(InvalidDocumentError);
+  });
+
+  it("reads v1 as anchors[0] (root = the bundle's root) and writes it back as v1 while it fits", () => {
+    const json = validJson();
+    const bundle = parseBundle(json);
+    expect(bundle.format).to.equal(BUNDLE_FORMAT_V1);
+    expect(bundle.anchors).to.deep.equal([{ ...ANCHOR, root: json.root }]);
+    expect(bundle.anchor).to.equal(bundle.anchors[0]);
+    expect(toBundleJson(bundle)).to.deep.equal(json);
+  });
+
+  for (const [name, mutate] of MUTATIONS_V2) {
+    it(`schema and parseBundle reject a v2 bundle: ${name}`, () => {
+      const json = JSON.parse(JSON.stringify(validV2Json())) as Json;
+      mutate(json);
+      expect(validate(json)).to.equal(false);
+      expect(parses(json)).to.equal(false);
+    });
+  }
+
   it("builds a bundle that survives JSON and verifies offline", () => {
     const json = validJson();
     const bundle = parseBundle(JSON.parse(JSON.stringify(json)));
-    expect(bundle.format).to.equal(BUNDLE_FORMAT);
+    expect(bundle.format).to.equal(BUNDLE_FORMAT_V1);
     expect(toBundleJson(bundle)).to.deep.equal(json);
     expect(verifyBundleInclusion(bundle)).to.equal(json.root);
     expect(bundle.anchor.contract).to.equal(ANCHOR.contract);

@@ -9,6 +9,8 @@ import {
   parseBundle,
   ReceiptTree,
   receiptLeaf,
+  toBundleJson,
+  toBundleV2,
   UnsupportedFormatError,
   verifyBundleInclusion,
   verifyBundleOffline,
@@ -44,6 +46,35 @@ describe("sdk/tree: saved batch form (showwork/batch@1)", () => {
     const bundle = parseBundle(fixture("bundle-v1.json"));
     expect(verifyBundleInclusion(bundle)).to.equal(FROZEN_ROOTS["batch-v1-five.json"]);
     expect(await verifyBundleOffline(bundle, { requireSignature: true })).to.equal(bundle.root);
+  });
+
+  it("reloads the frozen v2 bundle fixture (two anchors): normalised, anchor = anchors[0], written back byte-identical", async () => {
+    const text = readFileSync(new URL("../../fixtures/bundle-v2.json", import.meta.url), "utf8");
+    const bundle = parseBundle(JSON.parse(text));
+    expect(bundle.format).to.equal("showwork/bundle@2");
+    expect(bundle.anchors).to.have.length(2);
+    expect(bundle.anchor).to.equal(bundle.anchors[0]);
+    expect(bundle.anchors.map((a) => [a.chainId, a.batchIndex, a.root])).to.deep.equal([
+      [31337, 0, FROZEN_ROOTS["batch-v1-five.json"]],
+      [11155111, 7, FROZEN_ROOTS["batch-v1-five.json"]],
+    ]);
+    expect(bundle.anchors[0]!.anchoredAt).to.equal(1767225660);
+    expect(verifyBundleInclusion(bundle)).to.equal(FROZEN_ROOTS["batch-v1-five.json"]);
+    expect(await verifyBundleOffline(bundle, { requireSignature: true })).to.equal(bundle.root);
+    expect(JSON.stringify(toBundleJson(bundle), null, 2) + "\n").to.equal(text);
+  });
+
+  it("reads the frozen v1 fixture as the normalised v2 shape and writes it back as v1", () => {
+    const text = readFileSync(new URL("../../fixtures/bundle-v1.json", import.meta.url), "utf8");
+    const bundle = parseBundle(JSON.parse(text));
+    expect(bundle.format).to.equal("showwork/bundle@1");
+    expect(bundle.anchors).to.have.length(1);
+    expect(bundle.anchor).to.equal(bundle.anchors[0]);
+    expect(bundle.anchor.root).to.equal(bundle.root);
+    expect(JSON.stringify(toBundleJson(bundle), null, 2) + "\n").to.equal(text);
+    const v2 = toBundleJson(toBundleV2(bundle));
+    expect(v2.format).to.equal("showwork/bundle@2");
+    expect(parseBundle(v2).anchors).to.deep.equal(bundle.anchors);
   });
 
   it("dump → JSON → load round-trips random batches", () => {

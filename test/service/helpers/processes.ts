@@ -87,10 +87,11 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-/** Starts `hardhat node` on a free port of 127.0.0.1 and waits until it answers. */
-export async function startHardhatNode(): Promise<HardhatNode> {
+/** Starts `hardhat node` on a free port of 127.0.0.1 (with `chainId`, else Hardhat's default) and waits until it answers. */
+export async function startHardhatNode(options: { chainId?: number } = {}): Promise<HardhatNode> {
   const port = await freePort();
-  const child = spawnTracked(process.execPath, [`${ROOT}node_modules/hardhat/dist/src/cli.js`, "node", "--port", String(port), "--hostname", "127.0.0.1"]);
+  const chainId = options.chainId === undefined ? [] : ["--chain-id", String(options.chainId)];
+  const child = spawnTracked(process.execPath, [`${ROOT}node_modules/hardhat/dist/src/cli.js`, "node", "--port", String(port), "--hostname", "127.0.0.1", ...chainId]);
   child.stdout?.resume();
   child.stderr?.resume();
   const url = `http://127.0.0.1:${port}`;

@@ -14,7 +14,7 @@ import { InvariantError } from "../../../sdk/errors.js";
 import { AnchorLeaseLostError, StoreBindingError, StoreSchemaError } from "../../../sdk/service/errors.js";
 import { PostgresReceiptStore, SCHEMA_VERSION } from "../../../sdk/service/store/postgres.js";
 import { SqliteReceiptStore } from "../../../sdk/service/store/sqlite.js";
-import type { NewReceipt, ReceiptStore, StoreBinding, TxAttempt } from "../../../sdk/service/store/types.js";
+import type { ChainBinding, NewReceipt, ReceiptStore, StoreBinding, TxAttempt } from "../../../sdk/service/store/types.js";
 import { freshDatabase } from "../../support/postgres.js";
 import { makeNewReceipts } from "../helpers/receipts.js";
 import { removeTempDirs, tempDir } from "../helpers/service.js";
@@ -239,6 +239,62 @@ for (const kind of KINDS) {
       expect(await rejects(store.setBinding({ ...binding, chainId: 2 }))).to.be.instanceOf(StoreBindingError);
     });
 
+    it("keeps each extra chain's state apart: its own transactions and batch states, next to the primary's", async () => {
+      const store = await writer();
+      await store.claimAnchoring(5_000);
+      const binding: ChainBinding = {
+        name: "l1",
+        chainId: 5,
+        contract: "0x0000000000000000000000000000000000000005",
+        logId: `0x${"05".repeat(32)}`,
+        anchorer: "0x0000000000000000000000000000000000000006",
+        genesisHash: `0x${"07".repeat(32)}`,
+        firstBatchIndex: 10,
+        firstStoreBatch: 1,
+        fromBlock: 0,
+      };
+      await store.setChainBinding(binding);
+      await store.setChainBinding(binding);
+      expect(await store.getChainBindings()).to.deep.equal([binding]);
+      expect(await rejects(store.setChainBinding({ ...binding, chainId: 6 }))).to.be.instanceOf(StoreBindingError);
+      await store.appendReceipts(rows(8), 1);
+      for (let i = 0; i < 4; i++) await store.closeBatch({ index: i, firstSeq: 2 * i + 1, lastSeq: 2 * i + 2, root, leaves: leaves(2), closedAt: 2 });
+      const l1 = store.chainLedger("l1", 1);
+      const other = store.chainLedger("l2b", 0);
+      expect((await l1.batchesInState("batched", 10)).map((b) => b.index), "from its first store batch on").to.deep.equal([1, 2, 3]);
+      expect(await l1.getBatch(0), "before the chain was added").to.equal(undefined);
+      const tx = await l1.createTx({ nonce: 0, firstBatch: 1, lastBatch: 2, createdAtBlock: 1, attempt: attempt(`0x${"a1".repeat(32)}`) });
+      expect((await l1.batchesInState("batched", 10)).map((b) => b.index)).to.deep.equal([3]);
+      expect((await l1.batchesInState("submitted", 10)).map((b) => b.index)).to.deep.equal([1, 2]);
+      expect((await other.batchesInState("batched", 10)).map((b) => b.index), "another chain is untouched").to.deep.equal([0, 1, 2, 3]);
+      expect((await store.getBatch(1))?.state, "the primary is untouched").to.equal("batched");
+      expect(await store.openTxs()).to.deep.equal([]);
+      expect(await rejects(l1.createTx({ nonce: 1, firstBatch: 2, lastBatch: 3, createdAtBlock: 1, attempt: attempt(`0x${"a2".repeat(32)}`) })), "never twice").to.be.instanceOf(
+        InvariantError,
+      );
+      await l1.addTxAttempt(tx.id, attempt(`0x${"a3".repeat(32)}`, 300n));
+      await l1.markTxSent(tx.id, 5);
+      const inclusion = { txHash: `0x${"a3".repeat(32)}` as Hex, blockNumber: 4, blockHash: `0x${"dd".repeat(32)}` as Hex, anchoredAt: 6 };
+      await l1.markTxIncluded(tx.id, inclusion);
+      expect(await l1.getBatch(2)).to.deep.include({ state: "anchored", anchor: inclusion, txId: tx.id });
+      expect((await store.chainStates(2)).map((c) => ({ chain: c.chain, state: c.state }))).to.deep.equal([{ chain: "l1", state: "anchored" }]);
+      expect(await l1.lastAnchoredBatch()).to.deep.include({ index: 2 });
+      await l1.markTxReorged(tx.id);
+      expect((await l1.getBatch(1))?.state).to.equal("submitted");
+      await l1.markTxIncluded(tx.id, inclusion);
+      await l1.markTxFinal(tx.id, 9);
+      expect(await l1.getBatch(1)).to.deep.include({ state: "final", finalAt: 9 });
+      expect((await l1.getTx(tx.id))?.attempts.map((a) => a.maxFeePerGas)).to.deep.equal([100n, 300n]);
+      expect(await store.getTx(tx.id), "the primary's transactions are apart").to.equal(undefined);
+      const second = await l1.createTx({ nonce: 1, firstBatch: 3, lastBatch: 3, createdAtBlock: 1, attempt: attempt(`0x${"a4".repeat(32)}`) });
+      await l1.voidTx(second.id);
+      expect((await l1.batchesInState("batched", 10)).map((b) => b.index), "void: batched again").to.deep.equal([3]);
+      const adopted = await l1.adoptAnchor({ nonce: 1, firstBatch: 3, lastBatch: 3, createdAtBlock: 1, inclusion });
+      expect(adopted).to.deep.include({ state: "included", attempts: [] });
+      expect((await l1.openTxs()).map((t) => t.id)).to.deep.equal([adopted.id]);
+      expect(await l1.batchesInState("batched", 10)).to.deep.equal([]);
+    });
+
     it("holds the anchoring role while it is the writer", async () => {
       const store = await writer();
       const lease = await store.claimAnchoring(5_000);
@@ -332,14 +388,14 @@ describe("PostgresReceiptStore: several instances on one database", function () 
     await client.connect();
     try {
       const { rows: applied } = await client.query("SELECT version FROM shared_migrate.schema_migrations ORDER BY version");
-      expect(applied.map((r: { version: number }) => r.version)).to.deep.equal([1]);
+      expect(applied.map((r: { version: number }) => r.version)).to.deep.equal([...Array(SCHEMA_VERSION).keys()].map((i) => i + 1));
       await client.query("INSERT INTO shared_migrate.schema_migrations (version, description) VALUES (99, 'from the future')");
     } finally {
       await client.end();
     }
     const error = await rejects(PostgresReceiptStore.open({ url, schema: "shared_migrate" }));
     expect(error).to.be.instanceOf(StoreSchemaError);
-    expect((error as Error).message).to.match(/schema version 99; this showwork reads version 1/);
+    expect((error as Error).message).to.match(new RegExp(`schema version 99; this showwork reads version ${SCHEMA_VERSION}`));
   });
 
   it("keeps passwords out of its location", async () => {

@@ -10,7 +10,7 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 
 import { buildBundle } from "../../../sdk/bundle/buildBundle.js";
 import { toBundleJson } from "../../../sdk/bundle/parseBundle.js";
-import type { ProofBundleJson } from "../../../sdk/bundle/types.js";
+import { BUNDLE_FORMAT_V1, type ProofBundleV1Json as ProofBundleJson } from "../../../sdk/bundle/types.js";
 import { modelTimelineAbi, receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { buildReceipt } from "../../../sdk/receipt/buildReceipt.js";
 import { signReceipt } from "../../../sdk/receipt/signReceipt.js";
@@ -61,7 +61,7 @@ export async function anchor(scenario: Scenario, owner: Wallet, contract: Addres
   const index = await scenario.chain.publicClient.readContract({ ...logs, functionName: "logSize", args: [logId] });
   const tx = await send(scenario.chain, owner, { ...logs, functionName: "anchor", args: [logId, index, tree.root, BigInt(receipts.length)] });
   const at = { chainId: scenario.chainId, contract, logId, batchIndex: Number(index), txHash: tx.transactionHash, blockNumber: Number(tx.blockNumber) };
-  return receipts.map((receipt) => toBundleJson(buildBundle({ tree, receipt, anchor: at, ...(timeline ? { timeline: { contract: timeline } } : {}) })));
+  return receipts.map((receipt) => toBundleJson(buildBundle({ tree, receipt, anchor: at, ...(timeline ? { timeline: { contract: timeline } } : {}) }), { format: BUNDLE_FORMAT_V1 }) as ProofBundleJson);
 }
 
 /** A timeline for `logId` on `timeline`, with v1 and v2 published; `steps` are applied in order. */

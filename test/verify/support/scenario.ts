@@ -23,7 +23,7 @@ import { hardhat } from "viem/chains";
 
 import { buildBundle } from "../../../sdk/bundle/buildBundle.js";
 import { toBundleJson } from "../../../sdk/bundle/parseBundle.js";
-import type { ProofBundle, ProofBundleJson } from "../../../sdk/bundle/types.js";
+import { BUNDLE_FORMAT_V1, type ProofBundle, type ProofBundleV1Json as ProofBundleJson } from "../../../sdk/bundle/types.js";
 import { modelTimelineAbi, receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { parseDeploymentsRecord, type DeploymentsRecord } from "../../../sdk/deployments/record.js";
 import { buildReceipt, type ReceiptOpenings } from "../../../sdk/receipt/buildReceipt.js";
@@ -224,7 +224,7 @@ export async function buildScenario(chain: TestChain): Promise<Scenario> {
       await publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
     },
-    json: toBundleJson,
+    json: (bundle) => toBundleJson(bundle, { format: BUNDLE_FORMAT_V1 }) as ProofBundleJson,
   };
 }
 

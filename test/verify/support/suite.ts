@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { keccak256, stringToHex } from "viem";
 
 import { parseBundle } from "../../../sdk/bundle/parseBundle.js";
-import type { ProofBundle, ProofBundleJson } from "../../../sdk/bundle/types.js";
+// This suite tampers with v1 JSON (a v1 bundle must stay verifiable); v2 has its own tests (test/offline/).
+import type { ProofBundle, ProofBundleV1Json as ProofBundleJson } from "../../../sdk/bundle/types.js";
 import { receiptLogsAbi } from "../../../sdk/contracts/abis.js";
 import { CHECK_IDS, checksWithStatus, exitCodeOf, type Check, type CheckId, type Verdict } from "../../../sdk/verify/verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "../../../sdk/verify/verifyBundle.js";
@@ -205,7 +206,7 @@ export function verifierSuite(target: SuiteTarget): void {
 
   it("gives a distinct result for a bundle of a newer format", async () => {
     for (const mutate of [
-      (b: ProofBundleJson) => void ((b as { format: string }).format = "showwork/bundle@2"),
+      (b: ProofBundleJson) => void ((b as { format: string }).format = "showwork/bundle@3"),
       (b: ProofBundleJson) => void ((b.receipt as { format: string }).format = "showwork/receipt@2"),
     ]) {
       const bundle = clone(valid);

@@ -6,7 +6,7 @@
  */
 import { getAddress, keccak256, stringToHex, type Hex } from "viem";
 
-import type { ProofBundleJson } from "../../../sdk/bundle/types.js";
+import type { ProofBundleV1Json as ProofBundleJson } from "../../../sdk/bundle/types.js";
 import { computeToolsDigest } from "../../../sdk/receipt/toolsDigest.js";
 import type { CheckId, CheckStatus } from "../../../sdk/verify/verdict.js";
 import type { Scenario } from "./scenario.js";

@@ -1,0 +1,295 @@
+/**
+ * ShowworkSpanProcessor with the real OpenTelemetry SDK (`@opentelemetry/sdk-trace-base` 2.x,
+ * `@opentelemetry/api`): spans made by the real `@opentelemetry/instrumentation-openai` around the
+ * real `openai` client talking to the deterministic model server, and spans built here exactly as
+ * the GenAI conventions define them (attribute form, event forms, flattened OpenLLMetry form).
+ * Every receipt anchors, its bundle verifies, its evidence opens its commitments to the content
+ * the span carried (= what the client received), and the span carries the receipt id.
+ */
+import * as openaiModule from "openai";
+import OpenAI from "openai";
+import { metrics, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import { OpenAIInstrumentation } from "@opentelemetry/instrumentation-openai";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { expect } from "chai";
+
+import { withReceiptContext } from "../../sdk/capture/index.js";
+import { Snapshot } from "../../sdk/disclosure/snapshot.js";
+import { RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from "../../sdk/otel/index.js";
+import { modelIdFromName } from "../../sdk/receipt/index.js";
+import { removeTempDirs } from "../service/helpers/service.js";
+import { captureRig, expectAnchoredWithEvidence, MODEL, WEIGHTS, type CaptureRig } from "../capture/helpers.js";
+
+const SEARCH_TOOL = { type: "function" as const, function: { name: "search", description: "Search the docs", parameters: { type: "object", properties: { query: { type: "string" } } } } };
+
+describe("otel: ShowworkSpanProcessor", function () {
+  this.timeout(120_000);
+  let rig: CaptureRig;
+  let processor: ShowworkSpanProcessor;
+  let exporter: InMemorySpanExporter;
+  let provider: BasicTracerProvider;
+  let tracer: Tracer;
+
+  const lastSpan = (): ReadableSpan => exporter.getFinishedSpans().at(-1)!;
+
+  before(async () => {
+    rig = await captureRig({ models: { [MODEL]: { weightsDigest: WEIGHTS.v1 } } });
+    processor = new ShowworkSpanProcessor({ capturer: rig.capturer });
+    exporter = new InMemorySpanExporter();
+    // The processor first: the exporting processor then sees showwork.receipt_id.
+    provider = new BasicTracerProvider({ spanProcessors: [processor, new SimpleSpanProcessor(exporter)] });
+    tracer = provider.getTracer("test");
+  });
+
+  after(async () => {
+    await provider.shutdown();
+    await rig.close();
+    removeTempDirs();
+  });
+
+  describe("with the real @opentelemetry/instrumentation-openai around the real openai client", () => {
+    let instrumentation: OpenAIInstrumentation;
+    let client: OpenAI;
+    const patch = () => instrumentation.getModuleDefinitions()[0]!;
+
+    before(() => {
+      instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
+      instrumentation.setTracerProvider(provider);
+      instrumentation.setLoggerProvider(processor.loggerProvider);
+      // Its metric instruments are made in the base constructor, then reset by its own class fields:
+      // setting a meter provider makes them again (else its error and stream paths throw).
+      instrumentation.setMeterProvider(metrics.getMeterProvider());
+      // instrumentation-openai 0.21 declares openai >=4.19 <7; the installed openai is 7.x, which its
+      // module hook skips: apply its own patch to the loaded module (the code the hook would run).
+      patch().patch!(openaiModule);
+      client = new OpenAI({ apiKey: "test", baseURL: "http://model.local/v1", fetch: rig.server.fetch, maxRetries: 0 });
+    });
+
+    after(() => {
+      patch().unpatch!(openaiModule);
+      instrumentation.disable();
+    });
+
+    it("receipts a chat completion: content from the instrumentation's log records, id back on the exported span", async () => {
+      exporter.reset();
+      const messages = [{ role: "system" as const, content: "You are terse." }, { role: "user" as const, content: "Where is my order?" }];
+      const answer = await client.chat.completions.create({ model: MODEL, messages, temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["END"] });
+      const span = lastSpan();
+      const receiptId = receiptIdOfSpan(span)!;
+      expect(receiptId).to.match(/^0x[0-9a-f]{64}$/);
+      expect(span.attributes[RECEIPT_URL_ATTRIBUTE]).to.equal(`http://anchor.local/v1/receipts/${receiptId}`);
+      const { bundle, evidence } = await expectAnchoredWithEvidence(rig, receiptId);
+      expect(bundle.receipt.modelId).to.equal(modelIdFromName(MODEL));
+      expect(bundle.receipt.weightsDigest).to.equal(WEIGHTS.v1);
+      expect(JSON.parse(evidence.input.content)).to.deep.equal({
+        "gen_ai.input.messages": [
+          { role: "system", parts: [{ type: "text", content: "You are terse." }] },
+          { role: "user", parts: [{ type: "text", content: "Where is my order?" }] },
+        ],
+      });
+      expect(JSON.parse(evidence.output.content)).to.deep.equal({
+        "gen_ai.output.messages": [{ role: "assistant", parts: [{ type: "text", content: answer.choices[0]!.message.content }], finish_reason: answer.choices[0]!.finish_reason }],
+      });
+      expect(evidence.sampling).to.deep.equal({
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": "openai",
+        "gen_ai.request.model": MODEL,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.request.max_tokens": 64,
+        "gen_ai.request.stop_sequences": ["END"],
+        "gen_ai.response.model": answer.model,
+      });
+      expect(evidence.capture).to.deep.equal({ via: "otel", contentFrom: "logs", traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+      // the request rebuilt for replay is the one sent
+      expect(evidence.request).to.deep.equal({ model: MODEL, messages: messages.map((m) => ({ ...m })), temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["END"] });
+    });
+
+    it("takes the receipt context of the traced call and its tool calls as the receipt's tools", async () => {
+      const first = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Find the refund policy" }], tools: [SEARCH_TOOL] });
+      const call = first.choices[0]!.message.tool_calls![0]! as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
+      const docs = [{ id: "policy.md", content: "Refunds within 30 days." }, { id: "faq.md", content: "Ask support." }];
+      const toolOutput = JSON.stringify({ hits: ["policy.md#refunds"] });
+      await withReceiptContext({ template: { id: "support-answer", version: 2 }, retrievalIndex: { entries: docs } }, () =>
+        client.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: "user", content: "Find the refund policy" }, first.choices[0]!.message, { role: "tool", tool_call_id: call.id, content: toolOutput }],
+          tools: [SEARCH_TOOL],
+        }),
+      );
+      const receiptId = receiptIdOfSpan(lastSpan())!;
+      const { bundle, evidence } = await expectAnchoredWithEvidence(rig, receiptId);
+      expect(bundle.receipt.tools.map((t) => t.name)).to.deep.equal(["search"]);
+      expect(evidence.tools.map((t) => [t.name, t.input.content, t.output.content])).to.deep.equal([["search", call.function.arguments, toolOutput]]);
+      expect(bundle.receipt.retrievalIndexDigest).to.equal(Snapshot.of("retrieval", docs).root);
+      expect(bundle.receipt.promptTemplateVersion).to.equal(2);
+      expect(bundle.receipt.promptTemplateDigest).to.equal(rig.templates.resolve({ id: "support-answer", version: 2 }).digest);
+    });
+
+    it("content not captured (the instrumentation's default): committed as null, said in the evidence and counted, never invented", async () => {
+      instrumentation.setConfig({ captureMessageContent: false });
+      const before = { ...processor.stats.contentAbsent };
+      try {
+        await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "secret question" }] });
+      } finally {
+        instrumentation.setConfig({ captureMessageContent: true });
+      }
+      const receiptId = receiptIdOfSpan(lastSpan())!;
+      const { evidence } = await expectAnchoredWithEvidence(rig, receiptId);
+      expect(evidence.input.content).to.equal("null");
+      expect(evidence.output.content).to.equal("null");
+      expect(evidence.capture?.absent).to.deep.equal(["input", "output"]);
+      expect(JSON.stringify(evidence)).to.not.include("secret question");
+      expect(processor.stats.contentAbsent).to.deep.equal({ input: before.input + 1, output: before.output + 1 });
+    });
+
+    it("a streamed answer gets a receipt with the same output as the plain answer", async () => {
+      const request = { model: MODEL, messages: [{ role: "user" as const, content: "Stream me the status" }], seed: 3 };
+      const plain = await client.chat.completions.create(request);
+      const plainId = receiptIdOfSpan(lastSpan())!;
+      const stream = await client.chat.completions.create({ ...request, stream: true });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      expect(text).to.equal(plain.choices[0]!.message.content);
+      const streamedId = receiptIdOfSpan(lastSpan())!;
+      expect(streamedId).to.not.equal(plainId);
+      const a = await expectAnchoredWithEvidence(rig, plainId);
+      const b = await expectAnchoredWithEvidence(rig, streamedId);
+      expect(JSON.parse(b.evidence.output.content)["gen_ai.output.messages"][0].parts).to.deep.equal(JSON.parse(a.evidence.output.content)["gen_ai.output.messages"][0].parts);
+    });
+
+    it("an upstream error ends the span with an error status: no receipt, counted", async () => {
+      const before = processor.stats.skipped["error-status"];
+      const receiptsBefore = processor.stats.receipts;
+      rig.server.faults.push("500");
+      await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "fail" }] }).then(
+        () => expect.fail("expected an error"),
+        () => undefined,
+      );
+      expect(lastSpan().status.code).to.equal(SpanStatusCode.ERROR);
+      expect(receiptIdOfSpan(lastSpan())).to.equal(undefined);
+      expect(processor.stats.skipped["error-status"]).to.equal(before + 1);
+      expect(processor.stats.receipts).to.equal(receiptsBefore);
+    });
+  });
+
+  describe("with spans built exactly as the GenAI conventions define them", () => {
+    const OUTPUT = "Your order ships tomorrow.";
+    const base = { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL, "gen_ai.request.temperature": 0, "gen_ai.request.seed": 11, "gen_ai.response.model": MODEL, "gen_ai.response.id": "chatcmpl-1", "gen_ai.response.finish_reasons": ["stop"] };
+    const inputMessages = [
+      { role: "user", parts: [{ type: "text", content: "Where is my order?" }] },
+      { role: "assistant", parts: [{ type: "tool_call", id: "call_1", name: "lookup_order", arguments: { order: 42 } }] },
+      { role: "tool", parts: [{ type: "tool_call_response", id: "call_1", response: "shipped: no" }] },
+    ];
+    const outputMessages = [{ role: "assistant", parts: [{ type: "text", content: OUTPUT }], finish_reason: "stop" }];
+    const expected = { input: { "gen_ai.system_instructions": [{ type: "text", content: "Be kind." }], "gen_ai.input.messages": inputMessages }, output: { "gen_ai.output.messages": outputMessages } };
+
+    async function receiptOf(build: (span: ReturnType<Tracer["startSpan"]>) => void) {
+      const span = tracer.startSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT, attributes: base });
+      build(span);
+      span.end();
+      const receiptId = receiptIdOfSpan(lastSpan())!;
+      expect(receiptId, "receipt id on the span").to.match(/^0x[0-9a-f]{64}$/);
+      return expectAnchoredWithEvidence(rig, receiptId);
+    }
+
+    it("attribute form (semconv >= 1.37): gen_ai.input.messages / output.messages / system_instructions", async () => {
+      const { bundle, evidence } = await receiptOf((span) =>
+        span.setAttributes({
+          "gen_ai.system_instructions": JSON.stringify([{ type: "text", content: "Be kind." }]),
+          "gen_ai.input.messages": JSON.stringify(inputMessages),
+          "gen_ai.output.messages": JSON.stringify(outputMessages),
+        }),
+      );
+      expect(JSON.parse(evidence.input.content)).to.deep.equal(expected.input);
+      expect(JSON.parse(evidence.output.content)).to.deep.equal(expected.output);
+      expect(evidence.tools.map((t) => [t.name, t.input.content, t.output.content])).to.deep.equal([["lookup_order", '{"order":42}', "shipped: no"]]);
+      expect(bundle.receipt.tools.map((t) => t.name)).to.deep.equal(["lookup_order"]);
+      expect(evidence.capture?.contentFrom).to.equal("attributes");
+      expect(evidence.sampling).to.deep.equal({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL, "gen_ai.request.temperature": 0, "gen_ai.request.seed": 11, "gen_ai.response.model": MODEL });
+    });
+
+    it("event form (semconv >= 1.37): the gen_ai.client.inference.operation.details event", async () => {
+      const { evidence } = await receiptOf((span) =>
+        span.addEvent("gen_ai.client.inference.operation.details", {
+          "gen_ai.system_instructions": JSON.stringify([{ type: "text", content: "Be kind." }]),
+          "gen_ai.input.messages": JSON.stringify(inputMessages),
+          "gen_ai.output.messages": JSON.stringify(outputMessages),
+        }),
+      );
+      expect(JSON.parse(evidence.input.content)).to.deep.equal(expected.input);
+      expect(JSON.parse(evidence.output.content)).to.deep.equal(expected.output);
+      expect(evidence.capture?.contentFrom).to.equal("events");
+    });
+
+    it("event form (semconv 1.27-1.36): one span event per message and gen_ai.choice", async () => {
+      const { evidence } = await receiptOf((span) => {
+        span.addEvent("gen_ai.user.message", { content: "Where is my order?" });
+        span.addEvent("gen_ai.assistant.message", { tool_calls: JSON.stringify([{ id: "call_1", type: "function", function: { name: "lookup_order", arguments: '{"order":42}' } }]) });
+        span.addEvent("gen_ai.tool.message", { id: "call_1", content: "shipped: no" });
+        span.addEvent("gen_ai.choice", { index: 0, finish_reason: "stop", message: JSON.stringify({ role: "assistant", content: OUTPUT }) });
+      });
+      expect(JSON.parse(evidence.input.content)["gen_ai.input.messages"]).to.deep.equal([
+        { role: "user", parts: [{ type: "text", content: "Where is my order?" }] },
+        { role: "assistant", parts: [{ type: "tool_call", id: "call_1", name: "lookup_order", arguments: '{"order":42}' }] },
+        { role: "tool", parts: [{ type: "tool_call_response", id: "call_1", response: "shipped: no" }] },
+      ]);
+      expect(JSON.parse(evidence.output.content)).to.deep.equal(expected.output);
+      expect(evidence.tools.map((t) => [t.name, t.input.content, t.output.content])).to.deep.equal([["lookup_order", '{"order":42}', "shipped: no"]]);
+    });
+
+    it("event form (semconv 1.26): gen_ai.content.prompt / gen_ai.content.completion", async () => {
+      const { evidence } = await receiptOf((span) => {
+        span.addEvent("gen_ai.content.prompt", { "gen_ai.prompt": JSON.stringify([{ role: "user", content: "Where is my order?" }]) });
+        span.addEvent("gen_ai.content.completion", { "gen_ai.completion": JSON.stringify([{ role: "assistant", content: OUTPUT, finish_reason: "stop" }]) });
+      });
+      expect(JSON.parse(evidence.input.content)).to.deep.equal({ "gen_ai.input.messages": [{ role: "user", parts: [{ type: "text", content: "Where is my order?" }] }] });
+      expect(JSON.parse(evidence.output.content)).to.deep.equal(expected.output);
+    });
+
+    it("flattened attributes (OpenLLMetry): gen_ai.prompt.{i}.* / gen_ai.completion.{i}.*", async () => {
+      const { evidence } = await receiptOf((span) =>
+        span.setAttributes({
+          "gen_ai.prompt.0.role": "user",
+          "gen_ai.prompt.0.content": "Where is my order?",
+          "gen_ai.prompt.1.role": "assistant",
+          "gen_ai.prompt.1.tool_calls.0.id": "call_1",
+          "gen_ai.prompt.1.tool_calls.0.name": "lookup_order",
+          "gen_ai.prompt.1.tool_calls.0.arguments": '{"order":42}',
+          "gen_ai.prompt.2.role": "tool",
+          "gen_ai.prompt.2.tool_call_id": "call_1",
+          "gen_ai.prompt.2.content": "shipped: no",
+          "gen_ai.completion.0.role": "assistant",
+          "gen_ai.completion.0.content": OUTPUT,
+          "gen_ai.completion.0.finish_reason": "stop",
+        }),
+      );
+      expect(JSON.parse(evidence.output.content)).to.deep.equal(expected.output);
+      expect(evidence.tools.map((t) => [t.name, t.input.content, t.output.content])).to.deep.equal([["lookup_order", '{"order":42}', "shipped: no"]]);
+      expect(Object.keys(evidence.sampling).some((k) => k.startsWith("gen_ai.prompt") || k.startsWith("gen_ai.completion"))).to.equal(false);
+    });
+
+    it("ignores spans that are not one inference (embeddings, tools, other spans)", async () => {
+      const before = processor.stats.spans;
+      tracer.startSpan("embeddings", { attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.request.model": "e" } }).end();
+      tracer.startSpan("execute_tool lookup", { attributes: { "gen_ai.operation.name": "execute_tool" } }).end();
+      tracer.startSpan("GET /").end();
+      expect(processor.stats.spans).to.equal(before);
+      expect(exporter.getFinishedSpans().slice(-3).map(receiptIdOfSpan)).to.deep.equal([undefined, undefined, undefined]);
+    });
+
+    it("an SDK without onEnding: the receipt is made, the id that could not go on the span is counted", async () => {
+      const bare = new ShowworkSpanProcessor({ capturer: rig.capturer });
+      const sdk1 = { onStart: bare.onStart.bind(bare), onEnd: bare.onEnd.bind(bare), forceFlush: () => bare.forceFlush(), shutdown: () => bare.shutdown() };
+      const own = new InMemorySpanExporter();
+      const p = new BasicTracerProvider({ spanProcessors: [sdk1, new SimpleSpanProcessor(own)] });
+      const span = p.getTracer("sdk1").startSpan(`chat ${MODEL}`, { attributes: { ...base, "gen_ai.input.messages": JSON.stringify(inputMessages), "gen_ai.output.messages": JSON.stringify(outputMessages) } });
+      span.end();
+      expect(bare.stats.receipts).to.equal(1);
+      expect(bare.stats.receiptIdNotOnSpan).to.equal(1);
+      expect(receiptIdOfSpan(own.getFinishedSpans()[0]!)).to.equal(undefined);
+      await bare.forceFlush();
+      await p.shutdown();
+    });
+  });
+});

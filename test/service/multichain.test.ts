@@ -1,0 +1,153 @@
+/**
+ * Several anchoring chains per log: two `hardhat node`s with different chain ids on 127.0.0.1, a
+ * fast "L2" (automine, the primary) and a slow "L1" (interval mining, anchored every 3 batches).
+ * Batches land on both; the L1 stalls (its node is stopped with SIGSTOP) and only its anchors wait;
+ * it comes back and catches up, nothing doubled.
+ */
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { createPublicClient, http, type PublicClient } from "viem";
+
+import { AnchoringService } from "../../sdk/service/AnchoringService.js";
+import { findBatchAnchored, readBatchRoot, readLogSize } from "../../sdk/service/anchor/receiptLogsReader.js";
+import { connectRpc, type ServiceClients } from "../../sdk/service/chain/connect.js";
+import type { ServiceEvent } from "../../sdk/service/events.js";
+import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
+import { setupTestLog, type TestLog } from "./helpers/chain.js";
+import { killAll, rpc, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
+import { makeReceipts } from "./helpers/receipts.js";
+import { removeTempDirs, tempDir } from "./helpers/service.js";
+
+const L2_CHAIN_ID = 31_338;
+const L1_CHAIN_ID = 31_339;
+
+async function until(what: string, done: () => Promise<boolean>, timeoutMs = 60_000, describeState?: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in time${describeState ? `; ${await describeState()}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)", function () {
+  this.timeout(240_000);
+  let l2: HardhatNode;
+  let l1: HardhatNode;
+  let l2Log: TestLog;
+  let l1Log: TestLog;
+  let l2Client: PublicClient;
+  let l1Client: PublicClient;
+
+  before(async () => {
+    [l2, l1] = await Promise.all([startHardhatNode({ chainId: L2_CHAIN_ID }), startHardhatNode({ chainId: L1_CHAIN_ID })]);
+    [l2Log, l1Log] = await Promise.all([setupTestLog(l2.url), setupTestLog(l1.url)]);
+    // The L1: a block every 400 ms, not one per transaction.
+    await rpc(l1.url, "evm_setAutomine", [false]);
+    await rpc(l1.url, "evm_setIntervalMining", [400]);
+    l2Client = createPublicClient({ transport: http(l2.url) }) as PublicClient;
+    l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
+  });
+  after(async () => {
+    await killAll();
+    removeTempDirs();
+  });
+
+  async function open(path: string): Promise<{ service: AnchoringService; events: ServiceEvent[]; clients: ServiceClients[] }> {
+    const l2Clients = await connectRpc(l2.url, l2Log.privateKey, { timeoutMs: 800 });
+    const l1Clients = await connectRpc(l1.url, l1Log.privateKey, { timeoutMs: 800 });
+    const events: ServiceEvent[] = [];
+    const service = await AnchoringService.open({
+      store: SqliteReceiptStore.open({ path }),
+      chain: { name: "l2", publicClient: l2Clients.publicClient, walletClient: l2Clients.walletClient, contract: l2Log.contract, logId: l2Log.logId },
+      chains: [
+        {
+          name: "l1",
+          publicClient: l1Clients.publicClient,
+          walletClient: l1Clients.walletClient,
+          contract: l1Log.contract,
+          logId: l1Log.logId,
+          anchoring: { cadenceBatches: 3, cadenceMaxWaitMs: 3_000, confirmations: 2 },
+        },
+      ],
+      batching: { maxReceipts: 5, maxDelayMs: 0 },
+      pollIntervalMs: 25,
+      maxBackoffMs: 400,
+      onEvent: (event) => events.push(event),
+      // Unsigned test receipts with fixed past issuedAt: a trusted in-process caller, said explicitly.
+      ingestion: { issuedAtWindow: false, signatures: "off" },
+    });
+    return { service, events, clients: [l2Clients, l1Clients] };
+  }
+
+  async function anchoredOn(service: AnchoringService, name: string): Promise<number> {
+    const chain = (await service.metrics()).chains.find((c) => c.name === name);
+    return chain?.lastAnchored === null || chain === undefined ? -1 : chain.lastAnchored.index;
+  }
+
+  async function expectSameRoots(service: AnchoringService, batches: number): Promise<void> {
+    for (const [client, log] of [
+      [l2Client, l2Log],
+      [l1Client, l1Log],
+    ] as const) {
+      const location = { contract: log.contract, logId: log.logId };
+      expect(await readLogSize(client, location), "log size = batches: nothing doubled, nothing missing").to.equal(batches);
+      for (let i = 0; i < batches; i++) {
+        const batch = await service.batch(i);
+        expect(await readBatchRoot(client, location, i)).to.equal(batch.root);
+      }
+      const events = await findBatchAnchored(client, location, { fromBlock: 0 });
+      expect(events.map((e) => e.index)).to.deep.equal([...Array(batches).keys()]);
+    }
+  }
+
+  it("anchors every batch on both chains, the L1 in fewer transactions; a stalled L1 delays only its own anchors and catches up", async () => {
+    const path = join(tempDir(), "store.sqlite");
+    const { service, events } = await open(path);
+    service.start();
+    try {
+      for (let i = 0; i < 6; i++) {
+        await service.record(makeReceipts(5));
+        await until(`batch ${i} on the L2`, async () => (await anchoredOn(service, "l2")) === i);
+      }
+      await until("6 batches on the L1", async () => (await anchoredOn(service, "l1")) === 5, 60_000, async () => JSON.stringify(service.health().chains));
+      await expectSameRoots(service, 6);
+      const l1Txs = events.filter((e) => e.type === "tx-submitted" && e.chain === "l1");
+      const l2Txs = events.filter((e) => e.type === "tx-submitted" && e.chain === undefined);
+      expect(l2Txs.length, "one L2 transaction per batch").to.equal(6);
+      expect(l1Txs.length, "the L1 anchors 3 batches per transaction").to.equal(2);
+
+      // The status of a receipt names both chains.
+      const [first] = makeReceipts(1);
+      await service.record([first]);
+      await service.flush();
+      await until("receipt anchored on the L2", async () => (await service.status(first!.receiptId)).state === "anchored" || (await service.status(first!.receiptId)).state === "final");
+      const status = await service.status(first!.receiptId);
+      expect(status.chains?.map((c) => c.name)).to.deep.equal(["l2", "l1"]);
+
+      // The L1 stalls: its node stops answering. The L2 keeps anchoring.
+      l1.child.kill("SIGSTOP");
+      try {
+        for (let i = 0; i < 3; i++) await service.record(makeReceipts(5));
+        const lastClosed = async (): Promise<number> => (await service.metrics()).batches.lastClosed ?? -1;
+        await until("the L2 anchors while the L1 is down", async () => (await lastClosed()) >= 9 && (await anchoredOn(service, "l2")) === (await lastClosed()));
+        await until("the L1 shows as failing", async () => service.health().chains.find((c) => c.name === "l1")!.status === "degraded");
+        const health = service.health();
+        expect(health.status).to.equal("degraded");
+        expect(health.chains.find((c) => c.name === "l2")!.status).to.equal("ok");
+        expect(health.warnings.join("\n")).to.match(/Chain l1 \(31339\) has failed/);
+        const l1Metrics = (await service.metrics()).chains.find((c) => c.name === "l1")!;
+        expect(l1Metrics.batchesBehind).to.be.greaterThan(0);
+        expect(events.some((e) => e.type === "retry" && e.chain === "l1")).to.equal(true);
+      } finally {
+        l1.child.kill("SIGCONT");
+      }
+      const total = (await service.metrics()).batches.lastClosed!;
+      await until("the L1 catches up", async () => (await anchoredOn(service, "l1")) === total, 90_000, async () => JSON.stringify(service.health().chains));
+      await expectSameRoots(service, total + 1);
+      await until("both healthy", async () => service.health().status === "ok");
+    } finally {
+      await service.close();
+    }
+  });
+});
