@@ -27,6 +27,7 @@ import type { Receipt } from "../receipt/types.js";
 import { CHUNK, encodeChunk, HEX_AREA, NUM_AREA, rejectReceipt, textWriter, TREE_AREA } from "./buildTree.js";
 import { leafPosition } from "./core.js";
 import { ReceiptTree, type ReceiptTreeOptions } from "./ReceiptTree.js";
+import { workerExecArgv } from "../receipt/signatureCheckPool.js";
 
 /** Options of {@link buildReceiptTreeParallel}. */
 export interface ParallelTreeOptions extends ReceiptTreeOptions {
@@ -71,9 +72,9 @@ class TreeWorker {
   constructor(module: WebAssembly.Module) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      execArgv: workerExecArgv(),
       workerData: { module, free: WASM_LAYOUT.FREE, enc: WASM_LAYOUT.ENC, typehash: RECEIPT_TYPEHASH, hexArea: HEX_AREA, numArea: NUM_AREA, out: OUT, chunk: CHUNK },
     });
-    this.worker.unref();
     this.worker.on("message", (m: { id: number } & ChunkResult) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -87,6 +88,8 @@ class TreeWorker {
     };
     this.worker.on("error", fail);
     this.worker.on("exit", (code) => fail(new Error(`tree worker exited with code ${code}`)));
+    // Idle: does not keep the process alive. After the listeners (adding a "message" listener refs the port again).
+    this.worker.unref();
   }
 
   hash(buffer: ArrayBuffer, count: number): Promise<ChunkResult> {
