@@ -34,8 +34,8 @@ contract ModelTimeline is IModelTimeline {
         uint64 registeredAt;
         uint32 versionCount;
         uint32 activeVersion;
-        // The highest version ever active (same slot): after a deactivation, any version up to it was live before
-        // and can only come back by {rollbackTo}.
+        // The highest version ever active (same slot). Which versions were live is kept per version in `_wasLive`
+        // (a version below this one may have been skipped).
         uint32 highestActivated;
         string name;
         mapping(uint32 version => Version) versions;
@@ -49,6 +49,11 @@ contract ModelTimeline is IModelTimeline {
     mapping(bytes32 logId => mapping(bytes32 modelId => Model)) private _models;
     mapping(bytes32 logId => bytes32[] modelIds) private _modelIds;
     mapping(bytes32 logId => mapping(address account => bool granted)) private _publishers;
+
+    // Appended state (never reorder or retype the variables above: off-chain proofs read their slots).
+
+    /// @dev Versions that have been the active one at some point: only those can come back by {rollbackTo}.
+    mapping(bytes32 logId => mapping(bytes32 modelId => mapping(uint32 version => bool live))) private _wasLive;
 
     /**
      * @notice Binds the contract, for good, to the ReceiptLogs deployment it reads.
@@ -127,10 +132,11 @@ contract ModelTimeline is IModelTimeline {
         uint32 previous = model.activeVersion;
         if (version <= previous) revert ModelTimelineNotNewerVersion(logId, modelId, version, previous);
         // After a deactivation (previous == 0), a version that was live before is not a deployment.
-        if (previous == 0 && version <= model.highestActivated) {
+        if (previous == 0 && _wasLive[logId][modelId][version]) {
             revert ModelTimelineVersionWasLive(logId, modelId, version, model.highestActivated);
         }
         activationIndex = _activate(model, version, ActivationKind.Deployment);
+        _wasLive[logId][modelId][version] = true;
         emit VersionDeployed(logId, modelId, weightsDigest, version, previous, activationIndex, msg.sender);
     }
 
@@ -145,13 +151,14 @@ contract ModelTimeline is IModelTimeline {
         uint32 previous = model.activeVersion;
         if (previous != 0) {
             if (version >= previous) revert ModelTimelineNotEarlierVersion(logId, modelId, version, previous);
-        } else {
-            // Deactivated: any version that was live before (up to the highest ever active) may come back.
-            uint32 highest = model.highestActivated;
-            if (version > highest) revert ModelTimelineVersionNeverLive(logId, modelId, version, highest);
+        } else if (!_wasLive[logId][modelId][version]) {
+            // Deactivated: only a version that served before may come back; one that never did (skipped by a
+            // deployment, even if numbered below the highest) goes live by {deployVersion}.
+            revert ModelTimelineVersionNeverLive(logId, modelId, version, model.highestActivated);
         }
         if (bytes(reason).length == 0) revert ModelTimelineEmptyReason(logId, modelId);
         activationIndex = _activate(model, version, ActivationKind.Rollback);
+        _wasLive[logId][modelId][version] = true;
         model.reasons[activationIndex] = reason;
         emit VersionRolledBack(logId, modelId, weightsDigest, version, previous, activationIndex, reason, msg.sender);
     }
@@ -209,6 +216,12 @@ contract ModelTimeline is IModelTimeline {
         returns (bool found, uint256 activationIndex)
     {
         return _search(_models[logId][modelId].timeline, timestamp);
+    }
+
+    /// @inheritdoc IModelTimeline
+    function wasLive(bytes32 logId, bytes32 modelId, bytes32 weightsDigest) external view returns (bool live) {
+        uint32 version = _models[logId][modelId].versionOf[weightsDigest];
+        return version != 0 && _wasLive[logId][modelId][version];
     }
 
     /// @inheritdoc IModelTimeline

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IReceiptLogs} from "./interfaces/IReceiptLogs.sol";
+import {ModelTimelineBuilds} from "./generated/ModelTimelineBuilds.sol";
 
 /**
  * @title ReceiptLogs
@@ -24,7 +25,10 @@ import {IReceiptLogs} from "./interfaces/IReceiptLogs.sol";
  *   the event's block gives time and number, and the head commits to all of them ({computeHead} recomputes it).
  * Access: each log has an admin (two-step transfer) who grants and revokes anchorers and serving-node signers (with
  * history: {isSignerAt} answers "was this node authorised at time T") and binds the log, once, to its ModelTimeline
- * ({logTimeline}). Signers and timelines live outside the `Log` struct, so anchoring reads nothing more. Log ids are
+ * ({logTimeline}), only to a contract whose code is a showwork ModelTimeline build ({ModelTimelineBuilds}).
+ * A serving node's key can be retired ({revokeSigner}: earlier receipts stay valid, late or not) or reported
+ * compromised since a time ({reportSignerCompromise}: only receipts in batches anchored before that time stay
+ * valid, {isReceiptSignerValid}). Signers and timelines live outside the `Log` struct, so anchoring reads nothing more. Log ids are
  * derived from the
  * creator, so creation is permissionless and cannot be squatted.
  */
@@ -47,6 +51,11 @@ contract ReceiptLogs is IReceiptLogs {
 
     /// @dev The ModelTimeline bound to each log (zero until bound; never changes afterwards).
     mapping(bytes32 logId => address timeline) private _timelines;
+
+    // Appended state (never reorder or retype the variables above: off-chain proofs read their slots).
+
+    /// @dev Compromise reports per serving node per log ({reportSignerCompromise}); one slot each.
+    mapping(bytes32 logId => mapping(address signer => SignerCompromise report)) private _compromises;
 
     // ---------------------------------------------------------------- log lifecycle and access
 
@@ -114,6 +123,8 @@ contract ReceiptLogs is IReceiptLogs {
     function grantSigner(bytes32 logId, address signer) external {
         _adminLog(logId);
         if (signer == address(0)) revert ReceiptLogsInvalidSigner(logId, signer);
+        SignerCompromise storage report = _compromises[logId][signer];
+        if (report.reportedAt != 0) revert ReceiptLogsSignerCompromised(logId, signer, report.since);
         SignerPeriod[] storage periods = _signers[logId][signer];
         uint256 length = periods.length;
         if (length != 0 && periods[length - 1].revokedAt == 0) return; // already authorised
@@ -124,11 +135,25 @@ contract ReceiptLogs is IReceiptLogs {
     /// @inheritdoc IReceiptLogs
     function revokeSigner(bytes32 logId, address signer) external {
         _adminLog(logId);
-        SignerPeriod[] storage periods = _signers[logId][signer];
-        uint256 length = periods.length;
-        if (length == 0 || periods[length - 1].revokedAt != 0) return; // not authorised
-        periods[length - 1].revokedAt = uint64(block.timestamp);
-        emit SignerRevoked(logId, signer, msg.sender);
+        _closeSignerPeriod(logId, signer);
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function reportSignerCompromise(bytes32 logId, address signer, uint64 since, uint64 fromBatch) external {
+        Log storage log = _adminLog(logId);
+        if (_signers[logId][signer].length == 0) revert ReceiptLogsUnknownSigner(logId, signer);
+        if (since > block.timestamp) revert ReceiptLogsCompromiseInFuture(logId, signer, since, uint64(block.timestamp));
+        uint64 size = _sizeOf(log.head);
+        if (fromBatch > size) revert ReceiptLogsCompromiseBatchBeyondLog(logId, signer, fromBatch, size);
+        SignerCompromise storage report = _compromises[logId][signer];
+        if (report.reportedAt != 0 && (since > report.since || fromBatch > report.fromBatch)) {
+            revert ReceiptLogsCompromiseNotEarlier(logId, signer, since, fromBatch, report.since, report.fromBatch);
+        }
+        report.since = since;
+        report.fromBatch = fromBatch;
+        report.reportedAt = uint64(block.timestamp);
+        emit SignerCompromised(logId, signer, since, fromBatch, msg.sender);
+        _closeSignerPeriod(logId, signer);
     }
 
     /// @inheritdoc IReceiptLogs
@@ -138,6 +163,9 @@ contract ReceiptLogs is IReceiptLogs {
         if (bound != address(0)) revert ReceiptLogsTimelineAlreadyBound(logId, bound);
         address governedBy = _governorOf(timeline);
         if (governedBy != address(this)) revert ReceiptLogsInvalidTimeline(logId, timeline, governedBy);
+        if (!ModelTimelineBuilds.isModelTimeline(timeline)) {
+            revert ReceiptLogsTimelineNotShowworkCode(logId, timeline, timeline.codehash);
+        }
         _timelines[logId] = timeline;
         emit LogTimelineBound(logId, timeline, msg.sender);
     }
@@ -212,7 +240,7 @@ contract ReceiptLogs is IReceiptLogs {
     }
 
     /// @inheritdoc IReceiptLogs
-    function isSignerAt(bytes32 logId, address signer, uint64 timestamp) external view returns (bool authorised) {
+    function isSignerAt(bytes32 logId, address signer, uint64 timestamp) public view returns (bool authorised) {
         SignerPeriod[] storage periods = _signers[logId][signer];
         // Upper bound: the first period granted after `timestamp`; only the period before it can contain it
         // (periods are disjoint and in time order: each is revoked no later than the next is granted).
@@ -226,6 +254,27 @@ contract ReceiptLogs is IReceiptLogs {
         if (low == 0) return false;
         uint64 revokedAt = periods[low - 1].revokedAt;
         return revokedAt == 0 || timestamp < revokedAt;
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function signerCompromise(bytes32 logId, address signer)
+        external
+        view
+        returns (SignerCompromise memory compromise)
+    {
+        return _compromises[logId][signer];
+    }
+
+    /// @inheritdoc IReceiptLogs
+    function isReceiptSignerValid(bytes32 logId, address signer, uint64 issuedAt, uint64 batchIndex)
+        external
+        view
+        returns (bool valid)
+    {
+        if (!isSignerAt(logId, signer, issuedAt)) return false;
+        SignerCompromise memory report = _compromises[logId][signer];
+        if (report.reportedAt == 0) return true;
+        return batchIndex < report.fromBatch && issuedAt < report.since;
     }
 
     /// @inheritdoc IReceiptLogs
@@ -397,6 +446,15 @@ contract ReceiptLogs is IReceiptLogs {
             mstore(add(ptr, 0x40), head)
             log4(ptr, 0x60, topic, logId, index, caller())
         }
+    }
+
+    /// @dev Closes the signer's open authorisation period at this block's time (nothing if it has none).
+    function _closeSignerPeriod(bytes32 logId, address signer) private {
+        SignerPeriod[] storage periods = _signers[logId][signer];
+        uint256 length = periods.length;
+        if (length == 0 || periods[length - 1].revokedAt != 0) return; // not authorised
+        periods[length - 1].revokedAt = uint64(block.timestamp);
+        emit SignerRevoked(logId, signer, msg.sender);
     }
 
     /// @dev What `timeline.receiptLogs()` answers; zero for no code, a revert or a malformed answer.

@@ -224,8 +224,21 @@ export async function measureGas(): Promise<GasReport> {
       "isSignerAt, history of 65 periods, as a transaction",
       await viewTx(encodeFunctionData({ abi: logs.abi, functionName: "isSignerAt", args: [logId, signer.address, at] }), logs.address),
     );
+    // Compromise report (issue #22): one fresh slot per reported key; anchoring is unchanged.
+    const leaked = privateKeyToAccount(keccak256(toHex("gas leaked node")));
+    await logs.write.grantSigner([logId, leaked.address]);
+    const size = BigInt(await logs.read.logSize([logId]));
+    const since = (await publicClient.getBlock()).timestamp - 60n;
+    report.reportSignerCompromise = await figure(
+      "reportSignerCompromise (also revokes the open period)",
+      await logs.write.reportSignerCompromise([logId, leaked.address, since, size]),
+    );
+    report.isReceiptSignerValid = await figure(
+      "isReceiptSignerValid, history of 65 periods, as a transaction",
+      await viewTx(encodeFunctionData({ abi: logs.abi, functionName: "isReceiptSignerValid", args: [logId, signer.address, at, 0n] }), logs.address),
+    );
     const bound = await viem.deployContract("ModelTimeline", [logs.address]);
-    report.bindTimeline = await figure("bindTimeline", await logs.write.bindTimeline([logId, bound.address]));
+    report.bindTimeline = await figure("bindTimeline (with the ModelTimeline code check)", await logs.write.bindTimeline([logId, bound.address]));
 
     const escrow = await viem.deployContract("AnswerEscrow", [logs.address]);
     const model = h("escrow model");
@@ -265,7 +278,7 @@ export async function measureGas(): Promise<GasReport> {
     await asAnchorer.write.anchor([logId, index, root, 1024n]);
     const asPayee = await viem.getContractAt("AnswerEscrow", escrow.address, { client: { wallet: anchorer } });
     report.escrowRelease = await figure(
-      "AnswerEscrow.release: signature, signer at issuedAt, version in the bound timeline, depth-10 proof",
+      "AnswerEscrow.release: signature, signer valid for its batch, timeline code, version over the span, depth-10 proof",
       await asPayee.write.release([1n, receipt, signature, index, proof]),
     );
   }

@@ -11,6 +11,7 @@ import {IAnswerEscrow} from "../interfaces/IAnswerEscrow.sol";
 import {IModelTimeline} from "../interfaces/IModelTimeline.sol";
 import {IReceiptLogs} from "../interfaces/IReceiptLogs.sol";
 import {ReceiptHashing} from "../ReceiptHashing.sol";
+import {ModelTimelineBuilds} from "../generated/ModelTimelineBuilds.sol";
 
 /**
  * @title AnswerEscrow (example)
@@ -20,9 +21,12 @@ import {ReceiptHashing} from "../ReceiptHashing.sol";
  * in the agreed log. Each receipt releases one escrow at most.
  * @dev An example, not audited production code. Reentrancy: every state change happens before the single ETH
  * transfer, and the external entry points are `nonReentrant`.
- * NOTE: the anchoring time is not checked on-chain (ReceiptLogs does not store it); release is only possible up to
- * the deadline, so the receipt was necessarily anchored by then. The model version is judged at the receipt's
- * `issuedAt`, which the deposit time bounds from below.
+ * NOTE: the anchoring time is not stored on-chain (ReceiptLogs keeps no per-batch time: anchoring's gas budget).
+ * Where the verifier judges over [issuedAt, anchoring], the escrow therefore judges over [issuedAt, release], which
+ * contains it: the model version must be the same timeline entry at both ends, and a signer reported compromised
+ * counts only for batches before the report's `fromBatch` ({IReceiptLogs-isReceiptSignerValid}). The escrow never
+ * pays where the verifier refuses; it may refuse a receipt the verifier accepts (the timeline changed after the
+ * anchoring and before the release), and then the payer is refunded at the deadline.
  */
 contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
     IReceiptLogs private immutable _receiptLogs;
@@ -67,7 +71,7 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         Escrow storage escrow = _openEscrow(escrowId);
         if (msg.sender != escrow.payee) revert AnswerEscrowNotPayee(escrowId, msg.sender);
         bytes32 logId = escrow.terms.logId;
-        bytes32 leaf = _checkReceipt(escrowId, escrow, receipt, signature);
+        bytes32 leaf = _checkReceipt(escrowId, escrow, receipt, signature, batchIndex);
         if (!_receiptLogs.verifyInclusion(logId, batchIndex, leaf, proof)) {
             revert AnswerEscrowReceiptNotAnchored(escrowId, logId, batchIndex, leaf);
         }
@@ -83,7 +87,8 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         uint256 escrowId,
         Escrow storage escrow,
         ReceiptHashing.Receipt calldata receipt,
-        bytes calldata signature
+        bytes calldata signature,
+        uint64 batchIndex
     ) private view returns (bytes32 leaf) {
         Terms memory terms = escrow.terms;
         if (block.timestamp > terms.deadline) revert AnswerEscrowDeadlinePassed(escrowId, terms.deadline);
@@ -97,7 +102,7 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         uint256 used = _releasedBy[terms.logId][receipt.receiptId];
         if (used != 0) revert AnswerEscrowReceiptAlreadyUsed(escrowId, terms.logId, receipt.receiptId, used);
         bytes32 receiptHash = ReceiptHashing.hashReceiptCalldata(receipt);
-        _checkSigner(escrowId, terms.logId, receipt, receiptHash, signature);
+        _checkSigner(escrowId, terms.logId, receipt, receiptHash, signature, batchIndex);
         _checkActiveVersion(escrowId, terms, issuedAt);
         return ReceiptHashing.leafOfHash(receiptHash);
     }
@@ -139,13 +144,15 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         }
     }
 
-    /// @dev The serving node signed the receipt, and the log authorised it at the receipt's time.
+    /// @dev The serving node signed the receipt, the log authorised it at the receipt's time, and its key was not
+    /// reported compromised before the receipt's batch ({IReceiptLogs-isReceiptSignerValid}: the one rule).
     function _checkSigner(
         uint256 escrowId,
         bytes32 logId,
         ReceiptHashing.Receipt calldata receipt,
         bytes32 receiptHash,
-        bytes calldata signature
+        bytes calldata signature,
+        uint64 batchIndex
     ) private view {
         bytes32 digest = MessageHashUtils.toTypedDataHash(ReceiptHashing.DOMAIN_SEPARATOR, receiptHash);
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
@@ -153,18 +160,34 @@ contract AnswerEscrow is IAnswerEscrow, ReentrancyGuard {
         if (err != ECDSA.RecoverError.NoError || recovered == address(0) || recovered != node) {
             revert AnswerEscrowBadSignature(escrowId, node, recovered);
         }
+        if (_receiptLogs.isReceiptSignerValid(logId, node, receipt.issuedAt, batchIndex)) return;
+        // Refused: say why (failure path only).
         if (!_receiptLogs.isSignerAt(logId, node, receipt.issuedAt)) {
             revert AnswerEscrowUnauthorisedSigner(escrowId, logId, node, receipt.issuedAt);
         }
+        IReceiptLogs.SignerCompromise memory report = _receiptLogs.signerCompromise(logId, node);
+        revert AnswerEscrowSignerCompromised(escrowId, logId, node, report.since, report.fromBatch, batchIndex);
     }
 
-    /// @dev The agreed version was the active one at `issuedAt` in the timeline bound to the log.
+    /// @dev The bound timeline is the showwork ModelTimeline of this escrow's ReceiptLogs, and the agreed version
+    /// was the active one over the whole span from `issuedAt` to now (which contains the anchoring time): the same
+    /// entry of the timeline is in force at both ends.
     function _checkActiveVersion(uint256 escrowId, Terms memory terms, uint64 issuedAt) private view {
         address timeline = _receiptLogs.logTimeline(terms.logId);
         if (timeline == address(0)) revert AnswerEscrowNoTimeline(escrowId, terms.logId);
-        bytes32 active = IModelTimeline(timeline).activeVersionAt(terms.logId, terms.modelId, issuedAt);
+        if (
+            !ModelTimelineBuilds.isModelTimeline(timeline) ||
+            IModelTimeline(timeline).receiptLogs() != address(_receiptLogs)
+        ) revert AnswerEscrowTimelineNotShowwork(escrowId, terms.logId, timeline);
+        IModelTimeline model = IModelTimeline(timeline);
+        bytes32 active = model.activeVersionAt(terms.logId, terms.modelId, issuedAt);
         if (active != terms.weightsDigest) {
             revert AnswerEscrowVersionNotActive(escrowId, terms.weightsDigest, active, issuedAt);
+        }
+        (, uint256 atReceipt) = model.activationIndexAt(terms.logId, terms.modelId, issuedAt);
+        (, uint256 atRelease) = model.activationIndexAt(terms.logId, terms.modelId, uint64(block.timestamp));
+        if (atRelease != atReceipt) {
+            revert AnswerEscrowVersionChangedSinceReceipt(escrowId, terms.weightsDigest, issuedAt, atReceipt, atRelease);
         }
     }
 

@@ -117,6 +117,31 @@ interface IAnswerEscrow {
     /// @notice The receipt's serving node `signer` was not an authorised signer of `logId` at `issuedAt`.
     error AnswerEscrowUnauthorisedSigner(uint256 escrowId, bytes32 logId, address signer, uint64 issuedAt);
 
+    /// @notice The serving node `signer`'s key was reported compromised since batch `fromBatch` (time `since`) and the
+    /// receipt is in batch `batchIndex`, at or after it ({IReceiptLogs-reportSignerCompromise}).
+    error AnswerEscrowSignerCompromised(
+        uint256 escrowId,
+        bytes32 logId,
+        address signer,
+        uint64 since,
+        uint64 fromBatch,
+        uint64 batchIndex
+    );
+
+    /// @notice The ModelTimeline bound to `logId` (`timeline`) is not a showwork ModelTimeline build serving this
+    /// escrow's ReceiptLogs: its answers cannot be trusted.
+    error AnswerEscrowTimelineNotShowwork(uint256 escrowId, bytes32 logId, address timeline);
+
+    /// @notice The timeline changed between the receipt's time and this release (entry `activationAtReceipt` then,
+    /// `activationNow` now): the agreed version may not have been the active one when the receipt was anchored.
+    error AnswerEscrowVersionChangedSinceReceipt(
+        uint256 escrowId,
+        bytes32 expected,
+        uint64 issuedAt,
+        uint256 activationAtReceipt,
+        uint256 activationNow
+    );
+
     /// @notice `logId` has no ModelTimeline bound ({IReceiptLogs-bindTimeline}): the model version cannot be checked.
     error AnswerEscrowNoTimeline(uint256 escrowId, bytes32 logId);
 
@@ -137,11 +162,15 @@ interface IAnswerEscrow {
      * against the terms; that the receipt was issued at or after the deposit and not after this block; that the
      * receipt (log, receipt id) has not released another escrow; the serving node's EIP-712 signature (domain
      * {name: "showwork", version: "1"}, {ReceiptHashing-typedDataHash}); that the serving node was an authorised
-     * signer of the terms' log at `issuedAt` ({IReceiptLogs-isSignerAt}); that the agreed version was the active
-     * one at `issuedAt` in the log's bound timeline ({IReceiptLogs-logTimeline}, {IModelTimeline-activeVersionAt});
-     * and inclusion of the recomputed leaf in batch `batchIndex` of the log ({IReceiptLogs-verifyInclusion}).
-     * NOTE: the version is judged at `issuedAt` (the anchoring time is not stored on-chain). A receipt cannot be
-     * backdated before the deposit, and only an authorised node can sign it.
+     * signer of the terms' log at `issuedAt` and, if its key was reported compromised, that `batchIndex` is before
+     * the report's cut-off ({IReceiptLogs-isReceiptSignerValid}); that the log's bound timeline
+     * ({IReceiptLogs-logTimeline}) is a showwork ModelTimeline build of the same ReceiptLogs; that the agreed
+     * version was the active one at `issuedAt` ({IModelTimeline-activeVersionAt}) and the same timeline entry is
+     * still in force now ({IModelTimeline-activationIndexAt}); and inclusion of the recomputed leaf in batch
+     * `batchIndex` of the log ({IReceiptLogs-verifyInclusion}).
+     * NOTE: the verifier judges the version over [issuedAt, anchoring]; the anchoring time is not stored on-chain,
+     * so the escrow judges over [issuedAt, now], which contains it (stricter: never a payment the verifier would
+     * refuse). A receipt cannot be backdated before the deposit, and only an authorised node can sign it.
      * @param escrowId the escrow
      * @param receipt the receipt (all its fields)
      * @param signature the serving node's 65-byte EIP-712 signature over the receipt

@@ -162,12 +162,12 @@ interface IModelTimeline {
     /// @notice A rollback must activate an earlier version than the active one (`activeVersion`, 0 if none).
     error ModelTimelineNotEarlierVersion(bytes32 logId, bytes32 modelId, uint32 version, uint32 activeVersion);
 
-    /// @notice `version` was live before (versions up to `highestActivated` were): after a deactivation it can only
-    /// come back by {rollbackTo}, with a reason, never as a deployment.
+    /// @notice `version` was live before (the highest ever active is `highestActivated`): after a deactivation it can
+    /// only come back by {rollbackTo}, with a reason, never as a deployment.
     error ModelTimelineVersionWasLive(bytes32 logId, bytes32 modelId, uint32 version, uint32 highestActivated);
 
-    /// @notice The model is deactivated and `version` was never live (the highest ever active is
-    /// `highestActivated`): bring it into service with {deployVersion}, not as a rollback.
+    /// @notice The model is deactivated and `version` was never live (the highest ever active is `highestActivated`):
+    /// only a version that served before can come back by {rollbackTo}; bring it into service with {deployVersion}.
     error ModelTimelineVersionNeverLive(bytes32 logId, bytes32 modelId, uint32 version, uint32 highestActivated);
 
     /// @notice `modelId` has no active version to deactivate.
@@ -222,8 +222,8 @@ interface IModelTimeline {
     /**
      * @notice Deploys `weightsDigest`: from this block's timestamp on, it is the active version of `modelId`.
      * @dev The version must be newer (higher version number) than the active one; use {rollbackTo} to go back.
-     * After {deactivateModel}, it must also be newer than every version that was ever active: a version that was
-     * live before can only return by {rollbackTo}, with a reason ({ModelTimelineVersionWasLive}).
+     * After {deactivateModel} (no active version), it must be a version that never served ({wasLive} false): a
+     * version that was live before can only return by {rollbackTo}, with a reason ({ModelTimelineVersionWasLive}).
      * @param logId the log
      * @param modelId the model
      * @param weightsDigest a published version of the model
@@ -235,8 +235,10 @@ interface IModelTimeline {
 
     /**
      * @notice Rolls `modelId` back to the earlier version `weightsDigest`, from this block's timestamp on.
-     * @dev The version must be earlier (lower version number) than the active one. After {deactivateModel} (no
-     * active version), any version up to the highest that was ever active may come back this way.
+     * @dev While a version is active, the target must be earlier (lower version number) than it. After
+     * {deactivateModel} (no active version), only a version that was live before ({wasLive}) may come back this way;
+     * a version that never served cannot ({ModelTimelineVersionNeverLive}), even if it is numbered below the
+     * highest that was.
      * @param logId the log
      * @param modelId the model
      * @param weightsDigest a published version older than the active one
@@ -310,6 +312,16 @@ interface IModelTimeline {
         external
         view
         returns (bool found, uint256 activationIndex);
+
+    /**
+     * @notice Whether the version `weightsDigest` of `modelId` was ever the active one (deployed or rolled back to).
+     * @param logId the log
+     * @param modelId the model
+     * @param weightsDigest the version's weights digest
+     * @return live true once {deployVersion} or {rollbackTo} activated it; after a deactivation only such a version
+     * can come back by {rollbackTo}
+     */
+    function wasLive(bytes32 logId, bytes32 modelId, bytes32 weightsDigest) external view returns (bool live);
 
     /**
      * @notice The currently active version of `modelId`.

@@ -46,6 +46,19 @@ interface IReceiptLogs {
         uint64 revokedAt;
     }
 
+    /**
+     * @notice A report that a serving node's key may have leaked (see {reportSignerCompromise}).
+     * @param since the earliest moment (unix seconds) the key may have been in someone else's hands
+     * @param fromBatch the first batch index of the log not trusted for this signer: every batch at or after it
+     * was anchored at or after `since` (the batches before it were anchored before `since`)
+     * @param reportedAt the block timestamp of the report; 0 = never reported
+     */
+    struct SignerCompromise {
+        uint64 since;
+        uint64 fromBatch;
+        uint64 reportedAt;
+    }
+
     // ---------------------------------------------------------------- events
 
     /// @notice A log was created by `creator` (its first admin); `genesisHead` is its head while it is empty.
@@ -89,6 +102,18 @@ interface IReceiptLogs {
     /// @notice `admin` withdrew the authorisation of the serving node `signer` for `logId` from this block on.
     event SignerRevoked(bytes32 indexed logId, address indexed signer, address indexed admin);
 
+    /**
+     * @notice `admin` reported the key of the serving node `signer` of `logId` as compromised since `since`: no
+     * receipt it signed is valid in batch `fromBatch` or later (also emitted again when a report is made earlier).
+     */
+    event SignerCompromised(
+        bytes32 indexed logId,
+        address indexed signer,
+        uint64 since,
+        uint64 fromBatch,
+        address indexed admin
+    );
+
     /// @notice `admin` bound `logId`, for good, to the ModelTimeline contract `timeline`.
     event LogTimelineBound(bytes32 indexed logId, address indexed timeline, address indexed admin);
 
@@ -121,6 +146,33 @@ interface IReceiptLogs {
     /// @notice `timeline` is not a ModelTimeline of this ReceiptLogs contract: its `receiptLogs()` answered
     /// `governedBy` (zero address: no contract, a revert, or no answer).
     error ReceiptLogsInvalidTimeline(bytes32 logId, address timeline, address governedBy);
+
+    /// @notice `timeline` answers `receiptLogs()` with this contract but its code is not a showwork ModelTimeline build
+    /// (`codeHash` is its EXTCODEHASH): a look-alike could rewrite the timeline's history.
+    error ReceiptLogsTimelineNotShowworkCode(bytes32 logId, address timeline, bytes32 codeHash);
+
+    /// @notice `signer` was never a serving-node signer of `logId`: there is no key to report compromised.
+    error ReceiptLogsUnknownSigner(bytes32 logId, address signer);
+
+    /// @notice A compromise cannot be reported as starting after this block (`since` > `blockTime`).
+    error ReceiptLogsCompromiseInFuture(bytes32 logId, address signer, uint64 since, uint64 blockTime);
+
+    /// @notice `fromBatch` is past the log's size `size`: a report cannot trust batches not anchored yet.
+    error ReceiptLogsCompromiseBatchBeyondLog(bytes32 logId, address signer, uint64 fromBatch, uint64 size);
+
+    /// @notice A new report for `signer` must not move the compromise later than the recorded one
+    /// (`recordedSince`, `recordedFromBatch`): reports can only widen the distrust.
+    error ReceiptLogsCompromiseNotEarlier(
+        bytes32 logId,
+        address signer,
+        uint64 since,
+        uint64 fromBatch,
+        uint64 recordedSince,
+        uint64 recordedFromBatch
+    );
+
+    /// @notice `signer`'s key was reported compromised (since `since`): it can never be granted again in `logId`.
+    error ReceiptLogsSignerCompromised(bytes32 logId, address signer, uint64 since);
 
     /// @notice The batch was submitted for index `expected` but the log's next index is `actual`
     /// (typically a retried or duplicated transaction whose batch is already anchored).
@@ -205,7 +257,8 @@ interface IReceiptLogs {
     /**
      * @notice Authorises the serving node `signer` to sign receipts for `logId`, from this block's timestamp on.
      * Only the log's admin.
-     * @dev Opens a new {SignerPeriod} with `grantedAt` = block.timestamp. Idempotent: granting a signer that is
+     * @dev Opens a new {SignerPeriod} with `grantedAt` = block.timestamp. Reverts with
+     * {ReceiptLogsSignerCompromised} for a key reported compromised (a leaked key never signs again). Idempotent: granting a signer that is
      * currently authorised emits nothing and changes nothing (its open period keeps its original `grantedAt`).
      * A revoked signer can be granted again: that opens a new period, the old one stays in the history.
      * NOTE: the authorisation is per log. A receipt signature (EIP-712, domain {name: "showwork", version: "1"})
@@ -220,6 +273,9 @@ interface IReceiptLogs {
      * @notice Withdraws the authorisation of the serving node `signer` for `logId`, from this block's timestamp on.
      * Only the log's admin.
      * @dev Closes the open period with `revokedAt` = block.timestamp; receipts issued before stay validly signed.
+     * This is a plain retirement: receipts issued before it stay valid whenever they are anchored (late is not
+     * lost). If the key may have leaked, use {reportSignerCompromise} instead (or as well): a thief holding the key
+     * can sign receipts dated before the revocation.
      * Idempotent: revoking a signer that is not currently authorised emits nothing.
      * @param logId the log
      * @param signer the serving node's address
@@ -227,9 +283,32 @@ interface IReceiptLogs {
     function revokeSigner(bytes32 logId, address signer) external;
 
     /**
+     * @notice Reports the key of the serving node `signer` as compromised since `since`: from then on the key may
+     * have been in someone else's hands, so no receipt it signed is valid unless its batch was anchored before
+     * `since`. Also revokes the signer (if authorised) and bars granting it again. Only the log's admin.
+     * @dev The contract does not store batch times (anchoring's gas budget, see the contract's notes), so the
+     * cut-off is given as a batch index too: `fromBatch` is the first batch anchored at or after `since` (the
+     * log's size if none was). The SDK computes it from the {BatchAnchored} events (`showwork log revoke-signer
+     * --compromised-since`). On-chain checks ({isReceiptSignerValid}, AnswerEscrow) use `fromBatch`; off-chain
+     * verifiers check both (batch index against `fromBatch`, anchoring block time against `since`).
+     * WARNING: the contract cannot check that `fromBatch` matches `since`; an admin who names a later batch lets
+     * the escrow accept receipts the verifier refuses. A later report may only move `since` and `fromBatch`
+     * earlier ({ReceiptLogsCompromiseNotEarlier}). Receipts signed by a reported key for batches before
+     * `fromBatch` keep their validity: a retirement for compromise does not rewrite the past it did not touch.
+     * @param logId the log
+     * @param signer the serving node's address (must have been granted at least once)
+     * @param since the earliest moment (unix seconds) the key may have leaked; not after this block
+     * @param fromBatch the first batch index not trusted for this signer; at most the log's size
+     */
+    function reportSignerCompromise(bytes32 logId, address signer, uint64 since, uint64 fromBatch) external;
+
+    /**
      * @notice Binds `logId`, for good, to the ModelTimeline contract whose timeline is the log's model-version
      * record. Only the log's admin, once.
-     * @dev `timeline.receiptLogs()` must be this contract (so the log's admin governs its timeline there).
+     * @dev `timeline.receiptLogs()` must be this contract (so the log's admin governs its timeline there), and the
+     * timeline's runtime code, with its immutables zeroed, must be a showwork ModelTimeline build
+     * ({ModelTimelineBuilds}; the SDK compares the same hashes, `sdk/contracts/codeHashes.ts`): a look-alike that
+     * answers `receiptLogs()` could otherwise rewrite which version was active when.
      * Verifiers read the timeline from {logTimeline}, never from a proof bundle.
      * @param logId the log
      * @param timeline the ModelTimeline contract
@@ -344,6 +423,33 @@ interface IReceiptLogs {
      * @return authorised true if authorised at that second
      */
     function isSignerAt(bytes32 logId, address signer, uint64 timestamp) external view returns (bool authorised);
+
+    /**
+     * @notice The compromise report for `signer` in `logId`, if any ({reportSignerCompromise}).
+     * @param logId the log
+     * @param signer the serving node's address
+     * @return compromise the report; `reportedAt` is 0 when none was made
+     */
+    function signerCompromise(bytes32 logId, address signer)
+        external
+        view
+        returns (SignerCompromise memory compromise);
+
+    /**
+     * @notice Whether a receipt signed by `signer`, issued at `issuedAt` and anchored in batch `batchIndex` of
+     * `logId`, has a valid signer: authorised at `issuedAt` ({isSignerAt}) and, if its key was reported
+     * compromised, anchored in a batch before the report's `fromBatch` with `issuedAt` before its `since`.
+     * @dev The one on-chain rule for "may this receipt's signature count"; AnswerEscrow uses it.
+     * @param logId the log
+     * @param signer the serving node's address (the receipt's `servingNode`)
+     * @param issuedAt the receipt's `issuedAt`
+     * @param batchIndex the batch of `logId` that includes the receipt
+     * @return valid true if the signature may count
+     */
+    function isReceiptSignerValid(bytes32 logId, address signer, uint64 issuedAt, uint64 batchIndex)
+        external
+        view
+        returns (bool valid);
 
     /**
      * @notice The number of authorisation periods of `signer` in `logId` (grants so far).

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { SseDecoder, type SseEvent } from "./sse.js";
 import canonicalize from "canonicalize";
 import type { Hex } from "viem";
 
@@ -199,29 +200,19 @@ export function inputOf(api: "openai.chat.completions" | "openai.responses", req
     : ({ instructions: request.instructions ?? null, input: request.input ?? null } as unknown as JsonValue);
 }
 
-/** Splits an SSE byte stream into events (`data` and optional `event` lines). */
+/**
+ * Splits an SSE byte stream into events (`data` and optional `event`): {@link SseDecoder}'s events, comments left
+ * out. Kept for callers of the earlier API; capture itself uses {@link SseDecoder} and forwards what it parsed.
+ */
 export class SseParser {
-  private buffer = "";
-  private readonly decoder = new TextDecoder();
+  private readonly decoder = new SseDecoder();
 
   /** Feeds bytes; returns the complete events they finish. */
   push(chunk: Uint8Array): { event?: string; data: string }[] {
-    this.buffer += this.decoder.decode(chunk, { stream: true });
-    const events: { event?: string; data: string }[] = [];
-    for (;;) {
-      const match = /\r?\n\r?\n/.exec(this.buffer);
-      if (match === null) break;
-      const block = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-        else if (line.startsWith("event:")) event = line.slice(6).trim();
-      }
-      if (data.length > 0) events.push({ ...(event ? { event } : {}), data: data.join("\n") });
-    }
-    return events;
+    return this.decoder
+      .decode(chunk)
+      .filter((item): item is SseEvent => item.type === "event")
+      .map((item) => (item.event !== undefined ? { event: item.event, data: item.data } : { data: item.data }));
   }
 }
 
@@ -252,16 +243,31 @@ export class StreamAssembler {
     this.request = request;
   }
 
+  /** True once `[DONE]` arrived: later events are not applied (the `openai` package stops there too). */
+  private ended = false;
+  /**
+   * True once an event broke the client's stream: data that is not JSON, or an error event (the `openai` package
+   * throws there), so the answer is committed as partial.
+   */
+  private broken = false;
+
   /** Feeds one SSE event. */
   push(event: { event?: string; data: string }): void {
+    if (this.ended || this.broken) return;
     if (event.data === "[DONE]") {
       this.done = true;
+      this.ended = true;
       return;
     }
     let payload: unknown;
     try {
       payload = JSON.parse(event.data);
     } catch {
+      this.broken = true;
+      return;
+    }
+    if (event.event === "error" || (isObj(payload) && Boolean(payload.error))) {
+      this.broken = true;
       return;
     }
     if (!isObj(payload)) return;
@@ -323,12 +329,15 @@ export class StreamAssembler {
   }
 
   /**
-   * The captured answer as delivered. `partial` when the stream was `interrupted` (broke off, or
-   * the client stopped reading) or ended without saying it is complete.
+   * The captured answer as delivered. `partial` when the stream did not say it is complete
+   * (`[DONE]`, a final status, or a finish reason on every choice) before it ended or was
+   * `interrupted` (broke off, or the client stopped reading). A client that stops reading once the
+   * answer is complete — the `openai` SDK cancels the body at `[DONE]` — did get all of it: not partial.
    */
-  answer(interrupted: boolean): CapturedAnswer {
+  answer(_interrupted: boolean): CapturedAnswer {
     const finished = this.choices.size > 0 && [...this.choices.values()].every((c) => c.finishReason !== null);
-    const partial = interrupted || !(this.done || (this.api === "openai.chat.completions" && finished));
+    // An interruption matters only before the stream said it is complete: what counts is that (and a broken event).
+    const partial = this.broken || !(this.done || (this.api === "openai.chat.completions" && finished));
     if (this.api === "openai.chat.completions") {
       const choices = [...this.choices.entries()].sort((a, b) => a[0] - b[0]);
       const response: Obj = {

@@ -5,17 +5,24 @@
  * What happens when:
  * - upstream answers an error status, the request fails or times out: the response (or error)
  *   goes back unchanged, and there is no receipt (no answer was delivered);
- * - a plain answer: the receipt id rides back in `x-showwork-receipt-id` (and the state URL in
- *   `x-showwork-receipt-url` when the service URL is known); the body is passed on byte for byte;
- * - a stream: events pass through as they come (nothing is buffered); when it ends the receipt
- *   commits to the reassembled answer. When it breaks off (upstream aborts) or the client stops
- *   reading (cancel, abort), the receipt commits to what was delivered, with finish reason
- *   "aborted": the headers already promised a receipt id, and the client did see that much.
+ * - a plain answer (the request's `stream` is not true): the body must be a JSON object, whatever the
+ *   upstream's `content-type` says; it is passed on byte for byte, as `application/json`, with the receipt id in
+ *   `x-showwork-receipt-id` (and the state URL in `x-showwork-receipt-url` when the service URL is known). A body
+ *   that is not a JSON object is refused: the client gets a 502 (`upstream_unreadable`), never an answer without a
+ *   receipt, and the refusal is counted (`stats.refused`) and reported (a `warning` event);
+ * - a stream (the request's `stream` is true: the client decodes the body as events whatever the `content-type`):
+ *   the upstream's bytes are parsed with the one SSE parser (`sse.ts`) and the client is given the parsed events
+ *   re-serialised, so it sees exactly what the receipt commits to; nothing after `data: [DONE]` is forwarded (the
+ *   upstream is cancelled there). When the stream ends the receipt commits to the reassembled answer. When it
+ *   breaks off (upstream aborts) or the client stops reading (cancel, abort), the receipt commits to what was
+ *   delivered, with finish reason "aborted": the headers already promised a receipt id, and the client did see
+ *   that much.
  *
  * @module
  */
 import type { Capturer } from "./capturer.js";
-import { answerOfJson, apiOfPath, SseParser, StreamAssembler } from "./exchange.js";
+import { answerOfJson, apiOfPath, StreamAssembler } from "./exchange.js";
+import { SSE_DONE, SseDecoder, serializeSseItem, type SseItem } from "./sse.js";
 
 /** Response header carrying the receipt id of the answer. */
 export const RECEIPT_ID_HEADER = "x-showwork-receipt-id";
@@ -58,6 +65,19 @@ function headersWith(response: Response, receiptId: string, url: string | undefi
 }
 
 /**
+ * The answer to a plain request whose upstream body is not a JSON object: a 502 the client's SDK reports as an
+ * error (never an answer without a receipt), counted and reported by the capturer.
+ */
+function refuseUnreadable(capturer: Capturer, api: string, raw: string, contentType: string | null): Response {
+  const message = `showwork capture: the upstream's answer to ${api} is not a JSON object (content-type ${JSON.stringify(contentType ?? "")}, ${raw.length} characters), so it cannot get a receipt; refused rather than delivered without one.`;
+  capturer.refuse(message);
+  return new Response(JSON.stringify({ error: { message, type: "upstream_unreadable", code: "upstream_unreadable" } }), {
+    status: 502,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/**
  * A capturing fetch in front of `upstream` (default: the global fetch).
  * @example
  * const client = new OpenAI({ fetch: captureFetch(capturer) }); // what withReceipts does
@@ -83,20 +103,23 @@ export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): F
     const response = await upstream(input, init);
     if (!response.ok || response.body === null) return withoutUpstreamReceiptHeaders(response);
     const stateUrl = capturer.receiptUrl(ticket.receiptId);
-    const type = response.headers.get("content-type") ?? "";
-    if (!type.includes("text/event-stream")) {
+    if (request.stream !== true) {
       const raw = await response.text();
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(raw);
-        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
+        parsed = JSON.parse(raw);
       } catch {
-        const headers = headersWith(response, "", undefined, true);
-        headers.delete(RECEIPT_ID_HEADER); // not an answer we could read: no receipt
-        return new Response(raw, { status: response.status, statusText: response.statusText, headers });
+        parsed = undefined;
       }
-      return new Response(raw, { status: response.status, statusText: response.statusText, headers: headersWith(response, ticket.receiptId, stateUrl, true) });
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        return refuseUnreadable(capturer, api, raw, response.headers.get("content-type"));
+      }
+      capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
+      const headers = headersWith(response, ticket.receiptId, stateUrl, true);
+      headers.set("content-type", "application/json"); // the client reads what capture read: a JSON object
+      return new Response(raw, { status: response.status, statusText: response.statusText, headers });
     }
-    const parser = new SseParser();
+    const decoder = new SseDecoder();
     const assembler = new StreamAssembler(api, request);
     const reader = response.body.getReader();
     let finished = false;
@@ -105,29 +128,47 @@ export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): F
       finished = true;
       capturer.complete(ticket, assembler.answer(interrupted));
     };
+    /** Applies parsed items; returns the bytes to forward and whether `[DONE]` ended the stream. */
+    const apply = (items: readonly SseItem[]): { bytes: Uint8Array[]; done: boolean } => {
+      const bytes: Uint8Array[] = [];
+      for (const item of items) {
+        bytes.push(serializeSseItem(item));
+        if (item.type !== "event") continue;
+        assembler.push(item);
+        if (item.data === SSE_DONE) return { bytes, done: true };
+      }
+      return { bytes, done: false };
+    };
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          finish(true);
-          controller.error(error);
-          return;
+        // Loop until something can be given to the client: a chunk may complete no event.
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch (error) {
+            finish(true);
+            controller.error(error);
+            return;
+          }
+          const { bytes, done } = apply(chunk.done ? decoder.end() : decoder.decode(chunk.value));
+          for (const b of bytes) controller.enqueue(b);
+          if (done || chunk.done) {
+            finish(false);
+            controller.close();
+            if (!chunk.done) await reader.cancel().catch(() => undefined); // nothing after [DONE]
+            return;
+          }
+          if (bytes.length > 0) return;
         }
-        if (chunk.done) {
-          finish(false);
-          controller.close();
-          return;
-        }
-        for (const event of parser.push(chunk.value)) assembler.push(event);
-        controller.enqueue(chunk.value);
       },
       async cancel(reason) {
         finish(true);
         await reader.cancel(reason).catch(() => undefined);
       },
     }, { highWaterMark: 0 }); // read upstream only when the client reads: commit what it was given, no more
-    return new Response(stream, { status: response.status, statusText: response.statusText, headers: headersWith(response, ticket.receiptId, stateUrl, false) });
+    const headers = headersWith(response, ticket.receiptId, stateUrl, true);
+    headers.set("content-type", "text/event-stream; charset=utf-8");
+    return new Response(stream, { status: response.status, statusText: response.statusText, headers });
   };
 }

@@ -37,6 +37,94 @@ export const receiptLogsAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "fromBatch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "size",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptLogsCompromiseBatchBeyondLog",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "blockTime",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptLogsCompromiseInFuture",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "fromBatch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "recordedSince",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "recordedFromBatch",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptLogsCompromiseNotEarlier",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "uint64",
         "name": "index",
         "type": "uint64"
@@ -150,11 +238,53 @@ export const receiptLogsAbi = [
       },
       {
         "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptLogsSignerCompromised",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
         "name": "timeline",
         "type": "address"
       }
     ],
     "name": "ReceiptLogsTimelineAlreadyBound",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "codeHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ReceiptLogsTimelineNotShowworkCode",
     "type": "error"
   },
   {
@@ -219,6 +349,22 @@ export const receiptLogsAbi = [
       }
     ],
     "name": "ReceiptLogsUnknownLog",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "ReceiptLogsUnknownSigner",
     "type": "error"
   },
   {
@@ -481,6 +627,43 @@ export const receiptLogsAbi = [
       }
     ],
     "name": "MaxAnchorDelayChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "fromBatch",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "admin",
+        "type": "address"
+      }
+    ],
+    "name": "SignerCompromised",
     "type": "event"
   },
   {
@@ -820,6 +1003,40 @@ export const receiptLogsAbi = [
         "internalType": "address",
         "name": "signer",
         "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "batchIndex",
+        "type": "uint64"
+      }
+    ],
+    "name": "isReceiptSignerValid",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "valid",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
       }
     ],
     "name": "isSigner",
@@ -1112,6 +1329,34 @@ export const receiptLogsAbi = [
       },
       {
         "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "fromBatch",
+        "type": "uint64"
+      }
+    ],
+    "name": "reportSignerCompromise",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
         "name": "account",
         "type": "address"
       }
@@ -1155,6 +1400,47 @@ export const receiptLogsAbi = [
     "name": "setMaxAnchorDelay",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "signerCompromise",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "since",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "fromBatch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "reportedAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IReceiptLogs.SignerCompromise",
+        "name": "compromise",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -2525,6 +2811,35 @@ export const modelTimelineAbi = [
     ],
     "stateMutability": "view",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "weightsDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "wasLive",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "live",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -2787,11 +3102,99 @@ export const answerEscrowAbi = [
       },
       {
         "internalType": "uint64",
+        "name": "since",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "fromBatch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "batchIndex",
+        "type": "uint64"
+      }
+    ],
+    "name": "AnswerEscrowSignerCompromised",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "timeline",
+        "type": "address"
+      }
+    ],
+    "name": "AnswerEscrowTimelineNotShowwork",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "logId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
         "name": "issuedAt",
         "type": "uint64"
       }
     ],
     "name": "AnswerEscrowUnauthorisedSigner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "escrowId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "issuedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "activationAtReceipt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "activationNow",
+        "type": "uint256"
+      }
+    ],
+    "name": "AnswerEscrowVersionChangedSinceReceipt",
     "type": "error"
   },
   {

@@ -9,6 +9,69 @@
 export const CONTRACT_BUILDS = {
   "default": {
     "ReceiptLogs": {
+      "codeHash": "0x92518aa51b287c35e278ee60d2cd0260a404c0ebe8728855a8be3846ebbf10fe",
+      "codeLength": 10897,
+      "immutables": []
+    },
+    "ModelTimeline": {
+      "codeHash": "0x2c90787ee8c257235dfa7310d9f9b42617132e3846a3460bbd22d36fcb7dd4ef",
+      "codeLength": 8514,
+      "immutables": [
+        {
+          "length": 32,
+          "start": 437
+        },
+        {
+          "length": 32,
+          "start": 4781
+        },
+        {
+          "length": 32,
+          "start": 5166
+        },
+        {
+          "length": 32,
+          "start": 5433
+        }
+      ]
+    },
+    "AnswerEscrow": {
+      "codeHash": "0x5346eacb72c2db07b889b2fda71b571848d913f9ed506d05219a04bd6abf772c",
+      "codeLength": 7943,
+      "immutables": [
+        {
+          "length": 32,
+          "start": 240
+        },
+        {
+          "length": 32,
+          "start": 964
+        },
+        {
+          "length": 32,
+          "start": 3131
+        },
+        {
+          "length": 32,
+          "start": 3345
+        },
+        {
+          "length": 32,
+          "start": 3656
+        },
+        {
+          "length": 32,
+          "start": 3892
+        },
+        {
+          "length": 32,
+          "start": 4082
+        }
+      ]
+    }
+  },
+  "default@r2": {
+    "ReceiptLogs": {
       "codeHash": "0x97fb184340a41106f131d2e567849d26c707eaa582784dff0c4645e51c2b6050",
       "codeLength": 8909,
       "immutables": []
@@ -59,6 +122,69 @@ export const CONTRACT_BUILDS = {
     }
   },
   "production": {
+    "ReceiptLogs": {
+      "codeHash": "0x070a406ea6965aa2fa24418307089faf2ca5e0bdadb9e1743dbea3e786f8983c",
+      "codeLength": 12415,
+      "immutables": []
+    },
+    "ModelTimeline": {
+      "codeHash": "0xbcfb5b67ef6b6a2f4ac2c31bd80d4dd745a81d504016748ee35ff99287d9918c",
+      "codeLength": 10332,
+      "immutables": [
+        {
+          "length": 32,
+          "start": 510
+        },
+        {
+          "length": 32,
+          "start": 5576
+        },
+        {
+          "length": 32,
+          "start": 6145
+        },
+        {
+          "length": 32,
+          "start": 6526
+        }
+      ]
+    },
+    "AnswerEscrow": {
+      "codeHash": "0xc4d0bc0835a4a27aa091a05b44246ee92265db0a20e85006204104a216d3c8ee",
+      "codeLength": 9841,
+      "immutables": [
+        {
+          "length": 32,
+          "start": 268
+        },
+        {
+          "length": 32,
+          "start": 1196
+        },
+        {
+          "length": 32,
+          "start": 4118
+        },
+        {
+          "length": 32,
+          "start": 4383
+        },
+        {
+          "length": 32,
+          "start": 4809
+        },
+        {
+          "length": 32,
+          "start": 5122
+        },
+        {
+          "length": 32,
+          "start": 5350
+        }
+      ]
+    }
+  },
+  "production@r2": {
     "ReceiptLogs": {
       "codeHash": "0x174fd5e73a1b2873439163b9610598fa5aaee96ac6ed7eccba1684c606146784",
       "codeLength": 10590,

@@ -29,9 +29,12 @@ describe("capture: captureFetch against a hostile upstream", () => {
     const unreadable = await f("http://up/v1/chat/completions", { method: "POST", body });
     for (const r of [models, failed, unreadable]) expect(r.headers.get(RECEIPT_ID_HEADER)).to.equal(null);
     expect(failed.status).to.equal(500);
-    expect(await unreadable.text()).to.equal("not json");
+    // An answer capture cannot read is refused (issue #22 item 1), never delivered without a receipt.
+    expect(unreadable.status).to.equal(502);
+    expect(await unreadable.text()).to.include("upstream_unreadable").and.not.include("not json");
     await c.settled();
     expect(c.stats.captured).to.equal(0);
+    expect(c.stats.refused).to.equal(1);
   });
 
   it("replaces an upstream's receipt header on a captured answer with its own", async () => {

@@ -12,6 +12,27 @@ import {ReceiptHashing} from "../../contracts/ReceiptHashing.sol";
 import {ReceiptLogs} from "../../contracts/ReceiptLogs.sol";
 import {TestBase} from "./TestBase.sol";
 
+/// @dev Answers like a timeline of whatever ReceiptLogs it names, and says any version was active: a look-alike.
+contract LookalikeTimeline {
+    address private immutable _logs;
+
+    constructor(address logs_) {
+        _logs = logs_;
+    }
+
+    function receiptLogs() external view returns (address) {
+        return _logs;
+    }
+
+    function activeVersionAt(bytes32, bytes32, uint64) external pure returns (bytes32) {
+        return keccak256("weights-v2");
+    }
+
+    function activationIndexAt(bytes32, bytes32, uint64) external pure returns (bool, uint256) {
+        return (true, 0);
+    }
+}
+
 /// @dev A payee that tries to re-enter the escrow when paid.
 contract ReenteringPayee {
     AnswerEscrow private immutable _escrow;
@@ -418,5 +439,98 @@ contract AnswerEscrowTest is TestBase {
         VM.prank(payee);
         VM.expectRevert(abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowNoTimeline.selector, id, unbound));
         escrow.release(id, r, _sig(r), 0, proof);
+    }
+
+    // ---------------------------------------------------------------- issue #22
+
+    /// @dev Item 3: after a compromise report, a thief's receipt dated before the revocation but anchored after the
+    /// leak does not pay; a receipt anchored before the leak still does.
+    function test_release_refusesAReceiptOfAKeyReportedCompromised() public {
+        bytes32 input = bytes32("input");
+        uint256 honestId = _deposit(payee, input);
+        ReceiptHashing.Receipt memory honest = _receipt(input);
+        bytes32[] memory honestProof = _anchorWith(honest); // batch 0, anchored at 1_000_000
+
+        VM.warp(1_000_100);
+        uint256 id = _deposit(payee, input);
+        ReceiptHashing.Receipt memory forged = _receipt(input);
+        forged.receiptId = keccak256("forged");
+        forged.outputDigest = ReceiptHashing.contentDigest(bytes32("salt"), "APPROVE");
+        forged.issuedAt = 1_000_100; // looks fine: the node is still authorised at that time
+        bytes32[] memory forgedProof = _anchorWith(forged); // batch 1, anchored at 1_000_100, after the leak
+        VM.warp(1_000_200);
+        VM.prank(operator);
+        logs.reportSignerCompromise(logId, node, 1_000_050, 1);
+
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowSignerCompromised.selector,
+                id,
+                logId,
+                node,
+                uint64(1_000_050),
+                uint64(1),
+                uint64(1)
+            )
+        );
+        escrow.release(id, forged, _sig(forged), 1, forgedProof);
+
+        VM.prank(payee);
+        escrow.release(honestId, honest, _sig(honest), 0, honestProof);
+        assertEq(payee.balance, 1 ether, "the receipt anchored before the leak still pays");
+    }
+
+    /// @dev Item 7: the version is judged over [issuedAt, release] (which contains the anchoring), as the verifier
+    /// judges over [issuedAt, anchoring]: a timeline change in between refuses the release.
+    function test_release_judgesTheVersionOverTheSpanFromTheReceipt() public {
+        bytes32 input = bytes32("input");
+        uint256 id = _deposit(payee, input);
+        ReceiptHashing.Receipt memory r = _receipt(input); // issued at 1_000_000 under v2 (activation 0)
+        bytes32[] memory proof = _anchorWith(r);
+        VM.warp(1_000_050);
+        VM.prank(operator);
+        timeline.rollbackTo(logId, MODEL, keccak256("weights-v1"), "v2 regressed"); // activation 1
+        VM.warp(1_000_060);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IAnswerEscrow.AnswerEscrowVersionChangedSinceReceipt.selector,
+                id,
+                keccak256("weights-v2"),
+                uint64(1_000_000),
+                uint256(0),
+                uint256(1)
+            )
+        );
+        escrow.release(id, r, _sig(r), 0, proof);
+    }
+
+    /// @dev Item 6: the escrow checks the bound timeline's code itself (a ReceiptLogs of another build, or storage
+    /// written by other means, cannot make it trust a look-alike).
+    function test_release_refusesATimelineThatIsNotTheShowworkBuild() public {
+        VM.prank(operator);
+        bytes32 other = logs.createLog(bytes32("lookalike"), 0);
+        VM.startPrank(operator);
+        logs.grantSigner(other, node);
+        logs.grantAnchorer(other, operator);
+        VM.stopPrank();
+        LookalikeTimeline fake = new LookalikeTimeline(address(logs));
+        // ReceiptLogs.bindTimeline refuses it; write the binding straight into `_timelines` (slot 2) instead.
+        VM.store(address(logs), keccak256(abi.encode(other, uint256(2))), bytes32(uint256(uint160(address(fake)))));
+        assertEq(logs.logTimeline(other), address(fake), "bound by force");
+        IAnswerEscrow.Terms memory terms = _terms(bytes32("input"));
+        terms.logId = other;
+        VM.prank(payer);
+        uint256 id = escrow.deposit{value: 1 ether}(payee, terms);
+        ReceiptHashing.Receipt memory r = _receipt(bytes32("input"));
+        bytes32 leaf = ReceiptHashing.leaf(r);
+        VM.prank(operator);
+        logs.anchor(other, 0, leaf, 1);
+        VM.prank(payee);
+        VM.expectRevert(
+            abi.encodeWithSelector(IAnswerEscrow.AnswerEscrowTimelineNotShowwork.selector, id, other, address(fake))
+        );
+        escrow.release(id, r, _sig(r), 0, new bytes32[](0));
     }
 }

@@ -191,6 +191,86 @@ contract ModelTimelineTest is TestBase {
         assertEq(timeline.activeVersion(logId, MODEL), V3, "v3 deployed");
     }
 
+    /// @dev Issue #22 item 10: after a deactivation, a version that never served cannot come back "by rollback",
+    /// even when it is numbered below the highest version that was live.
+    function test_rollbackTo_onlyAVersionThatWasLive() public {
+        VM.startPrank(admin);
+        VM.warp(2_000);
+        timeline.deployVersion(logId, MODEL, V1);
+        VM.warp(3_000);
+        timeline.deployVersion(logId, MODEL, V3); // v2 is skipped: it never serves
+        assertTrue(timeline.wasLive(logId, MODEL, V1), "v1 was live");
+        assertFalse(timeline.wasLive(logId, MODEL, V2), "v2 never served");
+        assertTrue(timeline.wasLive(logId, MODEL, V3), "v3 is live");
+        assertFalse(timeline.wasLive(logId, MODEL, keccak256("unpublished")), "unknown version");
+        VM.warp(4_000);
+        timeline.deactivateModel(logId, MODEL, "incident");
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IModelTimeline.ModelTimelineVersionNeverLive.selector, logId, MODEL, uint32(2), uint32(3)
+            )
+        );
+        timeline.rollbackTo(logId, MODEL, V2, "v2 never served");
+        // v1 did serve: it comes back as a rollback.
+        VM.warp(5_000);
+        timeline.rollbackTo(logId, MODEL, V1, "incident resolved");
+        assertEq(timeline.activeVersion(logId, MODEL), V1, "v1 back");
+        VM.stopPrank();
+    }
+
+    /// @dev After a deactivation, a version that never served is a deployment, not a rollback.
+    function test_afterDeactivation_aVersionThatNeverServedIsADeployment() public {
+        VM.startPrank(admin);
+        timeline.deployVersion(logId, MODEL, V1);
+        timeline.deployVersion(logId, MODEL, V3);
+        timeline.deactivateModel(logId, MODEL, "incident");
+        uint256 index = timeline.deployVersion(logId, MODEL, V2);
+        VM.stopPrank();
+        IModelTimeline.ActivationRecord[] memory entry = timeline.activations(logId, MODEL, index, 1);
+        assertTrue(entry[0].kind == IModelTimeline.ActivationKind.Deployment, "labelled a deployment");
+        assertTrue(timeline.wasLive(logId, MODEL, V2), "v2 now live");
+    }
+
+    /// @dev Random activation sequences: rollbackTo succeeds exactly for an earlier version than the active one, or,
+    /// when deactivated, for a version that was live; wasLive matches a reference model.
+    function testFuzz_rollbackTo_matchesTheWasLiveModel(uint8[10] memory ops) public {
+        bool[4] memory live;
+        uint32 active;
+        bytes32[4] memory digest = [bytes32(0), V1, V2, V3];
+        VM.startPrank(admin);
+        for (uint256 i = 0; i < ops.length; ++i) {
+            uint32 version = uint32(ops[i] % 3) + 1;
+            uint8 action = (ops[i] / 3) % 3;
+            VM.warp(2_000 + i);
+            if (action == 0) {
+                bool ok = version > active && !(active == 0 && live[version]);
+                if (!ok) VM.expectRevert();
+                timeline.deployVersion(logId, MODEL, digest[version]);
+                if (ok) {
+                    active = version;
+                    live[version] = true;
+                }
+            } else if (action == 1) {
+                bool ok = active == 0 ? live[version] : version < active;
+                if (!ok) VM.expectRevert();
+                timeline.rollbackTo(logId, MODEL, digest[version], "fuzz");
+                if (ok) {
+                    active = version;
+                    live[version] = true;
+                }
+            } else {
+                if (active == 0) VM.expectRevert();
+                timeline.deactivateModel(logId, MODEL, "fuzz");
+                active = 0;
+            }
+        }
+        VM.stopPrank();
+        for (uint32 v = 1; v <= 3; ++v) {
+            assertTrue(timeline.wasLive(logId, MODEL, digest[v]) == live[v], "wasLive matches the model");
+        }
+        assertEq(timeline.activeVersion(logId, MODEL), digest[active], "active version matches the model");
+    }
+
     function testFuzz_onlyAdminOrPublishers(address caller) public {
         VM.assume(caller != admin && caller != publisher);
         VM.prank(caller);

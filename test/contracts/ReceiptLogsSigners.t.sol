@@ -232,4 +232,159 @@ contract ReceiptLogsSignersTest is TestBase {
         );
         logs.bindTimeline(logId, address(fake));
     }
+
+    /// @dev Issue #22 item 6: a contract that answers `receiptLogs()` with this ReceiptLogs but is not the showwork
+    /// ModelTimeline code is refused (it could rewrite which version was active when).
+    function test_bindTimeline_refusesALookalikeGovernedByThisContract() public {
+        FakeTimeline fake = new FakeTimeline(address(logs));
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsTimelineNotShowworkCode.selector, logId, address(fake), address(fake).codehash
+            )
+        );
+        logs.bindTimeline(logId, address(fake));
+        assertEq(logs.logTimeline(logId), address(0), "still unbound");
+    }
+
+    // ---------------------------------------------------------------- compromise (issue #22 item 3)
+
+    function _anchorBatches(uint256 count) internal {
+        VM.prank(admin);
+        logs.grantAnchorer(logId, admin);
+        for (uint256 i = 0; i < count; ++i) {
+            uint64 index = logs.logSize(logId);
+            VM.prank(admin);
+            logs.anchor(logId, index, keccak256(abi.encode("batch", i)), 1);
+        }
+    }
+
+    function test_plainRetirement_keepsEarlierReceiptsValidInAnyLaterBatch() public {
+        VM.prank(admin);
+        logs.grantSigner(logId, node);
+        VM.warp(20_000);
+        VM.prank(admin);
+        logs.revokeSigner(logId, node);
+        _anchorBatches(3);
+        // A receipt issued before the retirement, anchored hours later (late is not lost): valid.
+        assertTrue(logs.isReceiptSignerValid(logId, node, 19_999, 2), "earlier receipt, later batch");
+        assertFalse(logs.isReceiptSignerValid(logId, node, 20_000, 2), "issued at the retirement");
+        assertEq(logs.signerCompromise(logId, node).reportedAt, 0, "no report");
+    }
+
+    function test_reportSignerCompromise_cutsOffEveryBatchFromTheCompromise() public {
+        VM.prank(admin);
+        logs.grantSigner(logId, node);
+        _anchorBatches(2); // batches 0 and 1, anchored at 10_000 (before the leak)
+        VM.warp(30_000);
+        _anchorBatches(1); // batch 2, anchored at 30_000 (after the leak at 25_000)
+        VM.warp(40_000);
+        VM.prank(admin);
+        logs.reportSignerCompromise(logId, node, 25_000, 2);
+
+        IReceiptLogs.SignerCompromise memory report = logs.signerCompromise(logId, node);
+        assertEq(report.since, 25_000, "since");
+        assertEq(report.fromBatch, 2, "from batch");
+        assertEq(report.reportedAt, 40_000, "reported at");
+        assertFalse(logs.isSigner(logId, node), "revoked by the report");
+        IReceiptLogs.SignerPeriod[] memory periods = logs.signerHistory(logId, node, 0, 10);
+        assertEq(periods[0].revokedAt, 40_000, "period closed at the report");
+
+        // Before the compromise, in a batch anchored before it: still valid.
+        assertTrue(logs.isReceiptSignerValid(logId, node, 10_000, 1), "old receipt, old batch");
+        // The thief's receipt dated before the revocation (and before the leak), anchored after the leak: refused.
+        assertFalse(logs.isReceiptSignerValid(logId, node, 24_999, 2), "backdated receipt, batch after the leak");
+        assertFalse(logs.isReceiptSignerValid(logId, node, 39_999, 5), "any later batch");
+        // The same receipt time is still authorised by the history: only the compromise refuses it.
+        assertTrue(logs.isSignerAt(logId, node, 24_999), "history unchanged");
+
+        // A leaked key is never granted again.
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(IReceiptLogs.ReceiptLogsSignerCompromised.selector, logId, node, uint64(25_000))
+        );
+        logs.grantSigner(logId, node);
+    }
+
+    function test_reportSignerCompromise_errors() public {
+        address intruder = someAccount(7);
+        VM.prank(intruder);
+        VM.expectRevert(abi.encodeWithSelector(IReceiptLogs.ReceiptLogsUnauthorizedAdmin.selector, logId, intruder));
+        logs.reportSignerCompromise(logId, node, 0, 0);
+        VM.prank(admin);
+        VM.expectRevert(abi.encodeWithSelector(IReceiptLogs.ReceiptLogsUnknownSigner.selector, logId, node));
+        logs.reportSignerCompromise(logId, node, 0, 0);
+        VM.prank(admin);
+        logs.grantSigner(logId, node);
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsCompromiseInFuture.selector, logId, node, uint64(10_001), uint64(10_000)
+            )
+        );
+        logs.reportSignerCompromise(logId, node, 10_001, 0);
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsCompromiseBatchBeyondLog.selector, logId, node, uint64(1), uint64(0)
+            )
+        );
+        logs.reportSignerCompromise(logId, node, 9_000, 1);
+        _anchorBatches(3);
+        VM.prank(admin);
+        logs.reportSignerCompromise(logId, node, 9_000, 2);
+        // Widening (earlier) is allowed; narrowing (later) is not.
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsCompromiseNotEarlier.selector,
+                logId,
+                node,
+                uint64(9_500),
+                uint64(2),
+                uint64(9_000),
+                uint64(2)
+            )
+        );
+        logs.reportSignerCompromise(logId, node, 9_500, 2);
+        VM.prank(admin);
+        VM.expectRevert(
+            abi.encodeWithSelector(
+                IReceiptLogs.ReceiptLogsCompromiseNotEarlier.selector,
+                logId,
+                node,
+                uint64(9_000),
+                uint64(3),
+                uint64(9_000),
+                uint64(2)
+            )
+        );
+        logs.reportSignerCompromise(logId, node, 9_000, 3);
+        VM.prank(admin);
+        logs.reportSignerCompromise(logId, node, 8_000, 1);
+        assertEq(logs.signerCompromise(logId, node).fromBatch, 1, "widened");
+    }
+
+    /// @dev isReceiptSignerValid equals its reference rule for random receipt times, batches and reports.
+    function testFuzz_isReceiptSignerValid_matchesTheRule(
+        uint64 issuedAt,
+        uint64 batchIndex,
+        uint16 since,
+        uint8 fromBatch,
+        bool report
+    ) public {
+        VM.prank(admin);
+        logs.grantSigner(logId, node); // at 10_000
+        _anchorBatches(8);
+        VM.warp(80_000);
+        uint64 sinceTime = 10_000 + uint64(since);
+        uint64 cutOff = uint64(fromBatch % 9);
+        if (report) {
+            VM.prank(admin);
+            logs.reportSignerCompromise(logId, node, sinceTime, cutOff);
+        }
+        bool expected = issuedAt >= 10_000 && (!report || issuedAt < 80_000) &&
+            (!report || (batchIndex < cutOff && issuedAt < sinceTime));
+        assertTrue(logs.isReceiptSignerValid(logId, node, issuedAt, batchIndex) == expected, "the rule");
+    }
 }
