@@ -694,13 +694,14 @@ export class AnchoringService {
     const receipt = await this.stored(receiptId);
     const base = statusOf(receipt);
     const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName);
-    return chains === undefined ? base : { ...base, chains };
+    return chains === undefined ? base : { ...base, proofAvailable: chains.some((c) => hasProof(c.state as ReceiptState)), chains };
   }
 
   /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
   async bundle(receiptId: string): Promise<ProofBundle> {
     const receipt = await this.stored(receiptId);
-    if (!hasProof(receipt.state)) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
+    // With extra chains a batch may be anchored elsewhere before the primary: the bundle carries what landed.
+    if (!hasProof(receipt.state) && this.extra.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     const binding = this.binding ?? (await this.store.getBinding());
     if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });

@@ -19,8 +19,9 @@ import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
-import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../verify/trust.js";
+import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustChains, parseTrustFile, type TrustChains } from "../../verify/trust.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
+import { formatChainVerdicts, groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainRequirement } from "../../verify/verifyOnChains.js";
 import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
 import { configOption, fetchBundle, lastReceiptOf, loadCommandConfig } from "../projectConfig.js";
 
@@ -39,6 +40,7 @@ interface VerifyOptions {
   disclose?: string;
   disclosure?: string;
   timeout: number;
+  require?: ChainRequirement;
 }
 
 /**
@@ -128,6 +130,17 @@ export function verifyCommand(): Command {
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
     .addOption(new Option("--disclosure <file>", "a showwork/disclosure@1 file for this receipt (from `showwork disclose`): each piece is checked and shown"))
     .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
+    .addOption(
+      new Option("--require <policy>", "bundles anchored on several chains: all | any | N | chain names (comma-separated) that must confirm (default: all, or the trust file's)").argParser(
+        (value: string) => {
+          try {
+            return parseRequirement(value);
+          } catch (error) {
+            throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+          }
+        },
+      ),
+    )
     .addOption(new Option("--json", "print the verdict as JSON"))
     .addOption(configOption())
     // A usage error means "could not check" (2), not "failed" (1); help exits 0.
@@ -138,6 +151,7 @@ export function verifyCommand(): Command {
       let disclosure: unknown;
       let trust;
       let rpcUrls: string[];
+      let trustChains: TrustChains = { chains: [] };
       let file = given ?? "--last";
       try {
         if (given !== undefined && options.last) throw new Error("give a bundle file or --last, not both");
@@ -145,7 +159,13 @@ export function verifyCommand(): Command {
         const config = loadCommandConfig(options);
         rpcUrls = options.rpc ?? [...config.rpc];
         if (rpcUrls.length === 0) throw new Error("which chain? Pass --rpc URL (or set SHOWWORK_RPC_URL, or run it in a project set up by `showwork dev` / `showwork init`)");
-        const fromFile = options.trust ? parseTrustFile(readJson(await readFile(options.trust, "utf8"), options.trust)) : undefined;
+        const trustValue = options.trust ? readJson(await readFile(options.trust, "utf8"), options.trust) : undefined;
+        const fromFile = trustValue === undefined ? undefined : parseTrustFile(trustValue);
+        if (trustValue !== undefined) trustChains = parseTrustChains(trustValue);
+        // The project's extra chains (config chains[1..]) are known by name too.
+        const known = new Set(trustChains.chains.map((c) => c.chainId));
+        const fromProject = config.chains.filter((c) => !known.has(c.chainId)).map((c) => ({ name: c.name, chainId: c.chainId, rpc: options.rpc === undefined ? [...c.rpc] : [] }));
+        if (config.chains.length > 1 || trustChains.chains.length > 0) trustChains = { ...trustChains, chains: [...trustChains.chains, ...fromProject] };
         const pinned = options.trust !== undefined || options.log !== undefined || options.operator !== undefined;
         const fromConfig = !pinned && config.operator !== undefined ? { logs: [], operators: [parseOperatorPin(config.operator)] } : undefined;
         trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] }, fromConfig);
@@ -174,6 +194,30 @@ export function verifyCommand(): Command {
       } catch (error) {
         process.stderr.write(`showwork verify: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 2;
+        return;
+      }
+      const anchors = (safeJson(text) as { anchors?: unknown } | null)?.anchors;
+      const several = (Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0;
+      if (several) {
+        // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
+        const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
+        const names = new Map(trustChains.chains.map((c) => [c.chainId, c.name]));
+        const grouped = await groupEndpointsByChain(urls, { timeoutMs: options.timeout, names });
+        for (const u of grouped.unreachable) process.stderr.write(`showwork verify: ${u.url} did not say which chain it serves (${u.error}); its chain is not checked through it\n`);
+        for (const c of trustChains.chains) if (!grouped.chains.some((g) => g.chainId === c.chainId)) grouped.chains.push({ chainId: c.chainId, name: c.name, rpcUrls: [] });
+        const verdict = await verifyBundleOnChains(text, {
+          chains: grouped.chains,
+          require: options.require ?? trustChains.require ?? "all",
+          minConfirmations: options.minConfirmations,
+          timeoutMs: options.timeout,
+          ...(trust ? { trust } : {}),
+          ...(options.allowUnsigned ? { requireSignature: false } : {}),
+          ...(disclosed ? { disclosed } : {}),
+          ...(disclosure === undefined ? {} : { disclosure }),
+        });
+        const colour = process.stdout.isTTY === true;
+        process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour })}\n\n${formatChainVerdicts(verdict)}\n`);
+        process.exitCode = exitCodeOf(verdict);
         return;
       }
       const verdict = await verifyBundle(text, {
