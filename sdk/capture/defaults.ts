@@ -25,7 +25,7 @@ import { privateKeyToReceiptSigner } from "../receipt/signReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import { Capturer, createCapturer, type CapturerOptions } from "./capturer.js";
 import { CaptureConfigError } from "./errors.js";
-import { remoteSink, type ReceiptSink, type RemoteSink, type RemoteSinkOptions } from "./sinks.js";
+import { remoteSink, type DeliveryReport, type ReceiptSink, type RemoteSink, type RemoteSinkOptions, type SinkEvent } from "./sinks.js";
 
 /** Capture options: a capturer to share, or capturer options (each one absent is read from the config). */
 export type CaptureDefaultsOptions = { readonly capturer: Capturer } | Partial<CapturerOptions>;
@@ -43,9 +43,16 @@ const NO_CONFIG = [
 export function deliveringSink(
   open: () => RemoteSink,
   options: { readonly idleDrainMs?: number; readonly onLeftover?: (queued: number) => void; readonly onQueued?: (receipts: readonly Receipt[]) => void } = {},
-): ReceiptSink & { readonly open: boolean; flush(timeoutMs?: number): Promise<boolean> } {
+): ReceiptSink & { readonly open: boolean; flush(timeoutMs?: number): Promise<DeliveryReport> } {
   let inner: RemoteSink | undefined;
   let generation = 0;
+  // Deliveries and refusals of every inner sink reach the capturer (its stats and events).
+  const listeners = new Set<(event: SinkEvent) => void>();
+  const openInner = (): RemoteSink => {
+    const sink = open();
+    sink.subscribe((event) => listeners.forEach((listener) => listener(event)));
+    return sink;
+  };
   const idle = async (sink: RemoteSink, gen: number): Promise<void> => {
     const done = await sink.drain(options.idleDrainMs ?? 10_000);
     if (gen !== generation || inner !== sink) return;
@@ -60,14 +67,18 @@ export function deliveringSink(
     },
     async submit(receipts) {
       const gen = ++generation;
-      inner ??= open();
+      inner ??= openInner();
       const sink = inner;
       await sink.submit(receipts);
       options.onQueued?.(receipts);
       void idle(sink, gen).catch(() => undefined);
     },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async flush(timeoutMs = 30_000) {
-      return inner === undefined ? true : inner.drain(timeoutMs);
+      return inner === undefined ? { delivered: true, queued: 0, reason: undefined, rejected: 0 } : inner.flush(timeoutMs);
     },
     /** Delivers what is queued (up to `idleDrainMs`), then lets go of the queue. */
     async close() {

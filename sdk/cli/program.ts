@@ -31,6 +31,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "log", term: "log", description: "administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, grant-signer, revoke-signer, bind-timeline, set-max-delay, show", load: async () => (await import("./commands/log.js")).logCommand() },
   { name: "model", term: "model", description: "record model versions on-chain: register, publish, deploy, rollback --reason, deactivate --reason, grant-publisher, show", load: async () => (await import("./commands/model.js")).modelCommand() },
   { name: "prove", term: "prove [options] <receipt-id>", description: "write the proof bundle of an anchored receipt", load: async () => (await import("./commands/prove.js")).proveCommand() },
+  { name: "bundle", term: "bundle upgrade [options] <bundle>", description: "make a proof bundle self-contained (v2: block headers and storage proofs), so it verifies offline against a checkpoint", load: async () => (await import("./commands/bundle.js")).bundleCommand() },
   { name: "verify", term: "verify [options] [bundle]", description: "verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)", load: async () => (await import("./commands/verify.js")).verifyCommand() },
   { name: "disclose", term: "disclose [options] <receipt-id>", description: "write a disclosure: a receipt's proof bundle plus the chosen pieces of its evidence (exit 0 written, 1 error, 3 evidence deleted)", load: async () => (await import("./commands/disclose.js")).discloseCommand() },
   { name: "evidence", term: "evidence", description: "the evidence store: retention (delete per receipt or by age)", load: async () => (await import("./commands/evidence.js")).evidenceCommand() },
@@ -41,6 +42,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "publish", term: "publish [options]", description: "write every anchored batch (commitments only) and an index into a folder, for any static host (incremental)", load: async () => (await import("./commands/publish.js")).publishCommand() },
   { name: "monitor", term: "monitor [options]", description: "follow a log from the chain and check every published batch: withheld batches, altered files, gaps, duplicates, unauthorised nodes, late anchoring, inactive versions (exit 0 clean, 1 found, 2 could not check)", load: async () => (await import("./commands/monitor.js")).monitorCommand() },
   { name: "verifier", term: "verifier [options]", description: "serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)", load: async () => (await import("./commands/verifier.js")).verifierCommand() },
+  { name: "capture", term: "capture", description: "the capture side: its delivery queue (list what waits and what the service refused; retry)", load: async () => (await import("./commands/capture.js")).captureCommand() },
 ];
 
 /** `--config PATH` / `--config=PATH` in `argv`, for loading the config before parsing. */

@@ -21,13 +21,14 @@ import {
   ProofNotAvailableError,
   ReceiptNotFoundError,
   RecordRejectedError,
+  type RecordRejectionReason,
   ServiceConfigError,
   StoreBindingError,
 } from "./errors.js";
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
-import type { AnchorLease, BatchRecord, ChainBinding, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { AnchorLease, AppendResult, BatchRecord, ChainBinding, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
 import { checkIssuedAtWindow, checkSignatures, DEFAULT_ISSUED_AT_WINDOW, type IngestionPolicy } from "./ingestion/checks.js";
 import { LogSigners } from "./ingestion/logSigners.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
@@ -67,7 +68,8 @@ export interface AnchoringServiceOptions {
   readonly limits?: Partial<SubmissionLimits>;
   /**
    * Checks at ingestion, before anything is stored (see `ingestion/checks.ts`). Defaults: issuedAt
-   * within 300 s past / 60 s future of the service's clock; signatures `"authorised"` (a valid
+   * at most 60 s in the future of the service's clock, any age in the past (late is not lost);
+   * signatures `"authorised"` (a valid
    * signature by a node authorised for the log at issuedAt) with a chain, `"valid"` without.
    * A trusted in-process caller that records old or unsigned receipts says so here, explicitly:
    * `{ issuedAtWindow: false, signatures: "off" }`. There is no per-call bypass.
@@ -112,6 +114,10 @@ export interface ReceiptStatus {
   readonly state: ReceiptState;
   readonly seq: number;
   readonly recordedAt: string;
+  /** The receipt's own time (the serving node's clock). */
+  readonly issuedAt: string;
+  /** Seconds from issuedAt to its recording here: lateness (an outage before the service), shown, never refused. */
+  readonly recordedAfterSeconds: number;
   readonly proofAvailable: boolean;
   readonly batch?: {
     readonly index: number;
@@ -212,9 +218,26 @@ export interface ServiceMetrics {
   readonly balance: BalanceReport | null;
   readonly anchoring: ServiceHealth["anchoring"];
   readonly uptimeMs: number;
+  /**
+   * Ingestion since this instance started: receipts recorded late (more than 5 min after their
+   * issuedAt: an outage upstream, accepted all the same), the largest lateness seen, duplicates
+   * answered (already held: counted as delivered by clients), and calls refused by reason.
+   */
+  readonly ingestion: IngestionStats;
   /** Every anchoring chain, the primary first (empty without a chain). */
   readonly chains: readonly ChainMetrics[];
 }
+
+/** See {@link ServiceMetrics.ingestion}. */
+export interface IngestionStats {
+  late: number;
+  maxLatenessSeconds: number;
+  duplicates: number;
+  refused: Partial<Record<RecordRejectionReason, number>>;
+}
+
+/** A receipt recorded more than this long after its issuedAt counts as late in the metrics (it is accepted all the same). */
+export const LATE_AFTER_SECONDS = 300;
 
 /** Kinds of RPC errors counted in the metrics. */
 export type RpcErrorKind = "timeout" | "http" | "rpc" | "rejected" | "other";
@@ -287,6 +310,13 @@ interface ExtraChainRuntime {
   wakeUp: (() => void) | undefined;
 }
 
+/** One `record()` call waiting for a group commit. */
+interface PendingAppend {
+  readonly rows: readonly NewReceipt[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -310,6 +340,7 @@ export class AnchoringService {
   private readonly anchorer: Anchorer | undefined;
   private readonly trees: BatchTreeCache;
   private readonly listeners: ServiceEventListener[] = [];
+  private readonly ingestionStats: IngestionStats = { late: 0, maxLatenessSeconds: 0, duplicates: 0, refused: {} };
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly timelineContract: Address | undefined;
@@ -322,6 +353,9 @@ export class AnchoringService {
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private roundChain: Promise<void> = Promise.resolve();
+  /** `record()` calls waiting for the next group commit. */
+  private readonly commitQueue: PendingAppend[] = [];
+  private commitLoopRunning = false;
   private flushRequested = false;
   /** Seq of the last receipt in a closed batch. */
   private lastBatchedSeq = 0;
@@ -364,8 +398,14 @@ export class AnchoringService {
       ...options.ingestion,
     };
     const window = this.ingestion.issuedAtWindow;
-    if (window !== false && !(Number.isInteger(window.pastSeconds) && window.pastSeconds >= 0 && Number.isInteger(window.futureSeconds) && window.futureSeconds >= 0)) {
-      throw new ServiceConfigError(`ingestion.issuedAtWindow must be whole seconds >= 0 (found ${JSON.stringify(window)}).`);
+    if (window !== false && "pastSeconds" in window) {
+      throw new ServiceConfigError("ingestion.issuedAtWindow.pastSeconds is gone: late receipts are accepted (their lateness is shown, never a refusal).", [
+        "The defence against backdating is the signer's revocation \"since T\" (docs/service.md, Late receipts and backdating).",
+        "Do: pass { futureSeconds } only.",
+      ]);
+    }
+    if (window !== false && !(Number.isInteger(window.futureSeconds) && window.futureSeconds >= 0)) {
+      throw new ServiceConfigError(`ingestion.issuedAtWindow.futureSeconds must be whole seconds >= 0 (found ${JSON.stringify(window)}).`);
     }
     if (this.ingestion.signatures === "authorised") {
       if (options.chain === undefined || binding === undefined) {
@@ -494,26 +534,27 @@ export class AnchoringService {
   async record(input: unknown): Promise<Acknowledgement[]> {
     const validated = validateSubmission(input, this.limits);
     const receipts = validated.map((v) => v.receipt);
-    if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(Date.now() / 1000));
-    if (this.ingestion.signatures !== "off") await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
+    const nowMs = Date.now();
+    try {
+      if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(nowMs / 1000));
+      if (this.ingestion.signatures !== "off") await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
+    } catch (error) {
+      // A receipt the store already holds is a duplicate whatever its state (recorded … final) and
+      // whatever a check says today (a revoked signer, a clock): the client's retry is safe.
+      if (error instanceof RecordRejectedError) {
+        const held = await this.alreadyStored(validated.map((v) => v.stored.receiptId));
+        if (held.length > 0) throw this.duplicateError(held);
+        this.ingestionStats.refused[error.reason] = (this.ingestionStats.refused[error.reason] ?? 0) + 1;
+      }
+      throw error;
+    }
     failpoint("record:before-commit");
-    const result = await this.store.appendReceipts(
-      validated.map((v) => v.stored),
-      Date.now(),
-    );
-    if (!result.ok) {
-      const ids = result.duplicates.map((d) => d.receiptId);
-      throw new RecordRejectedError({
-        reason: "duplicate-receipt-id",
-        message:
-          result.duplicates.length === 1
-            ? `Receipt #${result.duplicates[0]!.receiptIndex} (${ids[0]}) is already recorded; nothing of this call was stored.`
-            : `${result.duplicates.length} receipts are already recorded (first: #${result.duplicates[0]!.receiptIndex}, ${ids[0]}); nothing of this call was stored.`,
-        receiptIndex: result.duplicates[0]!.receiptIndex,
-        field: "receiptId",
-        duplicates: result.duplicates.map((d) => ({ receiptId: d.receiptId, receiptIndex: d.receiptIndex, alreadyStored: true })),
-        metaMessages: ["Receipt ids are unique per store. A retried call whose receipts were stored before gets this error: they are safe."],
-      });
+    const result = await this.appendGrouped(validated.map((v) => v.stored));
+    if (!result.ok) throw this.duplicateError(result.duplicates);
+    for (const r of receipts) {
+      const lateness = Math.floor(nowMs / 1000) - r.issuedAt;
+      if (lateness > this.ingestionStats.maxLatenessSeconds) this.ingestionStats.maxLatenessSeconds = lateness;
+      if (lateness > LATE_AFTER_SECONDS) this.ingestionStats.late++;
     }
     failpoint("record:after-commit");
     this.emit({ type: "recorded", count: validated.length, lastSeq: result.lastSeq });
@@ -522,9 +563,121 @@ export class AnchoringService {
     return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
   }
 
+  /**
+   * Group commit: `record()` calls that arrive while the store is busy, or in the same turn of
+   * the event loop, are stored in one transaction (one fsync, one lock of the PostgreSQL
+   * counter) instead of one each. Each call keeps its own outcome: its receipts get contiguous
+   * seqs in call order, and a call with an already stored id fails alone (nothing of it is
+   * stored) while the others of the group are stored.
+   */
+  private appendGrouped(rows: readonly NewReceipt[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.commitQueue.push({ rows, resolve, reject });
+      if (!this.commitLoopRunning) {
+        this.commitLoopRunning = true;
+        // After the current turn: every call that is already in the event queue joins the group.
+        setImmediate(() => void this.runCommitLoop());
+      }
+    });
+  }
+
+  private async runCommitLoop(): Promise<void> {
+    try {
+      while (this.commitQueue.length > 0) {
+        let group = this.commitQueue.splice(0, this.commitQueue.length);
+        // A receipt id in two calls of one group: the later call waits for the next group (where
+        // it fails as a duplicate if the earlier call was stored), as if the calls had run in turn.
+        const ids = new Set<string>();
+        const later: PendingAppend[] = [];
+        group = group.filter((call) => {
+          if (call.rows.some((r) => ids.has(r.receiptId.toLowerCase()))) {
+            later.push(call);
+            return false;
+          }
+          for (const r of call.rows) ids.add(r.receiptId.toLowerCase());
+          return true;
+        });
+        if (later.length > 0) this.commitQueue.unshift(...later);
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.commitLoopRunning = false;
+    }
+  }
+
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    while (group.length > 0) {
+      if (group.length === 1) {
+        const call = group[0]!;
+        try {
+          call.resolve(await this.store.appendReceipts(call.rows, Date.now()));
+        } catch (error) {
+          call.reject(error);
+        }
+        return;
+      }
+      const rows: NewReceipt[] = [];
+      const offsets: number[] = [];
+      for (const call of group) {
+        offsets.push(rows.length);
+        for (const r of call.rows) rows.push(r);
+      }
+      let result: AppendResult;
+      try {
+        result = await this.store.appendReceipts(rows, Date.now());
+      } catch (error) {
+        for (const call of group) call.reject(error);
+        return;
+      }
+      if (result.ok) {
+        group.forEach((call, k) => {
+          const firstSeq = result.firstSeq + offsets[k]!;
+          call.resolve({ ok: true, firstSeq, lastSeq: firstSeq + call.rows.length - 1 });
+        });
+        return;
+      }
+      // The calls holding stored ids fail (each with its own indexes); the others go again.
+      const failed = new Map<number, { receiptIndex: number; receiptId: Hex }[]>();
+      for (const d of result.duplicates) {
+        let k = offsets.length - 1;
+        while (offsets[k]! > d.receiptIndex) k--;
+        const list = failed.get(k) ?? [];
+        list.push({ receiptIndex: d.receiptIndex - offsets[k]!, receiptId: d.receiptId });
+        failed.set(k, list);
+      }
+      for (const [k, duplicates] of failed) group[k]!.resolve({ ok: false, duplicates });
+      group = group.filter((_, k) => !failed.has(k));
+    }
+  }
+
   /** Records receipts given as JSON text (one receipt or an array). @throws {RecordRejectedError} */
   async recordJson(text: string): Promise<Acknowledgement[]> {
     return this.record(parseSubmissionText(text));
+  }
+
+  /** Which of `ids` (positions in the call) the store already holds. */
+  private async alreadyStored(ids: readonly Hex[]): Promise<{ receiptIndex: number; receiptId: Hex }[]> {
+    const held: { receiptIndex: number; receiptId: Hex }[] = [];
+    for (let i = 0; i < ids.length; i++) if ((await this.store.getReceipt(ids[i]!)) !== undefined) held.push({ receiptIndex: i, receiptId: ids[i]! });
+    return held;
+  }
+
+  private duplicateError(duplicates: readonly { receiptIndex: number; receiptId: Hex }[]): RecordRejectedError {
+    this.ingestionStats.duplicates += duplicates.length;
+    const ids = duplicates.map((d) => d.receiptId);
+    return new RecordRejectedError({
+      reason: "duplicate-receipt-id",
+      message:
+        duplicates.length === 1
+          ? `Receipt #${duplicates[0]!.receiptIndex} (${ids[0]}) is already recorded; nothing of this call was stored.`
+          : `${duplicates.length} receipts are already recorded (first: #${duplicates[0]!.receiptIndex}, ${ids[0]}); nothing of this call was stored.`,
+      receiptIndex: duplicates[0]!.receiptIndex,
+      field: "receiptId",
+      duplicates: duplicates.map((d) => ({ receiptId: d.receiptId, receiptIndex: d.receiptIndex, alreadyStored: true })),
+      metaMessages: [
+        "Receipt ids are unique per store. A receipt already held (recorded, batched, anchored or final) is a duplicate: a retried call whose receipts were stored before gets this answer, and they are safe (count them as delivered).",
+      ],
+    });
   }
 
   // ---------------------------------------------------------------- reading
@@ -541,13 +694,14 @@ export class AnchoringService {
     const receipt = await this.stored(receiptId);
     const base = statusOf(receipt);
     const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName);
-    return chains === undefined ? base : { ...base, chains };
+    return chains === undefined ? base : { ...base, proofAvailable: chains.some((c) => hasProof(c.state as ReceiptState)), chains };
   }
 
   /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
   async bundle(receiptId: string): Promise<ProofBundle> {
     const receipt = await this.stored(receiptId);
-    if (!hasProof(receipt.state)) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
+    // With extra chains a batch may be anchored elsewhere before the primary: the bundle carries what landed.
+    if (!hasProof(receipt.state) && this.extra.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     const binding = this.binding ?? (await this.store.getBinding());
     if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
@@ -624,6 +778,7 @@ export class AnchoringService {
       balance: this.balance ?? null,
       anchoring: this.health().anchoring,
       uptimeMs: now - this.startedAt,
+      ingestion: { ...this.ingestionStats, refused: { ...this.ingestionStats.refused } },
       chains: await this.chainMetrics(now, last?.index),
     };
   }
@@ -1027,11 +1182,14 @@ function rpcErrorKind(error: unknown): RpcErrorKind {
 
 function statusOf(receipt: StoredReceipt): ReceiptStatus {
   const batch = receipt.batch;
+  const issuedAt = (JSON.parse(receipt.body) as { issuedAt: number }).issuedAt;
   return {
     receiptId: receipt.receiptId,
     state: receipt.state,
     seq: receipt.seq,
     recordedAt: iso(receipt.recordedAt),
+    issuedAt: iso(issuedAt * 1000),
+    recordedAfterSeconds: Math.floor(receipt.recordedAt / 1000) - issuedAt,
     proofAvailable: hasProof(receipt.state),
     ...(batch === undefined || receipt.leafIndex === undefined
       ? {}
