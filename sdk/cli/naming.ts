@@ -78,7 +78,7 @@ export function applyNamingScheme(command: Command): Command {
   const path = pathOf(command);
   for (const option of options) {
     const canonical = CANONICAL_FLAGS.find((f) => f.flag === option.long);
-    if (canonical?.env !== undefined && option.envVar === undefined && !(option.long === "--log" && LOG_IS_A_CHOICE.has(path.split(" ")[0] ?? ""))) option.env(canonical.env);
+    if (canonical?.env !== undefined && option.envVar !== canonical.env && !(option.long === "--log" && LOG_IS_A_CHOICE.has(path.split(" ")[0] ?? ""))) option.env(canonical.env);
   }
   for (const old of [...options]) {
     const to = renamedFlag(old);

@@ -14,6 +14,7 @@ import type { Address, Hex } from "viem";
 
 import { AnchoringService, type AnchoringServiceOptions } from "../service/AnchoringService.js";
 import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } from "../service/chain/connect.js";
+import { checkSetup, describeFindings } from "../service/chain/checkSetup.js";
 import { setupServiceLog } from "../service/chain/setupLog.js";
 import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
 import type { ServiceEventListener } from "../service/events.js";
@@ -195,6 +196,24 @@ export async function openServiceFromOptions(
       if (contract === undefined || logId === undefined) {
         throw new ServiceConfigError("Which log? Pass --contract and --log-id (the store remembers them afterwards).", [
           "On a development chain, --deploy deploys ReceiptLogs and creates a log for the anchoring account.",
+        ]);
+      }
+    }
+    if (options.rpc !== undefined) {
+      // The set-up checks (also `showwork doctor`): refuse to start on a set-up that cannot work, saying the fix.
+      const findings = await checkSetup({
+        publicClient: clients.publicClient,
+        receiptLogs: contract,
+        logId,
+        anchorer: clients.walletClient.account.address,
+        binding,
+        needsServingNode: options.signatures === "authorised",
+      });
+      const failed = describeFindings(findings);
+      if (failed.length > 0) {
+        throw new ServiceConfigError(`The service's set-up is not complete: ${findings.filter((f) => !f.ok).length} problem(s); not starting.`, [
+          ...failed,
+          "(`showwork doctor` runs the same checks.)",
         ]);
       }
     }

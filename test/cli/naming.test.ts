@@ -95,12 +95,12 @@ describe("CLI: one naming scheme for flags and environment variables", function 
 
   it("old environment variables are moved to the new names with a warning (SHOWWORK_PRIVATE_KEY by command)", () => {
     const key = `0x${"33".repeat(32)}`;
-    const forLog: NodeJS.ProcessEnv = { SHOWWORK_PRIVATE_KEY: key, SHOWWORK_TIMELINE: "0x1", SHOWWORK_TOKEN: "t" };
+    const forLog: NodeJS.ProcessEnv = { SHOWWORK_PRIVATE_KEY: key, SHOWWORK_TIMELINE: "0x1", SHOWWORK_CAPTURE_QUEUE: "q" };
     const a = captureStderr(() => applyDeprecatedEnv("log", forLog));
     expect(forLog.SHOWWORK_OPERATOR_KEY).to.equal(key);
     expect(forLog.SHOWWORK_ANCHORER_KEY).to.equal(undefined);
     expect(forLog.SHOWWORK_MODEL_TIMELINE).to.equal("0x1");
-    expect(forLog.SHOWWORK_SERVICE_TOKEN).to.equal("t");
+    expect(forLog.SHOWWORK_QUEUE).to.equal("q");
     expect(a.stderr).to.match(/SHOWWORK_PRIVATE_KEY is deprecated; use SHOWWORK_OPERATOR_KEY/);
     const forServe: NodeJS.ProcessEnv = { SHOWWORK_PRIVATE_KEY: key };
     const b = captureStderr(() => applyDeprecatedEnv("serve", forServe));
