@@ -207,7 +207,8 @@ export async function openServiceFromOptions(
         logId,
         anchorer: clients.walletClient.account.address,
         binding,
-        needsServingNode: options.signatures === "authorised",
+        // A log the service has just created with --deploy (and no --signer) is said below, like the embedded chain's.
+        needsServingNode: options.signatures === "authorised" && !(options.deploy && binding === undefined),
       });
       const failed = describeFindings(findings);
       if (failed.length > 0) {
