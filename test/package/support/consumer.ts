@@ -61,6 +61,9 @@ async function setUp(): Promise<Consumer> {
     hardhat: await versionOf("hardhat"),
     solc: await versionOf("solc"),
     "@types/node": await versionOf("@types/node"),
+    // the optional peers of showwork/otel and showwork/langchain, as an app using them has them
+    "@opentelemetry/api": await versionOf("@opentelemetry/api"),
+    "@langchain/core": await versionOf("@langchain/core"),
   };
   await writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const started = performance.now();
