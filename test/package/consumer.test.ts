@@ -87,7 +87,7 @@ describe("the packed package in fresh consumer projects", function () {
     it("every JavaScript subpath in exports loads in Node from the install", async () => {
       const manifest = JSON.parse(await readFile(path.join(project.dir, "node_modules/showwork/package.json"), "utf8")) as { exports: Record<string, unknown> };
       const subpaths = Object.keys(manifest.exports)
-        .filter((key) => !key.includes("*") && !key.endsWith(".json"))
+        .filter((key) => !key.includes("*") && !key.endsWith(".json") && !String(manifest.exports[key]).endsWith(".json")) // JSON needs { type: "json" }
         .map((key) => (key === "." ? "showwork" : `showwork/${key.slice(2)}`));
       expect(subpaths).to.include.members(["showwork", "showwork/actions", "showwork/service", "showwork/abis", "showwork/deployments", "showwork/otel", "showwork/langchain"]);
       const script = `const out = {}; for (const s of ${JSON.stringify(subpaths)}) out[s] = Object.keys(await import(s)).length; console.log(JSON.stringify(out));`;

@@ -38,7 +38,15 @@ export function consumer(): Promise<Consumer> {
 }
 
 async function versionOf(name: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(require.resolve(`${name}/package.json`, { paths: [REPO] }), "utf8")) as { version: string };
+  // (a package whose exports do not list ./package.json is read from the repo's node_modules)
+  const file = (() => {
+    try {
+      return require.resolve(`${name}/package.json`, { paths: [REPO] });
+    } catch {
+      return path.join(REPO, "node_modules", name, "package.json");
+    }
+  })();
+  const manifest = JSON.parse(await readFile(file, "utf8")) as { version: string };
   return manifest.version;
 }
 
