@@ -21,6 +21,7 @@ import {
   ProofNotAvailableError,
   ReceiptNotFoundError,
   RecordRejectedError,
+  type RecordRejectionReason,
   ServiceConfigError,
   StoreBindingError,
 } from "./errors.js";
@@ -334,6 +335,8 @@ export class AnchoringService {
   private lease: AnchorLease | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly rpcErrors: Partial<Record<RpcErrorKind, number>> = {};
+  /** Receipts of submissions refused by the signature and signer checks, by reason, since this instance started. */
+  private readonly refused: Partial<Record<RecordRejectionReason, number>> = {};
   private chainProblem: { error: ChainRejectedError; since: number; warnedAt: number } | undefined;
   private readonly spent = { gasUsed: 0n, feeWei: 0n, transactions: 0, batches: 0 };
   private balance: BalanceReport | undefined;
@@ -495,7 +498,15 @@ export class AnchoringService {
     const validated = validateSubmission(input, this.limits);
     const receipts = validated.map((v) => v.receipt);
     if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(Date.now() / 1000));
-    if (this.ingestion.signatures !== "off") await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
+    if (this.ingestion.signatures !== "off") {
+      try {
+        await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
+      } catch (error) {
+        // Refused submissions are counted by reason (e.g. a compromised key's receipts): nothing is dropped silently.
+        if (error instanceof RecordRejectedError) this.refused[error.reason] = (this.refused[error.reason] ?? 0) + receipts.length;
+        throw error;
+      }
+    }
     failpoint("record:before-commit");
     const result = await this.store.appendReceipts(
       validated.map((v) => v.stored),
@@ -520,6 +531,11 @@ export class AnchoringService {
     // A full batch is waiting: start a round now (standby instances leave it to the anchoring one).
     if (this.lease?.held !== false && result.lastSeq - this.lastBatchedSeq >= this.batching.maxReceipts) this.wake();
     return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
+  }
+
+  /** Receipts refused at ingestion by the signature and signer checks, by reason (this instance, since start). */
+  refusedReceipts(): Partial<Record<RecordRejectionReason, number>> {
+    return { ...this.refused };
   }
 
   /** Records receipts given as JSON text (one receipt or an array). @throws {RecordRejectedError} */

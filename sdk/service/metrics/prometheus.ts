@@ -12,6 +12,7 @@
  * | `showwork_unanchored_receipts` | gauge | |
  * | `showwork_retries_total` | counter | `kind` |
  * | `showwork_rpc_errors_total` | counter | `kind` (timeout, http, rpc, rejected, other) |
+ * | `showwork_receipts_refused_total` | counter | `reason` (signer-compromised, signer-not-authorised, signature-invalid, ...) |
  * | `showwork_gas_used_total` | counter | |
  * | `showwork_gas_spent_wei_total` | counter | |
  * | `showwork_anchor_transactions_total` | counter | |
@@ -82,6 +83,9 @@ export function prometheusMetrics(service: AnchoringService): PrometheusMetrics 
   });
   counter("showwork_rpc_errors_total", "Failed rounds of this instance, by kind of error.", ["kind"], (c, x) => {
     for (const [kind, n] of Object.entries(x.rpcErrors)) if (n !== undefined && n > 0) c.inc({ kind }, n);
+  });
+  counter("showwork_receipts_refused_total", "Receipts refused at ingestion by the signature and signer checks, by reason (this instance).", ["reason"], (c) => {
+    for (const [reason, n] of Object.entries(service.refusedReceipts())) if (n !== undefined && n > 0) c.inc({ reason }, n);
   });
   counter("showwork_gas_used_total", "Gas used by this instance's anchoring transactions.", [], (c, x) => c.inc(Number(x.gas.used)));
   counter("showwork_gas_spent_wei_total", "Fees paid by this instance's anchoring transactions, wei.", [], (c, x) => c.inc(Number(x.gas.feeWei)));
