@@ -102,7 +102,7 @@ export function attackSuite(scenario: () => Scenario, verify: (bundle: unknown, 
       const revocation = await send(s.chain, admin, { ...logs, functionName: "revokeSigner", args: [logId, node.address] });
       const revokedAt = Number((await s.chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp);
       // The thief (node key + token) signs a fresh receipt dated a second before the revocation; the service anchors it.
-      const forged = await receiptBy({ weightsDigest: WEIGHTS_V2, node: node.address, issuedAt: revokedAt - 1, sequence: sequence++, signer: node });
+      const forged = await receiptBy({ weightsDigest: WEIGHTS_V2, node: node.address, issuedAt: revokedAt - 1, sequence, signer: node });
       const [forgedBundle] = await anchor(s, admin, s.receiptLogs, logId, [forged]); // batch 1, after the leak
       const before = await verify(forgedBundle);
       expect(before.status, "a plain retirement keeps earlier receipts valid").to.equal("verified");
