@@ -26,6 +26,7 @@ import type { ProofBundle } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
+import { strictestDelay } from "../anchorDelay.js";
 import { judgeCompromise, type SignerCompromiseReport } from "../compromise.js";
 import { codeHashOf, matchShowworkCode } from "../contractCode.js";
 import { describeDisagreement } from "../endpoints.js";
@@ -83,6 +84,8 @@ interface AnchoredEvent {
   head: Hex;
   anchorer: Address;
 }
+
+export { strictestDelay } from "../anchorDelay.js";
 
 /** The on-chain checks: the run of {@link CHECK_IDS} from "chain" to "pinned". */
 export const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("pinned") + 1);
@@ -499,26 +502,6 @@ export function pinnedExpectation(logs: readonly string[], operators: readonly s
     items.length === 0 ? undefined : items.length === 1 ? `${one} ${items[0]}` : `one of the ${many} ${items.join(", ")}`;
   const parts = [list("log", "logs", logs), list("operator", "operators", operators)].filter((part): part is string => part !== undefined);
   return parts.length === 0 ? "nothing pinned" : parts.join(" or ");
-}
-
-/**
- * The strictest (smallest non-zero) maximum delay in force at any moment of `[from, to]`, from a
- * log's history (oldest first); `undefined` when the log declared no maximum during that window.
- * An entry is in force from its `since` until the next entry's `since`.
- */
-export function strictestDelay(history: readonly { since: bigint | number; maxAnchorDelay: number }[], from: number, to: number): number | undefined {
-  let strictest: number | undefined;
-  for (let i = 0; i < history.length; i++) {
-    const entry = history[i]!;
-    const next = history[i + 1];
-    const start = Number(entry.since);
-    const end = next === undefined ? Number.POSITIVE_INFINITY : Number(next.since);
-    if (end <= start) continue; // replaced within the same second: never in force
-    // In force during [start, end); the first entry also covers any time before the log existed.
-    const overlaps = (i === 0 || start <= to) && end > from;
-    if (overlaps && entry.maxAnchorDelay > 0) strictest = strictest === undefined ? entry.maxAnchorDelay : Math.min(strictest, entry.maxAnchorDelay);
-  }
-  return strictest;
 }
 
 function describeRecorded(recorded: Exclude<RecordedDeployment, { kind: "unknown-chain" }>): string {
