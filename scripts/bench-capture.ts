@@ -107,7 +107,7 @@ for (const r of rows) {
   );
 }
 console.log(`proxy throughput, ${total} answers, 32 in flight: direct ${directRate.toFixed(0)} answers/s, through the proxy ${proxyRate.toFixed(0)} answers/s (${((proxyRate / directRate) * 100).toFixed(0)}%)`);
-console.log(`receipts: ${capturer.stats.captured} captured, ${capturer.stats.recorded} recorded, ${capturer.stats.failed} failed`);
+console.log(`receipts: ${capturer.stats.captured} captured, ${capturer.stats.queued} queued, ${capturer.stats.delivered} delivered, ${capturer.stats.failed} failed`);
 console.log(JSON.stringify({ bench: "capture", calls: CALLS, latency: rows, throughput: { total, inFlight: 32, direct: directRate, proxy: proxyRate }, stats: capturer.stats }));
 
 await proxy.close();

@@ -31,7 +31,7 @@ const ANCHOR_FIELDS = ["chainId", "contract", "logId", "batchIndex", "txHash", "
 const ANCHOR_V2_FIELDS = [...ANCHOR_FIELDS, "root", "anchoredAt", "chainProof"];
 const ANCHOR_V2_REQUIRED = [...ANCHOR_FIELDS, "root"];
 /** Bounds on a chain proof's size (a hostile bundle cannot make the parser or verifier loop). */
-export const CHAIN_PROOF_LIMITS = { headers: 8192, accounts: 64, storage: 1024, nodes: 64, nodeBytes: 4096, headerBytes: 2048 } as const;
+export const CHAIN_PROOF_LIMITS = { headers: 8192, accounts: 64, storage: 1024, nodes: 64, nodeBytes: 4096, headerBytes: 2048, codeBytes: 49152 } as const;
 
 function fail(field: string, expected: string, found: unknown, cause?: unknown): never {
   throw new InvalidDocumentError({ document: "bundle", field, expected, found, cause });
@@ -201,7 +201,7 @@ function chainProofAt(value: unknown, field: string): ChainProof {
   const headers = headerList.map((h, i) => hexAt(h, `${field}.headers[${i}]`, L.headerBytes));
   const accounts = arrayAt(c.accounts, `${field}.accounts`, L.accounts, "account proofs").map((raw, i): ChainAccountProof => {
     const at = `${field}.accounts[${i}]`;
-    const a = objectAt(raw, at, ["blockNumber", "address", "accountProof", "storage"]);
+    const a = objectAt(raw, at, ["blockNumber", "address", "accountProof", "storage", "code"]);
     for (const key of ["blockNumber", "address", "accountProof", "storage"]) {
       if (a[key] === undefined) fail(`${at}.${key}`, "a value (required field)", undefined);
     }
@@ -219,6 +219,7 @@ function chainProofAt(value: unknown, field: string): ChainProof {
           proof: arrayAt(s.proof, `${sat}.proof`, L.nodes, "trie nodes").map((n, k) => hexAt(n, `${sat}.proof[${k}]`, L.nodeBytes)),
         };
       }),
+      ...(a.code === undefined ? {} : { code: hexAt(a.code, `${at}.code`, L.codeBytes) }),
     };
   });
   return { headers, accounts };
@@ -242,6 +243,7 @@ function chainProofJson(c: ChainProof): ChainProofJson {
       address: a.address,
       accountProof: [...a.accountProof],
       storage: a.storage.map((s) => ({ slot: s.slot, value: s.value, proof: [...s.proof] })),
+      ...(a.code === undefined ? {} : { code: a.code }),
     })),
   };
 }

@@ -61,6 +61,8 @@ export interface ChainAccountProof {
   readonly accountProof: readonly Hex[];
   /** Slots proven against the account's storage root (taken from the proven account, never from the bundle). */
   readonly storage: readonly ChainStorageProof[];
+  /** The account's runtime code, when the verifier needs more than its hash (a ModelTimeline's immutables); checked against the proven code hash. */
+  readonly code?: Hex | undefined;
 }
 
 /**
@@ -138,6 +140,7 @@ export interface ChainProofJson {
     address: string;
     accountProof: string[];
     storage: { slot: string; value: string; proof: string[] }[];
+    code?: string;
   }[];
 }
 

@@ -30,11 +30,12 @@ import type {
 } from "@ai-sdk/provider";
 
 import type { JsonValue } from "../receipt/samplingDigest.js";
-import { createCapturer, type Capturer, type CapturerOptions } from "./capturer.js";
+import type { Capturer } from "./capturer.js";
+import { capturerFor, type CaptureDefaultsOptions } from "./defaults.js";
 import { toJson, type CapturedAnswer, type CapturedTool } from "./exchange.js";
 
-/** Options of {@link showworkMiddleware}: a shared capturer, or the options to make one. */
-export type ShowworkMiddlewareOptions = { readonly capturer: Capturer } | CapturerOptions;
+/** Options of {@link showworkMiddleware}: a shared capturer, or capturer options (absent ones from the project config and environment). */
+export type ShowworkMiddlewareOptions = CaptureDefaultsOptions;
 
 const AI_NAMES: Record<string, string> = {
   maxOutputTokens: "gen_ai.request.max_tokens",
@@ -143,8 +144,8 @@ function withReceiptMetadata<T extends { providerMetadata?: unknown }>(target: T
  * const { text, providerMetadata } = await generateText({ model, prompt });
  * providerMetadata?.showwork?.receiptId; // 0x…
  */
-export function showworkMiddleware(options: ShowworkMiddlewareOptions): LanguageModelV4Middleware {
-  const capturer = "capturer" in options ? options.capturer : createCapturer(options);
+export function showworkMiddleware(options?: ShowworkMiddlewareOptions): LanguageModelV4Middleware {
+  const capturer = capturerFor(options);
   return {
     specificationVersion: "v4",
     wrapGenerate: async ({ doGenerate, params, model }) => {

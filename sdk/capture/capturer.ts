@@ -25,14 +25,20 @@ import type { Receipt } from "../receipt/types.js";
 import { currentReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
 import type { CapturedAnswer } from "./exchange.js";
-import { resolveModel, type ModelManifest } from "./manifest.js";
-import type { ReceiptSink } from "./sinks.js";
+import { resolveModel, type ModelManifest, type ResolvedModel } from "./manifest.js";
+import { stderrDeliveryLogger, type DeliveryLogger, type DeliveryReport, type DeliveryStatus, type ReceiptSink } from "./sinks.js";
 import type { TemplateRegistry } from "./templates.js";
 
-/** What the capturer reports. */
+/**
+ * What the capturer reports. A receipt is `captured` (signed), then `queued` (handed to the sink:
+ * durably in the local queue, or stored by an in-process service), then `delivered` (acknowledged
+ * by the anchoring service) or `rejected` (refused for good: kept aside with the reason).
+ */
 export type CaptureEvent =
   | { readonly type: "captured"; readonly receiptId: Hex; readonly partial: boolean }
-  | { readonly type: "recorded"; readonly count: number }
+  | { readonly type: "queued"; readonly count: number }
+  | { readonly type: "delivered"; readonly count: number; readonly duplicates: number }
+  | { readonly type: "rejected"; readonly receiptId: Hex; readonly reason: string }
   | { readonly type: "warning"; readonly receiptId?: Hex; readonly message: string }
   | { readonly type: "error"; readonly stage: "build" | "sign" | "evidence" | "record"; readonly receiptId?: Hex; readonly error: unknown };
 
@@ -69,16 +75,31 @@ export interface CapturerOptions {
    */
   readonly batchDelayMs?: number;
   readonly onEvent?: (event: CaptureEvent) => void;
+  /**
+   * Where warnings go (an unknown model fingerprint, evidence kept in plain text, receipts left
+   * queued at close): default one line on stderr; `false`: only `onEvent` and the metrics.
+   */
+  readonly logger?: DeliveryLogger | false;
 }
 
-/** Counters of a capturer. */
+/** Counters of a capturer (since it was created). */
 export interface CaptureStats {
+  /** Answers receipted (signed). */
   captured: number;
+  /** Of those, streams that broke off or that the client stopped reading (a complete stream is not partial). */
   partial: number;
-  recorded: number;
+  /** Receipts handed to the sink: in the local queue file (remote sink) or stored (in-process service). */
+  queued: number;
+  /** Receipts acknowledged by the anchoring service (a remote sink also delivers what an earlier process left queued). */
+  delivered: number;
+  /** Receipts the service refused for good (kept in the queue's rejected set with the reason). */
+  rejected: number;
+  /** Receipts that could not be built, signed, stored or queued (see the `error` events). */
   failed: number;
   /** Answers whose receipt is not yet handed to the sink. */
   pending: number;
+  /** Answers whose model version came from a provider fingerprint the manifest does not list yet. */
+  unknownFingerprints: number;
   /** Answers refused because capture could not read them (e.g. a plain answer that is not JSON): never delivered without a receipt. */
   refused: number;
 }
@@ -96,7 +117,7 @@ interface ResolvedSnapshot {
 
 /** The capturer. Create with {@link createCapturer}. */
 export class Capturer {
-  readonly stats: CaptureStats = { captured: 0, partial: 0, recorded: 0, failed: 0, pending: 0, refused: 0 };
+  readonly stats: CaptureStats = { captured: 0, partial: 0, queued: 0, delivered: 0, rejected: 0, failed: 0, pending: 0, unknownFingerprints: 0, refused: 0 };
   readonly serviceUrl: string | undefined;
   private readonly options: CapturerOptions;
   private readonly clock: () => number;
@@ -108,6 +129,10 @@ export class Capturer {
   private readonly snapshots = new WeakMap<object, ResolvedSnapshot>();
   private readonly storedArtifacts = new Set<string>();
   private readonly warned = new Set<string>();
+  private readonly logger: DeliveryLogger | undefined;
+  private readonly unsubscribe: (() => void) | undefined;
+  /** Provider versions seen (model, fingerprint → digest), for the metrics and the operator's publication list. */
+  readonly versionsSeen = new Map<string, { model: string; responseModel: string | undefined; systemFingerprint: string | undefined; weightsDigest: Hex; known: boolean; firstSeen: number; answers: number }>();
 
   constructor(options: CapturerOptions) {
     if (options.signer === undefined || typeof options.signer.address !== "string") {
@@ -120,6 +145,23 @@ export class Capturer {
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.sequence = options.firstSequence ?? BigInt(Date.now()) * 1000n;
     this.serviceUrl = options.serviceUrl?.replace(/\/+$/, "");
+    this.logger = options.logger === false ? undefined : (options.logger ?? stderrDeliveryLogger);
+    this.unsubscribe = options.sink.subscribe?.((event) => {
+      if (event.type === "delivered") {
+        this.stats.delivered += event.count;
+        this.emit({ type: "delivered", count: event.count, duplicates: event.duplicates });
+      } else {
+        this.stats.rejected++;
+        this.emit({ type: "rejected", receiptId: event.receiptId, reason: event.reason });
+      }
+    });
+    const evidence = options.evidence as (EvidenceStore & { readonly encrypted?: boolean; readonly location?: string }) | undefined;
+    if (evidence !== undefined && evidence.encrypted === false) {
+      this.warnOnce(
+        "evidence:plain",
+        `the evidence store${evidence.location ? ` ${evidence.location}` : ""} keeps prompts and answers in PLAIN TEXT: anyone who can read it reads them. Set SHOWWORK_EVIDENCE_KEY (32 bytes, hex or base64), or let \`showwork dev\` / \`showwork init\` generate one into .showwork/secrets.json (docs/capture.md, Evidence at rest).`,
+      );
+    }
   }
 
   /** The serving node's address. */
@@ -171,6 +213,7 @@ export class Capturer {
   private warnOnce(key: string, message: string, receiptId?: Hex): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
+    this.logger?.warn(message, { event: "capture-warning", ...(receiptId ? { receiptId } : {}) });
     this.emit({ type: "warning", message, ...(receiptId ? { receiptId } : {}) });
   }
 
@@ -217,6 +260,7 @@ export class Capturer {
     let evidence: ReceiptEvidence;
     try {
       const model = resolveModel(this.options.models, answer.model, answer, this.options.provider ?? "openai-compatible");
+      this.noteVersion(answer, model);
       if (model.warning) this.warnOnce(`model:${answer.model}:${answer.systemFingerprint ?? ""}`, model.warning, receiptId);
       let template: { id: string; version: number; digest: Hex; text: string } | undefined;
       if (context.template !== undefined) {
@@ -309,8 +353,13 @@ export class Capturer {
     if (receipts.length === 0) return;
     this.options.sink.submit(receipts).then(
       () => {
-        this.stats.recorded += receipts.length;
-        this.emit({ type: "recorded", count: receipts.length });
+        this.stats.queued += receipts.length;
+        this.emit({ type: "queued", count: receipts.length });
+        if (this.options.sink.direct === true) {
+          // In-process: stored by the service when submit resolves.
+          this.stats.delivered += receipts.length;
+          this.emit({ type: "delivered", count: receipts.length, duplicates: 0 });
+        }
       },
       (error: unknown) => {
         this.stats.failed += receipts.length;
@@ -321,15 +370,68 @@ export class Capturer {
     });
   }
 
-  /** Resolves when every answer captured so far has its receipt handed to the sink (or failed) and its evidence stored. */
+  /**
+   * Resolves when every answer captured so far has its receipt handed to the sink — queued, not
+   * yet delivered with a remote sink — (or failed) and its evidence stored. To wait for delivery,
+   * use {@link flush}.
+   */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Settles, then closes the sink (the evidence store belongs to the caller). */
-  async close(): Promise<void> {
+  /**
+   * Waits until every receipt captured so far is acknowledged by the anchoring service, or
+   * `timeoutMs` passed (default 30,000): then says how many are still queued and why (the last
+   * delivery failure). Receipts still queued are not lost: they stay in the queue file.
+   * @example
+   * const report = await capturer.flush(10_000);
+   * if (!report.delivered) console.error(`${report.queued} receipt(s) still queued: ${report.reason}`);
+   */
+  async flush(timeoutMs = 30_000): Promise<DeliveryReport> {
+    const deadline = Date.now() + timeoutMs;
     await this.settled();
+    const sink = this.options.sink;
+    if (sink.flush === undefined) return { delivered: true, queued: 0, reason: undefined, rejected: this.stats.rejected };
+    return sink.flush(Math.max(0, deadline - Date.now()));
+  }
+
+  /** Where delivery stands (queue depth, oldest age, totals, the current failure), when the sink says. */
+  deliveryStatus(): DeliveryStatus | undefined {
+    return this.options.sink.status?.();
+  }
+
+  /**
+   * Flushes (waits for delivery up to `timeoutMs`, default 10,000), then closes the sink (the
+   * evidence store belongs to the caller). When receipts are still queued it says so — how many
+   * and why — through the logger (stderr by default): they stay in the queue file and the next
+   * process on it delivers them.
+   */
+  async close(options: { readonly timeoutMs?: number } = {}): Promise<DeliveryReport> {
+    const report = await this.flush(options.timeoutMs ?? 10_000);
+    if (!report.delivered && report.queued > 0) {
+      const file = (this.options.sink as { queuePath?: string }).queuePath;
+      this.logger?.warn(`closing with ${report.queued} receipt(s) not yet delivered (${report.reason ?? "no acknowledgement yet"})${file ? `; they are kept in ${file} and delivered by the next process on it` : ""}.`, {
+        event: "close-undelivered",
+        queued: report.queued,
+      });
+    }
+    this.unsubscribe?.();
     await this.options.sink.close?.();
+    return report;
+  }
+
+  /** Records the model version of an answer (provider fingerprints: the first unknown one is warned about and counted). */
+  private noteVersion(answer: CapturedAnswer, model: ResolvedModel): void {
+    const key = `${answer.model}\u0000${answer.responseModel ?? ""}\u0000${answer.systemFingerprint ?? ""}`;
+    const seen = this.versionsSeen.get(key);
+    if (seen !== undefined) {
+      seen.answers++;
+      if (!seen.known) this.stats.unknownFingerprints++;
+      return;
+    }
+    const known = model.known !== false;
+    this.versionsSeen.set(key, { model: answer.model, responseModel: answer.responseModel, systemFingerprint: answer.systemFingerprint, weightsDigest: model.weightsDigest, known, firstSeen: Date.now(), answers: 1 });
+    if (!known) this.stats.unknownFingerprints++;
   }
 }
 

@@ -329,12 +329,15 @@ export class StreamAssembler {
   }
 
   /**
-   * The captured answer as delivered. `partial` when the stream was `interrupted` (broke off, or
-   * the client stopped reading) or ended without saying it is complete.
+   * The captured answer as delivered. `partial` when the stream did not say it is complete
+   * (`[DONE]`, a final status, or a finish reason on every choice) before it ended or was
+   * `interrupted` (broke off, or the client stopped reading). A client that stops reading once the
+   * answer is complete — the `openai` SDK cancels the body at `[DONE]` — did get all of it: not partial.
    */
-  answer(interrupted: boolean): CapturedAnswer {
+  answer(_interrupted: boolean): CapturedAnswer {
     const finished = this.choices.size > 0 && [...this.choices.values()].every((c) => c.finishReason !== null);
-    const partial = interrupted || this.broken || !(this.done || (this.api === "openai.chat.completions" && finished));
+    // An interruption matters only before the stream said it is complete: what counts is that (and a broken event).
+    const partial = this.broken || !(this.done || (this.api === "openai.chat.completions" && finished));
     if (this.api === "openai.chat.completions") {
       const choices = [...this.choices.entries()].sort((a, b) => a[0] - b[0]);
       const response: Obj = {

@@ -7,6 +7,7 @@
  */
 export { showworkMiddleware, type ShowworkMiddlewareOptions } from "./aiSdk.js";
 export { Capturer, createCapturer, type CaptureEvent, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
+export { capturerFor, capturerOptionsFromConfig, defaultCapturer, deliveringSink, type CaptureDefaultsOptions } from "./defaults.js";
 export { currentReceiptContext, withReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 export { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
 export { answerOfJson, inputDigestOf, inputOf, SseParser, StreamAssembler, samplingOf, type CaptureApi, type CapturedAnswer, type CapturedTool } from "./exchange.js";
@@ -14,5 +15,18 @@ export { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js"
 export { apiModelDigest, resolveModel, type ModelManifest, type ModelManifestEntry, type ResolvedModel } from "./manifest.js";
 export { capturerOf, receiptIdOf, receiptUrlOf, withReceipts, type WithReceiptsOptions } from "./openai.js";
 export { createCaptureProxy, startCaptureProxy, type CaptureProxyOptions, type RunningProxy } from "./proxy.js";
-export { remoteSink, serviceSink, type ReceiptSink, type RemoteSink, type RemoteSinkOptions } from "./sinks.js";
+export { captureHealth, captureMetrics, type CaptureHealth, type CaptureMetrics } from "./metrics.js";
+export { CaptureQueue, DEFAULT_QUEUE_PATH, type QueuedReceipt, type RejectedReceipt } from "./queue.js";
+export {
+  remoteSink,
+  serviceSink,
+  stderrDeliveryLogger,
+  type DeliveryLogger,
+  type DeliveryReport,
+  type DeliveryStatus,
+  type ReceiptSink,
+  type RemoteSink,
+  type RemoteSinkOptions,
+  type SinkEvent,
+} from "./sinks.js";
 export { TemplateRegistry, type PromptTemplate } from "./templates.js";

@@ -4,8 +4,15 @@
  *
  * - Self-hosted weights: `{ weightsDigest }` (one version), or `{ fingerprints: { fp: digest } }`
  *   when the server says which version answered (`system_fingerprint`).
- * - An API model without weights: `{ provider }` — the version is then the digest of what the
- *   provider says: keccak256(RFC 8785 JSON of { provider, model, responseModel, systemFingerprint }).
+ * - A hosted model (served by a provider, no weights of the operator's): `{ provider }` — the
+ *   version is the digest of what the provider says answered:
+ *   keccak256(RFC 8785 JSON of { provider, model, responseModel, systemFingerprint }). Each
+ *   provider version (a new `system_fingerprint`) is a version the operator publishes on the
+ *   model's timeline (`showwork model publish --hosted`, docs/capture.md "Hosted models");
+ *   `published` lists those already published (fingerprints or digests): an answer with another
+ *   one is warned about (log, metric `showwork_capture_unknown_fingerprint_answers_total`,
+ *   `showwork doctor`) the first time it is seen. Its receipt is right all the same, and verifies
+ *   once the operator publishes that version.
  *
  * @module
  */
@@ -18,7 +25,7 @@ import { keccak256Utf8 } from "../hash/keccak.js";
 export type ModelManifestEntry =
   | { readonly weightsDigest: Hex; readonly name?: string }
   | { readonly fingerprints: Readonly<Record<string, Hex>>; readonly name?: string }
-  | { readonly provider: string; readonly name?: string };
+  | { readonly provider: string; readonly name?: string; readonly published?: readonly string[] };
 
 /** The manifest: entries by requested model name, or a function. */
 export type ModelManifest =
@@ -39,6 +46,8 @@ export interface ResolvedModel {
   readonly source: "manifest" | "fingerprint" | "provider";
   /** A problem worth reporting (e.g. an unknown fingerprint), if any. */
   readonly warning?: string;
+  /** False when the version is not one the manifest declares (an unknown fingerprint, a model not in the manifest). */
+  readonly known?: boolean;
 }
 
 /** The API-model version digest (see the module comment). */
@@ -60,6 +69,7 @@ export function resolveModel(manifest: ModelManifest | undefined, model: string,
       name: model,
       weightsDigest: apiModelDigest({ provider: defaultProvider, model, ...info }),
       source: "provider",
+      known: false,
       warning: `model "${model}" is not in the manifest: its version is derived from the provider's response (model, system_fingerprint)`,
     };
   }
@@ -72,8 +82,20 @@ export function resolveModel(manifest: ModelManifest | undefined, model: string,
       name,
       weightsDigest: apiModelDigest({ provider: "unknown-fingerprint", model, ...info }),
       source: "provider",
+      known: false,
       warning: `model "${model}" answered with system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, which the manifest does not list`,
     };
   }
-  return { name, weightsDigest: apiModelDigest({ provider: entry.provider, model, ...info }), source: "provider" };
+  const weightsDigest = apiModelDigest({ provider: entry.provider, model, ...info });
+  const published = (entry.published ?? []).map((p) => p.toLowerCase());
+  if (published.includes(weightsDigest.toLowerCase()) || (info.systemFingerprint !== undefined && published.includes(info.systemFingerprint.toLowerCase()))) {
+    return { name, weightsDigest, source: "provider", known: true };
+  }
+  return {
+    name,
+    weightsDigest,
+    source: "provider",
+    known: false,
+    warning: `hosted model "${model}" answered as a provider version not yet published (provider ${entry.provider}, system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, response model ${JSON.stringify(info.responseModel ?? null)}): its receipts claim version ${weightsDigest}, which verifies once the operator publishes it on the model's timeline — showwork model publish ${JSON.stringify(name)} ${weightsDigest} --hosted ${entry.provider}:${info.systemFingerprint ?? "none"} (then list it in the manifest's "published")`,
+  };
 }

@@ -13,11 +13,16 @@
  */
 import type { Hex } from "viem";
 
-import { Capturer, createCapturer, type CapturerOptions } from "./capturer.js";
+import type { Capturer } from "./capturer.js";
+import { capturerFor, type CaptureDefaultsOptions } from "./defaults.js";
 import { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
 
-/** Options of {@link withReceipts}: a shared capturer, or the options to make one. */
-export type WithReceiptsOptions = { readonly capturer: Capturer } | CapturerOptions;
+/**
+ * Options of {@link withReceipts}: a shared capturer, or capturer options. Absent options (all of
+ * them, or any of signer, sink, evidence, models) come from the project config and the
+ * environment (see sdk/capture/defaults.ts).
+ */
+export type WithReceiptsOptions = CaptureDefaultsOptions;
 
 interface ClientLike {
   withOptions(options: { fetch?: unknown }): unknown;
@@ -49,13 +54,16 @@ function wrapCreate(resource: { create: (...args: unknown[]) => unknown } | unde
 /**
  * Wraps an `openai` client: same type, every answer receipted.
  * @example
+ * // The serving node's key, the service, the queue, the evidence store and the models from .showwork/config.json:
+ * const openai = withReceipts(new OpenAI());
+ * @example
  * const capturer = createCapturer({ signer, sink: serviceSink(service), evidence, models });
  * const openai = withReceipts(new OpenAI(), { capturer });
  * const answer = await openai.chat.completions.create({ model, messages });
  * receiptIdOf(answer); // 0x…
  */
-export function withReceipts<C extends object>(client: C, options: WithReceiptsOptions): C {
-  const capturer = "capturer" in options ? options.capturer : createCapturer(options);
+export function withReceipts<C extends object>(client: C, options?: WithReceiptsOptions): C {
+  const capturer = capturerFor(options);
   const own = (client as unknown as { fetch?: typeof fetch }).fetch ?? fetch;
   const wrapped = (client as unknown as ClientLike).withOptions({ fetch: captureFetch(capturer, own) }) as C;
   const resources = wrapped as unknown as { chat?: { completions?: { create: (...args: unknown[]) => unknown } }; responses?: { create: (...args: unknown[]) => unknown } };

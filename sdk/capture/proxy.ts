@@ -7,6 +7,11 @@
  * arrive. Upstream errors come back unchanged (and get no receipt); an unreachable upstream is a
  * 502 with a JSON error saying so.
  *
+ * Two paths are the proxy's own (never forwarded): `GET /metrics` (the capture side's Prometheus
+ * metrics: answers, queue depth and oldest age, delivered/rejected totals, unknown fingerprints)
+ * and `GET /health` (`ok`, or `degraded` when the oldest queued receipt waited longer than
+ * `maxQueueAgeMs` or receipts were refused; always 200, the body says which).
+ *
  * @module
  */
 import type { AddressInfo } from "node:net";
@@ -19,6 +24,7 @@ import { runningServerOf } from "../service/http/running.js";
 import type { Capturer } from "./capturer.js";
 import { CaptureConfigError } from "./errors.js";
 import { captureFetch } from "./fetch.js";
+import { captureHealth, captureMetrics } from "./metrics.js";
 
 /** Options of {@link createCaptureProxy}. */
 export interface CaptureProxyOptions {
@@ -29,6 +35,8 @@ export interface CaptureProxyOptions {
   readonly maxBodyBytes?: number;
   /** The fetch used to reach the upstream (default: the global one). */
   readonly fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** `/health` says `degraded` when the oldest queued receipt waited longer than this, ms (default 60,000). */
+  readonly maxQueueAgeMs?: number;
 }
 
 const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding"]);
@@ -53,6 +61,9 @@ export function createCaptureProxy(options: CaptureProxyOptions): Hono {
       onError: (c) => c.json({ error: { message: `showwork proxy: the request body is larger than ${maxBodyBytes} bytes; it was not forwarded.`, type: "request_too_large", code: "request_too_large" } }, 413),
     }),
   );
+  const metrics = captureMetrics(options.capturer);
+  app.get("/metrics", async () => new Response(await metrics.scrape(), { headers: { "content-type": metrics.contentType } }));
+  app.get("/health", (c) => c.json(captureHealth(options.capturer, options.maxQueueAgeMs === undefined ? {} : { maxQueueAgeMs: options.maxQueueAgeMs })));
   app.all("*", async (c) => {
     const incoming = new URL(c.req.url);
     const target = `${base}${incoming.pathname}${incoming.search}`;

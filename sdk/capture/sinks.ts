@@ -2,41 +2,91 @@
  * Where captured receipts go.
  *
  * - {@link serviceSink}: the anchoring service in the same process (`AnchoringService.record`,
- *   durable in its store when it resolves).
+ *   durable in its store when it resolves: delivered at once).
  * - {@link remoteSink}: a service over HTTP (`POST /v1/receipts`, bearer token), through a
- *   durable local queue (SQLite): `submit` resolves once the receipts are in the queue file; a
- *   delivery loop sends them, keeps them while the service is down or slow, and deletes each one
- *   only after the service acknowledged it. Redelivery is harmless (receipt ids are unique per
- *   store: the service answers 409 `duplicate-receipt-id` for what it already has, which counts
- *   as delivered), so each receipt ends recorded exactly once.
+ *   durable local queue (SQLite, see `queue.ts`): `submit` resolves once the receipts are in the
+ *   queue file (**queued**); a delivery loop sends them, keeps them while the service is down,
+ *   slow or refusing the token, and deletes each one only after the service acknowledged it
+ *   (**delivered**). A receipt the service already holds (whatever its state: recorded … final)
+ *   is answered 409 `duplicate-receipt-id` with `alreadyStored`: delivered. A receipt the service
+ *   refuses for good is kept in the queue's `rejected` set with the reason (**rejected**), logged
+ *   at warn level and counted; `showwork capture queue retry` sends it again once the cause is fixed.
+ *
+ * Loud by default: the first delivery failure is logged at once (token refused, service
+ * unreachable, …), then a summary every `summaryEveryMs` while it lasts (how many queued, the
+ * oldest's age, the last error), and a line when delivery resumes. A process that exits with
+ * receipts still queued says so on stderr.
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type { DatabaseSync } from "../nodeSqlite.js";
 
 import type { Hex } from "viem";
 
-import { DatabaseSync } from "../nodeSqlite.js";
 import { toReceiptJson } from "../receipt/parseReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import type { AnchoringService } from "../service/AnchoringService.js";
 import { RecordRejectedError } from "../service/errors.js";
 import { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
+import { DEFAULT_QUEUE_PATH, openQueueDatabase, rejectedRows, type RejectedReceipt } from "./queue.js";
+
+/** What a sink reports as receipts reach the service (or are refused by it). */
+export type SinkEvent =
+  | { readonly type: "delivered"; readonly count: number; readonly duplicates: number }
+  | { readonly type: "rejected"; readonly receiptId: Hex; readonly reason: string; readonly code: string | undefined };
+
+/** Where a sink's delivery stands. */
+export interface DeliveryStatus {
+  /** Receipts waiting for the service's acknowledgement. */
+  readonly queued: number;
+  /** Age of the oldest waiting receipt, ms (0: none waiting). */
+  readonly oldestQueuedAgeMs: number;
+  /** Receipts acknowledged by the service since this sink opened (duplicates included). */
+  readonly delivered: number;
+  /** Of those, answered "already stored" (a retry after a lost acknowledgement). */
+  readonly duplicates: number;
+  /** Receipts the service refused for good, kept aside (all of the queue file's, not only this run's). */
+  readonly rejected: number;
+  /** The last delivery failure, while delivery is failing (null once a delivery succeeded). */
+  readonly failing: { readonly since: number; readonly message: string; readonly status?: number; readonly code?: string } | null;
+}
+
+/** The outcome of waiting for delivery ({@link RemoteSink.flush}, `Capturer.flush`). */
+export interface DeliveryReport {
+  /** True when nothing is left waiting. */
+  readonly delivered: boolean;
+  /** Receipts still waiting, and why (the last failure), when some are. */
+  readonly queued: number;
+  readonly reason: string | undefined;
+  /** Receipts refused for good, kept aside with their reasons. */
+  readonly rejected: number;
+}
 
 /** A destination for signed receipts. */
 export interface ReceiptSink {
   /** Resolves once the receipts are durably stored (by the service, or in the local queue). */
   submit(receipts: readonly Receipt[]): Promise<void>;
+  /**
+   * True when a resolved `submit` means the service has the receipts (in-process); false or absent:
+   * they are queued and the sink reports their delivery through `subscribe`.
+   */
+  readonly direct?: boolean;
+  /** Listens to deliveries and refusals (queued sinks). Returns the unsubscribe function. */
+  subscribe?(listener: (event: SinkEvent) => void): () => void;
+  /** Waits until everything queued is acknowledged, or `timeoutMs` passed. */
+  flush?(timeoutMs?: number): Promise<DeliveryReport>;
+  /** Where delivery stands. */
+  status?(): DeliveryStatus;
   close?(): Promise<void>;
 }
 
 /**
  * The anchoring service in this process. A retried call whose receipts are already stored is
- * harmless (counted as recorded).
+ * harmless (counted as delivered).
  */
 export function serviceSink(service: AnchoringService): ReceiptSink {
   return {
+    direct: true,
     async submit(receipts) {
       try {
         await service.record(receipts);
@@ -55,6 +105,18 @@ export function serviceSink(service: AnchoringService): ReceiptSink {
   };
 }
 
+/** Where a sink writes its delivery messages (default: stderr lines `showwork capture: …`). */
+export interface DeliveryLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The default logger: one line per message on stderr. */
+export const stderrDeliveryLogger: DeliveryLogger = {
+  warn: (message) => process.stderr.write(`showwork capture: ${message}\n`),
+  info: (message) => process.stderr.write(`showwork capture: ${message}\n`),
+};
+
 /** Options of {@link remoteSink}. */
 export interface RemoteSinkOptions {
   /** The service's base URL, e.g. `http://127.0.0.1:8787`. */
@@ -72,28 +134,40 @@ export interface RemoteSinkOptions {
   readonly maxBackoffMs?: number;
   /** The fetch to use (default the global one). */
   readonly fetch?: typeof fetch;
-  /** Reports delivery problems (the queue keeps the receipts meanwhile). */
+  /** Reports every delivery problem (the queue keeps the receipts meanwhile). */
   readonly onDeliveryError?: (error: ReceiptDeliveryError) => void;
+  /**
+   * Where the first failure, the periodic summaries, the recovery and each refused receipt are
+   * written (default {@link stderrDeliveryLogger}); `false` silences them (the metrics and
+   * `status()` still say everything).
+   */
+  readonly logger?: DeliveryLogger | false;
+  /** While delivery fails, a summary this often, ms (default 60,000). */
+  readonly summaryEveryMs?: number;
+  /** When nothing is queued, look at the queue file this often for receipts another process put back (`capture queue retry`), ms (default 1,000). */
+  readonly idlePollMs?: number;
 }
 
 /** A remote sink with its queue. */
 export interface RemoteSink extends ReceiptSink {
+  readonly direct: false;
+  /** The queue file. */
+  readonly queuePath: string;
   /** Receipts in the queue, not yet acknowledged by the service. */
   queued(): number;
-  /** Receipts the service refused for good (malformed), kept aside with the reason. */
-  rejected(): { receiptId: Hex; reason: string }[];
-  /** Resolves when the queue is empty (everything acknowledged) or `timeoutMs` passed (false then). */
+  /** Receipts the service refused for good, kept aside with the reason. */
+  rejected(): RejectedReceipt[];
+  /** Resolves true when the queue is empty (everything acknowledged), false when `timeoutMs` passed first. */
   drain(timeoutMs?: number): Promise<boolean>;
+  /** Like `drain`, with what is left and why. */
+  flush(timeoutMs?: number): Promise<DeliveryReport>;
+  status(): DeliveryStatus;
+  subscribe(listener: (event: SinkEvent) => void): () => void;
   /** Delivered receipts counted since open. */
   readonly delivered: number;
   /** Stops the delivery loop (what is queued stays in the file for the next start) and closes the queue. */
   close(): Promise<void>;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY, receipt_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS rejected (receipt_id TEXT PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
-`;
 
 /**
  * A remote service through a durable local queue. The delivery loop starts at once (and picks up
@@ -104,24 +178,29 @@ CREATE TABLE IF NOT EXISTS rejected (receipt_id TEXT PRIMARY KEY, body TEXT NOT 
 export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   if (!/^https?:\/\//.test(options.url)) throw new CaptureConfigError(`The service URL must start with http:// or https:// (found ${JSON.stringify(options.url)}).`);
   const base = options.url.replace(/\/+$/, "");
-  const path = options.queuePath ?? "./.showwork/capture-queue.sqlite";
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path);
-  db.exec("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-  db.exec(SCHEMA);
-  const insert = db.prepare("INSERT INTO queue (receipt_id, body) VALUES (?, ?) ON CONFLICT (receipt_id) DO NOTHING");
+  const path = options.queuePath ?? DEFAULT_QUEUE_PATH;
+  const db: DatabaseSync = openQueueDatabase(path);
+  const queueFile = path;
+  const insert = db.prepare("INSERT INTO queue (receipt_id, body, queued_at) VALUES (?, ?, ?) ON CONFLICT (receipt_id) DO NOTHING");
   const head = db.prepare("SELECT seq, receipt_id, body FROM queue ORDER BY seq LIMIT ?");
   const remove = db.prepare("DELETE FROM queue WHERE receipt_id = ?");
   const bump = db.prepare("UPDATE queue SET attempts = attempts + 1 WHERE receipt_id = ?");
-  const reject = db.prepare("INSERT OR REPLACE INTO rejected (receipt_id, body, reason, at) VALUES (?, ?, ?, ?)");
-  const count = db.prepare("SELECT count(*) AS n FROM queue");
+  const reject = db.prepare("INSERT OR REPLACE INTO rejected (receipt_id, body, reason, code, status, at) VALUES (?, ?, ?, ?, ?, ?)");
+  const count = db.prepare("SELECT count(*) AS n, min(CASE WHEN queued_at > 0 THEN queued_at END) AS oldest FROM queue");
+  const rejectedCount = db.prepare("SELECT count(*) AS n FROM rejected");
   const doFetch = options.fetch ?? fetch;
   const batchSize = options.batchSize ?? 500;
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const summaryEveryMs = options.summaryEveryMs ?? 60_000;
+  const idlePollMs = options.idlePollMs ?? 1_000;
+  const logger = options.logger === false ? undefined : (options.logger ?? stderrDeliveryLogger);
+  const listeners = new Set<(event: SinkEvent) => void>();
   let closed = false;
   let wake: (() => void) | undefined;
   let delivered = 0;
+  let duplicates = 0;
+  let failing: { since: number; message: string; status?: number; code?: string; summarizedAt: number; failures: number } | undefined;
   const drainWaiters = new Set<() => void>();
 
   const tx = (fn: () => void): void => {
@@ -134,7 +213,59 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       throw error;
     }
   };
-  const queued = (): number => Number((count.get() as { n: number | bigint }).n);
+  const counts = (): { queued: number; oldestQueuedAgeMs: number } => {
+    const row = count.get() as { n: number | bigint; oldest: number | bigint | null };
+    return { queued: Number(row.n), oldestQueuedAgeMs: row.oldest === null ? 0 : Math.max(0, Date.now() - Number(row.oldest)) };
+  };
+  const queued = (): number => counts().queued;
+  const rejectedTotal = (): number => Number((rejectedCount.get() as { n: number | bigint }).n);
+  const emit = (event: SinkEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is not delivery's
+      }
+    }
+  };
+  const seconds = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 1_000)} s`);
+  const summary = (): string => {
+    const c = counts();
+    return `${c.queued} receipt(s) queued in ${queueFile}${c.queued > 0 ? `, the oldest for ${seconds(c.oldestQueuedAgeMs)}` : ""}`;
+  };
+  /** A transient failure: the receipts stay queued. First one logged at once, then a summary every summaryEveryMs. */
+  const failed = (error: ReceiptDeliveryError): void => {
+    options.onDeliveryError?.(error);
+    const now = Date.now();
+    const hint = error.metaMessages?.find((m) => m.startsWith("Do:"));
+    if (failing === undefined) {
+      failing = { since: now, message: error.shortMessage, ...(error.status === undefined ? {} : { status: error.status }), ...(error.code === undefined ? {} : { code: error.code }), summarizedAt: now, failures: 1 };
+      logger?.warn(`delivery to ${base} failing: ${error.shortMessage}${hint ? ` ${hint}` : ""} (${summary()}; they are kept and sent when the service accepts them)`, {
+        event: "delivery-failing",
+        status: error.status,
+        code: error.code,
+      });
+      return;
+    }
+    failing = { ...failing, message: error.shortMessage, ...(error.status === undefined ? {} : { status: error.status }), ...(error.code === undefined ? {} : { code: error.code }), failures: failing.failures + 1 };
+    if (now - failing.summarizedAt >= summaryEveryMs) {
+      failing.summarizedAt = now;
+      logger?.warn(`delivery to ${base} still failing for ${seconds(now - failing.since)} (${failing.failures} attempt(s)): ${error.shortMessage}${hint ? ` ${hint}` : ""}; ${summary()}`, {
+        event: "delivery-summary",
+        ...counts(),
+      });
+    }
+  };
+  const succeeded = (n: number, dup: number): void => {
+    delivered += n;
+    duplicates += dup;
+    if (failing !== undefined) {
+      logger?.info(`delivery to ${base} resumed after ${seconds(Date.now() - failing.since)} of failures; ${summary()}`, { event: "delivery-resumed" });
+      failing = undefined;
+    }
+    emit({ type: "delivered", count: n, duplicates: dup });
+  };
+
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -153,6 +284,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.requestTimeoutMs ?? 10_000);
     let response: Response;
+    let text: string;
     try {
       response = await doFetch(`${base}/v1/receipts`, {
         method: "POST",
@@ -160,16 +292,16 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
         body: `[${rows.map((r) => r.body).join(",")}]`,
         signal: controller.signal,
       });
+      text = await response.text();
     } catch (cause) {
-      options.onDeliveryError?.(new ReceiptDeliveryError({ message: `The service at ${base} is unreachable; ${rows.length} receipt(s) stay queued.`, cause }));
+      failed(new ReceiptDeliveryError({ message: `The service at ${base} is unreachable (${cause instanceof Error ? cause.message : String(cause)}); ${rows.length} receipt(s) stay queued.`, cause }));
       return false;
     } finally {
       clearTimeout(timer);
     }
-    const text = await response.text().catch(() => "");
     if (response.status === 201) {
       tx(() => rows.forEach((r) => remove.run(r.receipt_id)));
-      delivered += rows.length;
+      succeeded(rows.length, 0);
       return true;
     }
     let body: { error?: { code?: string; message?: string; receiptIndex?: number; duplicates?: { receiptId: string; alreadyStored: boolean }[] } } = {};
@@ -180,25 +312,26 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
     }
     const code = body.error?.code;
     if (response.status === 409 && code === "duplicate-receipt-id" && body.error?.duplicates) {
-      // Already stored (an earlier delivery whose acknowledgement was lost): delivered.
+      // Already held by the service (an earlier delivery whose acknowledgement was lost), whatever its state: delivered.
       const stored = body.error.duplicates.filter((d) => d.alreadyStored).map((d) => d.receiptId.toLowerCase());
       tx(() => stored.forEach((id) => remove.run(id)));
-      delivered += stored.length;
+      if (stored.length > 0) succeeded(stored.length, stored.length);
       return stored.length > 0; // the rest is sent again at once
-
     }
-    if (response.status === 401 || response.status === 403 || response.status === 429 || response.status >= 500 || response.status === 408) {
-      options.onDeliveryError?.(
+    const refusedForGood = (response.status === 403 && code === "signer-not-authorised") || (response.status >= 400 && response.status < 500 && ![401, 403, 408, 429].includes(response.status));
+    if (!refusedForGood) {
+      const auth = response.status === 401 || response.status === 403;
+      failed(
         new ReceiptDeliveryError({
-          message: `The service at ${base} answered ${response.status}${code ? ` (${code})` : ""}; ${rows.length} receipt(s) stay queued.`,
+          message: `The service at ${base} answered ${response.status}${code ? ` (${code})` : ""}${auth ? ": the token was refused" : ""}; ${rows.length} receipt(s) stay queued.`,
           status: response.status,
           ...(code ? { code } : {}),
-          metaMessages: response.status === 401 || response.status === 403 ? ["Do: check the service token (SHOWWORK_SERVICE_TOKEN)"] : undefined,
+          metaMessages: auth ? [`Do: check the service token (SHOWWORK_SERVICE_TOKEN; showwork token issue) — the service said: ${body.error?.message ?? text.slice(0, 200)}`] : undefined,
         }),
       );
       return false;
     }
-    // Any other 4xx: the service refuses the content. Isolate the offender and keep it aside.
+    // The service refuses the content for good. Isolate the offender and keep it aside.
     const index = body.error?.receiptIndex;
     const offender = typeof index === "number" && rows[index] ? [rows[index]] : rows.length === 1 ? rows : undefined;
     if (offender === undefined) {
@@ -207,12 +340,22 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       for (const row of rows) all = (await deliver([row])) && all;
       return all;
     }
+    const reason = `${response.status} ${code ?? ""} ${body.error?.message ?? text.slice(0, 200)}`.replace(/\s+/g, " ").trim();
     tx(() => {
       for (const row of offender) {
-        reject.run(row.receipt_id, row.body, `${response.status} ${code ?? ""} ${body.error?.message ?? text.slice(0, 200)}`.trim(), Date.now());
+        reject.run(row.receipt_id, row.body, reason, code ?? null, response.status, Date.now());
         remove.run(row.receipt_id);
       }
     });
+    for (const row of offender) {
+      logger?.warn(`the service refused receipt ${row.receipt_id} for good: ${reason}. It is kept in ${queueFile} (rejected); list with \`showwork capture queue list\`, send again with \`showwork capture queue retry\` once the cause is fixed.`, {
+        event: "receipt-rejected",
+        receiptId: row.receipt_id,
+        status: response.status,
+        code,
+      });
+      emit({ type: "rejected", receiptId: row.receipt_id as Hex, reason, code });
+    }
     options.onDeliveryError?.(
       new ReceiptDeliveryError({ message: `The service refused receipt ${offender[0]!.receipt_id} (${response.status} ${code ?? ""}); it is kept in the queue's rejected table.`, status: response.status, ...(code ? { code } : {}) }),
     );
@@ -226,13 +369,13 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       if (rows.length === 0) {
         for (const resolve of drainWaiters) resolve();
         drainWaiters.clear();
-        await sleep(1_000);
+        await sleep(idlePollMs);
         continue;
       }
       for (const r of rows) bump.run(r.receipt_id);
       const ok = await deliver(rows);
       if (ok) backoff = minBackoff;
-      else if (queued() > 0) {
+      else if (queued() > 0 && !closed) {
         await sleep(backoff);
         backoff = Math.min(maxBackoff, backoff * 2);
       }
@@ -240,37 +383,81 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   };
   const running = loop();
 
+  /** A process that exits with receipts still queued says so (they are delivered by the next process on this file). */
+  const onExit = (): void => {
+    try {
+      const c = counts();
+      if (c.queued > 0) {
+        process.stderr.write(
+          `showwork capture: exiting with ${c.queued} receipt(s) not yet delivered to ${base} (the oldest queued ${seconds(c.oldestQueuedAgeMs)} ago${failing ? `; last error: ${failing.message}` : ""}). They are kept in ${path} and delivered when a process opens that queue again (showwork capture queue list).\n`,
+        );
+      }
+    } catch {
+      // the file may be closed already
+    }
+  };
+  process.on("exit", onExit);
+
+  const status = (): DeliveryStatus => ({
+    ...counts(),
+    delivered,
+    duplicates,
+    rejected: rejectedTotal(),
+    failing: failing === undefined ? null : { since: failing.since, message: failing.message, ...(failing.status === undefined ? {} : { status: failing.status }), ...(failing.code === undefined ? {} : { code: failing.code }) },
+  });
+  const drain = (timeoutMs = 30_000): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      if (queued() === 0) return resolve(true);
+      const timer = setTimeout(() => {
+        drainWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      drainWaiters.add(done);
+      wake?.();
+    });
+
   return {
+    direct: false,
+    queuePath: path,
     async submit(receipts) {
       if (closed) throw new CaptureConfigError("The remote sink is closed.");
+      const now = Date.now();
       tx(() => {
-        for (const r of receipts) insert.run(r.receiptId.toLowerCase(), JSON.stringify(toReceiptJson(r)));
+        for (const r of receipts) insert.run(r.receiptId.toLowerCase(), JSON.stringify(toReceiptJson(r)), now);
       });
       wake?.();
     },
     queued,
-    rejected: () => (db.prepare("SELECT receipt_id, reason FROM rejected").all() as { receipt_id: Hex; reason: string }[]).map((r) => ({ receiptId: r.receipt_id, reason: r.reason })),
+    rejected: () => rejectedRows(db),
     get delivered() {
       return delivered;
     },
-    drain: (timeoutMs = 30_000) =>
-      new Promise<boolean>((resolve) => {
-        if (queued() === 0) return resolve(true);
-        const timer = setTimeout(() => {
-          drainWaiters.delete(done);
-          resolve(false);
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        drainWaiters.add(done);
-        wake?.();
-      }),
+    status,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    drain,
+    async flush(timeoutMs = 30_000) {
+      const done = await drain(timeoutMs);
+      const c = counts();
+      return {
+        delivered: done,
+        queued: c.queued,
+        reason: done ? undefined : (failing?.message ?? (c.queued > 0 ? `still being sent (the oldest queued ${seconds(c.oldestQueuedAgeMs)} ago)` : undefined)),
+        rejected: rejectedTotal(),
+      };
+    },
     async close() {
+      if (closed) return;
       closed = true;
       wake?.();
       await running;
+      process.off("exit", onExit);
       db.close();
     },
   };

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "commander";
 import { isAddress, isHex, type Address, type Hex } from "viem";
 
 import { modelIdFromName } from "../receipt/modelId.js";
+import { rpcUrlProblem } from "../verify/rpcUrl.js";
 
 /** A non-negative integer. */
 export function nonNegativeInteger(value: string): number {
@@ -49,31 +50,19 @@ export function timeArgument(value: string): number {
 /**
  * A JSON-RPC endpoint: an `http://` or `https://` URL. Anything else is a usage error (exit 2) that
  * says what to write, rather than an endpoint that "did not answer" (`127.0.0.1:8545` parses as a
- * URL of scheme `127.0.0.1:`).
+ * URL of scheme `127.0.0.1:`). A blank value is no value (undefined).
  */
-export function rpcUrlArgument(value: string): string {
-  const url = value.trim();
-  const usage = (message: string): InvalidArgumentError => {
-    const error = new InvalidArgumentError(message);
-    error.exitCode = 2;
-    return error;
-  };
-  if (url === "") throw usage("expected an http:// or https:// URL, found nothing");
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined) {
-    const hint = /^(localhost|127\.|\[::1\]|0\.0\.0\.0)/i.test(url) ? `http://${url}` : `https://${url}`;
-    throw usage(`the RPC URL "${url}" has no scheme: write ${hint} (http:// or https:// is required)`);
-  }
-  if (scheme !== "http" && scheme !== "https") throw usage(`the RPC URL "${url}" is a ${scheme}:// URL: only http:// and https:// endpoints are supported`);
-  try {
-    new URL(url);
-  } catch {
-    throw usage(`the RPC URL "${url}" is not a valid URL`);
-  }
-  return url;
+export function rpcUrlArgument(value: string): string | undefined {
+  // A blank value (e.g. SHOWWORK_RPC_URL= in the environment) means "not given".
+  if (value.trim() === "") return undefined;
+  const problem = rpcUrlProblem(value);
+  if (problem === undefined) return value.trim();
+  const error = new InvalidArgumentError(problem);
+  error.exitCode = 2;
+  throw error;
 }
 
 /** Several JSON-RPC endpoints: a repeatable option whose values may also be comma-separated, each checked by {@link rpcUrlArgument}. */
 export function rpcUrlsArgument(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean).map(rpcUrlArgument)];
+  return [...(previous ?? []), ...value.split(",").map(rpcUrlArgument).filter((url): url is string => url !== undefined)];
 }

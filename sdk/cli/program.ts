@@ -21,13 +21,14 @@ export interface LazyCommand {
 
 /** Every command, in the order of `showwork --help`. */
 export const COMMANDS: readonly LazyCommand[] = [
+  { name: "dev", term: "dev [options]", description: "a local chain with everything set up (contracts, log, keys, models), the anchoring service, and .showwork/config.json for every command (state kept across restarts)", load: async () => (await import("./commands/dev.js")).devCommand() },
   { name: "serve", term: "serve [options]", description: "run the anchoring service and its HTTP API", load: async () => (await import("./commands/serve.js")).serveCommand() },
   { name: "proxy", term: "proxy [options]", description: "an OpenAI-compatible proxy that receipts every answer (x-showwork-receipt-id in the response headers)", load: async () => (await import("./commands/proxy.js")).proxyCommand() },
   { name: "anchor", term: "anchor [options] <file>", description: "record and anchor a file of receipts (JSON Lines), with progress and a summary", load: async () => (await import("./commands/anchor.js")).anchorCommand() },
   { name: "log", term: "log", description: "administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, grant-signer, revoke-signer, bind-timeline, set-max-delay, show", load: async () => (await import("./commands/log.js")).logCommand() },
   { name: "model", term: "model", description: "record model versions on-chain: register, publish, deploy, rollback --reason, deactivate --reason, grant-publisher, show", load: async () => (await import("./commands/model.js")).modelCommand() },
   { name: "prove", term: "prove [options] <receipt-id>", description: "write the proof bundle of an anchored receipt", load: async () => (await import("./commands/prove.js")).proveCommand() },
-  { name: "verify", term: "verify [options] <bundle>", description: "verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)", load: async () => (await import("./commands/verify.js")).verifyCommand() },
+  { name: "verify", term: "verify [options] [bundle]", description: "verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)", load: async () => (await import("./commands/verify.js")).verifyCommand() },
   { name: "disclose", term: "disclose [options] <receipt-id>", description: "write a disclosure: a receipt's proof bundle plus the chosen pieces of its evidence (exit 0 written, 1 error, 3 evidence deleted)", load: async () => (await import("./commands/disclose.js")).discloseCommand() },
   { name: "evidence", term: "evidence", description: "the evidence store: retention (delete per receipt or by age)", load: async () => (await import("./commands/evidence.js")).evidenceCommand() },
   { name: "replay", term: "replay [options] <receipt-id>", description: "re-send an answer's exact stored request to an OpenAI-compatible endpoint and compare (exit 0 identical, 1 different, 2 could not replay)", load: async () => (await import("./commands/replay.js")).replayCommand() },
@@ -37,6 +38,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "publish", term: "publish [options]", description: "write every anchored batch (commitments only) and an index into a folder, for any static host (incremental)", load: async () => (await import("./commands/publish.js")).publishCommand() },
   { name: "monitor", term: "monitor [options]", description: "follow a log from the chain and check every published batch: withheld batches, altered files, gaps, duplicates, unauthorised nodes, late anchoring, inactive versions (exit 0 clean, 1 found, 2 could not check)", load: async () => (await import("./commands/monitor.js")).monitorCommand() },
   { name: "verifier", term: "verifier [options]", description: "serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)", load: async () => (await import("./commands/verifier.js")).verifierCommand() },
+  { name: "capture", term: "capture", description: "the capture side: its delivery queue (list what waits and what the service refused; retry)", load: async () => (await import("./commands/capture.js")).captureCommand() },
 ];
 
 /** The command `argv` (user arguments, after `node script`) runs: the first operand, or the one after `help`. */

@@ -37,9 +37,13 @@ export interface ServiceCliOptions {
   feeBumpAfter?: number;
   timeline?: string;
   signatures: "authorised" | "valid" | "off";
-  issuedAtWindow: IssuedAtWindow | false;
+  maxFutureSkew: IssuedAtWindow | false;
+  /** The old name of --max-future-skew (hidden). */
+  issuedAtWindow?: IssuedAtWindow | false;
   signer: Address[];
   leaseTtl: number;
+  /** The anchoring account's key (else from the environment). */
+  anchorerKey?: Hex;
 }
 
 /** The default store location. */
@@ -55,12 +59,17 @@ export function integerOption(min = 0): (value: string) => number {
   };
 }
 
-/** Parses `--issued-at-window PAST,FUTURE` (seconds) or `off`. */
+/** Parses `--max-future-skew SECONDS` or `off`: how far ahead of the service's clock issuedAt may be (no limit in the past). */
 export function issuedAtWindowOption(value: string): IssuedAtWindow | false {
   if (value === "off") return false;
-  const match = /^(\d{1,9}),(\d{1,9})$/.exec(value);
-  if (match === null) throw new InvalidArgumentError(`expected PAST,FUTURE in seconds (e.g. 300,60) or off, found "${value}"`);
-  return { pastSeconds: Number(match[1]), futureSeconds: Number(match[2]) };
+  if (/^\d{1,9}$/.test(value)) return { futureSeconds: Number(value) };
+  const legacy = /^(\d{1,9}),(\d{1,9})$/.exec(value);
+  if (legacy !== null) {
+    throw new InvalidArgumentError(
+      `a limit in the past is gone: late receipts are accepted and their lateness shown (docs/service.md "Late receipts and backdating"); use --max-future-skew ${legacy[2]} (found "${value}")`,
+    );
+  }
+  throw new InvalidArgumentError(`expected seconds (e.g. 60) or off, found "${value}"`);
 }
 
 const signerOption = (value: string, previous: Address[]): Address[] => {
@@ -71,11 +80,11 @@ const signerOption = (value: string, previous: Address[]): Address[] => {
 /** Ingestion defaults of a command: `serve` is the network door; `anchor` imports the operator's own file. */
 export interface IngestionDefaults {
   readonly signatures: "authorised" | "valid" | "off";
-  readonly issuedAtWindow: "off" | `${number},${number}`;
+  readonly issuedAtWindow: "off" | `${number}`;
 }
 
 /** Adds the service options to a command. */
-export function addServiceOptions(command: Command, ingestion: IngestionDefaults = { signatures: "authorised", issuedAtWindow: "300,60" }): Command {
+export function addServiceOptions(command: Command, ingestion: IngestionDefaults = { signatures: "authorised", issuedAtWindow: "60" }): Command {
   return command
     .addOption(
       new Option("--signatures <mode>", "ingestion: authorised (a valid signature by a node the log authorises at issuedAt), valid (a valid signature), off")
@@ -83,10 +92,12 @@ export function addServiceOptions(command: Command, ingestion: IngestionDefaults
         .default(ingestion.signatures),
     )
     .addOption(
-      new Option("--issued-at-window <past,future>", "ingestion: accepted issuedAt around the service's clock, seconds (or off)")
+      new Option("--max-future-skew <seconds>", "ingestion: how far ahead of the service's clock a receipt's issuedAt may be (or off); there is no limit in the past: late receipts are accepted")
         .argParser(issuedAtWindowOption)
         .default(issuedAtWindowOption(ingestion.issuedAtWindow), ingestion.issuedAtWindow),
     )
+    // The old name: `off` still works; a PAST,FUTURE window is refused with what to use instead.
+    .addOption(new Option("--issued-at-window <value>").argParser(issuedAtWindowOption).hideHelp())
     .addOption(new Option("--signer <address>", "a serving node to authorise when the service creates its log (embedded chain or --deploy; repeatable)").argParser(signerOption).default([]))
     .addOption(
       new Option("--store <path|url>", "the store: a SQLite file, or a postgres:// URL (several instances may share one database)")
@@ -153,7 +164,7 @@ export async function openServiceFromOptions(
     const binding = await store.getBinding();
     let contract: Address | undefined;
     let logId: Hex | undefined;
-    const envKey = process.env.SHOWWORK_PRIVATE_KEY;
+    const envKey = options.anchorerKey ?? process.env.SHOWWORK_PRIVATE_KEY;
     if (options.rpc === undefined) {
       if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
         throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
@@ -200,7 +211,7 @@ export async function openServiceFromOptions(
       },
       pollIntervalMs: options.poll,
       leaseTtlMs: options.leaseTtl,
-      ingestion: { signatures: options.signatures, issuedAtWindow: options.issuedAtWindow },
+      ingestion: { signatures: options.signatures, issuedAtWindow: options.issuedAtWindow ?? options.maxFutureSkew },
       owner: extra.owner,
       ...(options.timeline === undefined ? {} : { timelineContract: options.timeline as Address }),
       ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),

@@ -19,6 +19,7 @@ export {
   type LoadConfigOptions,
   type LoadedConfig,
 } from "./loadConfig.js";
+export { lastReceiptFile, recordLastReceipt } from "./lastReceipt.js";
 export { checkPrivateKey, checkRpcUrl, parseConfig, parseSecrets } from "./parseConfig.js";
 export { CONFIG_FORMAT, SECRET_NAMES, type ChainConfig, type ShowworkConfig, type ShowworkSecrets, type ValueSource } from "./types.js";
 export { GITIGNORE_LINES, writeConfig, type WrittenConfig } from "./writeConfig.js";

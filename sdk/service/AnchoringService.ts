@@ -68,7 +68,8 @@ export interface AnchoringServiceOptions {
   readonly limits?: Partial<SubmissionLimits>;
   /**
    * Checks at ingestion, before anything is stored (see `ingestion/checks.ts`). Defaults: issuedAt
-   * within 300 s past / 60 s future of the service's clock; signatures `"authorised"` (a valid
+   * at most 60 s in the future of the service's clock, any age in the past (late is not lost);
+   * signatures `"authorised"` (a valid
    * signature by a node authorised for the log at issuedAt) with a chain, `"valid"` without.
    * A trusted in-process caller that records old or unsigned receipts says so here, explicitly:
    * `{ issuedAtWindow: false, signatures: "off" }`. There is no per-call bypass.
@@ -113,6 +114,10 @@ export interface ReceiptStatus {
   readonly state: ReceiptState;
   readonly seq: number;
   readonly recordedAt: string;
+  /** The receipt's own time (the serving node's clock). */
+  readonly issuedAt: string;
+  /** Seconds from issuedAt to its recording here: lateness (an outage before the service), shown, never refused. */
+  readonly recordedAfterSeconds: number;
   readonly proofAvailable: boolean;
   readonly batch?: {
     readonly index: number;
@@ -213,9 +218,26 @@ export interface ServiceMetrics {
   readonly balance: BalanceReport | null;
   readonly anchoring: ServiceHealth["anchoring"];
   readonly uptimeMs: number;
+  /**
+   * Ingestion since this instance started: receipts recorded late (more than 5 min after their
+   * issuedAt: an outage upstream, accepted all the same), the largest lateness seen, duplicates
+   * answered (already held: counted as delivered by clients), and calls refused by reason.
+   */
+  readonly ingestion: IngestionStats;
   /** Every anchoring chain, the primary first (empty without a chain). */
   readonly chains: readonly ChainMetrics[];
 }
+
+/** See {@link ServiceMetrics.ingestion}. */
+export interface IngestionStats {
+  late: number;
+  maxLatenessSeconds: number;
+  duplicates: number;
+  refused: Partial<Record<RecordRejectionReason, number>>;
+}
+
+/** A receipt recorded more than this long after its issuedAt counts as late in the metrics (it is accepted all the same). */
+export const LATE_AFTER_SECONDS = 300;
 
 /** Kinds of RPC errors counted in the metrics. */
 export type RpcErrorKind = "timeout" | "http" | "rpc" | "rejected" | "other";
@@ -311,6 +333,7 @@ export class AnchoringService {
   private readonly anchorer: Anchorer | undefined;
   private readonly trees: BatchTreeCache;
   private readonly listeners: ServiceEventListener[] = [];
+  private readonly ingestionStats: IngestionStats = { late: 0, maxLatenessSeconds: 0, duplicates: 0, refused: {} };
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly timelineContract: Address | undefined;
@@ -335,8 +358,6 @@ export class AnchoringService {
   private lease: AnchorLease | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly rpcErrors: Partial<Record<RpcErrorKind, number>> = {};
-  /** Receipts of submissions refused by the signature and signer checks, by reason, since this instance started. */
-  private readonly refused: Partial<Record<RecordRejectionReason, number>> = {};
   private chainProblem: { error: ChainRejectedError; since: number; warnedAt: number } | undefined;
   private readonly spent = { gasUsed: 0n, feeWei: 0n, transactions: 0, batches: 0 };
   private balance: BalanceReport | undefined;
@@ -367,8 +388,14 @@ export class AnchoringService {
       ...options.ingestion,
     };
     const window = this.ingestion.issuedAtWindow;
-    if (window !== false && !(Number.isInteger(window.pastSeconds) && window.pastSeconds >= 0 && Number.isInteger(window.futureSeconds) && window.futureSeconds >= 0)) {
-      throw new ServiceConfigError(`ingestion.issuedAtWindow must be whole seconds >= 0 (found ${JSON.stringify(window)}).`);
+    if (window !== false && "pastSeconds" in window) {
+      throw new ServiceConfigError("ingestion.issuedAtWindow.pastSeconds is gone: late receipts are accepted (their lateness is shown, never a refusal).", [
+        "The defence against backdating is the signer's revocation \"since T\" (docs/service.md, Late receipts and backdating).",
+        "Do: pass { futureSeconds } only.",
+      ]);
+    }
+    if (window !== false && !(Number.isInteger(window.futureSeconds) && window.futureSeconds >= 0)) {
+      throw new ServiceConfigError(`ingestion.issuedAtWindow.futureSeconds must be whole seconds >= 0 (found ${JSON.stringify(window)}).`);
     }
     if (this.ingestion.signatures === "authorised") {
       if (options.chain === undefined || binding === undefined) {
@@ -497,34 +524,30 @@ export class AnchoringService {
   async record(input: unknown): Promise<Acknowledgement[]> {
     const validated = validateSubmission(input, this.limits);
     const receipts = validated.map((v) => v.receipt);
-    if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(Date.now() / 1000));
-    if (this.ingestion.signatures !== "off") {
-      try {
-        await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
-      } catch (error) {
-        // Refused submissions are counted by reason (e.g. a compromised key's receipts): nothing is dropped silently.
-        if (error instanceof RecordRejectedError) this.refused[error.reason] = (this.refused[error.reason] ?? 0) + receipts.length;
-        throw error;
+    const nowMs = Date.now();
+    try {
+      if (this.ingestion.issuedAtWindow !== false) checkIssuedAtWindow(receipts, this.ingestion.issuedAtWindow, Math.floor(nowMs / 1000));
+      if (this.ingestion.signatures !== "off") await checkSignatures(receipts, this.ingestion.signatures, this.signers, this.binding?.logId);
+    } catch (error) {
+      // A receipt the store already holds is a duplicate whatever its state (recorded … final) and
+      // whatever a check says today (a revoked signer, a clock): the client's retry is safe.
+      if (error instanceof RecordRejectedError) {
+        const held = await this.alreadyStored(validated.map((v) => v.stored.receiptId));
+        if (held.length > 0) throw this.duplicateError(held);
+        this.ingestionStats.refused[error.reason] = (this.ingestionStats.refused[error.reason] ?? 0) + 1;
       }
+      throw error;
     }
     failpoint("record:before-commit");
     const result = await this.store.appendReceipts(
       validated.map((v) => v.stored),
       Date.now(),
     );
-    if (!result.ok) {
-      const ids = result.duplicates.map((d) => d.receiptId);
-      throw new RecordRejectedError({
-        reason: "duplicate-receipt-id",
-        message:
-          result.duplicates.length === 1
-            ? `Receipt #${result.duplicates[0]!.receiptIndex} (${ids[0]}) is already recorded; nothing of this call was stored.`
-            : `${result.duplicates.length} receipts are already recorded (first: #${result.duplicates[0]!.receiptIndex}, ${ids[0]}); nothing of this call was stored.`,
-        receiptIndex: result.duplicates[0]!.receiptIndex,
-        field: "receiptId",
-        duplicates: result.duplicates.map((d) => ({ receiptId: d.receiptId, receiptIndex: d.receiptIndex, alreadyStored: true })),
-        metaMessages: ["Receipt ids are unique per store. A retried call whose receipts were stored before gets this error: they are safe."],
-      });
+    if (!result.ok) throw this.duplicateError(result.duplicates);
+    for (const r of receipts) {
+      const lateness = Math.floor(nowMs / 1000) - r.issuedAt;
+      if (lateness > this.ingestionStats.maxLatenessSeconds) this.ingestionStats.maxLatenessSeconds = lateness;
+      if (lateness > LATE_AFTER_SECONDS) this.ingestionStats.late++;
     }
     failpoint("record:after-commit");
     this.emit({ type: "recorded", count: validated.length, lastSeq: result.lastSeq });
@@ -533,14 +556,35 @@ export class AnchoringService {
     return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
   }
 
-  /** Receipts refused at ingestion by the signature and signer checks, by reason (this instance, since start). */
-  refusedReceipts(): Partial<Record<RecordRejectionReason, number>> {
-    return { ...this.refused };
-  }
 
   /** Records receipts given as JSON text (one receipt or an array). @throws {RecordRejectedError} */
   async recordJson(text: string): Promise<Acknowledgement[]> {
     return this.record(parseSubmissionText(text));
+  }
+
+  /** Which of `ids` (positions in the call) the store already holds. */
+  private async alreadyStored(ids: readonly Hex[]): Promise<{ receiptIndex: number; receiptId: Hex }[]> {
+    const held: { receiptIndex: number; receiptId: Hex }[] = [];
+    for (let i = 0; i < ids.length; i++) if ((await this.store.getReceipt(ids[i]!)) !== undefined) held.push({ receiptIndex: i, receiptId: ids[i]! });
+    return held;
+  }
+
+  private duplicateError(duplicates: readonly { receiptIndex: number; receiptId: Hex }[]): RecordRejectedError {
+    this.ingestionStats.duplicates += duplicates.length;
+    const ids = duplicates.map((d) => d.receiptId);
+    return new RecordRejectedError({
+      reason: "duplicate-receipt-id",
+      message:
+        duplicates.length === 1
+          ? `Receipt #${duplicates[0]!.receiptIndex} (${ids[0]}) is already recorded; nothing of this call was stored.`
+          : `${duplicates.length} receipts are already recorded (first: #${duplicates[0]!.receiptIndex}, ${ids[0]}); nothing of this call was stored.`,
+      receiptIndex: duplicates[0]!.receiptIndex,
+      field: "receiptId",
+      duplicates: duplicates.map((d) => ({ receiptId: d.receiptId, receiptIndex: d.receiptIndex, alreadyStored: true })),
+      metaMessages: [
+        "Receipt ids are unique per store. A receipt already held (recorded, batched, anchored or final) is a duplicate: a retried call whose receipts were stored before gets this answer, and they are safe (count them as delivered).",
+      ],
+    });
   }
 
   // ---------------------------------------------------------------- reading
@@ -557,13 +601,14 @@ export class AnchoringService {
     const receipt = await this.stored(receiptId);
     const base = statusOf(receipt);
     const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName);
-    return chains === undefined ? base : { ...base, chains };
+    return chains === undefined ? base : { ...base, proofAvailable: chains.some((c) => hasProof(c.state as ReceiptState)), chains };
   }
 
   /** A receipt's proof bundle (from `anchored` on). @throws {ReceiptNotFoundError}, {@link ProofNotAvailableError} */
   async bundle(receiptId: string): Promise<ProofBundle> {
     const receipt = await this.stored(receiptId);
-    if (!hasProof(receipt.state)) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
+    // With extra chains a batch may be anchored elsewhere before the primary: the bundle carries what landed.
+    if (!hasProof(receipt.state) && this.extra.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     const binding = this.binding ?? (await this.store.getBinding());
     if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
@@ -640,6 +685,7 @@ export class AnchoringService {
       balance: this.balance ?? null,
       anchoring: this.health().anchoring,
       uptimeMs: now - this.startedAt,
+      ingestion: { ...this.ingestionStats, refused: { ...this.ingestionStats.refused } },
       chains: await this.chainMetrics(now, last?.index),
     };
   }
@@ -1043,11 +1089,14 @@ function rpcErrorKind(error: unknown): RpcErrorKind {
 
 function statusOf(receipt: StoredReceipt): ReceiptStatus {
   const batch = receipt.batch;
+  const issuedAt = (JSON.parse(receipt.body) as { issuedAt: number }).issuedAt;
   return {
     receiptId: receipt.receiptId,
     state: receipt.state,
     seq: receipt.seq,
     recordedAt: iso(receipt.recordedAt),
+    issuedAt: iso(issuedAt * 1000),
+    recordedAfterSeconds: Math.floor(receipt.recordedAt / 1000) - issuedAt,
     proofAvailable: hasProof(receipt.state),
     ...(batch === undefined || receipt.leafIndex === undefined
       ? {}

@@ -8,14 +8,14 @@
 import type { Address } from "viem";
 
 import { parseBundle } from "../bundle/parseBundle.js";
-import { BUNDLE_FORMAT, type ProofBundle, type ProofBundleJson } from "../bundle/types.js";
+import { BUNDLE_FORMAT, type BundleAnchorV2Json, type ProofBundle, type ProofBundleJson } from "../bundle/types.js";
 import { verifyBundleInclusion } from "../bundle/verifyBundleInclusion.js";
 import { InvariantError } from "../errors.js";
 import type { ReceiptJson } from "../receipt/types.js";
 import { BatchTreeCache, proofOf } from "./batchTree.js";
 import { ProofNotAvailableError, ReceiptNotFoundError } from "./errors.js";
 import { hasProof } from "./states.js";
-import type { ReceiptStore, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { BatchRecord, ReceiptStore, StoreBinding, StoredReceipt } from "./store/types.js";
 
 /**
  * Builds the proof bundle of a stored receipt.
@@ -30,9 +30,9 @@ export async function bundleOfStoredReceipt(args: {
 }): Promise<ProofBundle> {
   const { receipt, binding } = args;
   const batch = receipt.batch;
-  if (!hasProof(receipt.state) || batch === undefined || batch.anchor === undefined || receipt.leafIndex === undefined) {
-    throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
-  }
+  if (batch === undefined || receipt.leafIndex === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
+  const anchors = await anchorsOf(args.store, binding, batch);
+  if (anchors.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
   const tree = await args.trees.load(args.store, batch.index, batch.root);
   const { leaf, proof } = proofOf(tree, receipt.leafIndex);
   const json: ProofBundleJson = {
@@ -43,23 +43,50 @@ export async function bundleOfStoredReceipt(args: {
     batchSize: batch.leafCount,
     proof,
     root: batch.root,
-    anchors: [
-      {
-        chainId: binding.chainId,
-        contract: binding.contract,
-        logId: binding.logId,
-        batchIndex: batch.index,
-        txHash: batch.anchor.txHash,
-        blockNumber: batch.anchor.blockNumber,
-        root: batch.root,
-      },
-    ],
+    anchors,
     ...(args.timelineContract === undefined ? {} : { timeline: { contract: args.timelineContract } }),
   };
   const bundle = parseBundle(json);
   const root = verifyBundleInclusion(bundle);
   if (root !== batch.root) throw new InvariantError(`bundle of ${receipt.receiptId} leads to ${root}, batch root is ${batch.root}`);
   return bundle;
+}
+
+/**
+ * Every anchor of a batch: the primary chain's first (when anchored there), then each extra chain's
+ * where the batch is anchored, in the order the chains were bound. Empty until it is anchored somewhere.
+ * A bundle fetched later carries the anchors that landed since.
+ */
+export async function anchorsOf(store: ReceiptStore, binding: StoreBinding, batch: BatchRecord): Promise<BundleAnchorV2Json[]> {
+  const anchors: BundleAnchorV2Json[] = [];
+  if (hasProof(batch.state) && batch.anchor !== undefined) {
+    anchors.push({
+      chainId: binding.chainId,
+      contract: binding.contract,
+      logId: binding.logId,
+      batchIndex: batch.index,
+      txHash: batch.anchor.txHash,
+      blockNumber: batch.anchor.blockNumber,
+      root: batch.root,
+    });
+  }
+  const bindings = await store.getChainBindings();
+  if (bindings.length === 0) return anchors;
+  const states = await store.chainStates(batch.index);
+  for (const chain of bindings) {
+    const state = states.find((s) => s.chain === chain.name);
+    if (state === undefined || !hasProof(state.state) || state.anchor === undefined || batch.index < chain.firstStoreBatch) continue;
+    anchors.push({
+      chainId: chain.chainId,
+      contract: chain.contract,
+      logId: chain.logId,
+      batchIndex: batch.index - chain.firstStoreBatch + chain.firstBatchIndex,
+      txHash: state.anchor.txHash,
+      blockNumber: state.anchor.blockNumber,
+      root: batch.root,
+    });
+  }
+  return anchors;
 }
 
 /**

@@ -16,7 +16,7 @@ export type RecordRejectionReason =
   | "invalid-receipt"
   | "unsupported-format"
   | "duplicate-receipt-id"
-  | "issued-at-out-of-window"
+  | "issued-at-in-future"
   | "signature-missing"
   | "signature-invalid"
   | "signer-not-authorised"
@@ -36,8 +36,8 @@ export class RecordRejectedError extends ShowworkError {
   readonly field: string | undefined;
   /** For `duplicate-receipt-id`: the ids, and whether each one is already in the store (else: twice in the call). */
   readonly duplicates: readonly { receiptId: string; receiptIndex: number; alreadyStored: boolean }[] | undefined;
-  /** For `issued-at-out-of-window`: the window and the service's clock (unix seconds). */
-  readonly window: { readonly pastSeconds: number; readonly futureSeconds: number; readonly now: number } | undefined;
+  /** For `issued-at-in-future`: the accepted skew and the service's clock (unix seconds). */
+  readonly window: { readonly futureSeconds: number; readonly now: number } | undefined;
 
   constructor(args: {
     reason: RecordRejectionReason;
@@ -45,7 +45,7 @@ export class RecordRejectedError extends ShowworkError {
     receiptIndex?: number;
     field?: string;
     duplicates?: { receiptId: string; receiptIndex: number; alreadyStored: boolean }[];
-    window?: { pastSeconds: number; futureSeconds: number; now: number };
+    window?: { futureSeconds: number; now: number };
     metaMessages?: string[];
     cause?: unknown;
   }) {

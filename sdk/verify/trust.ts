@@ -3,8 +3,12 @@
  * verifier's pin input, `verifyBundle({ trust })`).
  *
  * ```json
- * { "format": "showwork/trust@1", "logs": ["0x…32 bytes"], "operators": ["0x…address"] }
+ * { "format": "showwork/trust@1", "logs": ["0x…32 bytes"], "operators": ["0x…address"],
+ *   "chains": [{ "name": "l1", "chainId": 1, "rpc": ["https://…"] }, { "name": "base", "chainId": 8453 }],
+ *   "require": ["l1"] }
  * ```
+ * `chains` names the chains a bundle may be anchored on (and optionally where to read them); `require`
+ * is the verification policy: "all", "any", a number of chains, or the names that must confirm.
  *
  * Browser-safe.
  *
@@ -60,8 +64,40 @@ export function parseTrustFile(value: unknown): TrustPins {
   };
   const logs = list(record.logs, "logs", parseLogPin);
   const operators = list(record.operators, "operators", parseOperatorPin);
-  if (logs.length === 0 && operators.length === 0) throw new InvalidTrustError("the trust file pins nothing: give at least one log or operator");
+  if (logs.length === 0 && operators.length === 0 && (record as { chains?: unknown }).chains === undefined) {
+    throw new InvalidTrustError("the trust file pins nothing: give at least one log or operator");
+  }
   return { logs, operators };
+}
+
+/** The chains and policy of a trust file (see the module comment). */
+export interface TrustChains {
+  readonly chains: readonly { readonly name: string; readonly chainId: number; readonly rpc: readonly string[] }[];
+  readonly require?: "all" | "any" | number | { readonly chains: readonly (string | number)[] } | undefined;
+}
+
+/** The `chains` and `require` of a trust file (empty when it has none). @throws {InvalidTrustError} naming the entry. */
+export function parseTrustChains(value: unknown): TrustChains {
+  const record = (typeof value === "object" && value !== null ? value : {}) as { chains?: unknown; require?: unknown };
+  const chains: TrustChains["chains"][number][] = [];
+  if (record.chains !== undefined) {
+    if (!Array.isArray(record.chains)) throw new InvalidTrustError("chains: expected an array of {name, chainId, rpc?}");
+    record.chains.forEach((raw: unknown, i) => {
+      const c = raw as { name?: unknown; chainId?: unknown; rpc?: unknown };
+      if (typeof c?.name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.name)) throw new InvalidTrustError(`chains[${i}].name: expected a name (letters, digits, _ . -)`);
+      if (typeof c.chainId !== "number" || !Number.isSafeInteger(c.chainId) || c.chainId < 1) throw new InvalidTrustError(`chains[${i}].chainId: expected a chain id`);
+      const rpc = c.rpc === undefined ? [] : c.rpc;
+      if (!Array.isArray(rpc) || rpc.some((u) => typeof u !== "string" || !/^https?:\/\//.test(u))) throw new InvalidTrustError(`chains[${i}].rpc: expected an array of http(s) URLs`);
+      chains.push({ name: c.name, chainId: c.chainId, rpc: rpc as string[] });
+    });
+  }
+  const r = record.require;
+  let require: TrustChains["require"];
+  if (r === "all" || r === "any") require = r;
+  else if (typeof r === "number" && Number.isSafeInteger(r) && r >= 1) require = r;
+  else if (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === "string" || typeof x === "number")) require = { chains: r as (string | number)[] };
+  else if (r !== undefined) throw new InvalidTrustError(`require: expected "all", "any", a number >= 1, or an array of chain names, found ${printableShort(JSON.stringify(r) ?? "?", 60)}`);
+  return { chains, ...(require === undefined ? {} : { require }) };
 }
 
 /** Two pin sets together. */

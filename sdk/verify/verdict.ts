@@ -101,7 +101,8 @@ export const CHECK_INFO: Readonly<Record<CheckId, { readonly name: string; reado
   },
   "anchor-delay": {
     name: "Anchoring delay",
-    meaning: "The batch was anchored after the receipt's time and within the maximum delay the log declared at that time.",
+    meaning:
+      "The batch was anchored after the receipt's time; how long after, against the maximum delay the log declared (later than that is shown as `late` — the receipt was delivered late — never a failure; a late batch gives the model-version check no delay bound).",
   },
   "model-version": {
     name: "Model version active",
@@ -140,7 +141,7 @@ export interface Check {
   /** One sentence: what holds, or what is wrong and what to do. */
   readonly message: string;
   /**
-   * Machine-readable reason when the status is not `pass`, e.g. `mismatch`, `wrong-chain`,
+   * Machine-readable reason when the status is not `pass` (and `late` on a passing `anchor-delay`), e.g. `mismatch`, `wrong-chain`,
    * `no-code`, `not-receipt-logs`, `rpc-unavailable`, `unsupported-format`, `late`,
    * `version-mismatch`, `prerequisite`, `not-applicable`.
    */

@@ -14,6 +14,10 @@ import type { Disclosure as DisclosureDocument } from "../disclosure/types.js";
 import { checkDisclosureDocument } from "./checks/disclosure.js";
 import { checkDisclosure, checkProofRoot, checkReceiptLeaf, checkSignature, type Disclosure } from "./checks/offline.js";
 import { runChainChecks } from "./checks/onchain.js";
+import { runProvenChecks, type CheckpointSource } from "./checks/proven.js";
+import { checkpointFromEndpoints } from "./checkpoints.js";
+import type { Checkpoint } from "../chainproof/verifyChainProof.js";
+import type { ProofBundle } from "../bundle/types.js";
 import { errored, fail, isoTime, short, skipped } from "./check.js";
 import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
 import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type VerifyLimits } from "./checks/onchain.js";
@@ -60,6 +64,24 @@ export interface VerifyBundleParameters {
    * anchoring contract is a recorded showwork deployment (reported; the contract's code is what is checked).
    */
   readonly deployments?: DeploymentsRecord | null;
+  /**
+   * Trusted checkpoints (block number + hash per chain: a trust file's `checkpoints`, `--checkpoint`). With one, a
+   * bundle's chain proof is checked against it and the chain facts come from the proof, not from any endpoint.
+   */
+  readonly checkpoints?: readonly Checkpoint[];
+  /**
+   * Verify with no network at all (default false): the chain checks come from the bundle's chain proof and
+   * `checkpoints`; RPC settings are ignored. Without a chain proof or a checkpoint the chain checks are "could not check".
+   */
+  readonly offline?: boolean;
+  /**
+   * For a bundle with a chain proof and RPC endpoints but no checkpoint: take only the block hash at the proof's last
+   * header from the endpoints (at least `checkpointQuorum` of them must agree) and prove the rest (default true).
+   * `false`: read every fact over RPC as for a v1 bundle.
+   */
+  readonly useChainProof?: boolean;
+  /** Endpoints that must agree on the checkpoint's block hash (default: all given). */
+  readonly checkpointQuorum?: number;
 }
 
 /** What {@link verifyBundle} returns. */
@@ -102,11 +124,30 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     issuedAt: receipt.issuedAt,
   } satisfies VerdictFacts);
 
-  const endpoints = params.client ? undefined : endpointsFor(params);
-  const client = params.client ?? endpoints?.client;
   const minConfirmations = BigInt(params.minConfirmations ?? 1);
+  const urls = [...new Set([...(params.rpcUrl ? [params.rpcUrl] : []), ...(params.rpcUrls ?? [])])];
+  const proven = provenMode(parsed, params, urls);
+  // Offline: no client, no transport, no request of any kind.
+  const endpoints = params.client || proven || params.offline ? undefined : endpointsFor(params);
+  const client = proven || params.offline ? undefined : (params.client ?? endpoints?.client);
+  const proofReports: EndpointReport[] | undefined = proven?.kind === "endpoints" ? urls.map((url) => ({ url, answered: 0, failed: 0 })) : undefined;
   // Chain reads go out first; the offline checks run while they are in flight.
-  const chain = client
+  const chain = proven
+    ? runProvenChecks({
+        bundle: parsed,
+        checkpoint:
+          proven.kind === "pinned"
+            ? proven
+            : {
+                kind: "endpoints",
+                resolve: (chainId, number) =>
+                  checkpointFromEndpoints(urls, chainId, number, { quorum: params.checkpointQuorum, timeoutMs: params.timeoutMs, reports: proofReports }),
+              },
+        minConfirmations,
+        maxClockSkew: params.maxClockSkew ?? 60,
+        trust: params.trust,
+      })
+    : client
     ? runChainChecks({
         client,
         bundle: parsed,
@@ -139,14 +180,27 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
     const result = await chain;
     checks.push(...result.checks);
     Object.assign(facts, result.facts);
+  } else if (params.offline) {
+    for (const id of CHAIN_CHECKS) {
+      checks.push(errored(id, "could not check offline: no trusted checkpoint given (a trust file with checkpoints, or --checkpoint NUMBER:HASH)", { code: "no-checkpoint" }));
+    }
   } else {
     for (const id of CHAIN_CHECKS) {
       checks.push(errored(id, "not checked: no RPC endpoint given (pass a client or an rpcUrl)", { code: "no-rpc" }));
     }
   }
   checks.push(await signature, disclosure);
-  const verdict = finish(checks, facts, started, endpoints?.reports);
+  const verdict = finish(checks, facts, started, endpoints?.reports ?? proofReports);
   return document?.report ? { ...verdict, disclosure: document.report } : verdict;
+}
+
+/** Whether the chain checks come from the bundle's chain proof, and where the checkpoint comes from. */
+function provenMode(bundle: ProofBundle, params: VerifyBundleParameters, urls: readonly string[]): CheckpointSource | { kind: "endpoints" } | undefined {
+  const checkpoints = params.checkpoints ?? [];
+  if (checkpoints.length > 0) return { kind: "pinned", checkpoints };
+  if (params.offline) return undefined;
+  if (bundle.anchor.chainProof !== undefined && !params.client && urls.length > 0 && params.useChainProof !== false) return { kind: "endpoints" };
+  return undefined;
 }
 
 function endpointsFor(params: VerifyBundleParameters): { client: PublicClient; reports: EndpointReport[] } | undefined {

@@ -15,8 +15,8 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bi
 
 /** Every command the eager CLI (before lazy loading) listed, in its order. */
 const EAGER_COMMANDS = [
-  "serve", "proxy", "anchor", "log", "model", "prove", "verify", "disclose",
-  "evidence", "replay", "timeline", "token", "audit", "publish", "monitor", "verifier",
+  "dev", "serve", "proxy", "anchor", "log", "model", "prove", "verify", "disclose",
+  "evidence", "replay", "timeline", "token", "audit", "publish", "monitor", "verifier", "capture",
 ];
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,5 +1,5 @@
 /**
- * The SDK's test vectors (test/vectors/*.json, made by scripts/gen-vectors.ts) walked through the Solidity side:
+ * The SDK's test vectors (vectors/*.json, made by scripts/gen-vectors.ts) walked through the Solidity side:
  * ReceiptHashing must give every receipt's hash and leaf, ReceiptLogs must accept exactly the proofs and
  * multiproofs the vectors call valid once their batch roots are anchored.
  */
@@ -13,7 +13,7 @@ import { type Hex, keccak256, stringToHex } from "viem";
 import { parseReceipt } from "../../sdk/receipt/index.js";
 import { h, receiptStruct } from "./fixtures.js";
 
-const VECTORS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "vectors");
+const VECTORS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "vectors");
 
 interface ReceiptVectors {
   readonly typeString: string;
@@ -40,7 +40,7 @@ const load = async <T>(file: string): Promise<T> => JSON.parse(await readFile(pa
 
 const { viem } = await network.create();
 
-describe("SDK test vectors on the Solidity side (test/vectors)", () => {
+describe("SDK test vectors on the Solidity side (vectors/)", () => {
   it("receipts.json: ReceiptHashing gives every receipt's encoding hash, hash, leaf and tools digest", async () => {
     const vectors = await load<ReceiptVectors>("receipts.json");
     const mock = await viem.deployContract("ReceiptHashingMock", []);

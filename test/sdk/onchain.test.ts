@@ -22,7 +22,7 @@ import { syntheticReceipts } from "./helpers.js";
 
 const { viem, networkHelpers } = await network.create();
 
-const read = (file: string) => JSON.parse(readFileSync(new URL(`../vectors/${file}`, import.meta.url), "utf8"));
+const read = (file: string) => JSON.parse(readFileSync(new URL(`../../vectors/${file}`, import.meta.url), "utf8"));
 
 async function deploy() {
   const [admin] = await viem.getWalletClients();

@@ -1,9 +1,9 @@
 /**
- * Walks the shared vectors in test/vectors/ (also read by the Solidity tests) with the
+ * Walks the shared vectors in vectors/ (also read by the Solidity tests) with the
  * SDK, and checks they are exactly what scripts/gen-vectors.ts generates.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,7 +40,7 @@ interface ProofCase {
   sdkError: string | null;
 }
 
-const read = (file: string) => JSON.parse(readFileSync(new URL(`../vectors/${file}`, import.meta.url), "utf8"));
+const read = (file: string) => JSON.parse(readFileSync(new URL(`../../vectors/${file}`, import.meta.url), "utf8"));
 const receiptsFile = read("receipts.json");
 const proofsFile = read("proofs.json");
 
@@ -56,7 +56,7 @@ function outcome(c: ProofCase): string | null {
   }
 }
 
-describe("test/vectors", () => {
+describe("vectors/ (receipts, proofs)", () => {
   it("receipts.json: encoding, receiptHash and leaf of every receipt", () => {
     expect(receiptsFile.typehash).to.equal(RECEIPT_TYPEHASH);
     for (const c of receiptsFile.cases) {
@@ -97,8 +97,8 @@ describe("test/vectors", () => {
     this.timeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), "showwork-vectors-"));
     execFileSync(process.execPath, ["--import", "tsx", "scripts/gen-vectors.ts", dir], { stdio: "pipe" });
-    for (const file of ["receipts.json", "proofs.json"]) {
-      expect(readFileSync(join(dir, file), "utf8") === readFileSync(new URL(`../vectors/${file}`, import.meta.url), "utf8"), file).to.equal(true);
+    for (const file of readdirSync(dir)) {
+      expect(readFileSync(join(dir, file), "utf8") === readFileSync(new URL(`../../vectors/${file}`, import.meta.url), "utf8"), file).to.equal(true);
     }
   });
 });

@@ -104,6 +104,7 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
   it("anchors every batch on both chains, the L1 in fewer transactions; a stalled L1 delays only its own anchors and catches up", async () => {
     const path = join(tempDir(), "store.sqlite");
     const { service, events } = await open(path);
+    let lateId: string | undefined;
     service.start();
     try {
       for (let i = 0; i < 6; i++) {
@@ -124,6 +125,19 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
       await until("receipt anchored on the L2", async () => (await service.status(first!.receiptId)).state === "anchored" || (await service.status(first!.receiptId)).state === "final");
       const status = await service.status(first!.receiptId);
       expect(status.chains?.map((c) => c.name)).to.deep.equal(["l2", "l1"]);
+      await until("the receipt anchored on the L1 too", async () => (await service.bundle(first!.receiptId)).anchors.length === 2, 30_000);
+      const both = await service.bundle(first!.receiptId);
+      expect(both.format).to.equal("showwork/bundle@2");
+      expect(both.anchors.map((a) => a.chainId)).to.deep.equal([L2_CHAIN_ID, L1_CHAIN_ID]);
+      expect(both.anchors.map((a) => a.logId)).to.deep.equal([l2Log.logId.toLowerCase(), l1Log.logId.toLowerCase()]);
+      for (const [a, client] of [
+        [both.anchors[0]!, l2Client],
+        [both.anchors[1]!, l1Client],
+      ] as const) {
+        expect(a.root).to.equal(both.root);
+        expect(await readBatchRoot(client, { contract: a.contract, logId: a.logId }, a.batchIndex)).to.equal(both.root);
+        expect(Number((await client.getTransactionReceipt({ hash: a.txHash })).blockNumber)).to.equal(a.blockNumber);
+      }
 
       // The L1 stalls: its node stops answering. The L2 keeps anchoring.
       l1.child.kill("SIGSTOP");
@@ -139,12 +153,20 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
         const l1Metrics = (await service.metrics()).chains.find((c) => c.name === "l1")!;
         expect(l1Metrics.batchesBehind).to.be.greaterThan(0);
         expect(events.some((e) => e.type === "retry" && e.chain === "l1")).to.equal(true);
+        // Meanwhile a new receipt's bundle carries the L2 anchor only; it grows when the L1 anchor lands.
+        const [late] = makeReceipts(1);
+        await service.record([late!]);
+        service.flush();
+        await until("the late receipt on the L2", async () => (await service.status(late!.receiptId)).chains?.[0]?.state === "anchored" || (await service.status(late!.receiptId)).chains?.[0]?.state === "final");
+        expect((await service.bundle(late!.receiptId)).anchors.map((a) => a.chainId)).to.deep.equal([L2_CHAIN_ID]);
+        lateId = late!.receiptId;
       } finally {
         l1.child.kill("SIGCONT");
       }
       const total = (await service.metrics()).batches.lastClosed!;
       await until("the L1 catches up", async () => (await anchoredOn(service, "l1")) === total, 90_000, async () => JSON.stringify(service.health().chains));
       await expectSameRoots(service, total + 1);
+      expect((await service.bundle(lateId!)).anchors.map((a) => a.chainId), "the bundle grew").to.deep.equal([L2_CHAIN_ID, L1_CHAIN_ID]);
       await until("both healthy", async () => service.health().status === "ok");
     } finally {
       await service.close();

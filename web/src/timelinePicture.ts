@@ -15,8 +15,8 @@ function note(text: string): HTMLElement {
   return p;
 }
 
-/** A picture of the timeline, or a note saying why there is none. */
-export async function renderTimelinePicture(verdict: Verdict, rpcUrl: string): Promise<HTMLElement> {
+/** A picture of the timeline, `width` px wide (the page's column), or a note saying why there is none. */
+export async function renderTimelinePicture(verdict: Verdict, rpcUrl: string, width = 760): Promise<HTMLElement> {
   const { timelineContract, logId, modelId, issuedAt, anchoredAt, weightsDigest } = verdict.facts;
   if (!timelineContract || !isAddress(timelineContract) || !logId || !isHex(logId) || !modelId || !isHex(modelId)) {
     return note("No timeline: the bundle names no timeline contract (or could not be read).");
@@ -30,7 +30,7 @@ export async function renderTimelinePicture(verdict: Verdict, rpcUrl: string): P
     const client = createPublicClient({ transport: http(rpcUrl, { batch: { wait: 0 }, timeout: 10_000, retryCount: 1 }) });
     const view = await readModelTimeline(client, { contract: timelineContract, logId: logId as Hex, modelId: modelId as Hex });
     const markers: TimelineMarker[] = [];
-    if (issuedAt !== undefined) markers.push({ at: issuedAt, label: "receipt", kind: "receipt" });
+    if (issuedAt !== undefined) markers.push({ at: issuedAt, label: "this answer", kind: "receipt" });
     if (anchoredAt !== undefined) markers.push({ at: anchoredAt, label: "anchored", kind: "anchor" });
     const container = document.createElement("div");
     container.className = "timeline";
@@ -39,7 +39,8 @@ export async function renderTimelinePicture(verdict: Verdict, rpcUrl: string): P
       activations: view.activations,
       markers,
       ...(weightsDigest ? { highlight: weightsDigest } : {}),
-      title: `${view.name || modelId}: ${view.activations.length} activation${view.activations.length === 1 ? "" : "s"}`,
+      title: `${view.name || modelId}: ${view.activations.length} activation${view.activations.length === 1 ? "" : "s"} (times UTC)`,
+      width: Math.max(300, Math.min(Math.floor(width), 900)),
     });
     return container;
   } catch (error) {

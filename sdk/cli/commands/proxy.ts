@@ -88,12 +88,8 @@ export function proxyCommand(): Command {
       const say = (event: Record<string, unknown>, text: string): void => {
         process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
       };
-      const sink = remoteSink({
-        url: options.service,
-        ...(token ? { token } : {}),
-        queuePath: options.queue,
-        onDeliveryError: (error) => process.stderr.write(`showwork proxy: ${error.shortMessage}\n`),
-      });
+      // Delivery trouble is loud: the first failure, then a summary every minute, each refused receipt (stderr).
+      const sink = remoteSink({ url: options.service, ...(token ? { token } : {}), queuePath: options.queue });
       const evidence = await openEvidenceStore(options.evidence);
       const capturer = createCapturer({
         signer,
@@ -102,8 +98,8 @@ export function proxyCommand(): Command {
         ...(models ? { models } : {}),
         serviceUrl: options.service,
         onEvent: (event: CaptureEvent) => {
+          // Warnings (unknown fingerprints, plain-text evidence) are written by the capturer's logger.
           if (event.type === "error") process.stderr.write(`showwork proxy: capture failed (${event.stage}) for ${event.receiptId ?? "a batch"}: ${event.error instanceof Error ? event.error.message : String(event.error)}\n`);
-          else if (event.type === "warning") process.stderr.write(`showwork proxy: ${event.message}\n`);
         },
       });
       const proxy = await startCaptureProxy({ upstream: options.upstream, capturer, host: options.host, port });
@@ -116,14 +112,12 @@ export function proxyCommand(): Command {
         process.once("SIGTERM", resolve);
       });
       await proxy.close();
-      await capturer.settled();
-      const drained = await sink.drain(5_000);
-      const left = sink.queued();
-      await capturer.close();
+      // Waits for the service's acknowledgement (up to 5 s); what is left stays queued, and is said.
+      const report = await capturer.close({ timeoutMs: 5_000 });
       await evidence.close();
       say(
-        { event: "stopped", captured: capturer.stats.captured, delivered: sink.delivered, queued: left, drained },
-        `showwork proxy stopped: ${capturer.stats.captured} answer(s) receipted, ${sink.delivered} delivered this run${left > 0 ? `, ${left} kept in ${options.queue} for the next run` : ""}`,
+        { event: "stopped", captured: capturer.stats.captured, delivered: sink.delivered, queued: report.queued, rejected: report.rejected, drained: report.delivered, ...(report.reason ? { reason: report.reason } : {}) },
+        `showwork proxy stopped: ${capturer.stats.captured} answer(s) receipted, ${sink.delivered} delivered this run${report.queued > 0 ? `, ${report.queued} kept in ${options.queue} for the next run (${report.reason ?? "not acknowledged yet"})` : ""}${report.rejected > 0 ? `, ${report.rejected} refused by the service (showwork capture queue list)` : ""}`,
       );
     });
 }

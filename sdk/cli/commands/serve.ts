@@ -161,7 +161,7 @@ export function serveCommand(): Command {
       });
       const ingestion = opened.service.ingestion;
       log(
-        `ingestion: signatures ${ingestion.signatures}, issuedAt window ${ingestion.issuedAtWindow === false ? "off" : `${ingestion.issuedAtWindow.pastSeconds} s past / ${ingestion.issuedAtWindow.futureSeconds} s future`}`,
+        `ingestion: signatures ${ingestion.signatures}, issuedAt at most ${ingestion.issuedAtWindow === false ? "(no limit)" : `${ingestion.issuedAtWindow.futureSeconds} s`} in the future, any age in the past (late receipts are accepted)`,
         "ingestion",
         { signatures: ingestion.signatures, issuedAtWindow: ingestion.issuedAtWindow },
       );

@@ -19,13 +19,18 @@ import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
-import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../verify/trust.js";
+import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustChains, parseTrustFile, type TrustChains } from "../../verify/trust.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
+import { formatChainVerdicts, groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainRequirement } from "../../verify/verifyOnChains.js";
 import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
+import { configOption, fetchBundle, lastReceiptOf, loadCommandConfig } from "../projectConfig.js";
 
 /** Options of the verify command, as parsed. */
 interface VerifyOptions {
-  rpc: string[];
+  rpc?: string[];
+  last?: boolean;
+  wait: number;
+  config?: string;
   log?: string[];
   operator?: string[];
   trust?: string;
@@ -35,6 +40,7 @@ interface VerifyOptions {
   disclose?: string;
   disclosure?: string;
   timeout: number;
+  require?: ChainRequirement;
 }
 
 /**
@@ -108,33 +114,74 @@ function collect(parse: (value: string) => string) {
 export function verifyCommand(): Command {
   return new Command("verify")
     .description("verify an answer's proof bundle against the chain (exit 0 verified, 1 failed, 2 pending or could not check)")
-    .argument("<bundle>", "the proof bundle JSON file (- for stdin)")
+    .argument("[bundle]", "the proof bundle JSON file (- for stdin); or --last")
+    .addOption(new Option("--last", "the latest answer captured in this project: its bundle is fetched from the anchoring service (waiting for its anchoring) and saved in .showwork/bundles/"))
+    .addOption(new Option("--wait <seconds>", "with --last: how long to wait for the answer's anchoring").argParser(nonNegativeInteger).default(120))
     .addOption(
-      new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain; repeat it: every chain fact must agree across endpoints")
+      new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain (default: the project config's); repeat it: every chain fact must agree across endpoints")
         .env("SHOWWORK_RPC_URL")
-        .argParser(rpcUrlsArgument)
-        .makeOptionMandatory(),
+        .argParser(rpcUrlsArgument),
     )
     .addOption(new Option("--log <logId>", "a log you trust (repeatable): a bundle from another log fails").argParser(collect(parseLogPin)))
-    .addOption(new Option("--operator <address>", "an operator (log admin) you trust (repeatable)").argParser(collect(parseOperatorPin)))
+    .addOption(new Option("--operator <address>", "an operator (log admin) you trust (repeatable; default: the project config's operator, when no --log/--operator/--trust is given)").argParser(collect(parseOperatorPin)))
     .addOption(new Option("--trust <file>", `a trust file: {"format": "showwork/trust@1", "logs": [...], "operators": [...]}`))
     .addOption(new Option("--allow-unsigned", "accept an unsigned receipt as unproven instead of failing it"))
     .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
     .addOption(new Option("--disclosure <file>", "a showwork/disclosure@1 file for this receipt (from `showwork disclose`): each piece is checked and shown"))
     .addOption(new Option("--timeout <ms>", "per-request RPC timeout, ms").argParser(nonNegativeInteger).default(10_000))
+    .addOption(
+      new Option("--require <policy>", "bundles anchored on several chains: all | any | N | chain names (comma-separated) that must confirm (default: all, or the trust file's)").argParser(
+        (value: string) => {
+          try {
+            return parseRequirement(value);
+          } catch (error) {
+            throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+          }
+        },
+      ),
+    )
     .addOption(new Option("--json", "print the verdict as JSON"))
+    .addOption(configOption())
     // A usage error means "could not check" (2), not "failed" (1); help exits 0.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .action(async (file: string, options: VerifyOptions) => {
+    .action(async (given: string | undefined, options: VerifyOptions) => {
       let text: string;
       let disclosed: Disclosure | undefined;
       let disclosure: unknown;
       let trust;
+      let rpcUrls: string[];
+      let trustChains: TrustChains = { chains: [] };
+      let file = given ?? "--last";
       try {
-        const fromFile = options.trust ? parseTrustFile(readJson(await readFile(options.trust, "utf8"), options.trust)) : undefined;
-        trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] });
-        text = await readText(file);
+        if (given !== undefined && options.last) throw new Error("give a bundle file or --last, not both");
+        if (given === undefined && !options.last) throw new Error("which answer? Give its bundle file, or --last (the latest answer captured in this project)");
+        const config = loadCommandConfig(options);
+        rpcUrls = options.rpc ?? [...config.rpc];
+        if (rpcUrls.length === 0) throw new Error("which chain? Pass --rpc URL (or set SHOWWORK_RPC_URL, or run it in a project set up by `showwork dev` / `showwork init`)");
+        const trustValue = options.trust ? readJson(await readFile(options.trust, "utf8"), options.trust) : undefined;
+        const fromFile = trustValue === undefined ? undefined : parseTrustFile(trustValue);
+        if (trustValue !== undefined) trustChains = parseTrustChains(trustValue);
+        // The project's extra chains (config chains[1..]) are known by name too.
+        const known = new Set(trustChains.chains.map((c) => c.chainId));
+        const fromProject = config.chains.filter((c) => !known.has(c.chainId)).map((c) => ({ name: c.name, chainId: c.chainId, rpc: options.rpc === undefined ? [...c.rpc] : [] }));
+        if (config.chains.length > 1 || trustChains.chains.length > 0) trustChains = { ...trustChains, chains: [...trustChains.chains, ...fromProject] };
+        const pinned = options.trust !== undefined || options.log !== undefined || options.operator !== undefined;
+        const fromConfig = !pinned && config.operator !== undefined ? { logs: [], operators: [parseOperatorPin(config.operator)] } : undefined;
+        trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] }, fromConfig);
+        if (fromConfig !== undefined && !options.json) process.stderr.write(`showwork verify: trusting the operator ${config.operator} (from ${config.file})\n`);
+        if (options.last) {
+          const receiptId = lastReceiptOf(config);
+          const fetched = await fetchBundle(config, receiptId, {
+            waitMs: options.wait * 1000,
+            onWait: (state) => process.stderr.write(`showwork verify: receipt ${receiptId} is ${state}; waiting for its anchoring...\n`),
+          });
+          file = fetched.file;
+          if (!options.json) process.stderr.write(`showwork verify: the latest answer's bundle, saved as ${fetched.file}\n`);
+          text = fetched.text;
+        } else {
+          text = await readText(file);
+        }
         if (options.disclose) disclosed = parseDisclosure(JSON.parse(await readFile(options.disclose, "utf8")) as unknown);
         if (options.disclosure) disclosure = readJson(await readFile(options.disclosure, "utf8"), options.disclosure);
         // Not JSON: left to verifyBundle, whose format check says what is wrong.
@@ -149,8 +196,32 @@ export function verifyCommand(): Command {
         process.exitCode = 2;
         return;
       }
+      const anchors = (safeJson(text) as { anchors?: unknown } | null)?.anchors;
+      const several = (Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0;
+      if (several) {
+        // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
+        const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
+        const names = new Map(trustChains.chains.map((c) => [c.chainId, c.name]));
+        const grouped = await groupEndpointsByChain(urls, { timeoutMs: options.timeout, names });
+        for (const u of grouped.unreachable) process.stderr.write(`showwork verify: ${u.url} did not say which chain it serves (${u.error}); its chain is not checked through it\n`);
+        for (const c of trustChains.chains) if (!grouped.chains.some((g) => g.chainId === c.chainId)) grouped.chains.push({ chainId: c.chainId, name: c.name, rpcUrls: [] });
+        const verdict = await verifyBundleOnChains(text, {
+          chains: grouped.chains,
+          require: options.require ?? trustChains.require ?? "all",
+          minConfirmations: options.minConfirmations,
+          timeoutMs: options.timeout,
+          ...(trust ? { trust } : {}),
+          ...(options.allowUnsigned ? { requireSignature: false } : {}),
+          ...(disclosed ? { disclosed } : {}),
+          ...(disclosure === undefined ? {} : { disclosure }),
+        });
+        const colour = process.stdout.isTTY === true;
+        process.stdout.write(options.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { colour })}\n\n${formatChainVerdicts(verdict)}\n`);
+        process.exitCode = exitCodeOf(verdict);
+        return;
+      }
       const verdict = await verifyBundle(text, {
-        rpcUrls: options.rpc,
+        rpcUrls,
         minConfirmations: options.minConfirmations,
         timeoutMs: options.timeout,
         ...(trust ? { trust } : {}),

@@ -74,8 +74,8 @@ export async function connectRpc(url: string, privateKey: Hex, options: { timeou
 }
 
 /**
- * Clients on Hardhat's in-process chain (needs the project's Hardhat config and compiled
- * artifacts). The anchoring account is `privateKey` or a fresh key, funded with
+ * Clients on Hardhat's in-process chain (EDR started from an inline config; the contracts come
+ * from the bytecode the package ships). The anchoring account is `privateKey` or a fresh key, funded with
  * `hardhat_setBalance`. Pass `existing` (a Hardhat network connection) to share one in-process
  * chain with other clients (e.g. contracts deployed with hardhat-viem); the caller closes it.
  */
@@ -83,7 +83,8 @@ export async function connectEmbedded(
   privateKey?: Hex,
   existing?: { readonly provider: { request(args: { method: string; params?: unknown[] }): Promise<unknown> }; close(): Promise<void> },
 ): Promise<ServiceClients & { readonly privateKey: Hex }> {
-  const connection = existing ?? (await (await import("hardhat")).network.create());
+  // Without a connection: Hardhat's EDR from an inline config (no Hardhat project needed; works from an installed package).
+  const connection = existing ?? (await (await import("../../dev/edr.js")).startEdrChain({ chainId: 31337, hardfork: "prague", initialDate: new Date().toISOString() }));
   const provider = connection.provider as unknown as EIP1193Provider;
   const transport = custom(provider, { retryCount: 0 });
   const probe = createPublicClient({ transport });

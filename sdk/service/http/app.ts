@@ -51,7 +51,7 @@ const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 403 | 409 | 413 | 42
   "duplicate-receipt-id": 409,
   "too-many-receipts": 413,
   "receipt-too-large": 413,
-  "issued-at-out-of-window": 422,
+  "issued-at-in-future": 422,
   "signature-missing": 422,
   "signature-invalid": 422,
   "signer-not-authorised": 403,

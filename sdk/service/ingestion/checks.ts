@@ -4,9 +4,14 @@
  * receipt that fails rejects the whole call with a {@link RecordRejectedError} naming the
  * receipt, the field and the reason.
  *
- * 1. **issuedAt window**: `issuedAt` must lie within `[now - pastSeconds, now + futureSeconds]`
- *    of the service's clock (default 300 s past, 60 s future) → `issued-at-out-of-window`.
- *    A client cannot backdate a receipt to pick the moment its model version is judged at.
+ * 1. **No receipt from the future**: `issuedAt` must not lie more than `futureSeconds` ahead of
+ *    the service's clock (default 60 s: clock skew) → `issued-at-in-future`. There is **no limit
+ *    in the past**: a receipt delayed by an outage (minutes, hours, days) is accepted and anchored;
+ *    its lateness (issuedAt → recording → anchoring) is recorded and shown (the service's metrics,
+ *    the verdict's `anchor-delay` check, the monitor's `late-anchor`), never a refusal. The
+ *    defence against a backdated receipt is not its age but its signer: a node key revoked for
+ *    compromise "since T" makes every receipt of that key anchored after T invalid, whatever
+ *    issuedAt it claims (docs/service.md "Late receipts and backdating").
  * 2. **Signatures** (`signatures` policy):
  *    - `"authorised"` (default with a chain): a valid EIP-712 signature by the receipt's
  *      `servingNode`, and that node authorised for the service's log at `issuedAt`
@@ -28,43 +33,40 @@ import type { Receipt } from "../../receipt/types.js";
 import { RecordRejectedError } from "../errors.js";
 import { SignerCheckUnavailableError, type LogSigners, type SignerPeriod } from "./logSigners.js";
 
-/** The accepted span of `issuedAt` around the service's clock, seconds. */
+/** How far ahead of the service's clock `issuedAt` may be (clock skew). There is no limit in the past. */
 export interface IssuedAtWindow {
-  readonly pastSeconds: number;
   readonly futureSeconds: number;
 }
 
 /** What the service checks at ingestion (see the module's doc). */
 export interface IngestionPolicy {
-  /** `false`: no window (trusted callers recording old receipts, e.g. an import). */
+  /** `false`: no future limit either (trusted callers, e.g. an import of the operator's own file). */
   readonly issuedAtWindow: IssuedAtWindow | false;
   readonly signatures: "authorised" | "valid" | "off";
 }
 
-/** The default window: 300 s in the past, 60 s in the future. */
-export const DEFAULT_ISSUED_AT_WINDOW: IssuedAtWindow = { pastSeconds: 300, futureSeconds: 60 };
+/** The default: at most 60 s in the future; any age in the past. */
+export const DEFAULT_ISSUED_AT_WINDOW: IssuedAtWindow = { futureSeconds: 60 };
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
-/** @throws {RecordRejectedError} (`issued-at-out-of-window`) for the first receipt outside the window. */
+/** @throws {RecordRejectedError} (`issued-at-in-future`) for the first receipt dated too far ahead of `nowSeconds`. */
 export function checkIssuedAtWindow(receipts: readonly Receipt[], window: IssuedAtWindow, nowSeconds: number): void {
-  const from = nowSeconds - window.pastSeconds;
   const to = nowSeconds + window.futureSeconds;
   for (let i = 0; i < receipts.length; i++) {
     const t = receipts[i]!.issuedAt;
-    if (t < from || t > to) {
-      const off = t < from ? `${nowSeconds - t} s in the past` : `${t - nowSeconds} s in the future`;
+    if (t > to) {
       throw new RecordRejectedError({
-        reason: "issued-at-out-of-window",
-        message: `Receipt #${i}: issuedAt ${t} (${iso(t)}) is ${off}; this service accepts ${window.pastSeconds} s past to ${window.futureSeconds} s future of its clock.`,
+        reason: "issued-at-in-future",
+        message: `Receipt #${i}: issuedAt ${t} (${iso(t)}) is ${t - nowSeconds} s in the future; this service accepts at most ${window.futureSeconds} s ahead of its clock (any age in the past).`,
         receiptIndex: i,
         field: "issuedAt",
         metaMessages: [
-          `Expected: issuedAt in [${from}, ${to}] (${iso(from)} .. ${iso(to)}; service clock ${iso(nowSeconds)})`,
+          `Expected: issuedAt <= ${to} (${iso(to)}; service clock ${iso(nowSeconds)})`,
           `Found: ${t}`,
-          "Do: submit receipts as they are issued (and keep the serving node's clock in sync, e.g. NTP).",
+          "Do: keep the serving node's clock in sync (NTP); the client keeps the receipt (queue's rejected set) and can send it again once its time has come (showwork capture queue retry).",
         ],
-        window: { pastSeconds: window.pastSeconds, futureSeconds: window.futureSeconds, now: nowSeconds },
+        window: { futureSeconds: window.futureSeconds, now: nowSeconds },
       });
     }
   }

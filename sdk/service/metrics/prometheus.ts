@@ -12,7 +12,6 @@
  * | `showwork_unanchored_receipts` | gauge | |
  * | `showwork_retries_total` | counter | `kind` |
  * | `showwork_rpc_errors_total` | counter | `kind` (timeout, http, rpc, rejected, other) |
- * | `showwork_receipts_refused_total` | counter | `reason` (signer-compromised, signer-not-authorised, signature-invalid, ...) |
  * | `showwork_gas_used_total` | counter | |
  * | `showwork_gas_spent_wei_total` | counter | |
  * | `showwork_anchor_transactions_total` | counter | |
@@ -24,6 +23,10 @@
  * | `showwork_halted` | gauge | 1 while anchoring is halted |
  * | `showwork_chain_rejected` | gauge | 1 while the node refuses our transactions |
  * | `showwork_uptime_seconds` | gauge | |
+ * | `showwork_receipts_recorded_late_total` | counter | recorded > 5 min after issuedAt (accepted: late is not lost) |
+ * | `showwork_ingest_lateness_max_seconds` | gauge | largest issuedAt → recording delay seen |
+ * | `showwork_receipts_duplicate_total` | counter | already held, answered as duplicates |
+ * | `showwork_record_refused_total` | counter | `reason` (calls refused at ingestion) |
  *
  * Counters and gas are per instance (sum them across instances); receipt and batch counts are the
  * store's (the same on every instance).
@@ -84,9 +87,6 @@ export function prometheusMetrics(service: AnchoringService): PrometheusMetrics 
   counter("showwork_rpc_errors_total", "Failed rounds of this instance, by kind of error.", ["kind"], (c, x) => {
     for (const [kind, n] of Object.entries(x.rpcErrors)) if (n !== undefined && n > 0) c.inc({ kind }, n);
   });
-  counter("showwork_receipts_refused_total", "Receipts refused at ingestion by the signature and signer checks, by reason (this instance).", ["reason"], (c) => {
-    for (const [reason, n] of Object.entries(service.refusedReceipts())) if (n !== undefined && n > 0) c.inc({ reason }, n);
-  });
   counter("showwork_gas_used_total", "Gas used by this instance's anchoring transactions.", [], (c, x) => c.inc(Number(x.gas.used)));
   counter("showwork_gas_spent_wei_total", "Fees paid by this instance's anchoring transactions, wei.", [], (c, x) => c.inc(Number(x.gas.feeWei)));
   counter("showwork_anchor_transactions_total", "Anchoring transactions included, seen by this instance.", [], (c, x) => c.inc(x.gas.transactions));
@@ -104,6 +104,12 @@ export function prometheusMetrics(service: AnchoringService): PrometheusMetrics 
   gauge("showwork_halted", "1 while anchoring is halted (needs an operator).", [], (g) => g.set(service.health().halted === null ? 0 : 1));
   gauge("showwork_chain_rejected", "1 while the node refuses this instance's transactions.", [], (g) => g.set(service.health().chain === null ? 0 : 1));
   gauge("showwork_uptime_seconds", "Uptime of this instance.", [], (g, x) => g.set(x.uptimeMs / 1000));
+  counter("showwork_receipts_recorded_late_total", "Receipts recorded more than 5 min after their issuedAt (accepted: late is not lost).", [], (c, x) => c.inc(x.ingestion.late));
+  gauge("showwork_ingest_lateness_max_seconds", "Largest delay from a receipt's issuedAt to its recording, seconds.", [], (g, x) => g.set(x.ingestion.maxLatenessSeconds));
+  counter("showwork_receipts_duplicate_total", "Receipts submitted again that the store already held (answered as duplicates: delivered).", [], (c, x) => c.inc(x.ingestion.duplicates));
+  counter("showwork_record_refused_total", "Record calls refused at ingestion, by reason.", ["reason"], (c, x) => {
+    for (const [reason, n] of Object.entries(x.ingestion.refused)) if (n !== undefined && n > 0) c.inc({ reason }, n);
+  });
   return {
     contentType: registry.contentType,
     scrape: async () => {

@@ -406,7 +406,10 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
           expected: `≤ ${strictest} s`,
           found: `${delay} s`,
         })
-      : fail("anchor-delay", `anchored ${duration(delay)} after the receipt's time, later than the log's declared maximum of ${duration(strictest)}: late`, {
+      : // Late is shown, never a loss: the receipt is genuine and anchored (an outage delayed it); the
+        // operator's promise was not kept, and the model version is judged over the whole span to
+        // the anchoring (no delay bound), so a moved-back time cannot pick a version.
+        pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, later than the log's declared maximum of ${duration(strictest)}: late (the receipt was delivered late; its model version is judged over the whole span to the anchoring)`, {
           expected: `≤ ${strictest} s`,
           found: `${delay} s`,
           code: "late",
@@ -446,7 +449,8 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       timeline,
       until,
       anchored,
-      delayBound: delayCheck?.status === "pass" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
+      // A late batch did not meet the bound: it bounds nothing.
+      delayBound: delayCheck?.status === "pass" && delayCheck.code !== "late" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
       maxSpanActivations: params.limits.maxSpanActivations,
     });
   });
