@@ -17,6 +17,7 @@ import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { ShowworkError } from "../errors.js";
 import { parseReceipt } from "../receipt/parseReceipt.js";
 import { checkReceiptSignature } from "../receipt/signReceipt.js";
+import { sharedSignatureCheckPool, type SignatureCheckPool } from "../receipt/signatureCheckPool.js";
 import type { Receipt } from "../receipt/types.js";
 import { BATCH_FORMAT } from "../tree/batchFormat.js";
 import { ReceiptTree } from "../tree/ReceiptTree.js";
@@ -76,6 +77,11 @@ export interface MonitorLogParameters {
   readonly timeline?: Address;
   /** Check every receipt's signature (default true). */
   readonly checkSignatures?: boolean;
+  /**
+   * Where signatures are checked: worker threads of the shared persistent pool (default, see
+   * `sharedSignatureCheckPool`), a pool of your own, or `false` for the calling thread.
+   */
+  readonly signaturePool?: SignatureCheckPool | false;
   /** Batch files fetched ahead while one is checked (default 4). */
   readonly prefetch?: number;
   /** Findings of each kind kept in the report (default 1,000; all are counted). */
@@ -277,13 +283,16 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
       findings.add({ kind: "root-mismatch", batchIndex: event.index, message: `batch ${event.index}: the published receipts hash to ${tree.root}, the anchored root is ${event.root}: the file is not what was anchored`, expected: event.root, found: tree.root });
       continue;
     }
+    // Every signature of the batch at once: on the pool's worker threads (same verdicts as checkReceiptSignature).
+    const signaturePool = params.signaturePool ?? sharedSignatureCheckPool();
+    const checks = !checkSignatures ? undefined : signaturePool === false ? receipts.map((r) => checkReceiptSignature(r)) : await signaturePool.check(receipts);
     for (let leafIndex = 0; leafIndex < receipts.length; leafIndex++) {
       const receipt = receipts[leafIndex]!;
       const where = { batchIndex: event.index, leafIndex, receiptId: receipt.receiptId, servingNode: receipt.servingNode, sequence: receipt.sequence.toString(), issuedAt: receipt.issuedAt };
       // Who signed it, and was that node authorised then?
       let signer: Address | undefined = receipt.servingNode;
-      if (checkSignatures) {
-        const check = checkReceiptSignature(receipt);
+      if (checks !== undefined) {
+        const check = checks[leafIndex]!;
         if (!check.valid) {
           signer = undefined;
           if (check.reason === "missing") {

@@ -14,6 +14,8 @@ import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
 import { checkDisclosure, parseDisclosure } from "../../sdk/disclosure/index.js";
 import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
+import { boxesOverlap } from "../../sdk/timeline/labelLayout.js";
+import { labelsOf } from "../sdk/timeline/labels.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -89,7 +91,13 @@ describe("demo (the main job)", function () {
     expect(await verifyBundleOffline(paid, { requireSignature: true })).to.equal(paid.root);
     const bundles = await readdir(path.join(out, "bundles"));
     expect(bundles.length).to.equal(report.output.files.filter((f) => f.startsWith("bundles/")).length);
-    expect(await readFile(path.join(out, "timeline.svg"), "utf8")).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+    const svg = await readFile(path.join(out, "timeline.svg"), "utf8");
+    expect(svg).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+    // The picture's labels: one per band, the rollback listed with its reason, none over another.
+    const labels = labelsOf(svg);
+    expect(labels.filter((l) => l.kind === "activation")).to.have.lengthOf([...svg.matchAll(/data-activation="/g)].length);
+    expect(labels.find((l) => l.kind === "event")?.text.replaceAll(" | ", " ")).to.include("rolled back to").and.include(`reason: “${report.timeline[2]!.reason}”`);
+    for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(boxesOverlap(a.box, b.box), `${a.text} / ${b.text}`).to.equal(false);
     expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
   });
 

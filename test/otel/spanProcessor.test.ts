@@ -14,6 +14,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { expect } from "chai";
 
 import { withReceiptContext } from "../../sdk/capture/index.js";
+import { replayReceipt } from "../../sdk/disclosure/index.js";
 import { Snapshot } from "../../sdk/disclosure/snapshot.js";
 import { RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from "../../sdk/otel/index.js";
 import { modelIdFromName } from "../../sdk/receipt/index.js";
@@ -101,8 +102,10 @@ describe("otel: ShowworkSpanProcessor", function () {
         "gen_ai.response.model": answer.model,
       });
       expect(evidence.capture).to.deep.equal({ via: "otel", contentFrom: "logs", traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
-      // the request rebuilt for replay is the one sent
+      // the request rebuilt for replay is the one sent, and replays to the same answer
       expect(evidence.request).to.deep.equal({ model: MODEL, messages: messages.map((m) => ({ ...m })), temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["END"] });
+      const replay = await replayReceipt({ evidence, endpoint: "http://model.local/v1", fetch: rig.server.fetch });
+      expect(replay.replayed.texts).to.deep.equal([answer.choices[0]!.message.content]);
     });
 
     it("takes the receipt context of the traced call and its tool calls as the receipt's tools", async () => {
