@@ -1,11 +1,17 @@
 /**
- * The cost of the ingestion checks (docs/service.md, "Measured"): `record()` of signed receipts,
- * 1,000 per call, into a durable store, with the checks off, with signatures checked ("valid"),
- * and against the log's authorised nodes on the in-process chain ("authorised"); plus the cost
- * of one `checkReceiptSignature` (the SDK's recovery) on its own. Prints one JSON line per figure.
+ * Ingestion (`npm run bench -- ingestion`): `record()` of signed receipts into a durable SQLite
+ * store (synchronous=FULL), in CPU time of this process per receipt:
  *
- *   npx tsx scripts/bench-ingestion.ts            # 20,000 receipts per mode
- *   SHOWWORK_BENCH_RECEIPTS=100000 npx tsx scripts/bench-ingestion.ts
+ * - group commit: many small `record()` calls in flight at once (what a busy service sees:
+ *   one call per HTTP request or per captured answer) against the same calls one at a time
+ *   (one transaction and one fsync each): the peer in the same run;
+ * - large calls (1,000 receipts each), for reference;
+ * - every signature checked (`signatures: "valid"`), and against the log's authorised nodes on
+ *   the in-process chain (`"authorised"`).
+ *
+ * Reports the targets of issue #26 (scripts/benchTargets.ts).
+ *
+ *   npm run bench -- ingestion            # 20,000 receipts per scenario (SHOWWORK_BENCH_RECEIPTS)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,22 +19,21 @@ import { join } from "node:path";
 
 import { generatePrivateKey } from "viem/accounts";
 
-import { buildReceipt, checkReceiptSignature, privateKeyToReceiptSigner, signReceipt, type Receipt } from "../sdk/receipt/index.js";
+import { buildReceipt, checkReceiptSignature, privateKeyToReceiptSigner, signatureBackend, type Receipt } from "../sdk/receipt/index.js";
 import { AnchoringService } from "../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
 import type { IngestionPolicy } from "../sdk/service/ingestion/checks.js";
 import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+import { cpuMicros, perSecond, reportTarget } from "./benchTargets.js";
 
 const N = Number(process.env.SHOWWORK_BENCH_RECEIPTS ?? 20_000);
-const CHUNK = 1_000;
 const dir = mkdtempSync(join(tmpdir(), "showwork-bench-ingestion-"));
-const nodeKey = generatePrivateKey();
-const signer = privateKeyToReceiptSigner(nodeKey);
+const signer = privateKeyToReceiptSigner(generatePrivateKey());
 
-async function signedReceipts(n: number, now: number): Promise<Receipt[]> {
+function signedReceipts(n: number, now: number, from: number): Receipt[] {
   const out: Receipt[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < from + n; i++) {
     const { receipt } = buildReceipt({
       model: { name: "bench-model", weightsDigest: `0x${"ab".repeat(32)}` },
       promptTemplate: { digest: `0x${"22".repeat(32)}`, version: 1 },
@@ -41,46 +46,117 @@ async function signedReceipts(n: number, now: number): Promise<Receipt[]> {
       sequence: BigInt(i),
       issuedAt: now,
     });
-    out.push(await signReceipt(signer, receipt));
+    out.push(signer.signReceiptSync(receipt));
   }
   return out;
 }
 
-const emit = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+const lines: string[] = [];
+const emit = (line: string): void => {
+  lines.push(line);
+  console.log(`  ${line}`);
+};
+
+/** Records `receipts` in calls of `perCall`, `inFlight` calls at a time; CPU µs per receipt (and wall s). */
+async function run(service: AnchoringService, receipts: readonly Receipt[], perCall: number, inFlight: number): Promise<{ cpuUs: number; seconds: number }> {
+  const calls: Receipt[][] = [];
+  for (let k = 0; k < receipts.length; k += perCall) calls.push(receipts.slice(k, k + perCall));
+  let next = 0;
+  const c = cpuMicros();
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < calls.length) await service.record(calls[next++]!);
+    }),
+  );
+  return { cpuUs: (cpuMicros() - c) / receipts.length, seconds: (performance.now() - t) / 1000 };
+}
 
 try {
   const clients = await connectEmbedded();
   const { contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: "bench ingestion", signers: [signer.address] });
   // Issued after the grant (a receipt issued before its node was granted is refused, rightly).
   const chainNow = Number((await clients.publicClient.getBlock()).timestamp);
-  const all = await signedReceipts(N * 3, Math.max(chainNow + 1, Math.floor(Date.now() / 1000)));
+  const now = Math.max(chainNow + 1, Math.floor(Date.now() / 1000));
+  let made = 0;
+  const fresh = (n: number): Receipt[] => {
+    const out = signedReceipts(n, now, made);
+    made += n;
+    return out;
+  };
+  console.log(`ingestion: ${N.toLocaleString("en-US")} receipts per scenario, SQLite synchronous=FULL, secp256k1 back end ${signatureBackend().name}`);
 
-  // One check on its own (the SDK's recovery, sync fast path).
-  const sample = all.slice(0, Math.min(all.length, 20_000));
-  for (const r of sample.slice(0, 1_000)) checkReceiptSignature(r); // warm up
-  const t0 = performance.now();
+  // checkReceiptSignature alone, for reference.
+  const sample = fresh(Math.min(N, 5_000));
+  const c0 = cpuMicros();
   for (const r of sample) if (!checkReceiptSignature(r).valid) throw new Error("a bench receipt does not verify");
-  const perCheckUs = ((performance.now() - t0) * 1000) / sample.length;
-  emit({ figure: "checkReceiptSignature", receipts: sample.length, microsecondsEach: +perCheckUs.toFixed(1), perSecond: Math.round(1e6 / perCheckUs) });
+  const checkUs = (cpuMicros() - c0) / sample.length;
+  emit(`checkReceiptSignature alone: ${checkUs.toFixed(1)} µs CPU (${perSecond(1e6 / checkUs)}/CPU-s)`);
 
-  const modes: [string, Partial<IngestionPolicy>][] = [
-    ["off", { signatures: "off", issuedAtWindow: false }],
-    ["valid", { signatures: "valid" }],
-    ["authorised", { signatures: "authorised" }],
-  ];
-  for (const [i, [name, ingestion]] of modes.entries()) {
-    const service = await AnchoringService.open({
-      store: SqliteReceiptStore.open({ path: join(dir, `${name}.sqlite`) }),
-      chain: { ...clients, contract, logId },
+  let store = 0;
+  const open = async (ingestion: Partial<IngestionPolicy>, withChain = false): Promise<AnchoringService> =>
+    AnchoringService.open({
+      store: SqliteReceiptStore.open({ path: join(dir, `store-${store++}.sqlite`) }),
+      ...(withChain ? { chain: { ...clients, contract, logId } } : {}),
       ingestion,
     });
-    const batch = all.slice(i * N, (i + 1) * N);
-    const started = performance.now();
-    for (let k = 0; k < batch.length; k += CHUNK) await service.record(batch.slice(k, k + CHUNK));
-    const seconds = (performance.now() - started) / 1000;
-    emit({ figure: `record() with signatures ${name}`, receipts: batch.length, perSecond: Math.round(batch.length / seconds), seconds: +seconds.toFixed(2) });
-    await service.close();
-  }
+  const off = { signatures: "off", issuedAtWindow: false } as const;
+
+  // Group commit against one call at a time: calls of 10 receipts.
+  const PER_CALL = 10;
+  let service = await open(off);
+  await run(service, fresh(2_000), PER_CALL, 64); // warm up
+  const grouped = await run(service, fresh(N), PER_CALL, 64);
+  await service.close();
+  service = await open(off);
+  await run(service, fresh(1_000), PER_CALL, 1);
+  const oneAtATime = await run(service, fresh(Math.min(N, 5_000)), PER_CALL, 1);
+  await service.close();
+  emit(`record(), calls of ${PER_CALL}, 64 in flight (group commit): ${grouped.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / grouped.cpuUs)}/CPU-s, ${perSecond(N / grouped.seconds)}/s wall)`);
+  emit(`record(), calls of ${PER_CALL}, one at a time (a transaction each): ${oneAtATime.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / oneAtATime.cpuUs)}/CPU-s)`);
+
+  // Single receipts, 256 in flight (one captured answer per call).
+  service = await open(off);
+  await run(service, fresh(1_000), 1, 256);
+  const singles = await run(service, fresh(Math.min(N, 10_000)), 1, 256);
+  await service.close();
+  emit(`record(), one receipt per call, 256 in flight: ${singles.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / singles.cpuUs)}/CPU-s)`);
+
+  // Large calls.
+  service = await open(off);
+  await run(service, fresh(2_000), 1_000, 1);
+  const large = await run(service, fresh(N), 1_000, 1);
+  await service.close();
+  emit(`record(), calls of 1,000, one at a time: ${large.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / large.cpuUs)}/CPU-s)`);
+
+  // Every signature checked.
+  service = await open({ signatures: "valid" });
+  await run(service, fresh(1_000), PER_CALL, 64);
+  const valid = await run(service, fresh(Math.min(N, 10_000)), PER_CALL, 64);
+  await service.close();
+  emit(`record() with every signature checked ("valid"), calls of ${PER_CALL}, 64 in flight: ${valid.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / valid.cpuUs)}/CPU-s)`);
+  service = await open({ signatures: "authorised" }, true);
+  await run(service, fresh(1_000), PER_CALL, 64);
+  const authorised = await run(service, fresh(Math.min(N, 10_000)), PER_CALL, 64);
+  await service.close();
+  emit(`record() with signatures "authorised" (in-process chain), same calls: ${authorised.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / authorised.cpuUs)}/CPU-s)`);
+
+  reportTarget({
+    target: "record() >= 100,000 receipts per CPU-second, no signature checks (group commit of concurrent calls)",
+    figure: `${perSecond(1e6 / grouped.cpuUs)}/CPU-s`,
+    peer: `the same calls one at a time ${perSecond(1e6 / oneAtATime.cpuUs)}/CPU-s`,
+    ratio: `${(oneAtATime.cpuUs / grouped.cpuUs).toFixed(1)}x`,
+    met: 1e6 / grouped.cpuUs >= 100_000,
+    note: `calls of ${PER_CALL} receipts, 64 in flight, SQLite synchronous=FULL`,
+  });
+  reportTarget({
+    target: "record() >= 10,000 receipts per CPU-second with every signature checked",
+    figure: `${perSecond(1e6 / valid.cpuUs)}/CPU-s`,
+    peer: `checkReceiptSignature alone ${perSecond(1e6 / checkUs)}/CPU-s`,
+    ratio: `${(checkUs / valid.cpuUs).toFixed(2)}x`,
+    met: 1e6 / valid.cpuUs >= 10_000,
+    note: `signatures "valid", ${signatureBackend().name} back end; "authorised": ${perSecond(1e6 / authorised.cpuUs)}/CPU-s`,
+  });
   await clients.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { ShowworkError } from "../errors.js";
 import { parseReceipt } from "../receipt/parseReceipt.js";
 import { checkReceiptSignature } from "../receipt/signReceipt.js";
+import { sharedSignatureCheckPool, type SignatureCheckPool } from "../receipt/signatureCheckPool.js";
 import type { Receipt } from "../receipt/types.js";
 import { BATCH_FORMAT } from "../tree/batchFormat.js";
 import { ReceiptTree } from "../tree/ReceiptTree.js";
@@ -31,6 +32,7 @@ import {
   type SignerPeriod,
 } from "./chain.js";
 import { MonitorSourceError, type BatchSource } from "./source.js";
+import { judgeCompromise, type SignerCompromiseReport } from "../verify/compromise.js";
 import {
   MONITOR_REPORT_FORMAT,
   MONITOR_STATE_FORMAT,
@@ -76,6 +78,11 @@ export interface MonitorLogParameters {
   readonly timeline?: Address;
   /** Check every receipt's signature (default true). */
   readonly checkSignatures?: boolean;
+  /**
+   * Where signatures are checked: worker threads of the shared persistent pool (default, see
+   * `sharedSignatureCheckPool`), a pool of your own, or `false` for the calling thread.
+   */
+  readonly signaturePool?: SignatureCheckPool | false;
   /** Batch files fetched ahead while one is checked (default 4). */
   readonly prefetch?: number;
   /** Findings of each kind kept in the report (default 1,000; all are counted). */
@@ -173,9 +180,16 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
     reader.delayHistory(),
     reader.boundTimeline(),
   ]);
-  const timeline = bound ?? params.timeline;
+  let timeline = bound ?? params.timeline;
   if (timeline === undefined) {
     unchecked.push({ check: "model-version", reason: `log ${logId} has no model timeline bound (logTimeline is zero or missing in this ReceiptLogs) and no --timeline was given: claimed versions unchecked` });
+  } else {
+    // Only the showwork ModelTimeline build of this ReceiptLogs is trusted (its code, as the verifier checks).
+    const why = await reader.untrustedTimeline(timeline);
+    if (why !== undefined) {
+      unchecked.push({ check: "model-version", reason: `the timeline ${bound !== undefined ? "bound to the log" : "given"} cannot be trusted: ${why}; claimed versions unchecked` });
+      timeline = undefined;
+    }
   }
 
   // ---------------------------------------------------------------- the head chain
@@ -215,6 +229,15 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
       signers.set(node, p);
     }
     return p;
+  };
+  const compromises = new Map<Address, Promise<SignerCompromiseReport | undefined>>();
+  const compromiseOf = (node: Address): Promise<SignerCompromiseReport | undefined> => {
+    let c = compromises.get(node);
+    if (c === undefined) {
+      c = reader.signerCompromise(node);
+      compromises.set(node, c);
+    }
+    return c;
   };
   const timelines = new Map<Hex, Promise<ModelTimelineView>>();
   const timelineOf = (modelId: Hex): Promise<ModelTimelineView> | undefined => {
@@ -277,13 +300,16 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
       findings.add({ kind: "root-mismatch", batchIndex: event.index, message: `batch ${event.index}: the published receipts hash to ${tree.root}, the anchored root is ${event.root}: the file is not what was anchored`, expected: event.root, found: tree.root });
       continue;
     }
+    // Every signature of the batch at once: on the pool's worker threads (same verdicts as checkReceiptSignature).
+    const signaturePool = params.signaturePool ?? sharedSignatureCheckPool();
+    const checks = !checkSignatures ? undefined : signaturePool === false ? receipts.map((r) => checkReceiptSignature(r)) : await signaturePool.check(receipts);
     for (let leafIndex = 0; leafIndex < receipts.length; leafIndex++) {
       const receipt = receipts[leafIndex]!;
       const where = { batchIndex: event.index, leafIndex, receiptId: receipt.receiptId, servingNode: receipt.servingNode, sequence: receipt.sequence.toString(), issuedAt: receipt.issuedAt };
       // Who signed it, and was that node authorised then?
       let signer: Address | undefined = receipt.servingNode;
-      if (checkSignatures) {
-        const check = checkReceiptSignature(receipt);
+      if (checks !== undefined) {
+        const check = checks[leafIndex]!;
         if (!check.valid) {
           signer = undefined;
           if (check.reason === "missing") {
@@ -303,6 +329,10 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
             ...where,
             message: `receipt ${receipt.receiptId} was signed by ${signer}, which was not authorised for log ${logId} at ${new Date(receipt.issuedAt * 1000).toISOString()}` + (periods.length === 0 ? " (never granted)" : ` (periods: ${periods.map((p) => `${p.grantedAt}..${p.revokedAt || "now"}`).join(", ")})`),
           });
+        } else {
+          // The compromise rule (sdk/verify/compromise.ts), the verifier's and the contract's.
+          const judgement = judgeCompromise(await compromiseOf(signer), receipt.issuedAt, { batchIndex: event.index, anchoredAt: event.anchoredAt });
+          if (!judgement.valid) findings.add({ kind: "compromised-signer", ...where, message: `receipt ${receipt.receiptId}: ${judgement.reason}` });
         }
       }
       trackSequence(state, findings, receipt, where);

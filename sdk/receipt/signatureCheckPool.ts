@@ -117,6 +117,17 @@ parentPort.on("message", ({ id, input, count }) => {
 /** What a worker loads: the native prebuild or the WebAssembly build of libsecp256k1. */
 type WorkerBackend = { readonly native: { readonly dir: string; readonly nodeGypBuild: string } } | { readonly wasmPath: string };
 
+/** The parent's flags minus `--input-type` (it would make the eval'd CommonJS source an ES module). */
+export function workerExecArgv(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === "--input-type") i++;
+    else if (!arg.startsWith("--input-type=")) out.push(arg);
+  }
+  return out;
+}
+
 interface Pending {
   resolve(out: Uint8Array): void;
   reject(error: unknown): void;
@@ -129,8 +140,7 @@ class WorkerSlot {
   failed: unknown;
 
   constructor(backend: WorkerBackend) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: backend });
-    this.worker.unref();
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: backend, execArgv: workerExecArgv() });
     this.worker.on("message", ({ id, out }: { id: number; out: Uint8Array }) => {
       const p = this.pending.get(id);
       this.pending.delete(id);
@@ -144,6 +154,8 @@ class WorkerSlot {
     };
     this.worker.on("error", fail);
     this.worker.on("exit", (code) => fail(new Error(`signature worker exited with code ${code}`)));
+    // Idle: does not keep the process alive. After the listeners (adding a "message" listener refs the port again).
+    this.worker.unref();
   }
 
   run(input: Uint8Array, count: number): Promise<Uint8Array> {
@@ -248,4 +260,23 @@ export function createSignatureCheckPool(options: SignatureCheckPoolOptions = {}
       await Promise.all(closing.map((s) => s.worker.terminate()));
     },
   };
+}
+
+let shared: SignatureCheckPool | undefined;
+
+/**
+ * A process-wide persistent pool (default threads; idle workers do not keep the process alive),
+ * for callers that check signatures now and then (the monitor, audits) and should not start
+ * threads each time. {@link closeSharedSignatureCheckPool} stops it.
+ */
+export function sharedSignatureCheckPool(): SignatureCheckPool {
+  shared ??= createSignatureCheckPool();
+  return shared;
+}
+
+/** Stops the shared pool's workers (a later {@link sharedSignatureCheckPool} starts new ones). */
+export async function closeSharedSignatureCheckPool(): Promise<void> {
+  const closing = shared;
+  shared = undefined;
+  await closing?.close();
 }

@@ -28,7 +28,7 @@ import {
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
-import type { AnchorLease, BatchRecord, ChainBinding, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { AnchorLease, AppendResult, BatchRecord, ChainBinding, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
 import { checkIssuedAtWindow, checkSignatures, DEFAULT_ISSUED_AT_WINDOW, type IngestionPolicy } from "./ingestion/checks.js";
 import { LogSigners } from "./ingestion/logSigners.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
@@ -310,6 +310,13 @@ interface ExtraChainRuntime {
   wakeUp: (() => void) | undefined;
 }
 
+/** One `record()` call waiting for a group commit. */
+interface PendingAppend {
+  readonly rows: readonly NewReceipt[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -346,6 +353,9 @@ export class AnchoringService {
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private roundChain: Promise<void> = Promise.resolve();
+  /** `record()` calls waiting for the next group commit. */
+  private readonly commitQueue: PendingAppend[] = [];
+  private commitLoopRunning = false;
   private flushRequested = false;
   /** Seq of the last receipt in a closed batch. */
   private lastBatchedSeq = 0;
@@ -539,10 +549,7 @@ export class AnchoringService {
       throw error;
     }
     failpoint("record:before-commit");
-    const result = await this.store.appendReceipts(
-      validated.map((v) => v.stored),
-      Date.now(),
-    );
+    const result = await this.appendGrouped(validated.map((v) => v.stored));
     if (!result.ok) throw this.duplicateError(result.duplicates);
     for (const r of receipts) {
       const lateness = Math.floor(nowMs / 1000) - r.issuedAt;
@@ -554,6 +561,93 @@ export class AnchoringService {
     // A full batch is waiting: start a round now (standby instances leave it to the anchoring one).
     if (this.lease?.held !== false && result.lastSeq - this.lastBatchedSeq >= this.batching.maxReceipts) this.wake();
     return validated.map((v, i) => ({ receiptId: v.stored.receiptId, seq: result.firstSeq + i, state: "recorded" as const }));
+  }
+
+  /**
+   * Group commit: `record()` calls that arrive while the store is busy, or in the same turn of
+   * the event loop, are stored in one transaction (one fsync, one lock of the PostgreSQL
+   * counter) instead of one each. Each call keeps its own outcome: its receipts get contiguous
+   * seqs in call order, and a call with an already stored id fails alone (nothing of it is
+   * stored) while the others of the group are stored.
+   */
+  private appendGrouped(rows: readonly NewReceipt[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.commitQueue.push({ rows, resolve, reject });
+      if (!this.commitLoopRunning) {
+        this.commitLoopRunning = true;
+        // After the current turn: every call that is already in the event queue joins the group.
+        setImmediate(() => void this.runCommitLoop());
+      }
+    });
+  }
+
+  private async runCommitLoop(): Promise<void> {
+    try {
+      while (this.commitQueue.length > 0) {
+        let group = this.commitQueue.splice(0, this.commitQueue.length);
+        // A receipt id in two calls of one group: the later call waits for the next group (where
+        // it fails as a duplicate if the earlier call was stored), as if the calls had run in turn.
+        const ids = new Set<string>();
+        const later: PendingAppend[] = [];
+        group = group.filter((call) => {
+          if (call.rows.some((r) => ids.has(r.receiptId.toLowerCase()))) {
+            later.push(call);
+            return false;
+          }
+          for (const r of call.rows) ids.add(r.receiptId.toLowerCase());
+          return true;
+        });
+        if (later.length > 0) this.commitQueue.unshift(...later);
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.commitLoopRunning = false;
+    }
+  }
+
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    while (group.length > 0) {
+      if (group.length === 1) {
+        const call = group[0]!;
+        try {
+          call.resolve(await this.store.appendReceipts(call.rows, Date.now()));
+        } catch (error) {
+          call.reject(error);
+        }
+        return;
+      }
+      const rows: NewReceipt[] = [];
+      const offsets: number[] = [];
+      for (const call of group) {
+        offsets.push(rows.length);
+        for (const r of call.rows) rows.push(r);
+      }
+      let result: AppendResult;
+      try {
+        result = await this.store.appendReceipts(rows, Date.now());
+      } catch (error) {
+        for (const call of group) call.reject(error);
+        return;
+      }
+      if (result.ok) {
+        group.forEach((call, k) => {
+          const firstSeq = result.firstSeq + offsets[k]!;
+          call.resolve({ ok: true, firstSeq, lastSeq: firstSeq + call.rows.length - 1 });
+        });
+        return;
+      }
+      // The calls holding stored ids fail (each with its own indexes); the others go again.
+      const failed = new Map<number, { receiptIndex: number; receiptId: Hex }[]>();
+      for (const d of result.duplicates) {
+        let k = offsets.length - 1;
+        while (offsets[k]! > d.receiptIndex) k--;
+        const list = failed.get(k) ?? [];
+        list.push({ receiptIndex: d.receiptIndex - offsets[k]!, receiptId: d.receiptId });
+        failed.set(k, list);
+      }
+      for (const [k, duplicates] of failed) group[k]!.resolve({ ok: false, duplicates });
+      group = group.filter((_, k) => !failed.has(k));
+    }
   }
 
   /** Records receipts given as JSON text (one receipt or an array). @throws {RecordRejectedError} */
@@ -933,6 +1027,7 @@ export class AnchoringService {
     // Only the anchoring instance anchors (and only after batches exist to anchor).
     if (now < c.backoffUntil || this.lease?.held !== true) return;
     try {
+      failpoint("chains:between");
       await c.anchorer.tick(now);
       c.failures = 0;
       c.lastError = undefined;
@@ -1168,6 +1263,11 @@ async function bindExtraChains(
   for (const chain of chains) {
     const { publicClient, walletClient } = chain;
     const chainId = await withStartupRetries(() => publicClient.getChainId());
+    if (walletClient.chain.id !== chainId) {
+      throw new ServiceConfigError(`Chain "${chain.name}" is configured as chain ${walletClient.chain.id}, but its RPC endpoint serves chain ${chainId}.`, [
+        "Do: fix chains[].chainId or chains[].rpc in the project config.",
+      ]);
+    }
     const genesis = await withStartupRetries(() => publicClient.getBlock({ blockNumber: 0n }));
     const expected = { chainId, contract: chain.contract, logId: chain.logId.toLowerCase() as Hex, anchorer: walletClient.account.address, genesisHash: genesis.hash };
     if (chainId === primary.chainId && genesis.hash === primary.genesisHash && chain.contract.toLowerCase() === primary.contract.toLowerCase() && expected.logId === primary.logId.toLowerCase()) {

@@ -54,8 +54,10 @@ export { isPostgresUrl, openStore, type OpenStoreOptions } from "./store/open.js
 export type * from "./store/types.js";
 export { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
 export {
+  closeSharedSignatureCheckPool,
   createSignatureCheckPool,
+  sharedSignatureCheckPool,
   type SignatureCheckPool,
   type SignatureCheckPoolOptions,
 } from "../receipt/signatureCheckPool.js";
-export { buildReceiptTreeParallel, type ParallelTreeOptions } from "../tree/buildTreeParallel.js";
+export { buildReceiptTreeParallel, closeTreeWorkerPool, type ParallelTreeOptions } from "../tree/buildTreeParallel.js";

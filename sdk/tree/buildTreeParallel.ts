@@ -10,6 +10,10 @@
  * calling thread. The calling thread then places the leaves and hashes the inner nodes.
  * The result is the same tree as {@link ReceiptTree.of} (tested: roots, proofs, errors).
  *
+ * The workers persist between builds (a process-wide pool, grown to the largest `threads`
+ * asked for): a build pays no thread or WebAssembly start-up after the first. Idle workers do
+ * not keep the process alive; {@link closeTreeWorkerPool} stops them.
+ *
  * @module
  */
 import { availableParallelism } from "node:os";
@@ -23,6 +27,7 @@ import type { Receipt } from "../receipt/types.js";
 import { CHUNK, encodeChunk, HEX_AREA, NUM_AREA, rejectReceipt, textWriter, TREE_AREA } from "./buildTree.js";
 import { leafPosition } from "./core.js";
 import { ReceiptTree, type ReceiptTreeOptions } from "./ReceiptTree.js";
+import { workerExecArgv } from "../receipt/signatureCheckPool.js";
 
 /** Options of {@link buildReceiptTreeParallel}. */
 export interface ParallelTreeOptions extends ReceiptTreeOptions {
@@ -62,27 +67,35 @@ class TreeWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve(r: ChunkResult): void; reject(e: unknown): void }>();
   private next = 0;
+  failed = false;
 
   constructor(module: WebAssembly.Module) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      execArgv: workerExecArgv(),
       workerData: { module, free: WASM_LAYOUT.FREE, enc: WASM_LAYOUT.ENC, typehash: RECEIPT_TYPEHASH, hexArea: HEX_AREA, numArea: NUM_AREA, out: OUT, chunk: CHUNK },
     });
     this.worker.on("message", (m: { id: number } & ChunkResult) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
+      if (this.pending.size === 0) this.worker.unref();
       p?.resolve(m);
     });
     const fail = (error: unknown) => {
+      this.failed = true;
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
     };
     this.worker.on("error", fail);
     this.worker.on("exit", (code) => fail(new Error(`tree worker exited with code ${code}`)));
+    // Idle: does not keep the process alive. After the listeners (adding a "message" listener refs the port again).
+    this.worker.unref();
   }
 
   hash(buffer: ArrayBuffer, count: number): Promise<ChunkResult> {
+    if (this.failed) return Promise.reject(new Error("tree worker stopped"));
     const id = this.next++;
+    this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, buffer, count }, [buffer]);
@@ -92,6 +105,27 @@ class TreeWorker {
   terminate(): Promise<number> {
     return this.worker.terminate();
   }
+}
+
+/** The process-wide pool (the module is shared by every worker: compiled once). */
+let pool: TreeWorker[] = [];
+
+function treeWorkers(module: WebAssembly.Module, threads: number): TreeWorker[] {
+  pool = pool.filter((w) => !w.failed);
+  while (pool.length < threads) pool.push(new TreeWorker(module));
+  return pool.slice(0, threads);
+}
+
+/** Stops the persistent tree workers (a later build starts new ones). */
+export async function closeTreeWorkerPool(): Promise<void> {
+  const closing = pool;
+  pool = [];
+  await Promise.all(closing.map((w) => w.terminate()));
+}
+
+/** Worker threads of the persistent tree pool now running (for tests and diagnostics). */
+export function treeWorkerPoolSize(): number {
+  return pool.filter((w) => !w.failed).length;
 }
 
 /**
@@ -113,8 +147,8 @@ export async function buildReceiptTreeParallel(receipts: readonly Receipt[], opt
   const treeBytes = (2 * n - 1) * 32;
   const idsPtr = TREE_AREA + treeBytes;
   wasm.ensure(idsPtr + n * 32);
-  const workers = Array.from({ length: threads }, () => new TreeWorker(module));
-  try {
+  const workers = treeWorkers(module, threads);
+  {
     const jobs: Promise<void>[] = [];
     let failure: number | undefined;
     const failAt = (index: number): void => {
@@ -155,10 +189,11 @@ export async function buildReceiptTreeParallel(receipts: readonly Receipt[], opt
         }),
       );
     }
-    await Promise.all(jobs);
+    // Wait for every chunk (even after a failure) so no late result writes into a reused instance.
+    const settled = await Promise.allSettled(jobs);
+    const crashed = settled.find((r) => r.status === "rejected");
     if (failure !== undefined) rejectReceipt(receipts[failure]!, failure);
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    if (crashed !== undefined) throw (crashed as PromiseRejectedResult).reason;
   }
   if (n === 0) throw new InvalidBatchError({ reason: "empty" });
   wasm.exports.buildNodes(TREE_AREA, n);

@@ -14,6 +14,8 @@ import { parseBundle, verifyBundleOffline } from "../../sdk/bundle/index.js";
 import { checkDisclosure, parseDisclosure } from "../../sdk/disclosure/index.js";
 import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import type { DemoReport } from "../../scripts/demo/story.js";
+import { boxesOverlap } from "../../sdk/timeline/labelLayout.js";
+import { labelsOf } from "../sdk/timeline/labels.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -89,8 +91,29 @@ describe("demo (the main job)", function () {
     expect(await verifyBundleOffline(paid, { requireSignature: true })).to.equal(paid.root);
     const bundles = await readdir(path.join(out, "bundles"));
     expect(bundles.length).to.equal(report.output.files.filter((f) => f.startsWith("bundles/")).length);
-    expect(await readFile(path.join(out, "timeline.svg"), "utf8")).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+    const svg = await readFile(path.join(out, "timeline.svg"), "utf8");
+    expect(svg).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+    // The picture's labels: one per band, the rollback listed with its reason, none over another.
+    const labels = labelsOf(svg);
+    expect(labels.filter((l) => l.kind === "activation")).to.have.lengthOf([...svg.matchAll(/data-activation="/g)].length);
+    expect(labels.find((l) => l.kind === "event")?.text.replaceAll(" | ", " ")).to.include("rolled back to").and.include(`reason: “${report.timeline[2]!.reason}”`);
+    for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(boxesOverlap(a.box, b.box), `${a.text} / ${b.text}`).to.equal(false);
     expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
+  });
+
+  it("writes the operator's signed checkpoint (trust.json) beside the bundles; after the chain is gone the paid bundle verifies with `showwork verify --offline --trust`, in a process with no network", async () => {
+    const trust = JSON.parse(await readFile(path.join(out, "trust.json"), "utf8")) as { checkpoints: { number: number }[]; signature?: string };
+    expect(trust.checkpoints).to.have.length(1);
+    expect(trust.signature).to.match(/^0x[0-9a-f]{130}$/);
+    const bundleFile = path.join(out, "bundles", `${report.payment.receiptId}.json`);
+    expect(JSON.parse(await readFile(bundleFile, "utf8")).format).to.equal("showwork/bundle@2");
+    // The demo process has exited: its chain is gone. `unshare -n` (root) runs the verifier with no network at all.
+    const cli = [path.join(root, "bin/showwork.mjs"), "verify", "--offline", "--trust", path.join(out, "trust.json"), bundleFile, "--json"];
+    const isRoot = process.getuid?.() === 0;
+    const result = await run(isRoot ? "unshare" : process.execPath, isRoot ? ["-n", "--", process.execPath, ...cli] : cli, { cwd: root, maxBuffer: 16 << 20 }).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
+    const verdict = JSON.parse(result.stdout ?? "{}") as { status: string; checks: { id: string; status: string }[] };
+    expect(verdict.status, result.stderr).to.equal("verified");
+    expect(verdict.checks.find((c) => c.id === "chain")?.status).to.equal("pass");
   });
 
   it("gets its answers from the model server through withReceipts: the paid answer's evidence opens its receipt", async () => {

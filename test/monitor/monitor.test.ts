@@ -16,6 +16,7 @@ import { auditPublished } from "../../sdk/monitor/auditPublished.js";
 import { batchPath } from "../../sdk/publish/layout.js";
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
 import { monitorLog, type MonitorLogParameters } from "../../sdk/monitor/monitorLog.js";
+import { createSignatureCheckPool } from "../../sdk/receipt/signatureCheckPool.js";
 import { DirectorySource, HttpSource } from "../../sdk/monitor/source.js";
 import type { FindingKind, MonitorReport, MonitorState } from "../../sdk/monitor/types.js";
 import { httpChain } from "../verify/support/scenario.js";
@@ -112,6 +113,16 @@ describe("monitor: following a log from the chain and its published batches", fu
     const { report } = await monitorHttp(log);
     expect(kinds(report)).to.deep.equal(["bad-signature"]);
     expect(report.findings[0]).to.include({ receiptId: forged!.receiptId });
+    // The same findings whether signatures are checked on worker threads or on the calling thread.
+    const pool = createSignatureCheckPool({ threads: 2, inlineBelow: 1 });
+    try {
+      const viaWorkers = await monitorHttp(log, { signaturePool: pool });
+      const inline = await monitorHttp(log, { signaturePool: false });
+      expect(viaWorkers.report.findings).to.deep.equal(report.findings);
+      expect(inline.report.findings).to.deep.equal(report.findings);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("finds a withheld batch, keeps it pending in the state, and clears it once published", async () => {

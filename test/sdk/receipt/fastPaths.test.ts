@@ -442,6 +442,21 @@ describe("createSignatureCheckPool (worker threads)", () => {
     }
   });
 
+  it("idle workers of the signature and tree pools do not keep a process alive", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = [
+      `import { sharedSignatureCheckPool } from "./sdk/receipt/signatureCheckPool.ts";`,
+      `import { buildReceiptTreeParallel } from "./sdk/tree/buildTreeParallel.ts";`,
+      `import { syntheticReceipts } from "./test/sdk/helpers.ts";`,
+      `const pool = sharedSignatureCheckPool();`,
+      `const tree = await buildReceiptTreeParallel(syntheticReceipts(3000), { threads: 2 });`,
+      `console.log(pool.threads > 0, tree.size);`,
+    ].join("\n");
+    // Without unref'd idle workers this child never exits (killed after 60 s: status null).
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect([child.status, child.stdout.trim()], child.stderr).to.deep.equal([0, "true 3000"]);
+  });
+
   it("with threads: 0 checks on the calling thread, with the same verdicts", async () => {
     const { createSignatureCheckPool } = await import("../../../sdk/receipt/signatureCheckPool.js");
     const pool = createSignatureCheckPool({ threads: 0 });

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 
 import { InvalidBatchError, InvalidReceiptError, ReceiptTree, type Receipt } from "../../../sdk/index.js";
-import { buildReceiptTreeParallel } from "../../../sdk/tree/buildTreeParallel.js";
+import { buildReceiptTreeParallel, closeTreeWorkerPool, treeWorkerPoolSize } from "../../../sdk/tree/buildTreeParallel.js";
 import { syntheticReceipts } from "../helpers.js";
 
 function errorOf(run: () => unknown): Error {
@@ -72,5 +72,25 @@ describe("buildReceiptTreeParallel", () => {
     expect(dup.message).to.equal(errorOf(() => ReceiptTree.of(duplicated)).message);
     expect((await asyncErrorOf(() => buildReceiptTreeParallel([], { threads: 2 }))).message).to.equal(errorOf(() => ReceiptTree.of([])).message);
     expect(await asyncErrorOf(() => buildReceiptTreeParallel(receipts, { threads: -1 }))).to.be.instanceOf(InvalidReceiptError);
+  });
+
+  it("keeps its workers between builds (a persistent pool), also for concurrent builds, until closed", async () => {
+    await closeTreeWorkerPool();
+    expect(treeWorkerPoolSize()).to.equal(0);
+    const a = syntheticReceipts(5000);
+    const b = syntheticReceipts(4000).map((r, i) => ({ ...r, receiptId: `0x${(i + 7).toString(16).padStart(64, "0")}` }) as Receipt);
+    expect((await buildReceiptTreeParallel(a, { threads: 2 })).root).to.equal(ReceiptTree.of(a).root);
+    expect(treeWorkerPoolSize()).to.equal(2);
+    // Two builds at once on the same workers: each gets its own tree.
+    const [ta, tb] = await Promise.all([buildReceiptTreeParallel(a, { threads: 2 }), buildReceiptTreeParallel(b, { threads: 2 })]);
+    expect([ta.root, tb.root]).to.deep.equal([ReceiptTree.of(a).root, ReceiptTree.of(b).root]);
+    expect(treeWorkerPoolSize()).to.equal(2);
+    // A failed build leaves the pool usable.
+    const bad = a.map((r, i) => (i === 4500 ? ({ ...r, modelId: "0x12" } as unknown as Receipt) : r));
+    expect(await asyncErrorOf(() => buildReceiptTreeParallel(bad, { threads: 2 }))).to.be.instanceOf(InvalidReceiptError);
+    expect((await buildReceiptTreeParallel(b, { threads: 3 })).root).to.equal(ReceiptTree.of(b).root);
+    expect(treeWorkerPoolSize()).to.equal(3);
+    await closeTreeWorkerPool();
+    expect(treeWorkerPoolSize()).to.equal(0);
   });
 });

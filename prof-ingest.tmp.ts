@@ -1,0 +1,14 @@
+import { mkdtempSync } from "node:fs"; import { tmpdir } from "node:os"; import { join } from "node:path";
+import { generatePrivateKey } from "viem/accounts";
+import { buildReceipt, privateKeyToReceiptSigner, toReceiptJson } from "./sdk/receipt/index.js";
+import { AnchoringService } from "./sdk/service/AnchoringService.js";
+import { SqliteReceiptStore } from "./sdk/service/store/sqlite.js";
+const signer = privateKeyToReceiptSigner(generatePrivateKey());
+const now = Math.floor(Date.now()/1000);
+const rs = Array.from({length: 40000}, (_, i) => toReceiptJson(signer.signReceiptSync(buildReceipt({ model: { name: "m", weightsDigest: `0x${"ab".repeat(32)}` }, promptTemplate: { digest: `0x${"22".repeat(32)}`, version: 1 }, retrievalIndexDigest: `0x${"33".repeat(32)}`, memoryDigest: `0x${"44".repeat(32)}`, input: `q ${i}`, output: `a ${i}`, sampling: { temperature: 0.2, seed: BigInt(i) }, servingNode: signer.address, sequence: BigInt(i), issuedAt: now }).receipt)));
+const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: join(mkdtempSync(join(tmpdir(), "pi-")), "s.sqlite") }), ingestion: { signatures: "off", issuedAtWindow: false } });
+const calls: unknown[][] = []; for (let k = 0; k < rs.length; k += 10) calls.push(rs.slice(k, k + 10));
+let next = 0; const c = process.cpuUsage();
+await Promise.all(Array.from({ length: 64 }, async () => { while (next < calls.length) await service.record(calls[next++]!); }));
+const u = process.cpuUsage(c); console.log(((u.user + u.system) / rs.length).toFixed(2), "us/receipt");
+await service.close();
