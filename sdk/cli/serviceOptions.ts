@@ -201,7 +201,7 @@ export async function openServiceFromOptions(
         ]);
       }
     }
-    if (options.rpc !== undefined) {
+    if (options.rpc !== undefined && extra.owner === "showwork serve") {
       // The set-up checks (also `showwork doctor`): refuse to start on a set-up that cannot work, saying the fix.
       const findings = await checkSetup({
         publicClient: clients.publicClient,
