@@ -25,7 +25,9 @@ import { createPublicClient, createWalletClient, custom, formatEther, http, kecc
 import { privateKeyToAccount } from "viem/accounts";
 
 import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
-import { toBundleJson, type ProofBundle } from "../../sdk/bundle/index.js";
+import { toBundleJson, toBundleV2, type ProofBundle } from "../../sdk/bundle/index.js";
+import { proveAnchor } from "../../sdk/chainproof/prove.js";
+import { makeTrustFile } from "../../sdk/chainproof/trustFile.js";
 import { answerEscrowAbi, modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { createCapturer, inputDigestOf, receiptIdOf, serviceSink, TemplateRegistry, withReceiptContext, withReceipts } from "../../sdk/capture/index.js";
 import { createModelServer, systemFingerprint } from "../../sdk/capture/testing/modelServer.js";
@@ -532,6 +534,25 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
     const bundle: ProofBundle = await service.bundle(entry.receiptId);
     await writeFile(path.join(options.out, file), JSON.stringify(toBundleJson(bundle), null, 2) + "\n");
     files.push(file);
+  }
+  // The paid answer's bundle, made self-contained (v2 with chain proofs), and the operator's signed checkpoint
+  // beside it: `showwork verify --offline --trust trust.json bundles/<id>.json` verifies it after this chain is gone.
+  {
+    const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
+    const chainProof = await proveAnchor(publicClient as PublicClient, paidBundle, { proofBlock: head });
+    const selfContained = toBundleV2(paidBundle, { anchors: [{ ...paidBundle.anchor, chainProof }] });
+    await writeFile(bundleFile, JSON.stringify(toBundleJson(selfContained), null, 2) + "\n");
+    const trust = await makeTrustFile({
+      client: publicClient as PublicClient,
+      blockNumber: head,
+      logs: [logId],
+      operators: [operator.walletClient.account.address],
+      contracts: { receiptLogs, modelTimeline },
+      signer: operator.walletClient.account,
+    });
+    await writeFile(path.join(options.out, "trust.json"), JSON.stringify(trust, null, 2) + "\n");
+    files.push("trust.json");
+    say.note(`   wrote trust.json (checkpoint: block ${head}, signed by the operator) and the paid answer's self-contained bundle (${chainProof.headers.length} headers, ${chainProof.accounts.length} account proofs)`);
   }
   const svg = renderTimelineSvg({
     activations: activations.activations,

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { evidenceKeyForStore } from "../evidence/defaultKey.js";
 import { SqliteEvidenceStore } from "../evidence/sqlite.js";
 import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "../config/loadConfig.js";
 import { ENV } from "../config/env.js";
@@ -89,6 +90,15 @@ export function deliveringSink(
   };
 }
 
+/** The project's evidence store, encrypted by default: a new store gets a key generated into the secrets file (sdk/evidence/defaultKey.ts). */
+function openDefaultEvidence(path: string, key: string | undefined, secretsFile: string | undefined): SqliteEvidenceStore {
+  const choice = evidenceKeyForStore({ store: path, key, secretsFile });
+  if (choice.generated) {
+    process.stderr.write(`showwork: generated an evidence encryption key into ${choice.secretsFile} (evidenceKey): the evidence store ${path} is encrypted. Back the key up: without it the evidence cannot be read (docs/capture.md, Evidence at rest).\n`);
+  }
+  return SqliteEvidenceStore.open({ path, encryptionKey: choice.key ?? null });
+}
+
 /**
  * Capturer options from the project config and the environment, with `overrides` on top.
  * @throws {CaptureConfigError} when the serving node's key or the service is known from nowhere.
@@ -126,7 +136,7 @@ export function capturerOptionsFromConfig(overrides: Partial<CapturerOptions> = 
       ? overrides.evidence
       : config?.evidenceStore === undefined
         ? undefined
-        : SqliteEvidenceStore.open({ path: config.evidenceStore, ...(config.secrets.evidenceKey === undefined ? {} : { encryptionKey: config.secrets.evidenceKey }) });
+        : openDefaultEvidence(config.evidenceStore, config.secrets.evidenceKey, config.secretsFile);
   const models = "models" in overrides ? overrides.models : config?.models;
   const serviceUrl = overrides.serviceUrl ?? config?.serviceUrl;
   return {

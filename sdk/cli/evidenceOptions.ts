@@ -26,10 +26,12 @@ export function evidenceOption(): Option {
 /**
  * Opens the evidence store at `location` (encryption key from the environment): a `postgres://`
  * (or `postgresql://`) URL opens {@link PostgresEvidenceStore}, anything else is a SQLite file path.
- * Its `location` is the URL without its password: print that, never the option's value.
+ * Its `location` is the URL without its password: print that, never the option's value. With
+ * `encryptionKey` (a key, or `null` for a plain store) the environment is not read.
  */
-export async function openEvidenceStore(location: string): Promise<SqliteEvidenceStore | PostgresEvidenceStore> {
-  return isPostgresUrl(location) ? PostgresEvidenceStore.open({ url: location }) : SqliteEvidenceStore.open({ path: location });
+export async function openEvidenceStore(location: string, encryptionKey?: string | null): Promise<SqliteEvidenceStore | PostgresEvidenceStore> {
+  const key = encryptionKey === undefined ? {} : { encryptionKey };
+  return isPostgresUrl(location) ? PostgresEvidenceStore.open({ url: location, ...key }) : SqliteEvidenceStore.open({ path: location, ...key });
 }
 
 /** When a receipt's evidence was deleted, if the store records deletions (unix seconds). */

@@ -14,7 +14,10 @@
  *
  * @module
  */
-import { getAddress, isAddress } from "viem";
+import canonicalize from "canonicalize";
+import { getAddress, isAddress, recoverMessageAddress, type Hex } from "viem";
+
+import type { Checkpoint } from "../chainproof/verifyChainProof.js";
 
 import { printableShort } from "./printable.js";
 import type { TrustPins } from "./verdict.js";
@@ -64,10 +67,69 @@ export function parseTrustFile(value: unknown): TrustPins {
   };
   const logs = list(record.logs, "logs", parseLogPin);
   const operators = list(record.operators, "operators", parseOperatorPin);
-  if (logs.length === 0 && operators.length === 0 && (record as { chains?: unknown }).chains === undefined) {
-    throw new InvalidTrustError("the trust file pins nothing: give at least one log or operator");
+  const checkpoints = parseTrustCheckpoints(value);
+  if (logs.length === 0 && operators.length === 0 && checkpoints.length === 0 && (record as { chains?: unknown }).chains === undefined) {
+    throw new InvalidTrustError("the trust file pins nothing: give at least one log, operator, checkpoint or chain");
   }
   return { logs, operators };
+}
+
+/**
+ * The checkpoints of a trust file (`"checkpoints": [{ "chainId", "number", "hash" }]`, each optionally with the
+ * `contracts` it vouches for): the blocks an offline verifier checks chain proofs back from.
+ * @throws {InvalidTrustError} naming the entry that is wrong.
+ */
+export function parseTrustCheckpoints(value: unknown): Checkpoint[] {
+  const raw = (value as { checkpoints?: unknown } | null)?.checkpoints;
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new InvalidTrustError("checkpoints: expected an array of {chainId, number, hash}");
+  return raw.map((entry: unknown, i) => {
+    const c = entry as { chainId?: unknown; number?: unknown; hash?: unknown } | null;
+    const where = `checkpoints[${i}]`;
+    if (c === null || typeof c !== "object") throw new InvalidTrustError(`${where}: expected an object {chainId, number, hash}`);
+    if (typeof c.chainId !== "number" || !Number.isSafeInteger(c.chainId) || c.chainId < 1) throw new InvalidTrustError(`${where}.chainId: expected a chain id (integer >= 1)`);
+    if (typeof c.number !== "number" || !Number.isSafeInteger(c.number) || c.number < 0) throw new InvalidTrustError(`${where}.number: expected a block number`);
+    if (typeof c.hash !== "string" || !LOG_ID.test(c.hash)) throw new InvalidTrustError(`${where}.hash: expected a block hash (0x + 64 hex digits)`);
+    return { chainId: c.chainId, number: c.number, hash: c.hash.toLowerCase() as Hex };
+  });
+}
+
+/** A checkpoint given on the command line: `[CHAIN_ID:]NUMBER:HASH` (without a chain id: `chainId` is filled by the caller). @throws {InvalidTrustError} */
+export function parseCheckpointArgument(value: string, defaultChainId = 0): Checkpoint {
+  const parts = value.split(":");
+  const [chain, number, hash] = parts.length === 3 ? parts : [String(defaultChainId), ...parts];
+  if (parts.length < 2 || parts.length > 3 || !/^\d+$/.test(number ?? "") || !/^-?\d+$/.test(chain ?? "") || !LOG_ID.test(hash ?? "")) {
+    throw new InvalidTrustError(`--checkpoint: expected [CHAIN_ID:]NUMBER:HASH (e.g. 31337:42:0x…64 hex digits), found "${printableShort(value, 90)}"`);
+  }
+  return { chainId: Number(chain), number: Number(number), hash: hash!.toLowerCase() as Hex };
+}
+
+/** The text a trust file's `signature` signs (EIP-191 personal message): the file's canonical JSON (RFC 8785) without `signature`. */
+export function trustFileMessage(value: Record<string, unknown>): string {
+  const { signature: _signature, ...rest } = value;
+  return canonicalize(rest) ?? "";
+}
+
+/**
+ * Checks a signed trust file: its `signature` must be an EIP-191 signature of {@link trustFileMessage} by one of its
+ * `operators` (an operator publishes checkpoints signed with its key). Unsigned files pass unchanged.
+ * @returns the signer, or undefined for an unsigned file.
+ * @throws {InvalidTrustError} when the signature is malformed or by another key.
+ */
+export async function verifyTrustFileSignature(value: Record<string, unknown>): Promise<string | undefined> {
+  if (value.signature === undefined) return undefined;
+  if (typeof value.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(value.signature)) throw new InvalidTrustError("signature: expected a 65-byte signature (0x + 130 hex digits)");
+  let signer: string;
+  try {
+    signer = await recoverMessageAddress({ message: trustFileMessage(value), signature: value.signature as Hex });
+  } catch (error) {
+    throw new InvalidTrustError(`signature: not a valid signature (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+  }
+  const operators = Array.isArray(value.operators) ? value.operators.map((o) => String(o).toLowerCase()) : [];
+  if (!operators.includes(signer.toLowerCase())) {
+    throw new InvalidTrustError(`signature: signed by ${signer}, which is not one of the file's operators [${operators.join(", ")}]: the file was changed or signed by another key`);
+  }
+  return getAddress(signer);
 }
 
 /** The chains and policy of a trust file (see the module comment). */

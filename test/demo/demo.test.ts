@@ -101,6 +101,21 @@ describe("demo (the main job)", function () {
     expect(JSON.parse(await readFile(path.join(out, "summary.json"), "utf8"))).to.deep.equal(report);
   });
 
+  it("writes the operator's signed checkpoint (trust.json) beside the bundles; after the chain is gone the paid bundle verifies with `showwork verify --offline --trust`, in a process with no network", async () => {
+    const trust = JSON.parse(await readFile(path.join(out, "trust.json"), "utf8")) as { checkpoints: { number: number }[]; signature?: string };
+    expect(trust.checkpoints).to.have.length(1);
+    expect(trust.signature).to.match(/^0x[0-9a-f]{130}$/);
+    const bundleFile = path.join(out, "bundles", `${report.payment.receiptId}.json`);
+    expect(JSON.parse(await readFile(bundleFile, "utf8")).format).to.equal("showwork/bundle@2");
+    // The demo process has exited: its chain is gone. `unshare -n` (root) runs the verifier with no network at all.
+    const cli = [path.join(root, "bin/showwork.mjs"), "verify", "--offline", "--trust", path.join(out, "trust.json"), bundleFile, "--json"];
+    const isRoot = process.getuid?.() === 0;
+    const result = await run(isRoot ? "unshare" : process.execPath, isRoot ? ["-n", "--", process.execPath, ...cli] : cli, { cwd: root, maxBuffer: 16 << 20 }).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
+    const verdict = JSON.parse(result.stdout ?? "{}") as { status: string; checks: { id: string; status: string }[] };
+    expect(verdict.status, result.stderr).to.equal("verified");
+    expect(verdict.checks.find((c) => c.id === "chain")?.status).to.equal("pass");
+  });
+
   it("gets its answers from the model server through withReceipts: the paid answer's evidence opens its receipt", async () => {
     expect(report.output.files).to.include("evidence.sqlite");
     const paid = parseBundle(JSON.parse(await readFile(path.join(out, "bundles", `${report.payment.receiptId}.json`), "utf8")));

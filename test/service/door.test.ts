@@ -453,6 +453,30 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       expect((await post(JSON.stringify(before), auth())).status, "issued while authorised: still valid").to.equal(201);
     });
 
+    it("after a compromise report (issue #22 item 3): refuses the key's receipts whatever issuedAt says (403 signer-compromised), and counts them", async () => {
+      const node3 = privateKeyToAccount(generatePrivateKey());
+      const admin = await connectRpc(node.url, log.privateKey);
+      const grant = await grantServiceSigner(admin.publicClient, admin.walletClient, log.contract, log.logId, node3.address);
+      const g = Number((await admin.publicClient.getBlock({ blockNumber: grant.blockNumber })).timestamp);
+      expect((await post(JSON.stringify(await receiptsBy(node3, 1, { issuedAt: g })), auth())).status).to.equal(201);
+      const size = await admin.publicClient.readContract({ address: log.contract, abi: receiptLogsAbi, functionName: "logSize", args: [log.logId] });
+      const hash = await admin.walletClient.writeContract({ address: log.contract, abi: receiptLogsAbi, functionName: "reportSignerCompromise", args: [log.logId, node3.address, BigInt(g), size], account: admin.walletClient.account, chain: admin.walletClient.chain });
+      await admin.publicClient.waitForTransactionReceipt({ hash });
+      await admin.close();
+      // The thief's receipt is dated while the node was authorised: only the compromise report refuses it
+      // (the service sees the SignerCompromised event at its next poll, every 2 s at most).
+      let status = 0;
+      for (const deadline = Date.now() + 15_000; status !== 403 && Date.now() < deadline; ) {
+        status = (await post(JSON.stringify(await receiptsBy(node3, 1, { issuedAt: g })), auth())).status;
+        if (status !== 403) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(status, "refused after the report").to.equal(403);
+      const json = await refusedWith(await receiptsBy(node3, 1, { issuedAt: g }), 403, "signer-compromised", "servingNode");
+      expect(json.error.message).to.include("reported compromised since").and.include(node3.address);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).to.match(/showwork_record_refused_total\{reason="signer-compromised"\} [1-9]/);
+    });
+
     it("refuses an issuedAt too far in the future (422 issued-at-in-future, naming the field and the skew); a late one is no refusal", async () => {
       const json = await refusedWith(await receiptsBy(servingNode, 1, { issuedAt: Math.floor(Date.now() / 1000) + 600 }), 422, "issued-at-in-future", "issuedAt");
       expect(json.error.window).to.deep.include({ futureSeconds: 60 });

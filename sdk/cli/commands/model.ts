@@ -11,6 +11,7 @@ import type { Address, Hex } from "viem";
 
 import type { ModelVersion, ReadModelReturnType } from "../../actions/public/readModel.js";
 import { isoTime } from "../../verify/check.js";
+import { hostedMetadataUri } from "../../verify/checks/modelVersion.js";
 import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger } from "../commandOptions.js";
 import { addLogIdOption, addOperatorOptions, openOperatorContext, OperatorCommandError, requireContract, type LogOptions, type OperatorContext } from "../operator/context.js";
 import { printResult, runOperatorCommand, transactionFacts, transactionLine } from "../operator/output.js";
@@ -83,9 +84,17 @@ function publishCommand(): Command {
   const holder: Holder = {};
   const command = withModel("publish", "publish a version of the model (its weights digest); it is not live until deployed")
     .addOption(new Option("--weights <digest>", "the version's weights digest (0x + 64 hex digits)").argParser(bytes32Argument).makeOptionMandatory())
-    .addOption(new Option("--metadata-uri <uri>", "where the version is described (model card, release notes)").default(""));
-  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (modelText: string, options: LogOptions & { weights: Hex; metadataUri: string }) => {
+    .addOption(new Option("--metadata-uri <uri>", "where the version is described (model card, release notes)").default(""))
+    .addOption(
+      new Option("--hosted <provider:fingerprint>", "a hosted model's provider version (the system_fingerprint its answers carry; capture prints the command): marks it hosted, so receipts claiming it verify although it was published after them").conflicts("metadataUri"),
+    );
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (modelText: string, options: LogOptions & { weights: Hex; metadataUri: string; hosted?: string }) => {
     await runOperatorCommand("model publish", options.json, errorContext(holder, true), async () => {
+      if (options.hosted !== undefined) {
+        const at = options.hosted.indexOf(":");
+        if (at <= 0 || at === options.hosted.length - 1) throw new OperatorCommandError(`--hosted expects PROVIDER:FINGERPRINT, e.g. openai:fp_44709d6fcb (found ${JSON.stringify(options.hosted)}).`);
+        options.metadataUri = hostedMetadataUri(options.hosted.slice(0, at), options.hosted.slice(at + 1));
+      }
       const model = modelArgument(modelText);
       const context = (holder.context = await openOperatorContext(options, { writes: true }));
       const read = await requireModel(context, options.logId, model);

@@ -25,6 +25,9 @@ import { startCaptureProxy } from "../../capture/proxy.js";
 import { remoteSink } from "../../capture/sinks.js";
 import { privateKeyToReceiptSigner } from "../../receipt/signReceipt.js";
 import { parsePrivateKey } from "../../service/chain/connect.js";
+import { loadConfig } from "../../config/loadConfig.js";
+import { evidenceKeyForStore } from "../../evidence/defaultKey.js";
+import { EVIDENCE_KEY_ENV } from "../../evidence/encryption.js";
 import { openEvidenceStore } from "../evidenceOptions.js";
 
 /** The environment variable holding the serving node's key. */
@@ -90,7 +93,24 @@ export function proxyCommand(): Command {
       };
       // Delivery trouble is loud: the first failure, then a summary every minute, each refused receipt (stderr).
       const sink = remoteSink({ url: options.service, ...(token ? { token } : {}), queuePath: options.queue });
-      const evidence = await openEvidenceStore(options.evidence);
+      // Evidence encrypted at rest by default: SHOWWORK_EVIDENCE_KEY, else the project's evidenceKey,
+      // else (a new store inside a project) a key generated into .showwork/secrets.json; otherwise plain, and warned about.
+      const envKey = process.env[EVIDENCE_KEY_ENV];
+      let evidenceKey: string | null = null;
+      if (envKey !== undefined && envKey !== "") evidenceKey = envKey;
+      else if (!/^postgres(ql)?:\/\//.test(options.evidence)) {
+        let project: { key: string | undefined; secretsFile: string | undefined } = { key: undefined, secretsFile: undefined };
+        try {
+          const config = loadConfig();
+          project = { key: config.secrets.evidenceKey, secretsFile: config.secretsFile };
+        } catch {
+          // no usable project config: no key from there
+        }
+        const choice = evidenceKeyForStore({ store: options.evidence, key: project.key, secretsFile: project.secretsFile });
+        if (choice.generated) process.stderr.write(`showwork proxy: generated an evidence encryption key into ${choice.secretsFile} (evidenceKey); back it up: without it the evidence cannot be read.\n`);
+        evidenceKey = choice.key ?? null;
+      }
+      const evidence = await openEvidenceStore(options.evidence, evidenceKey);
       const capturer = createCapturer({
         signer,
         sink,

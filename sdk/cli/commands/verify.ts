@@ -19,7 +19,18 @@ import { DISCLOSURE_FORMAT } from "../../disclosure/types.js";
 import type { Disclosure } from "../../verify/checks/offline.js";
 import { formatVerdict } from "../../verify/formatVerdict.js";
 import { exitCodeOf } from "../../verify/verdict.js";
-import { mergeTrust, parseLogPin, parseOperatorPin, parseTrustChains, parseTrustFile, type TrustChains } from "../../verify/trust.js";
+import {
+  mergeTrust,
+  parseCheckpointArgument,
+  parseLogPin,
+  parseOperatorPin,
+  parseTrustChains,
+  parseTrustCheckpoints,
+  parseTrustFile,
+  verifyTrustFileSignature,
+  type TrustChains,
+} from "../../verify/trust.js";
+import type { Checkpoint } from "../../chainproof/verifyChainProof.js";
 import { verifyBundle } from "../../verify/verifyBundle.js";
 import { formatChainVerdicts, groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainRequirement } from "../../verify/verifyOnChains.js";
 import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
@@ -34,6 +45,8 @@ interface VerifyOptions {
   log?: string[];
   operator?: string[];
   trust?: string;
+  offline?: boolean;
+  checkpoint?: string[];
   allowUnsigned?: boolean;
   minConfirmations: number;
   json?: boolean;
@@ -125,6 +138,8 @@ export function verifyCommand(): Command {
     .addOption(new Option("--log <logId>", "a log you trust (repeatable): a bundle from another log fails").argParser(collect(parseLogPin)))
     .addOption(new Option("--operator <address>", "an operator (log admin) you trust (repeatable; default: the project config's operator, when no --log/--operator/--trust is given)").argParser(collect(parseOperatorPin)))
     .addOption(new Option("--trust <file>", `a trust file: {"format": "showwork/trust@1", "logs": [...], "operators": [...]}`))
+    .addOption(new Option("--offline", "no network at all: check the bundle's chain proof (bundle v2) against a checkpoint from --trust or --checkpoint"))
+    .addOption(new Option("--checkpoint <[chainId:]number:hash>", "a block you trust (repeatable): chain proofs are checked back from it").argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
     .addOption(new Option("--allow-unsigned", "accept an unsigned receipt as unproven instead of failing it"))
     .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
     .addOption(new Option("--disclose <file>", "JSON file of disclosed content: {input?: {content, salt}, output?: {content, salt}, tools?: [{index, input?, output?}]}"))
@@ -151,21 +166,30 @@ export function verifyCommand(): Command {
       let disclosure: unknown;
       let trust;
       let rpcUrls: string[];
+      let checkpoints: Checkpoint[] = [];
       let trustChains: TrustChains = { chains: [] };
       let file = given ?? "--last";
       try {
         if (given !== undefined && options.last) throw new Error("give a bundle file or --last, not both");
         if (given === undefined && !options.last) throw new Error("which answer? Give its bundle file, or --last (the latest answer captured in this project)");
         const config = loadCommandConfig(options);
-        rpcUrls = options.rpc ?? [...config.rpc];
-        if (rpcUrls.length === 0) throw new Error("which chain? Pass --rpc URL (or set SHOWWORK_RPC_URL, or run it in a project set up by `showwork dev` / `showwork init`)");
-        const trustValue = options.trust ? readJson(await readFile(options.trust, "utf8"), options.trust) : undefined;
-        const fromFile = trustValue === undefined ? undefined : parseTrustFile(trustValue);
-        if (trustValue !== undefined) trustChains = parseTrustChains(trustValue);
+        rpcUrls = options.offline ? [] : (options.rpc ?? [...config.rpc]);
+        if (options.offline && options.last) throw new Error("--last fetches the bundle from the service: not with --offline (give the bundle file)");
+        if (rpcUrls.length === 0 && !options.offline) throw new Error("which chain? Pass --rpc URL (or set SHOWWORK_RPC_URL, or run it in a project set up by `showwork dev` / `showwork init`), or --offline with a checkpoint");
+        const trustJson = options.trust ? (readJson(await readFile(options.trust, "utf8"), options.trust) as Record<string, unknown>) : undefined;
+        const fromFile = trustJson ? parseTrustFile(trustJson) : undefined;
+        if (trustJson) {
+          const signer = await verifyTrustFileSignature(trustJson);
+          checkpoints = parseTrustCheckpoints(trustJson);
+          if (signer && !options.json) process.stderr.write(`showwork verify: trust file ${options.trust} signed by operator ${signer}\n`);
+        }
+        for (const given of options.checkpoint ?? []) checkpoints.push(parseCheckpointArgument(given, -1));
+        if (options.offline && checkpoints.length === 0) throw new Error("--offline needs a checkpoint: --trust FILE (with \"checkpoints\") or --checkpoint [chainId:]number:hash");
+        if (trustJson !== undefined && !options.offline) trustChains = parseTrustChains(trustJson);
         // The project's extra chains (config chains[1..]) are known by name too.
         const known = new Set(trustChains.chains.map((c) => c.chainId));
         const fromProject = config.chains.filter((c) => !known.has(c.chainId)).map((c) => ({ name: c.name, chainId: c.chainId, rpc: options.rpc === undefined ? [...c.rpc] : [] }));
-        if (config.chains.length > 1 || trustChains.chains.length > 0) trustChains = { ...trustChains, chains: [...trustChains.chains, ...fromProject] };
+        if (!options.offline && (config.chains.length > 1 || trustChains.chains.length > 0)) trustChains = { ...trustChains, chains: [...trustChains.chains, ...fromProject] };
         const pinned = options.trust !== undefined || options.log !== undefined || options.operator !== undefined;
         const fromConfig = !pinned && config.operator !== undefined ? { logs: [], operators: [parseOperatorPin(config.operator)] } : undefined;
         trust = mergeTrust(fromFile, { logs: options.log ?? [], operators: options.operator ?? [] }, fromConfig);
@@ -196,8 +220,12 @@ export function verifyCommand(): Command {
         process.exitCode = 2;
         return;
       }
+      // A --checkpoint without a chain id is for the bundle's own chain.
+      const anchorChain = (safeJson(text) as { anchors?: { chainId?: unknown }[]; anchor?: { chainId?: unknown } } | null);
+      const chainOfBundle = Number(anchorChain?.anchors?.[0]?.chainId ?? anchorChain?.anchor?.chainId ?? 0);
+      checkpoints = checkpoints.map((c) => (c.chainId === -1 ? { ...c, chainId: chainOfBundle } : c));
       const anchors = (safeJson(text) as { anchors?: unknown } | null)?.anchors;
-      const several = (Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0;
+      const several = !options.offline && ((Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0);
       if (several) {
         // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
         const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
@@ -222,6 +250,8 @@ export function verifyCommand(): Command {
       }
       const verdict = await verifyBundle(text, {
         rpcUrls,
+        ...(options.offline ? { offline: true } : {}),
+        ...(checkpoints.length > 0 ? { checkpoints } : {}),
         minConfirmations: options.minConfirmations,
         timeoutMs: options.timeout,
         ...(trust ? { trust } : {}),

@@ -55,6 +55,7 @@ const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 403 | 409 | 413 | 42
   "signature-missing": 422,
   "signature-invalid": 422,
   "signer-not-authorised": 403,
+  "signer-compromised": 403,
   "signer-check-unavailable": 503,
 };
 

@@ -12,6 +12,15 @@
  * anchoring delay that the batch met (which bounds how far back the time can be); otherwise the
  * check cannot decide ("could not check").
  *
+ * **Hosted models** (served by a provider, whose version is the provider's `system_fingerprint`:
+ * docs/capture.md "Hosted models"). The provider, not the operator, chooses which version answers,
+ * and the operator learns of a new one only when it answers: it publishes that version afterwards,
+ * marked hosted (metadata URI `showwork:hosted?provider=P&fingerprint=F`, written by `showwork model
+ * publish --hosted P:F`). A receipt claiming a published hosted version of a model whose version in
+ * force at the receipt's time is hosted too passes whatever the activations say, and the check says
+ * so: which provider version, when it was published (after the answer, typically), and that the
+ * activation question does not apply. A version never published still fails ("publish it").
+ *
  * @module
  */
 import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
@@ -32,6 +41,23 @@ const KIND = ["deployment", "rollback", "deactivation"] as const;
 export const MAX_SPAN_ACTIVATIONS = 64;
 
 type ActivationRecord = { activatedAt: bigint; version: number; weightsDigest: Hex; kind: number; reason: string };
+
+/** The metadata URI prefix that marks a published version as a hosted model's provider version. */
+export const HOSTED_METADATA_PREFIX = "showwork:hosted?";
+
+/** The metadata URI `showwork model publish --hosted PROVIDER:FINGERPRINT` writes. */
+export function hostedMetadataUri(provider: string, fingerprint: string): string {
+  return `${HOSTED_METADATA_PREFIX}provider=${encodeURIComponent(provider)}&fingerprint=${encodeURIComponent(fingerprint)}`;
+}
+
+/** The provider version a hosted metadata URI names, or undefined for any other URI. */
+export function parseHostedMetadataUri(uri: string): { readonly provider: string; readonly fingerprint: string } | undefined {
+  if (!uri.startsWith(HOSTED_METADATA_PREFIX)) return undefined;
+  const params = new URLSearchParams(uri.slice(HOSTED_METADATA_PREFIX.length));
+  const provider = params.get("provider");
+  const fingerprint = params.get("fingerprint");
+  return provider === null || fingerprint === null ? undefined : { provider, fingerprint };
+}
 
 /** Inputs of {@link checkModelVersion}. */
 export interface ModelVersionParameters {
@@ -115,6 +141,19 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
     `${KIND[entry.kind] ?? "activation"} #${index} at ${isoTime(entry.activatedAt)}${entry.reason ? ` (reason: "${printableShort(entry.reason, 200)}")` : ""}`;
   const since = describe(inForce, first);
   if (inForce.weightsDigest !== zeroHash) facts.activeVersion = inForce.weightsDigest;
+  /** A hosted model: the claimed version is a published provider version, and so is the one in force then. */
+  const hostedPass = async (): Promise<Check | undefined> => {
+    const claimedHosted = claimed.version > 0 ? parseHostedMetadataUri(claimed.metadataURI) : undefined;
+    if (claimedHosted === undefined || inForce.weightsDigest === zeroHash) return undefined;
+    const inForceInfo = need(await settle(() => client.readContract({ ...contract, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, inForce.weightsDigest] })));
+    if (parseHostedMetadataUri(inForceInfo.metadataURI) === undefined) return undefined;
+    const publishedAt = Number(claimed.publishedAt);
+    return pass(
+      "model-version",
+      `hosted model: ${claimedName} is the provider version ${printableShort(claimedHosted.provider, 60)} system_fingerprint ${printableShort(claimedHosted.fingerprint, 80)}, published in the log's timeline at ${isoTime(publishedAt)}${publishedAt > from ? " (after the answer: the operator publishes a provider version once it has answered)" : ""}; the provider chooses which of its versions answers, so the timeline's activations (${since} at the receipt's time) do not decide for a hosted model`,
+      { expected: receipt.weightsDigest, found: `published hosted version v${claimed.version} (${claimed.metadataURI})`, code: "hosted-version" },
+    );
+  };
 
   if (inForce.weightsDigest.toLowerCase() !== receipt.weightsDigest.toLowerCase()) {
     if (inForce.weightsDigest === zeroHash) {
@@ -124,6 +163,8 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
         code: "no-active-version",
       });
     }
+    const hosted = await hostedPass();
+    if (hosted !== undefined) return hosted;
     const activeName = inForce.version > 0 ? `v${inForce.version} (${short(inForce.weightsDigest)})` : short(inForce.weightsDigest);
     return fail(
       "model-version",
@@ -150,6 +191,8 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
       detail,
     );
   }
+  const hosted = await hostedPass();
+  if (hosted !== undefined) return hosted;
   return errored(
     "model-version",
     `could not check: ${claimedName} was active at the receipt's time ${when}, but the timeline changed before ${end} (${changeText}) and the log declares no maximum anchoring delay, so the receipt's time, the serving node's word, may have been moved back into that version's window`,
