@@ -350,6 +350,9 @@ describe("web verifier in headless Chromium", function () {
         const page = await open();
         await page.setViewportSize({ width: size.width, height: size.height });
         await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(site.url).origin });
+        // Before any verdict: the inputs come first, and nothing overflows either.
+        await page.screenshot({ path: path.join(ARTIFACTS, `empty-${size.name}.png`), fullPage: true });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).to.be.at.most(0);
         const result = await verifyInPage(page, scenario.json(scenario.afterRollback.bundles[0]!), node.url);
         expect(result.status).to.equal("failed");
         // A rollback: failed, and the page still says what the bundle claims.
