@@ -160,7 +160,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   };
   const skipRest = (reason: string, code: string): { checks: Check[]; facts: VerdictFacts } => {
     for (const id of CHAIN_CHECKS.slice(checks.length)) {
-      checks.push(code === "rpc-unavailable" || code === "endpoints-disagree" ? errored(id, reason, { code }) : skipped(id, reason, code));
+      checks.push(code === "rpc-unavailable" || code === "endpoints-disagree" || code === "head-below-anchoring" ? errored(id, reason, { code }) : skipped(id, reason, code));
     }
     return { checks, facts };
   };
@@ -178,6 +178,21 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   });
   if (chain.status === "error") return skipRest(chain.message, chain.code ?? "rpc-unavailable");
   if (chain.status !== "pass") return skipRest("not checked: the RPC endpoint serves another chain", "prerequisite");
+
+  // Never judge the chain's state below the anchoring block: there the log, its signers and its batch do not exist
+  // yet, and an endpoint that lags (or lies about its head) would turn a genuine bundle into "failed".
+  const headRead = await reads.head;
+  if (!headRead.ok) {
+    const disagreement = disagreementIn(headRead.error instanceof Unavailable ? headRead.error.error : headRead.error);
+    if (disagreement) return skipRest(`could not check: ${describeDisagreement(disagreement)}`, "endpoints-disagree");
+    return skipRest(`could not check: ${describeRpcFailure(headRead.error instanceof Unavailable ? headRead.error.error : headRead.error)}`, "rpc-unavailable");
+  }
+  if (headRead.value < BigInt(anchor.blockNumber)) {
+    return skipRest(
+      `could not check: the RPC endpoint's latest block (${headRead.value}) is below the anchoring block (${anchor.blockNumber}); it lags or lies about its head, and nothing is judged below the anchoring block`,
+      "head-below-anchoring",
+    );
+  }
 
   // contract
   /** A build of an earlier release (profile "…@rN"): it has no compromise reports (`signerCompromise`). */
