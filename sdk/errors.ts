@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { show } from "./text/display.js";
 
 /** Options shared by every {@link ShowworkError}. */
 export interface ShowworkErrorOptions {
@@ -69,17 +70,6 @@ function walk(error: unknown, fn?: (error: unknown) => boolean): unknown {
   return fn ? null : error;
 }
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === undefined) return "(missing)";
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
 
 /** A receipt (or one of its fields) is malformed. Says which field, what was expected and what was found. */
 export class InvalidReceiptError extends ShowworkError {

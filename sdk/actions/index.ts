@@ -19,6 +19,7 @@ export { showworkWalletActions, type ShowworkWalletActions } from "./decorators/
 
 export { readLog, type ReadLogParameters, type ReadLogReturnType } from "./public/readLog.js";
 export { readLogAnchorers, type ReadLogAnchorersParameters, type ReadLogAnchorersReturnType } from "./public/readLogAnchorers.js";
+export { firstBatchAnchoredSince, type FirstBatchAnchoredSinceParameters, type FirstBatchAnchoredSinceReturnType } from "./public/firstBatchAnchoredSince.js";
 export { readModel, type ModelVersion, type ReadModelParameters, type ReadModelReturnType } from "./public/readModel.js";
 export { readModelTimeline, type ReadModelTimelineParameters, type ReadModelTimelineReturnType } from "./public/readModelTimeline.js";
 export { verifyBundle, type VerifyBundleParameters, type VerifyBundleReturnType } from "./public/verifyBundle.js";
@@ -27,6 +28,7 @@ export { anchor, type AnchorParameters, type AnchorReturnType } from "./wallet/a
 export { bindTimeline, type BindTimelineParameters, type BindTimelineReturnType } from "./wallet/bindTimeline.js";
 export { grantSigner, type GrantSignerParameters, type GrantSignerReturnType } from "./wallet/grantSigner.js";
 export { revokeSigner, type RevokeSignerParameters, type RevokeSignerReturnType } from "./wallet/revokeSigner.js";
+export { reportSignerCompromise, type ReportSignerCompromiseParameters, type ReportSignerCompromiseReturnType } from "./wallet/reportSignerCompromise.js";
 export { createLog, type CreateLogParameters, type CreateLogReturnType } from "./wallet/createLog.js";
 export { deactivateModel, type DeactivateModelParameters, type DeactivateModelReturnType } from "./wallet/deactivateModel.js";
 export { deployVersion, type ActivationEvent, type DeployVersionParameters, type DeployVersionReturnType } from "./wallet/deployVersion.js";

@@ -12,7 +12,9 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { Address, Hex } from "viem";
 
-import { AnchoringService, type AnchoringServiceOptions } from "../service/AnchoringService.js";
+import { findConfigFile, loadConfig } from "../config/loadConfig.js";
+import { AnchoringService, type AnchoringServiceOptions, type ServiceExtraChain } from "../service/AnchoringService.js";
+import { connectExtraChains } from "./extraChains.js";
 import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } from "../service/chain/connect.js";
 import { setupServiceLog } from "../service/chain/setupLog.js";
 import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
@@ -216,7 +218,9 @@ export async function openServiceFromOptions(
       ...(options.timeline === undefined ? {} : { timelineContract: options.timeline as Address }),
       ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),
     };
-    const service = await AnchoringService.open(serviceOptions);
+    // Extra anchoring targets: the project config's chains[1..] (multichain; see extraChains.ts).
+    const extraChains = options.rpc === undefined ? [] : await extraChainsFromProject(parsePrivateKey(envKey!, "SHOWWORK_PRIVATE_KEY"));
+    const service = await AnchoringService.open(extraChains.length === 0 ? serviceOptions : { ...serviceOptions, chains: extraChains });
     const opened = clients;
     return {
       service,
@@ -232,6 +236,13 @@ export async function openServiceFromOptions(
     await clients?.close();
     throw error;
   }
+}
+
+/** The project config's extra chains (`chains[1..]`), connected; none without a config file. */
+async function extraChainsFromProject(key: Hex): Promise<ServiceExtraChain[]> {
+  if (findConfigFile() === undefined) return [];
+  const config = loadConfig({ skipSecrets: true });
+  return config.chains.length > 1 ? connectExtraChains(config.chains.slice(1), key) : [];
 }
 
 /** One line describing where the service anchors. */

@@ -4,13 +4,8 @@
  * @module
  */
 import { ShowworkError } from "../errors.js";
+import { show } from "../text/display.js";
 
-function show(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  if (typeof value === "bigint") return `${value}n`;
-  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
 
 /** No showwork deployment is recorded for the chain asked for. */
 export class DeploymentNotFoundError extends ShowworkError {

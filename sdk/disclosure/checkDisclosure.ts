@@ -7,7 +7,7 @@
  */
 import { bytesToHex, keccak256, stringToHex, zeroHash, type Hex } from "viem";
 
-import { short } from "../verify/check.js";
+import { short } from "../text/display.js";
 import { commitmentDigest } from "../receipt/commitment.js";
 import { computeSamplingDigest } from "../receipt/samplingDigest.js";
 import type { Receipt } from "../receipt/types.js";

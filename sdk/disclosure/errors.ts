@@ -4,16 +4,8 @@
  * @module
  */
 import { ShowworkError } from "../errors.js";
+import { show } from "../text/display.js";
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
 
 /** A caller gave input that cannot build a snapshot or a disclosure (duplicate id, unknown field, ...). Names the field. */
 export class DisclosureInputError extends ShowworkError {

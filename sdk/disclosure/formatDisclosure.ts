@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printable } from "../text/display.js";
 import type { DisclosureReport } from "./checkDisclosure.js";
 
 /** Options of {@link formatDisclosureReport}. */
@@ -13,15 +14,8 @@ export interface FormatDisclosureOptions {
   readonly preview?: number;
 }
 
-/**
- * Text from a disclosure (or a replayed answer) made safe for a terminal: control characters (ANSI
- * escapes, carriage returns, ...) are shown as `\u{…}` escapes instead of being obeyed. A disclosure file
- * is the sender's text; it must not be able to rewrite what the verifier prints.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
-}
+/** Text from a disclosure (or a replayed answer) made safe for a terminal: the one rule, sdk/text/display.ts. */
+export { printable } from "../text/display.js";
 
 /** Renders a {@link DisclosureReport}. Every text that came from the disclosure goes through {@link printable}. */
 export function formatDisclosureReport(report: DisclosureReport, options: FormatDisclosureOptions = {}): string {

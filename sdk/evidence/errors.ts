@@ -4,15 +4,8 @@
  * @module
  */
 import { ShowworkError } from "../errors.js";
+import { show } from "../text/display.js";
 
-function show(value: unknown): string {
-  try {
-    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
 
 /** An evidence record or artifact is malformed. Says which field, what was expected and what was found. Nothing was stored. */
 export class InvalidEvidenceError extends ShowworkError {

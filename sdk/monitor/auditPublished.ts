@@ -44,8 +44,21 @@ export interface AuditPublishedReturnType {
   readonly bundles: readonly ProofBundle[];
   /** Sequence gaps whose surrounding receipts overlap the window: answers the list may be missing. */
   readonly gaps: readonly Finding[];
-  /** Batches anchored but not published: their answers cannot be listed. */
+  /**
+   * Batches anchored but not published, or published altered (root, leaf count) or unreadable: their answers cannot
+   * be listed. An altered batch counts as withheld.
+   */
   readonly withheldBatches: readonly number[];
+  /**
+   * True only when nothing could hide an answer of the window: no gap overlapping it, no withheld, altered or
+   * unreadable batch, the log's head recomputed from its events, and nothing left unchecked. See {@link AUDIT_CANNOT_COVER}
+   * for what even a complete audit cannot see.
+   */
+  readonly complete: boolean;
+  /** Why the audit is not complete, one sentence each (empty when complete). */
+  readonly incomplete: readonly string[];
+  /** Whether what is missing is a finding (1) or only what could not be checked (2); undefined when complete. */
+  readonly incompleteKind: "findings" | "unchecked" | undefined;
   /** The monitor's report of the same pass (all findings of the log, not only the window's). */
   readonly report: MonitorReport;
 }
@@ -87,5 +100,39 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
     },
   });
   const gaps = report.open.gaps.filter((g) => (g.issuedAt ?? 0) <= params.to && (g.until ?? Number.POSITIVE_INFINITY) >= params.from);
-  return { entries, bundles, gaps, withheldBatches: report.open.withheldBatches, report };
+  // An altered or unreadable batch hides its answers as surely as a withheld one.
+  const altered = report.findings.filter((f) => HIDING_KINDS.includes(f.kind as (typeof HIDING_KINDS)[number]) && f.batchIndex !== undefined).map((f) => f.batchIndex!);
+  const withheldBatches = [...new Set([...report.open.withheldBatches, ...altered])].sort((a, b) => a - b);
+  const incomplete: string[] = [];
+  const findingsHiding = gaps.length > 0 || withheldBatches.length > 0 || (report.findingCounts["head-mismatch"] ?? 0) > 0 || HIDING_KINDS.some((k) => (report.findingCounts[k] ?? 0) > 0);
+  if (gaps.length > 0) incomplete.push(`${gaps.length} sequence gap${gaps.length === 1 ? "" : "s"} overlap the window`);
+  if (report.open.withheldBatches.length > 0) incomplete.push(`batches ${report.open.withheldBatches.join(", ")} are anchored but not published`);
+  for (const kind of HIDING_KINDS) {
+    const n = report.findingCounts[kind] ?? 0;
+    if (n > 0) incomplete.push(`${n} published batch${n === 1 ? " is" : "es are"} ${kind === "unreadable-batch" ? "unreadable" : `not what was anchored (${kind})`}: counted as withheld`);
+  }
+  if ((report.findingCounts["head-mismatch"] ?? 0) > 0) incomplete.push("the log's head does not recompute from its events: batches may be missing from the chain's record");
+  for (const u of report.unchecked) incomplete.push(`not checked: ${u.check}${u.batchIndex === undefined ? "" : ` (batch ${u.batchIndex})`}: ${u.reason}`);
+  const complete = incomplete.length === 0;
+  return {
+    entries,
+    bundles,
+    gaps,
+    withheldBatches,
+    complete,
+    incomplete,
+    incompleteKind: complete ? undefined : findingsHiding ? "findings" : "unchecked",
+    report,
+  };
 }
+
+/** Findings that make a published batch's answers unlistable: the batch counts as withheld. */
+const HIDING_KINDS = ["root-mismatch", "leaf-count-mismatch", "unreadable-batch"] as const;
+
+/**
+ * What "complete" cannot cover, said with every complete audit: answers are found missing by gaps in a node's sequence
+ * numbers, so a node's last answers after its last published receipt (no later number shows they exist), and a node
+ * that never appears in the published log at all, are invisible to any audit of published batches.
+ */
+export const AUDIT_CANNOT_COVER =
+  "complete cannot cover a node's last answers after its last published receipt, nor a serving node that never appears in the published log (gaps are found from later sequence numbers)";

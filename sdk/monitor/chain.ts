@@ -7,12 +7,25 @@
  *
  * @module
  */
-import { encodeAbiParameters, getAbiItem, keccak256, parseAbi, type Address, type Hex, type PublicClient } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  encodeAbiParameters,
+  getAbiItem,
+  keccak256,
+  parseAbi,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 
 import { receiptLogsAbi } from "../contracts/abis.js";
 import { ShowworkError } from "../errors.js";
 import { readModelTimeline } from "../timeline/readModelTimeline.js";
 import type { ModelTimelineView } from "../timeline/types.js";
+import { isReported, type SignerCompromiseReport } from "../verify/compromise.js";
+import { codeHashOf, immutablesHold, matchShowworkCode } from "../verify/contractCode.js";
 
 /**
  * Signer history and timeline binding of `ReceiptLogs` (the interface agreed in COORD; trust-chain's contract
@@ -208,9 +221,34 @@ export class LogReader {
     }
   }
 
-  /** A model's timeline in the log. */
+  /** A model's timeline in the log (at the pinned block). */
   timeline(timeline: Address, modelId: Hex): Promise<ModelTimelineView> {
-    return readModelTimeline(this.client, { contract: timeline, logId: this.logId, modelId });
+    return readModelTimeline(this.client, { contract: timeline, logId: this.logId, modelId, blockNumber: this.blockNumber });
+  }
+
+  /**
+   * Why `timeline` cannot be trusted as this log's timeline, or undefined when its code is the showwork ModelTimeline
+   * build serving this ReceiptLogs (the verifier's and `ReceiptLogs.bindTimeline`'s check): a look-alike could
+   * rewrite which version was active when.
+   */
+  async untrustedTimeline(timeline: Address): Promise<string | undefined> {
+    const code = await this.client.getCode({ address: timeline, blockNumber: this.blockNumber });
+    if (code === undefined || code === "0x") return `there is no contract at ${timeline}`;
+    const match = matchShowworkCode(code, "ModelTimeline");
+    if (match === undefined) return `the code at ${timeline} is not the showwork ModelTimeline build (code hash ${codeHashOf(code)})`;
+    if (!immutablesHold(match, this.contract)) return `${timeline} is a ModelTimeline of another ReceiptLogs, not of ${this.contract}`;
+    return undefined;
+  }
+
+  /** A serving node's compromise report, or undefined (none, or a ReceiptLogs of a release without reports). */
+  async signerCompromise(signer: Address): Promise<SignerCompromiseReport | undefined> {
+    try {
+      const report = await this.client.readContract({ address: this.contract, abi: receiptLogsAbi, functionName: "signerCompromise", args: [this.logId, signer], blockNumber: this.blockNumber });
+      return isReported(report) ? report : undefined;
+    } catch (error) {
+      if (error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError) !== null) return undefined;
+      throw error;
+    }
   }
 }
 
@@ -219,22 +257,8 @@ export function authorisedAt(periods: readonly SignerPeriod[], timestamp: number
   return periods.some((p) => p.grantedAt <= timestamp && (p.revokedAt === 0 || timestamp < p.revokedAt));
 }
 
-/**
- * The strictest declared maximum anchoring delay in force at any time in [issuedAt, anchoredAt]
- * (undefined: no maximum declared then). See the WARNING on `IReceiptLogs.setMaxAnchorDelay`.
- */
-export function strictestDelay(history: readonly DelayChange[], issuedAt: number, anchoredAt: number): number | undefined {
-  let strictest: number | undefined;
-  for (let i = 0; i < history.length; i++) {
-    const entry = history[i]!;
-    const until = history[i + 1]?.since ?? Number.POSITIVE_INFINITY;
-    // In force during [since, until); overlaps [issuedAt, anchoredAt]?
-    const overlaps = entry.since <= anchoredAt && until > issuedAt;
-    if (!overlaps && !(i === 0 && issuedAt < entry.since)) continue;
-    if (entry.maxAnchorDelay > 0 && (strictest === undefined || entry.maxAnchorDelay < strictest)) strictest = entry.maxAnchorDelay;
-  }
-  return strictest;
-}
+/** The strictest declared maximum anchoring delay in force in [issuedAt, anchoredAt]: the verifier's rule, shared. */
+export { strictestDelay } from "../verify/anchorDelay.js";
 
 /** The version active at `timestamp` in a timeline (zero hash when none), as `ModelTimeline.activeVersionAt` says. */
 export function activeVersionAt(view: ModelTimelineView, timestamp: number): Hex {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printable } from "../text/display.js";
 import { FINDING_KINDS, type MonitorReport } from "./types.js";
 
 const TITLES: Record<(typeof FINDING_KINDS)[number], string> = {
@@ -15,6 +16,7 @@ const TITLES: Record<(typeof FINDING_KINDS)[number], string> = {
   "unsigned-receipt": "receipts without a signature",
   "bad-signature": "receipts whose signature is not their serving node's",
   "unauthorised-node": "receipts from nodes not authorised at their time",
+  "compromised-signer": "receipts signed by a key reported compromised, anchored after the compromise",
   "sequence-gap": "answers left out (gaps in a node's sequence numbers)",
   "duplicate-sequence": "sequence numbers used twice",
   "time-order": "receipts older than the node's previous one",
@@ -30,7 +32,7 @@ export function formatMonitorReport(report: MonitorReport, options: { maxPerKind
   const c = report.checked;
   const lines = [
     `log ${report.logId} (ReceiptLogs ${report.contract}, chain ${report.chainId}) at block ${report.block}: ${report.head.size} batches anchored; head ${report.head.recomputed ? "recomputed from the events" : "does NOT recompute"}`,
-    `source ${report.source}: checked ${c.batches} batches, ${c.receipts.toLocaleString("en-US")} receipts, ${c.bytes.toLocaleString("en-US")} bytes in ${(c.elapsedMs / 1000).toFixed(2)} s (${c.receiptsPerSecond.toLocaleString("en-US")} receipts/s)`,
+    `source ${printable(report.source)}: checked ${c.batches} batches, ${c.receipts.toLocaleString("en-US")} receipts, ${c.bytes.toLocaleString("en-US")} bytes in ${(c.elapsedMs / 1000).toFixed(2)} s (${c.receiptsPerSecond.toLocaleString("en-US")} receipts/s)`,
     `timeline ${report.timeline ?? "none"}; nodes: ${report.nodes.map((n) => `${n.servingNode} (${n.receipts} receipts, sequence ${n.first}..${n.last}${n.openGaps ? `, ${n.openGaps} gap${n.openGaps === 1 ? "" : "s"}` : ""})`).join("; ") || "none yet"}`,
   ];
   for (const kind of FINDING_KINDS) {
@@ -38,12 +40,12 @@ export function formatMonitorReport(report: MonitorReport, options: { maxPerKind
     if (!count) continue;
     lines.push("", `FOUND ${count} ${TITLES[kind]} [${kind}]`);
     const listed = report.findings.filter((f) => f.kind === kind);
-    for (const f of listed.slice(0, max)) lines.push(`  - ${f.message}`);
+    for (const f of listed.slice(0, max)) lines.push(`  - ${printable(f.message)}`);
     if (count > Math.min(max, listed.length)) lines.push(`  … and ${count - Math.min(max, listed.length)} more (see --json)`);
   }
   if (report.unchecked.length > 0) {
     lines.push("", "NOT CHECKED");
-    for (const u of report.unchecked) lines.push(`  - ${u.check}${u.batchIndex === undefined ? "" : ` (batch ${u.batchIndex})`}: ${u.reason}`);
+    for (const u of report.unchecked) lines.push(`  - ${u.check}${u.batchIndex === undefined ? "" : ` (batch ${u.batchIndex})`}: ${printable(u.reason)}`);
   }
   lines.push(
     "",

@@ -32,6 +32,7 @@ import {
   type SignerPeriod,
 } from "./chain.js";
 import { MonitorSourceError, type BatchSource } from "./source.js";
+import { judgeCompromise, type SignerCompromiseReport } from "../verify/compromise.js";
 import {
   MONITOR_REPORT_FORMAT,
   MONITOR_STATE_FORMAT,
@@ -179,9 +180,16 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
     reader.delayHistory(),
     reader.boundTimeline(),
   ]);
-  const timeline = bound ?? params.timeline;
+  let timeline = bound ?? params.timeline;
   if (timeline === undefined) {
     unchecked.push({ check: "model-version", reason: `log ${logId} has no model timeline bound (logTimeline is zero or missing in this ReceiptLogs) and no --timeline was given: claimed versions unchecked` });
+  } else {
+    // Only the showwork ModelTimeline build of this ReceiptLogs is trusted (its code, as the verifier checks).
+    const why = await reader.untrustedTimeline(timeline);
+    if (why !== undefined) {
+      unchecked.push({ check: "model-version", reason: `the timeline ${bound !== undefined ? "bound to the log" : "given"} cannot be trusted: ${why}; claimed versions unchecked` });
+      timeline = undefined;
+    }
   }
 
   // ---------------------------------------------------------------- the head chain
@@ -221,6 +229,15 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
       signers.set(node, p);
     }
     return p;
+  };
+  const compromises = new Map<Address, Promise<SignerCompromiseReport | undefined>>();
+  const compromiseOf = (node: Address): Promise<SignerCompromiseReport | undefined> => {
+    let c = compromises.get(node);
+    if (c === undefined) {
+      c = reader.signerCompromise(node);
+      compromises.set(node, c);
+    }
+    return c;
   };
   const timelines = new Map<Hex, Promise<ModelTimelineView>>();
   const timelineOf = (modelId: Hex): Promise<ModelTimelineView> | undefined => {
@@ -312,6 +329,10 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
             ...where,
             message: `receipt ${receipt.receiptId} was signed by ${signer}, which was not authorised for log ${logId} at ${new Date(receipt.issuedAt * 1000).toISOString()}` + (periods.length === 0 ? " (never granted)" : ` (periods: ${periods.map((p) => `${p.grantedAt}..${p.revokedAt || "now"}`).join(", ")})`),
           });
+        } else {
+          // The compromise rule (sdk/verify/compromise.ts), the verifier's and the contract's.
+          const judgement = judgeCompromise(await compromiseOf(signer), receipt.issuedAt, { batchIndex: event.index, anchoredAt: event.anchoredAt });
+          if (!judgement.valid) findings.add({ kind: "compromised-signer", ...where, message: `receipt ${receipt.receiptId}: ${judgement.reason}` });
         }
       }
       trackSequence(state, findings, receipt, where);

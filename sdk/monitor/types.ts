@@ -25,6 +25,8 @@ export const FINDING_KINDS = [
   "bad-signature",
   /** A receipt was signed by a node not authorised for the log at the receipt's time. */
   "unauthorised-node",
+  /** A receipt was signed by a key reported compromised, and its batch was anchored after the compromise. */
+  "compromised-signer",
   /** A serving node's sequence numbers skip: answers were left out of the log. */
   "sequence-gap",
   /** A serving node's sequence number appears twice. */

@@ -1027,6 +1027,7 @@ export class AnchoringService {
     // Only the anchoring instance anchors (and only after batches exist to anchor).
     if (now < c.backoffUntil || this.lease?.held !== true) return;
     try {
+      failpoint("chains:between");
       await c.anchorer.tick(now);
       c.failures = 0;
       c.lastError = undefined;
@@ -1262,6 +1263,11 @@ async function bindExtraChains(
   for (const chain of chains) {
     const { publicClient, walletClient } = chain;
     const chainId = await withStartupRetries(() => publicClient.getChainId());
+    if (walletClient.chain.id !== chainId) {
+      throw new ServiceConfigError(`Chain "${chain.name}" is configured as chain ${walletClient.chain.id}, but its RPC endpoint serves chain ${chainId}.`, [
+        "Do: fix chains[].chainId or chains[].rpc in the project config.",
+      ]);
+    }
     const genesis = await withStartupRetries(() => publicClient.getBlock({ blockNumber: 0n }));
     const expected = { chainId, contract: chain.contract, logId: chain.logId.toLowerCase() as Hex, anchorer: walletClient.account.address, genesisHash: genesis.hash };
     if (chainId === primary.chainId && genesis.hash === primary.genesisHash && chain.contract.toLowerCase() === primary.contract.toLowerCase() && expected.logId === primary.logId.toLowerCase()) {

@@ -20,6 +20,7 @@ export type RecordRejectionReason =
   | "signature-missing"
   | "signature-invalid"
   | "signer-not-authorised"
+  | "signer-compromised"
   | "signer-check-unavailable";
 
 /**

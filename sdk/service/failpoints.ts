@@ -22,6 +22,8 @@ export const FAILPOINTS = [
   "tx:after-send",
   "tx:before-mark-included",
   "tx:before-mark-final",
+  /** An extra anchoring chain's turn, after the primary's transactions (a kill between the chains' transactions). */
+  "chains:between",
 ] as const;
 
 export type Failpoint = (typeof FAILPOINTS)[number];

@@ -20,6 +20,8 @@ export interface ReadModelTimelineParameters {
   readonly modelId: Hex;
   /** Entries per call (default 200). */
   readonly pageSize?: number;
+  /** Read at this block (default: latest). The monitor pins every read to one block. */
+  readonly blockNumber?: bigint;
 }
 
 const KINDS = ["deployment", "rollback", "deactivation"] as const;
@@ -31,7 +33,7 @@ const KINDS = ["deployment", "rollback", "deactivation"] as const;
  * for (const a of view.activations) console.log(a.kind, a.label, new Date(a.activatedAt * 1000));
  */
 export async function readModelTimeline(client: PublicClient, params: ReadModelTimelineParameters): Promise<ModelTimelineView> {
-  const timeline = { address: params.contract, abi: modelTimelineAbi } as const;
+  const timeline = { address: params.contract, abi: modelTimelineAbi, ...(params.blockNumber !== undefined ? { blockNumber: params.blockNumber } : {}) } as const;
   const pageSize = BigInt(params.pageSize ?? 200);
   const info = await client.readContract({ ...timeline, functionName: "modelInfo", args: [params.logId, params.modelId] });
   const [entries, versions] = await Promise.all([

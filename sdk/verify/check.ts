@@ -43,10 +43,7 @@ function render(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
 }
 
-/** A long hex value shortened for messages (`0x1234ab…cdef`); values of 14 characters or fewer as they are. */
-export function short(hex: string): string {
-  return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
-}
+export { short } from "../text/display.js";
 
 /** A unix time in seconds as an ISO-8601 UTC string (`2026-11-22T10:00:00Z`). */
 export function isoTime(seconds: number | bigint): string {

@@ -3,7 +3,9 @@
  * every endpoint and the answers must agree (block hash, root, transaction, code, any call), else
  * the read fails with {@link EndpointsDisagreeError} and the check says "could not check", with
  * each endpoint's answer shown. Calls at `latest` are pinned to one block (the lowest head any
- * endpoint reports), so honest endpoints a block apart still agree.
+ * endpoint reports), so honest endpoints a block apart still agree; heads further apart than
+ * `maxHeadSpread` are a disagreement too. The verifier never judges state below the anchoring
+ * block (`checks/onchain.ts`): a head below it is "could not check", not "the log does not exist".
  *
  * Browser-safe.
  *
@@ -53,7 +55,16 @@ export function describeDisagreement(error: EndpointsDisagreeError): string {
 export interface MultiEndpointOptions {
   /** Per-request timeout, milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * How far apart (blocks) the endpoints' heads may be and still count as agreeing (default
+   * {@link DEFAULT_MAX_HEAD_SPREAD}); beyond it the heads are a disagreement ("could not check"), so one endpoint
+   * claiming an old head cannot pin every read to a block before the anchoring.
+   */
+  readonly maxHeadSpread?: number;
 }
+
+/** Default {@link MultiEndpointOptions.maxHeadSpread}: honest endpoints a few blocks apart agree, one far behind does not. */
+export const DEFAULT_MAX_HEAD_SPREAD = 64;
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown; readonly fromChain: boolean };
 
@@ -98,11 +109,20 @@ export function multiEndpointTransport(urls: readonly string[], options: MultiEn
     (pinned ??= (async () => {
       const heads = await Promise.all(endpoints.map((_, i) => ask(i, "eth_blockNumber", [])));
       let lowest: bigint | undefined;
+      let highest: bigint | undefined;
       for (const [i, outcome] of heads.entries()) {
         if (!outcome.ok) throw outcome.error;
         reports[i]!.head = BigInt(outcome.value as string).toString();
         const head = BigInt(outcome.value as string);
         if (lowest === undefined || head < lowest) lowest = head;
+        if (highest === undefined || head > highest) highest = head;
+      }
+      const spread = BigInt(options.maxHeadSpread ?? DEFAULT_MAX_HEAD_SPREAD);
+      if (highest! - lowest! > spread) {
+        throw new EndpointsDisagreeError(
+          `eth_blockNumber (heads more than ${spread} blocks apart)`,
+          reports.map((report) => ({ url: report.url, answer: `block ${report.head}` })),
+        );
       }
       return `0x${lowest!.toString(16)}`;
     })());

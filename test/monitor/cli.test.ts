@@ -188,6 +188,34 @@ describe("showwork publish + showwork monitor (CLI, service, hardhat node)", fun
     expect(partial.gaps.map((g) => g.missing.count)).to.deep.equal(["3"]);
   });
 
+  it("issue #22 item 2: an altered or emptied LAST batch (no later sequence to reveal a gap) makes the audit INCOMPLETE (exit 1), the batch counted as withheld", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "showwork-published-"));
+    expect((await run(["publish", "--store", storePath, "--out", out])).code).to.equal(0);
+    const args = ["audit", "--source", out, "--rpc", node.url, "--contract", contract, "--log", logId, "--model", "cli-model", "--version", WEIGHTS, "--from", "0", "--to", "4102444800"];
+    const clean = await run([...args, "--json"]);
+    expect(clean.code, clean.stderr).to.equal(0);
+    const full = JSON.parse(clean.stdout) as { complete: boolean; count: number; cannotCover: string; receipts: { batchIndex: number }[] };
+    expect(full.complete).to.equal(true);
+    expect(full.cannotCover).to.include("last answers");
+    const last = Math.max(...full.receipts.map((r) => r.batchIndex));
+    const file = path.join(out, batchPath(logId, last));
+    const original = await readFile(file, "utf8");
+    for (const text of [original.replace(/"outputDigest":"0x[0-9a-f]{2}/, '"outputDigest":"0xff'), ""]) {
+      await writeFile(file, text);
+      const result = await run([...args, "--json"]);
+      expect(result.code, result.stdout).to.equal(1);
+      const audit = JSON.parse(result.stdout) as { complete: boolean; count: number; withheldBatches: number[]; incomplete: string[] };
+      expect(audit.complete).to.equal(false);
+      expect(audit.withheldBatches).to.include(last);
+      expect(audit.count).to.be.lessThan(full.count);
+      expect(audit.incomplete.join(" ")).to.match(/counted as withheld/);
+      const human = await run(args);
+      expect(human.code).to.equal(1);
+      expect(human.stdout).to.include("INCOMPLETE").and.not.include("complete: no gap");
+    }
+    await writeFile(file, original);
+  });
+
   it("exits 2 with a clear message when it cannot check (an RPC endpoint that is down)", async () => {
     const result = await run(["monitor", "--rpc", "http://127.0.0.1:9", "--contract", contract, "--log", logId, "--source", server.url, "--timeout", "2000"]);
     expect(result.code).to.equal(2);

@@ -200,6 +200,8 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
     const write = await raw(server.url, { headers: { host: `rebind.attacker.example:${port}`, ...auth() }, body: JSON.stringify(await good(1)) });
     expect(write.status).to.equal(421);
     expect(write.json.error.code).to.equal("host-not-allowed");
+    const published = await raw(server.url, { method: "GET", path: `/v1/logs/${log.logId}/index.json`, headers: { host: `rebind.attacker.example:${port}` } });
+    expect(published.json.error.code, "the publication routes pass the Host check too").to.equal("host-not-allowed");
     const read = await raw(server.url, { method: "GET", path: "/metrics", headers: { host: `rebind.attacker.example:${port}` } });
     expect(read.status).to.equal(421);
     expect(await total()).to.equal(before);
@@ -282,12 +284,15 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       expect(options.headers.get("access-control-allow-methods")).to.equal(null);
     });
 
-    it("keeps Access-Control-Allow-Origin: * on the public publication routes, for any origin", async () => {
-      for (const origin of [APP_ORIGIN, "http://attacker.example"]) {
-        const response = await fetch(`${server.url}/v1/logs/${log.logId}/index.json`, { headers: { origin } });
-        expect(response.status, origin).to.be.oneOf([200, 404]);
-        expect(response.headers.get("access-control-allow-origin"), origin).to.equal("*");
-      }
+    it("the publication routes are behind the door (issue #22 item 5): CORS for allowed origins only, never *", async () => {
+      const allowed = await fetch(`${server.url}/v1/logs/${log.logId}/index.json`, { headers: { origin: APP_ORIGIN } });
+      expect(allowed.status).to.be.oneOf([200, 404]);
+      expect(allowed.headers.get("access-control-allow-origin")).to.equal(APP_ORIGIN);
+      const foreign = await fetch(`${server.url}/v1/logs/${log.logId}/index.json`, { headers: { origin: "http://attacker.example" } });
+      expect(foreign.status).to.equal(403);
+      expect(foreign.headers.get("access-control-allow-origin")).to.equal(null);
+      const program = await fetch(`${server.url}/v1/logs/${log.logId}/index.json`);
+      expect(program.headers.get("access-control-allow-origin")).not.to.equal("*");
     });
   });
 
@@ -345,6 +350,9 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       expect(devToken, "a store without tokens gets a dev token on loopback").to.be.a("string");
       const closed = await fetch(`${other.url}/metrics`);
       expect(closed.status).to.equal(401);
+      // The publication routes follow --reads (issue #22 item 5): no token, no batches.
+      expect((await fetch(`${other.url}/v1/logs/${log.logId}/index.json`)).status).to.equal(401);
+      expect((await fetch(`${other.url}/v1/logs/${log.logId}/batches/0`)).status).to.equal(401);
       expect((await fetch(`${other.url}/health`)).status, "/health stays open").to.equal(200);
       // Without --allowed-origin: no CORS at all; a preflight is refused like any request with an Origin.
       const preflight = await fetch(`${other.url}/v1/receipts`, { method: "OPTIONS", headers: preflightHeaders(APP_ORIGIN) });
@@ -353,6 +361,7 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       expect(preflight.headers.get("vary")).to.equal(null);
       expect((await fetch(`${other.url}/health`)).headers.get("vary")).to.equal(null);
       expect((await fetch(`${other.url}/metrics`, { headers: { authorization: `Bearer ${devToken}` } })).status).to.equal(200);
+      expect((await fetch(`${other.url}/v1/logs/${log.logId}/index.json`, { headers: { authorization: `Bearer ${devToken}` } })).status).to.be.oneOf([200, 404]);
       const written = await fetch(`${other.url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${devToken}` }, body: JSON.stringify(await good(1)) });
       expect(written.status).to.equal(201);
       // The first service's token is not valid here (another store).
@@ -451,6 +460,30 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
       expect(status, "refused after the revocation").to.equal(403);
       const before = await receiptsBy(node2, 1, { issuedAt: g });
       expect((await post(JSON.stringify(before), auth())).status, "issued while authorised: still valid").to.equal(201);
+    });
+
+    it("after a compromise report (issue #22 item 3): refuses the key's receipts whatever issuedAt says (403 signer-compromised), and counts them", async () => {
+      const node3 = privateKeyToAccount(generatePrivateKey());
+      const admin = await connectRpc(node.url, log.privateKey);
+      const grant = await grantServiceSigner(admin.publicClient, admin.walletClient, log.contract, log.logId, node3.address);
+      const g = Number((await admin.publicClient.getBlock({ blockNumber: grant.blockNumber })).timestamp);
+      expect((await post(JSON.stringify(await receiptsBy(node3, 1, { issuedAt: g })), auth())).status).to.equal(201);
+      const size = await admin.publicClient.readContract({ address: log.contract, abi: receiptLogsAbi, functionName: "logSize", args: [log.logId] });
+      const hash = await admin.walletClient.writeContract({ address: log.contract, abi: receiptLogsAbi, functionName: "reportSignerCompromise", args: [log.logId, node3.address, BigInt(g), size], account: admin.walletClient.account, chain: admin.walletClient.chain });
+      await admin.publicClient.waitForTransactionReceipt({ hash });
+      await admin.close();
+      // The thief's receipt is dated while the node was authorised: only the compromise report refuses it
+      // (the service sees the SignerCompromised event at its next poll, every 2 s at most).
+      let status = 0;
+      for (const deadline = Date.now() + 15_000; status !== 403 && Date.now() < deadline; ) {
+        status = (await post(JSON.stringify(await receiptsBy(node3, 1, { issuedAt: g })), auth())).status;
+        if (status !== 403) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(status, "refused after the report").to.equal(403);
+      const json = await refusedWith(await receiptsBy(node3, 1, { issuedAt: g }), 403, "signer-compromised", "servingNode");
+      expect(json.error.message).to.include("reported compromised since").and.include(node3.address);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).to.match(/showwork_record_refused_total\{reason="signer-compromised"\} [1-9]/);
     });
 
     it("refuses an issuedAt too far in the future (422 issued-at-in-future, naming the field and the skew); a late one is no refusal", async () => {

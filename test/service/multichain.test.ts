@@ -13,6 +13,7 @@ import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../sdk/service/anchor/receiptLogsReader.js";
 import { connectRpc, type ServiceClients } from "../../sdk/service/chain/connect.js";
 import type { ServiceEvent } from "../../sdk/service/events.js";
+import { prometheusMetrics } from "../../sdk/service/metrics/prometheus.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
 import { setupTestLog, type TestLog } from "./helpers/chain.js";
 import { killAll, rpc, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
@@ -152,6 +153,10 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
         expect(health.warnings.join("\n")).to.match(/Chain l1 \(31339\) has failed/);
         const l1Metrics = (await service.metrics()).chains.find((c) => c.name === "l1")!;
         expect(l1Metrics.batchesBehind).to.be.greaterThan(0);
+        const text = await prometheusMetrics(service).scrape();
+        expect(text).to.match(/showwork_chain_up\{chain="l1"\} 0/);
+        expect(text).to.match(/showwork_chain_up\{chain="l2"\} 1/);
+        expect(text).to.match(/showwork_chain_batches_behind\{chain="l1"\} [1-9]/);
         expect(events.some((e) => e.type === "retry" && e.chain === "l1")).to.equal(true);
         // Meanwhile a new receipt's bundle carries the L2 anchor only; it grows when the L1 anchor lands.
         const [late] = makeReceipts(1);

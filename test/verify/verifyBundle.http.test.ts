@@ -198,6 +198,29 @@ describe("verifyBundle over HTTP against a separate `hardhat node` process", fun
       expect(byId(byBlock, "transaction").code).to.equal("endpoints-disagree");
     });
 
+    it("issue #22 item 4: a liar that answers eth_blockNumber with 0x1 cannot fail a genuine bundle: could not check, nothing FAILED", async () => {
+      const stuck = await proxy((method, _p, result) => (method === "eth_blockNumber" ? "0x1" : result));
+      for (const rpcUrls of [[node.url, stuck], [stuck]]) {
+        const verdict = await verifyBundle(bundle, { rpcUrls });
+        expect(checksWithStatus(verdict, "fail"), verdict.summary).to.deep.equal([]);
+        expect([verdict.status, verdict.reason]).to.deep.equal(["pending", "could-not-check"]);
+        const contract = byId(verdict, "contract");
+        expect(contract.status).to.equal("error");
+        expect(["head-below-anchoring", "endpoints-disagree"]).to.include(contract.code);
+      }
+      const alone = await verifyBundle(bundle, { rpcUrls: [stuck] });
+      expect(byId(alone, "contract").message).to.include("below the anchoring block");
+    });
+
+    it("issue #22 item 4: endpoint heads further apart than the tolerance are a disagreement", async () => {
+      const head = BigInt((await (await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }) })).json() as { result: string }).result);
+      const ahead = await proxy((method, _p, result) => (method === "eth_blockNumber" ? `0x${(head + 1000n).toString(16)}` : result));
+      const verdict = await verifyBundle(bundle, { rpcUrls: [node.url, ahead] });
+      expect(checksWithStatus(verdict, "fail")).to.deep.equal([]);
+      expect(byId(verdict, "contract").code).to.equal("endpoints-disagree");
+      expect(byId(verdict, "contract").message).to.include("heads more than 64 blocks apart");
+    });
+
     it("an endpoint that is down among honest ones: could not check (every endpoint given must confirm)", async () => {
       const down = createServer((_request, response) => response.writeHead(503).end());
       servers.push(down);

@@ -350,6 +350,9 @@ describe("web verifier in headless Chromium", function () {
         const page = await open();
         await page.setViewportSize({ width: size.width, height: size.height });
         await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(site.url).origin });
+        // Before any verdict: the inputs come first, and nothing overflows either.
+        await page.screenshot({ path: path.join(ARTIFACTS, `empty-${size.name}.png`), fullPage: true });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).to.be.at.most(0);
         const result = await verifyInPage(page, scenario.json(scenario.afterRollback.bundles[0]!), node.url);
         expect(result.status).to.equal("failed");
         // A rollback: failed, and the page still says what the bundle claims.
@@ -410,6 +413,11 @@ describe("web verifier in headless Chromium", function () {
         expect(facts.firstBlock).to.equal("verdict-banner");
         expect(facts.scrollWidth).to.be.at.most(facts.viewport);
         expect(await page.textContent("#verdict")).to.equal("Could not check");
+        // One line per distinct reason (the endpoint is down: one line for every check it stopped), not repeated below.
+        const reasons = await page.$$eval("#verdict-banner .failures li", (lis) => lis.map((li) => li.textContent ?? ""));
+        expect(reasons).to.have.lengthOf(1);
+        expect(reasons[0]).to.match(/^Chain, Anchoring contract and \d+ more checks: could not check: the RPC endpoint could not be reached/);
+        expect(await page.isVisible("#uncertain-box")).to.equal(false);
         expect(await page.$$eval("#claims dd[data-claim] .hash", (chips) => chips.length)).to.be.greaterThan(5);
         pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_UNSAFE_PORT/.test(e)));
         await page.close();

@@ -10,8 +10,9 @@ import { isHex, type Hex } from "viem";
 import { DISCLOSURE_FORMAT } from "../../sdk/disclosure/types.js";
 import type { Disclosure } from "../../sdk/verify/checks/offline.js";
 import { rpcUrlProblem } from "../../sdk/verify/rpcUrl.js";
-import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustFile } from "../../sdk/verify/trust.js";
+import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustCheckpoints, parseTrustFile } from "../../sdk/verify/trust.js";
 import type { VerifyBundleParameters } from "../../sdk/verify/verifyBundle.js";
+import type { Checkpoint } from "../../sdk/chainproof/verifyChainProof.js";
 import type { TrustPins } from "../../sdk/verify/verdict.js";
 
 /** A problem with what was typed: `field` is the id of the element to fix. */
@@ -72,7 +73,7 @@ export const readBundle: InputReader = (request) => {
 /** The RPC box and the minimum confirmations. */
 export const readRpc: InputReader = (request) => {
   const urls = endpointsIn(field<HTMLTextAreaElement>("rpc").value);
-  if (urls.length === 0) throw new InputError("rpc", "Give at least one RPC URL of the chain the bundle names (http:// or https://).");
+  // No endpoint: the page verifies offline when the pin box holds a trust file with checkpoints (see readOffline).
   for (const url of urls) {
     const problem = rpcUrlProblem(url);
     if (problem) throw new InputError("rpc", `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`);
@@ -106,11 +107,30 @@ export function pinsIn(text: string): TrustPins | undefined {
   return mergeTrust({ logs, operators });
 }
 
+/** The checkpoints of a trust file pasted in the pin box (a self-contained bundle is checked against them). */
+export function checkpointsIn(text: string): Checkpoint[] {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{")) return [];
+  return parseTrustCheckpoints(JSON.parse(trimmed) as unknown);
+}
+
+/** With no RPC URL: offline, against the pin box's checkpoints (no request leaves the page); neither: say what to give. */
+export const readOffline: InputReader = (request) => {
+  if (request.rpcUrls.length > 0) return;
+  if ((request.params.checkpoints ?? []).length === 0) {
+    throw new InputError("rpc", "Give at least one RPC URL of the chain the bundle names (http:// or https://), or, for a self-contained bundle, a trust file with checkpoints in the pin box (verified offline).");
+  }
+  request.params.offline = true;
+};
+
 /** The pin box. */
 export const readPins: InputReader = (request) => {
   try {
-    const trust = pinsIn(field<HTMLTextAreaElement>("pin").value);
+    const text = field<HTMLTextAreaElement>("pin").value;
+    const trust = pinsIn(text);
     if (trust) request.params.trust = trust;
+    const checkpoints = checkpointsIn(text);
+    if (checkpoints.length > 0) request.params.checkpoints = checkpoints;
   } catch (error) {
     throw new InputError("pin", error instanceof Error ? error.message : String(error));
   }
@@ -131,7 +151,7 @@ export const readDisclosed: InputReader = (request) => {
 };
 
 /** Every input, in page order. */
-export const INPUT_READERS: InputReader[] = [readBundle, readRpc, readPins, readDisclosed];
+export const INPUT_READERS: InputReader[] = [readBundle, readRpc, readPins, readOffline, readDisclosed];
 
 /** The request from every input. @throws {InputError} */
 export function readInputs(readers: readonly InputReader[] = INPUT_READERS): VerifyRequest {

@@ -72,22 +72,29 @@ function showBanner(verdict: Verdict): void {
         : verdict.reason === "not-final"
           ? "Nothing failed, but the anchoring is not final yet. What the bundle claims is below."
           : "Nothing failed, but some checks could not be made (see below): this says nothing about the bundle itself.";
+    // One line per distinct reason: an unreachable endpoint is one line, not ten.
+    const byMessage = new Map<string, Check[]>();
+    for (const check of wrong) byMessage.set(check.message, [...(byMessage.get(check.message) ?? []), check]);
     const list = element("ul", undefined, "failures");
-    for (const check of wrong.slice(0, 4)) {
+    for (const [message, checks] of [...byMessage].slice(0, 5)) {
       const li = element("li");
-      li.dataset.check = check.id;
-      li.append(element("strong", `${check.name}: `), ...richText(check.message));
+      li.dataset.checks = checks.map((check) => check.id).join(" ");
+      const names = checks.length <= 3 ? checks.map((check) => check.name).join(", ") : `${checks.slice(0, 2).map((check) => check.name).join(", ")} and ${checks.length - 2} more checks`;
+      li.append(element("strong", `${names}: `), ...richText(message));
       list.append(li);
     }
-    if (wrong.length > 4) list.append(element("li", `… and ${wrong.length - 4} more (see Checks)`));
+    if (byMessage.size > 5) list.append(element("li", `… and ${byMessage.size - 5} more (see Checks)`));
     headline.after(list);
   }
   $("verdict-summary").textContent = `${verdict.summary} · ${verdict.elapsedMs} ms`;
 }
 
 function showUncertain(verdict: Verdict): void {
-  $("uncertain-box").hidden = verdict.uncertain.length === 0;
-  $("uncertain").replaceChildren(...verdict.uncertain.map((item) => richElement("li", item)));
+  // What the banner already lists (a check that could not be made, or is pending) is not repeated here.
+  const inBanner = new Set(verdict.status === "verified" ? [] : verdict.checks.map((check) => `${check.name}: ${check.message}`));
+  const items = verdict.uncertain.filter((item) => !inBanner.has(item));
+  $("uncertain-box").hidden = items.length === 0;
+  $("uncertain").replaceChildren(...items.map((item) => richElement("li", item)));
 }
 
 function showClaims(verdict: Verdict, bundle: unknown): void {

@@ -1,6 +1,7 @@
 import type { ShowworkReadClient } from "../internal/asPublicClient.js";
 import { readLog, type ReadLogParameters, type ReadLogReturnType } from "../public/readLog.js";
 import { readLogAnchorers, type ReadLogAnchorersParameters, type ReadLogAnchorersReturnType } from "../public/readLogAnchorers.js";
+import { firstBatchAnchoredSince, type FirstBatchAnchoredSinceParameters, type FirstBatchAnchoredSinceReturnType } from "../public/firstBatchAnchoredSince.js";
 import { readModel, type ReadModelParameters, type ReadModelReturnType } from "../public/readModel.js";
 import { readModelTimeline, type ReadModelTimelineParameters, type ReadModelTimelineReturnType } from "../public/readModelTimeline.js";
 import { verifyBundle, type VerifyBundleParameters, type VerifyBundleReturnType } from "../public/verifyBundle.js";
@@ -20,6 +21,8 @@ export type ShowworkPublicActions = {
   readLog(params: ReadLogParameters): Promise<ReadLogReturnType>;
   /** {@link readLogAnchorers}: the accounts that may anchor in a log now. */
   readLogAnchorers(params: ReadLogAnchorersParameters): Promise<ReadLogAnchorersReturnType>;
+  /** {@link firstBatchAnchoredSince}: the first batch anchored at or after a time (a compromise report's cut-off). */
+  firstBatchAnchoredSince(params: FirstBatchAnchoredSinceParameters): Promise<FirstBatchAnchoredSinceReturnType>;
   /** {@link readModel}: a model's registration, versions and the active one. */
   readModel(params: ReadModelParameters): Promise<ReadModelReturnType>;
   /** {@link readModelTimeline}: a model's deployments, rollbacks and deactivations. */
@@ -43,6 +46,7 @@ export function showworkPublicActions(config: ShowworkActionsConfig): (client: S
     verifyBundle: (params) => verifyBundle(client, params),
     readLog: (params) => readLog(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     readLogAnchorers: (params) => readLogAnchorers(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
+    firstBatchAnchoredSince: (params) => firstBatchAnchoredSince(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     readModel: (params) => readModel(client, { ...params, modelTimeline: params.modelTimeline ?? modelTimeline }),
     readModelTimeline: (params) => readModelTimeline(client, { ...params, modelTimeline: params.modelTimeline ?? modelTimeline }),
   });

@@ -4,6 +4,7 @@ import { grantAnchorer, type GrantAnchorerParameters, type GrantAnchorerReturnTy
 import { revokeAnchorer, type RevokeAnchorerParameters, type RevokeAnchorerReturnType } from "../wallet/revokeAnchorer.js";
 import { grantSigner, type GrantSignerParameters, type GrantSignerReturnType } from "../wallet/grantSigner.js";
 import { revokeSigner, type RevokeSignerParameters, type RevokeSignerReturnType } from "../wallet/revokeSigner.js";
+import { reportSignerCompromise, type ReportSignerCompromiseParameters, type ReportSignerCompromiseReturnType } from "../wallet/reportSignerCompromise.js";
 import { bindTimeline, type BindTimelineParameters, type BindTimelineReturnType } from "../wallet/bindTimeline.js";
 import { setMaxAnchorDelay, type SetMaxAnchorDelayParameters, type SetMaxAnchorDelayReturnType } from "../wallet/setMaxAnchorDelay.js";
 import { anchor, type AnchorParameters, type AnchorReturnType } from "../wallet/anchor.js";
@@ -28,6 +29,8 @@ export type ShowworkWalletActions = {
   grantSigner<wait extends boolean = false>(params: GrantSignerParameters<wait>): Promise<GrantSignerReturnType<wait>>;
   /** {@link revokeSigner}: withdraw a serving node's authorisation. */
   revokeSigner<wait extends boolean = false>(params: RevokeSignerParameters<wait>): Promise<RevokeSignerReturnType<wait>>;
+  /** {@link reportSignerCompromise}: report a serving node's key compromised since a time (revokes it too). */
+  reportSignerCompromise<wait extends boolean = false>(params: ReportSignerCompromiseParameters<wait>): Promise<ReportSignerCompromiseReturnType<wait>>;
   /** {@link bindTimeline}: bind the log to its ModelTimeline, once. */
   bindTimeline<wait extends boolean = false>(params: BindTimelineParameters<wait>): Promise<BindTimelineReturnType<wait>>;
   /** {@link setMaxAnchorDelay}: change the log's anchoring promise. */
@@ -74,6 +77,7 @@ export function showworkWalletActions(config: ShowworkActionsConfig): (client: S
     revokeAnchorer: (params) => revokeAnchorer(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     grantSigner: (params) => grantSigner(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     revokeSigner: (params) => revokeSigner(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
+    reportSignerCompromise: (params) => reportSignerCompromise(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     bindTimeline: (params) => bindTimeline(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs, timeline: params.timeline ?? modelTimeline }),
     setMaxAnchorDelay: (params) => setMaxAnchorDelay(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),
     anchor: (params) => anchor(client, { ...params, receiptLogs: params.receiptLogs ?? receiptLogs }),

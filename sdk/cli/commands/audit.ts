@@ -24,7 +24,8 @@ import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { isoTime } from "../../verify/check.js";
 import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, rpcUrlArgument, timeArgument } from "../commandOptions.js";
 import { monitorParameters, publicLogClient } from "./monitor.js";
-import { auditPublished } from "../../monitor/auditPublished.js";
+import { AUDIT_CANNOT_COVER, auditPublished } from "../../monitor/auditPublished.js";
+import { printable } from "../../text/display.js";
 import { LogReader } from "../../monitor/chain.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
@@ -182,7 +183,11 @@ export function auditCommand(): Command {
     });
 }
 
-/** `showwork audit --source …`: the public audit, from published batches and the chain only. Exit 0 complete, 1 gaps or withheld batches, 2 could not check. */
+/**
+ * `showwork audit --source …`: the public audit, from published batches and the chain only. Exit 0 complete, 1 answers
+ * may be missing (gaps, withheld, altered or unreadable batches, a head that does not recompute), 2 could not check
+ * (something unchecked, or nothing could be read).
+ */
 async function publicAudit(options: AuditOptions): Promise<void> {
   if (!options.rpc || !options.log) {
     process.stderr.write("showwork audit: --source needs --rpc <url> and --log <logId> (the public audit reads the chain, not a store)\n");
@@ -204,6 +209,8 @@ async function publicAudit(options: AuditOptions): Promise<void> {
       const reader = new LogReader(client, { contract, logId: options.log, blockNumber: await client.getBlockNumber({ cacheTime: 0 }) });
       const timeline = (await reader.boundTimeline()) ?? options.timeline;
       if (!timeline) throw new InvalidArgumentError("--version vN: the log has no bound timeline to look it up in; pass the weights digest");
+      const untrusted = await reader.untrustedTimeline(timeline);
+      if (untrusted !== undefined) throw new InvalidArgumentError(`--version vN: the log's timeline cannot be trusted (${untrusted}); pass the weights digest`);
       const view = await reader.timeline(timeline, model.modelId);
       const match = view.activations.find((a) => a.versionNumber === Number(number));
       if (!match) throw new InvalidArgumentError(`--version: v${number} was never activated in this model's timeline (${view.activations.length} activations)`);
@@ -226,7 +233,7 @@ async function publicAudit(options: AuditOptions): Promise<void> {
       written.push(file);
     }
   }
-  const complete = result.gaps.length === 0 && result.withheldBatches.length === 0;
+  const complete = result.complete;
   const output = {
     query: { modelId: model.modelId, ...(model.name ? { model: model.name } : {}), weightsDigest: version.digest, from, to },
     source: options.source,
@@ -235,6 +242,8 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     contract: result.report.contract,
     block: result.report.block,
     complete,
+    incomplete: result.incomplete,
+    cannotCover: AUDIT_CANNOT_COVER,
     count: result.entries.length,
     receipts: result.entries,
     gaps: result.gaps,
@@ -246,16 +255,20 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } else {
     const lines = [
-      `${model.name ?? model.modelId} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${result.entries.length} answer${result.entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (published log ${result.report.logId} at ${options.source}, chain ${result.report.chainId} block ${result.report.block})`,
+      `${printable(model.name ?? model.modelId)} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${result.entries.length} answer${result.entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (published log ${result.report.logId} at ${options.source}, chain ${result.report.chainId} block ${result.report.block})`,
     ];
     for (const e of result.entries) {
       lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${e.activeThen === false ? "  NOT the active version then" : ""}`);
     }
-    for (const g of result.gaps) lines.push(`GAP: ${g.message}`);
-    if (result.withheldBatches.length) lines.push(`WITHHELD: batches ${result.withheldBatches.join(", ")} are anchored but not published: their answers cannot be listed`);
-    lines.push(complete ? "complete: no gap and no withheld batch in the window" : "INCOMPLETE: answers may be missing from this list (see the gaps above)");
+    for (const g of result.gaps) lines.push(`GAP: ${printable(g.message)}`);
+    if (result.withheldBatches.length) lines.push(`WITHHELD: batches ${result.withheldBatches.join(", ")} are anchored but not published, or published altered or unreadable: their answers cannot be listed`);
+    lines.push(
+      complete
+        ? `complete: no gap, no withheld or altered batch, the head recomputed, nothing unchecked in the window; ${AUDIT_CANNOT_COVER}`
+        : `INCOMPLETE: answers may be missing from this list: ${result.incomplete.map(printable).join("; ")}`,
+    );
     if (written.length > 0) lines.push(`wrote ${written.length} proof bundle${written.length === 1 ? "" : "s"} into ${options.bundles}`);
     process.stdout.write(`${lines.join("\n")}\n`);
   }
-  process.exitCode = complete ? 0 : 1;
+  process.exitCode = complete ? 0 : result.incompleteKind === "unchecked" ? 2 : 1;
 }

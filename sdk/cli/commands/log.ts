@@ -100,6 +100,21 @@ function anchorerCommand(name: "grant-anchorer" | "revoke-anchorer"): Command {
   return command;
 }
 
+/** A time flag: unix seconds or an ISO 8601 date-time; not in the future. */
+function parsePastTime(value: string, flag: string): number {
+  const seconds = /^\d+$/.test(value) ? Number(value) : Date.parse(value) / 1000;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new OperatorCommandError(`${flag} must be unix seconds or an ISO 8601 time (found ${JSON.stringify(value)}).`, {
+      metaMessages: [`e.g. ${flag} 2026-12-04T10:00:00Z (the earliest moment the key may have leaked)`],
+    });
+  }
+  return Math.floor(seconds);
+}
+
+/** What an operator must also do after revoking a serving node: the service still takes its token. */
+export const REVOKE_TOKEN_REMINDER =
+  "Also revoke the node's access token at the anchoring service (`showwork token list`, then `showwork token revoke <id>`): until then a thief holding it can still submit receipts.";
+
 function signerCommand(name: "grant-signer" | "revoke-signer"): Command {
   const holder: Holder = {};
   const grant = name === "grant-signer";
@@ -107,23 +122,43 @@ function signerCommand(name: "grant-signer" | "revoke-signer"): Command {
     .description(
       grant
         ? "authorise a serving node to sign the log's receipts from now on (log admin; the history stays on-chain)"
-        : "withdraw a serving node's authorisation from now on; receipts it signed before stay valid (log admin)",
+        : "withdraw a serving node's authorisation from now on; receipts it signed before stay valid (log admin). With --compromised-since T, only receipts in batches anchored before T stay valid",
     )
     .argument("<signer>", "the serving node's address (the key that signs receipts)", addressArgument);
-  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (signer: Address, options: LogOptions) => {
+  if (!grant) {
+    command.addOption(
+      new Option("--compromised-since <time>", "the key may have leaked from this time on (unix seconds or ISO 8601): no receipt it signed counts unless its batch was anchored before it, whatever issuedAt it claims; the key can never be granted again"),
+    );
+  }
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (signer: Address, options: LogOptions & { compromisedSince?: string }) => {
     await runOperatorCommand(`log ${name}`, options.json, errorContext(holder, true), async () => {
+      const since = options.compromisedSince === undefined ? undefined : parsePastTime(options.compromisedSince, "--compromised-since");
       const context = (holder.context = await openOperatorContext(options, { writes: true }));
       const log = await requireLog(context, options.logId);
       requireAdmin(context, log, `showwork log ${name}`);
       const params = { logId: options.logId, signer, wait: true, confirmations: options.confirmations } as const;
+      if (since !== undefined) {
+        const done = await context.wallet!.actions.reportSignerCompromise({ ...params, since });
+        const when = new Date(since * 1000).toISOString().replace(".000Z", "Z");
+        printResult(
+          options.json,
+          { command: `log ${name}`, chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, signer, compromisedSince: since, fromBatch: done.fromBatch.toString(), changed: done.changed, reminder: REVOKE_TOKEN_REMINDER, ...transactionFacts(done.receipt) },
+          [
+            `reported serving node ${signer} compromised since ${when} in log ${options.logId}: its receipts count only in batches before #${done.fromBatch} (anchored before that time); it is revoked and can never be granted again`,
+            transactionLine(done.receipt),
+            REVOKE_TOKEN_REMINDER,
+          ],
+        );
+        return;
+      }
       const done = grant ? await context.wallet!.actions.grantSigner(params) : await context.wallet!.actions.revokeSigner(params);
       const what = done.changed
         ? `${grant ? "granted" : "revoked"} serving node ${signer} as a signer of log ${options.logId}`
         : `${signer} ${grant ? "was already a signer" : "was not a signer"} of log ${options.logId}: nothing changed`;
       printResult(
         options.json,
-        { command: `log ${name}`, chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, signer, changed: done.changed, ...transactionFacts(done.receipt) },
-        [what, transactionLine(done.receipt)],
+        { command: `log ${name}`, chainId: context.chainId, receiptLogs: log.receiptLogs, logId: options.logId, signer, changed: done.changed, ...(grant ? {} : { reminder: REVOKE_TOKEN_REMINDER }), ...transactionFacts(done.receipt) },
+        grant ? [what, transactionLine(done.receipt)] : [what, transactionLine(done.receipt), "Receipts it signed before stay valid; if its key may have leaked, run again with --compromised-since <time>.", REVOKE_TOKEN_REMINDER],
       );
     });
   });

@@ -20,6 +20,12 @@ const batches = (first: number, last: number): string => (first === last ? `batc
 
 /** One log line per service event (none for `recorded`: too frequent). */
 export function describeEvent(event: ServiceEvent): string | undefined {
+  const text = describeEventBody(event);
+  // An extra anchoring chain's events name it (their batch numbers are that chain's log indices).
+  return text === undefined || event.chain === undefined ? text : `[chain ${event.chain}] ${text}`;
+}
+
+function describeEventBody(event: ServiceEvent): string | undefined {
   switch (event.type) {
     case "recorded":
       return undefined;
@@ -159,6 +165,14 @@ export function serveCommand(): Command {
         anchorer: b?.anchorer,
         store: opened.service.store.location,
       });
+      for (const chain of opened.service.health().chains.filter((c) => !c.primary)) {
+        log(`also anchoring on chain ${chain.name} (${chain.chainId}), anchorer ${chain.anchorer}, every ${chain.cadence.batches} batch(es)${chain.cadence.maxWaitMs === null ? "" : ` or ${chain.cadence.maxWaitMs} ms`}`, "chain", {
+          chain: chain.name,
+          chainId: chain.chainId,
+          anchorer: chain.anchorer,
+          cadence: chain.cadence,
+        });
+      }
       const ingestion = opened.service.ingestion;
       log(
         `ingestion: signatures ${ingestion.signatures}, issuedAt at most ${ingestion.issuedAtWindow === false ? "(no limit)" : `${ingestion.issuedAtWindow.futureSeconds} s`} in the future, any age in the past (late receipts are accepted)`,

@@ -93,7 +93,7 @@ export function timelineCommand(): Command {
           options.svg,
           renderTimelineSvg({
             activations: view.activations,
-            title: `${view.name || modelText}: ${view.activations.length} activations`,
+            title: `${view.name || modelText}: ${view.activations.length} activation${view.activations.length === 1 ? "" : "s"} (times UTC)`,
             ...(options.at === undefined ? {} : { markers: [{ at: options.at, label: "at", kind: "receipt" as const }] }),
           }),
         );

@@ -43,7 +43,8 @@ const HINTS: Record<string, (args: readonly unknown[], c: ChainErrorContext) => 
   ModelTimelineEmptyReason: () => ["A rollback or deactivation must say why: --reason must not be empty."],
 };
 
-function show(value: unknown): string {
+/** A contract error's argument as Solidity writes it (numbers bare, addresses and hashes as hex): not a "Found:" value. */
+function solidityArgument(value: unknown): string {
   return typeof value === "bigint" ? value.toString() : typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -65,7 +66,7 @@ export function explainChainError(error: unknown, context: ChainErrorContext): S
     const name = reverted.data?.errorName;
     const args = reverted.data?.args ?? [];
     if (name !== undefined) {
-      return new OperatorCommandError(`${context.action}: the contract refused: ${name}(${args.map(show).join(", ")}).`, {
+      return new OperatorCommandError(`${context.action}: the contract refused: ${name}(${args.map(solidityArgument).join(", ")}).`, {
         metaMessages: HINTS[name]?.(args, context) ?? [],
         details: reverted.shortMessage,
       });

@@ -7,7 +7,8 @@
  *   GET  /v1/batches/:index      a batch (range, root, state, anchor, transaction attempts)
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
  *   GET  /metrics                Prometheus text format (JSON: /v1/metrics, or Accept: application/json); see ./metrics.ts
- *   GET  /v1/logs/:logId/...     the public, read-only publication of anchored batches (see ./publication.ts)
+ *   GET  /v1/logs/:logId/...     the read-only publication of anchored batches (see ./publication.ts), behind
+ *                                the door like every read (open or token, per --reads)
  *
  * Every request first passes the door (`door.ts`): Host and Origin checks (CORS preflights from
  * allowed origins answered there), a bearer token for writes, concurrency limits, `application/json`
@@ -55,6 +56,7 @@ const REJECTION_STATUS: Record<RecordRejectionReason, 400 | 403 | 409 | 413 | 42
   "signature-missing": 422,
   "signature-invalid": 422,
   "signer-not-authorised": 403,
+  "signer-compromised": 403,
   "signer-check-unavailable": 503,
 };
 
@@ -74,10 +76,11 @@ function fail(c: Context, status: ErrorStatus, code: string, error: unknown, ext
 export function createServiceApp(service: AnchoringService, options: ServiceAppOptions): Hono {
   const app = new Hono();
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-  // Public and read-only: mounted first, outside any access control (GET only, CORS *: for monitors).
-  app.route("/", publicationRoutes(service.store));
-  // Everything else passes the door.
+  // Everything passes the door, the publication routes too (issue #22 item 5): the Host check (DNS rebinding), the
+  // Origin check and CORS for allowed origins only, a token when reads need one (`--reads token`), and the
+  // concurrency limits (a 10,000-receipt batch file is an expensive response).
   app.use("*", door(options.door));
+  app.route("/", publicationRoutes(service.store, { cors: "door" }));
 
   app.post(
     "/v1/receipts",

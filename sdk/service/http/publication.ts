@@ -7,7 +7,9 @@
  *                                          Cache-Control immutable, ETag = the root (If-None-Match → 304)
  *
  * Only batches whose root is anchored are published; an unknown log or a batch not (yet) anchored is a 404
- * with a JSON error. Receipts carry commitments only: nothing here is private, and nothing needs a token.
+ * with a JSON error. Receipts carry commitments only: nothing here is private. The service mounts these routes
+ * behind its door (`cors: "door"`): Host check, allowed origins only, a token when reads need one, and the
+ * concurrency limits; a static copy (`showwork publish --out`) is what to serve to any origin.
  *
  * @module
  */
@@ -27,8 +29,20 @@ function notFound(c: Context, code: string, message: string, extra: Record<strin
  * @example
  * app.route("/", publicationRoutes(service.store));
  */
-export function publicationRoutes(store: ReceiptStore): Hono {
+export function publicationRoutes(store: ReceiptStore, options: { readonly cors?: "open" | "door" } = {}): Hono {
   const app = new Hono();
+  if (options.cors === "door") {
+    // Behind the door, CORS is the door's (allowed origins only): no `Access-Control-Allow-Origin: *`.
+    app.use("*", async (c, next) => {
+      await next();
+      if (c.res.headers.get("access-control-allow-origin") === "*") {
+        const response = new Response(c.res.body, c.res);
+        response.headers.delete("access-control-allow-origin");
+        c.res = undefined;
+        c.res = response;
+      }
+    });
+  }
   const publication = new StorePublication(store);
 
   const logOf = async (c: Context): Promise<Response | undefined> => {

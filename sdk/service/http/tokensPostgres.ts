@@ -17,7 +17,7 @@ import {
   type AccessTokenInfo,
   type AccessTokenStore,
   type IssuedAccessToken,
-} from "./tokens.js";
+} from "./tokenCore.js";
 
 type Row = { id: string; name: string; created_at: string | number; revoked_at: string | number | null };
 

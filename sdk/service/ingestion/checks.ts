@@ -19,8 +19,9 @@
  *    - `"valid"` (default without a chain): a valid signature by `servingNode`;
  *    - `"off"`: no check (trusted in-process callers that say so explicitly).
  *    Reasons: `signature-missing`, `signature-invalid` (malformed, or signed by another key
- *    than `servingNode`), `signer-not-authorised`, `signer-check-unavailable` (the chain
- *    could not be read: retry).
+ *    than `servingNode`), `signer-not-authorised`, `signer-compromised` (the node's key was
+ *    reported compromised: refused whatever `issuedAt` says, see sdk/verify/compromise.ts),
+ *    `signer-check-unavailable` (the chain could not be read: retry).
  * Recovery is the SDK's `checkReceiptSignature` (sdk/receipt/signReceipt.ts), not a copy.
  *
  * @module
@@ -128,6 +129,19 @@ export async function checkSignatures(receipts: readonly Receipt[], mode: "autho
         });
       }
       throw error;
+    }
+    if (!result.authorised && result.compromise !== undefined) {
+      const { since, fromBatch, reportedAt } = result.compromise;
+      throw new RecordRejectedError({
+        reason: "signer-compromised",
+        message: `Receipt #${i}: serving node ${receipt.servingNode}'s key was reported compromised since ${iso(since)} for log ${logId} (report at ${iso(reportedAt)}); its receipts are refused whatever issuedAt (${iso(receipt.issuedAt)}) they claim.`,
+        receiptIndex: i,
+        field: "servingNode",
+        metaMessages: [
+          `Only its receipts in batches anchored before the leak (before batch #${fromBatch}) count; anything recorded now would be anchored after it.`,
+          "Do: give the node a new key (grant it with `showwork log grant-signer`), and revoke the old key's access token (`showwork token revoke`).",
+        ],
+      });
     }
     if (!result.authorised) {
       throw new RecordRejectedError({

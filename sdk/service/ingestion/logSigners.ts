@@ -12,13 +12,16 @@
  *   time, which drop the entries of the signers they name;
  * - an unknown or unauthorised signer triggers one re-read (at most every `negativeTtlMs`,
  *   default 2 s, per signer), so a node granted a moment ago is accepted without restart.
+ * - a signer whose key was reported compromised (`reportSignerCompromise`, seen with its history or through the
+ *   `SignerCompromised` event) is refused whatever `issuedAt` says: a receipt recorded now is anchored after the
+ *   leak, and only receipts in batches anchored before it count (sdk/verify/compromise.ts).
  * Every read of one signer's history is pinned to one block. A history longer than
  * `maxPeriods` (default 256) is read up to that cap (a hostile log cannot make the service
  * page for ever) and the rest counts as not authorised.
  *
  * @module
  */
-import type { Address, Hex, PublicClient } from "viem";
+import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type Address, type Hex, type PublicClient } from "viem";
 
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { ShowworkError } from "../../errors.js";
@@ -29,10 +32,17 @@ export interface SignerPeriod {
   readonly revokedAt: number;
 }
 
+/** A compromise report of a signer (`ReceiptLogs.reportSignerCompromise`; unix seconds). */
+export interface SignerCompromise {
+  readonly since: number;
+  readonly fromBatch: bigint;
+  readonly reportedAt: number;
+}
+
 /** The outcome of {@link LogSigners.check}. */
 export type SignerCheck =
   | { readonly authorised: true }
-  | { readonly authorised: false; readonly periods: readonly SignerPeriod[] };
+  | { readonly authorised: false; readonly periods: readonly SignerPeriod[]; readonly compromise?: SignerCompromise };
 
 /** Options of {@link LogSigners}. */
 export interface LogSignersOptions {
@@ -62,6 +72,8 @@ export class SignerCheckUnavailableError extends ShowworkError {
 
 interface Entry {
   readonly periods: readonly SignerPeriod[];
+  /** The signer's compromise report, if any (read with the history, at the same block). */
+  readonly compromise: SignerCompromise | undefined;
   readonly fetchedAt: number;
 }
 
@@ -100,12 +112,16 @@ export class LogSigners {
     await this.pollEvents();
     const now = this.options.now();
     const cached = this.entries.get(key);
+    // A key reported compromised: whatever issuedAt says, anything recorded now is anchored after the leak
+    // (sdk/verify/compromise.ts, the one rule), so it is refused. Reports only ever widen: the cache cannot be stale.
+    if (cached?.compromise !== undefined) return { authorised: false, periods: cached.periods, compromise: cached.compromise };
     if (cached !== undefined) {
       const hit = cached.periods.find((p) => covers(p, issuedAt));
       if (hit !== undefined && (hit.revokedAt !== 0 || now - cached.fetchedAt < this.options.ttlMs)) return { authorised: true };
       if (hit === undefined && now - cached.fetchedAt < this.options.negativeTtlMs) return { authorised: false, periods: cached.periods };
     }
     const fresh = await this.fetch(signer, key);
+    if (fresh.compromise !== undefined) return { authorised: false, periods: fresh.periods, compromise: fresh.compromise };
     return fresh.periods.some((p) => covers(p, issuedAt)) ? { authorised: true } : { authorised: false, periods: fresh.periods };
   }
 
@@ -118,8 +134,8 @@ export class LogSigners {
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
       pending = this.read(signer)
-        .then((periods) => {
-          const entry = { periods, fetchedAt: this.options.now() };
+        .then(({ periods, compromise }) => {
+          const entry = { periods, compromise, fetchedAt: this.options.now() };
           this.entries.delete(key);
           this.entries.set(key, entry);
           if (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
@@ -131,7 +147,7 @@ export class LogSigners {
     return pending;
   }
 
-  private async read(signer: Address): Promise<SignerPeriod[]> {
+  private async read(signer: Address): Promise<{ periods: SignerPeriod[]; compromise: SignerCompromise | undefined }> {
     const { publicClient, contract, logId, maxPeriods } = this.options;
     try {
       this.reads++;
@@ -151,13 +167,29 @@ export class LogSigners {
         if (page.length === 0) break;
         for (const p of page) periods.push({ grantedAt: Number(p.grantedAt), revokedAt: Number(p.revokedAt) });
       }
-      return periods;
+      return { periods, compromise: await this.readCompromise(signer, blockNumber) };
     } catch (cause) {
       throw new SignerCheckUnavailableError(signer, cause);
     }
   }
 
-  /** Polls SignerGranted/SignerRevoked of the log since the last poll; drops the entries they name. */
+  /** The signer's compromise report at `blockNumber`; none on a ReceiptLogs build that predates reports. */
+  private async readCompromise(signer: Address, blockNumber: bigint): Promise<SignerCompromise | undefined> {
+    const { publicClient, contract, logId } = this.options;
+    this.reads++;
+    let report;
+    try {
+      report = await publicClient.readContract({ address: contract, abi: receiptLogsAbi, functionName: "signerCompromise", args: [logId, signer], blockNumber });
+    } catch (error) {
+      // A ReceiptLogs of an earlier release has no `signerCompromise`: the call reverts (no such function).
+      if (error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError) !== null) return undefined;
+      throw error;
+    }
+    if (report.reportedAt === 0n) return undefined;
+    return { since: Number(report.since), fromBatch: report.fromBatch, reportedAt: Number(report.reportedAt) };
+  }
+
+  /** Polls SignerGranted/SignerRevoked/SignerCompromised of the log since the last poll; drops the entries they name. */
   private pollEvents(): Promise<void> {
     if (this.options.now() - this.lastPollAt < this.options.eventPollMs) return Promise.resolve();
     this.polling ??= this.poll().finally(() => (this.polling = undefined));
@@ -174,12 +206,13 @@ export class LogSigners {
         this.lastPolledBlock = head;
       } else if (head > this.lastPolledBlock) {
         const range = { address: contract, abi: receiptLogsAbi, args: { logId }, fromBlock: this.lastPolledBlock + 1n, toBlock: head } as const;
-        this.reads += 2;
-        const [granted, revoked] = await Promise.all([
+        this.reads += 3;
+        const [granted, revoked, compromised] = await Promise.all([
           publicClient.getContractEvents({ ...range, eventName: "SignerGranted" }),
           publicClient.getContractEvents({ ...range, eventName: "SignerRevoked" }),
+          publicClient.getContractEvents({ ...range, eventName: "SignerCompromised" }),
         ]);
-        for (const event of [...granted, ...revoked]) {
+        for (const event of [...granted, ...revoked, ...compromised]) {
           const signer = (event.args as { signer?: Address }).signer;
           if (signer !== undefined) this.entries.delete(signer.toLowerCase());
         }

@@ -23,6 +23,13 @@
  * | `showwork_halted` | gauge | 1 while anchoring is halted |
  * | `showwork_chain_rejected` | gauge | 1 while the node refuses our transactions |
  * | `showwork_uptime_seconds` | gauge | |
+ * | `showwork_chain_up` | gauge | `chain`: 1 while the chain's anchoring works, 0 while it fails or is halted |
+ * | `showwork_chain_last_anchored_batch_index` | gauge | `chain` (store batch index; -1: none) |
+ * | `showwork_chain_batches_behind` | gauge | `chain`: closed batches not yet anchored there |
+ * | `showwork_chain_anchor_lag_seconds` | gauge | `chain`: age of the oldest receipt not yet anchored there |
+ * | `showwork_chain_consecutive_failures` | gauge | `chain` |
+ * | `showwork_chain_gas_used_total` | counter | `chain` |
+ * | `showwork_chain_anchor_transactions_total` | counter | `chain` |
  * | `showwork_receipts_recorded_late_total` | counter | recorded > 5 min after issuedAt (accepted: late is not lost) |
  * | `showwork_ingest_lateness_max_seconds` | gauge | largest issuedAt → recording delay seen |
  * | `showwork_receipts_duplicate_total` | counter | already held, answered as duplicates |
@@ -104,6 +111,28 @@ export function prometheusMetrics(service: AnchoringService): PrometheusMetrics 
   gauge("showwork_halted", "1 while anchoring is halted (needs an operator).", [], (g) => g.set(service.health().halted === null ? 0 : 1));
   gauge("showwork_chain_rejected", "1 while the node refuses this instance's transactions.", [], (g) => g.set(service.health().chain === null ? 0 : 1));
   gauge("showwork_uptime_seconds", "Uptime of this instance.", [], (g, x) => g.set(x.uptimeMs / 1000));
+  // One series per anchoring chain (the primary and each extra target).
+  gauge("showwork_chain_up", "1 while the chain's anchoring works, 0 while it fails or is halted.", ["chain"], (g, x) => {
+    for (const c of x.chains) g.set({ chain: c.name }, c.status === "ok" || c.status === "stopped" ? 1 : 0);
+  });
+  gauge("showwork_chain_last_anchored_batch_index", "Last batch anchored on the chain (-1: none).", ["chain"], (g, x) => {
+    for (const c of x.chains) g.set({ chain: c.name }, c.lastAnchored?.index ?? -1);
+  });
+  gauge("showwork_chain_batches_behind", "Closed batches not yet anchored on the chain.", ["chain"], (g, x) => {
+    for (const c of x.chains) g.set({ chain: c.name }, c.batchesBehind);
+  });
+  gauge("showwork_chain_anchor_lag_seconds", "Age of the oldest receipt not yet anchored on the chain.", ["chain"], (g, x) => {
+    for (const c of x.chains) g.set({ chain: c.name }, c.oldestUnanchoredMs / 1000);
+  });
+  gauge("showwork_chain_consecutive_failures", "Consecutive failed attempts on the chain.", ["chain"], (g, x) => {
+    for (const c of x.chains) g.set({ chain: c.name }, c.consecutiveFailures);
+  });
+  counter("showwork_chain_gas_used_total", "Gas used by this instance's anchoring transactions on the chain.", ["chain"], (c, x) => {
+    for (const ch of x.chains) c.inc({ chain: ch.name }, Number(ch.gas.used));
+  });
+  counter("showwork_chain_anchor_transactions_total", "Anchoring transactions included on the chain, seen by this instance.", ["chain"], (c, x) => {
+    for (const ch of x.chains) c.inc({ chain: ch.name }, ch.gas.transactions);
+  });
   counter("showwork_receipts_recorded_late_total", "Receipts recorded more than 5 min after their issuedAt (accepted: late is not lost).", [], (c, x) => c.inc(x.ingestion.late));
   gauge("showwork_ingest_lateness_max_seconds", "Largest delay from a receipt's issuedAt to its recording, seconds.", [], (g, x) => g.set(x.ingestion.maxLatenessSeconds));
   counter("showwork_receipts_duplicate_total", "Receipts submitted again that the store already held (answered as duplicates: delivered).", [], (c, x) => c.inc(x.ingestion.duplicates));

@@ -26,6 +26,8 @@ import type { ProofBundle } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
+import { strictestDelay } from "../anchorDelay.js";
+import { judgeCompromise, type SignerCompromiseReport } from "../compromise.js";
 import { codeHashOf, matchShowworkCode } from "../contractCode.js";
 import { describeDisagreement } from "../endpoints.js";
 import { couldNotCheck, disagreementIn, need, Unavailable } from "../reads.js";
@@ -83,6 +85,8 @@ interface AnchoredEvent {
   anchorer: Address;
 }
 
+export { strictestDelay } from "../anchorDelay.js";
+
 /** The on-chain checks: the run of {@link CHECK_IDS} from "chain" to "pinned". */
 export const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("pinned") + 1);
 
@@ -130,6 +134,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       client.readContract({ ...logs, functionName: "isSignerAt", args: [anchor.logId, receipt.servingNode, BigInt(receipt.issuedAt)] }),
     ),
     signerNow: settle(() => client.readContract({ ...logs, functionName: "isSigner", args: [anchor.logId, receipt.servingNode] })),
+    compromise: settle(() => client.readContract({ ...logs, functionName: "signerCompromise", args: [anchor.logId, receipt.servingNode] })),
     tx: settle(() => client.getTransactionReceipt({ hash: anchor.txHash })),
     block: settle(() => client.getBlock({ blockNumber: BigInt(anchor.blockNumber) })),
     head: settle(() => client.getBlockNumber({ cacheTime: 0 })),
@@ -155,7 +160,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   };
   const skipRest = (reason: string, code: string): { checks: Check[]; facts: VerdictFacts } => {
     for (const id of CHAIN_CHECKS.slice(checks.length)) {
-      checks.push(code === "rpc-unavailable" || code === "endpoints-disagree" ? errored(id, reason, { code }) : skipped(id, reason, code));
+      checks.push(code === "rpc-unavailable" || code === "endpoints-disagree" || code === "head-below-anchoring" ? errored(id, reason, { code }) : skipped(id, reason, code));
     }
     return { checks, facts };
   };
@@ -174,7 +179,24 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   if (chain.status === "error") return skipRest(chain.message, chain.code ?? "rpc-unavailable");
   if (chain.status !== "pass") return skipRest("not checked: the RPC endpoint serves another chain", "prerequisite");
 
+  // Never judge the chain's state below the anchoring block: there the log, its signers and its batch do not exist
+  // yet, and an endpoint that lags (or lies about its head) would turn a genuine bundle into "failed".
+  const headRead = await reads.head;
+  if (!headRead.ok) {
+    const disagreement = disagreementIn(headRead.error instanceof Unavailable ? headRead.error.error : headRead.error);
+    if (disagreement) return skipRest(`could not check: ${describeDisagreement(disagreement)}`, "endpoints-disagree");
+    return skipRest(`could not check: ${describeRpcFailure(headRead.error instanceof Unavailable ? headRead.error.error : headRead.error)}`, "rpc-unavailable");
+  }
+  if (headRead.value < BigInt(anchor.blockNumber)) {
+    return skipRest(
+      `could not check: the RPC endpoint's latest block (${headRead.value}) is below the anchoring block (${anchor.blockNumber}); it lags or lies about its head, and nothing is judged below the anchoring block`,
+      "head-below-anchoring",
+    );
+  }
+
   // contract
+  /** A build of an earlier release (profile "…@rN"): it has no compromise reports (`signerCompromise`). */
+  let legacyContract = false;
   const contract = await run("contract", async () => {
     const code = need(await reads.code);
     if (code === undefined || code === "0x") {
@@ -193,6 +215,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "not-showwork-code",
       });
     }
+    legacyContract = match.profile.includes("@");
     return pass("contract", `the code at ${anchor.contract} is the showwork ReceiptLogs build (${match.profile} profile)${where}`, {
       expected: "ReceiptLogs",
       found: `ReceiptLogs, ${match.profile} build`,
@@ -453,9 +476,21 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     const at = need(await reads.signerAt);
     const still = need(await reads.signerNow);
     const detail = { expected: `a serving node authorised by log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}`, found: `${node} (${at ? "authorised" : "not authorised"} then; ${still ? "authorised now" : "not authorised now"})` };
-    return at
-      ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${still ? "" : " (revoked since)"}`, detail)
-      : fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" });
+    if (!at) {
+      return fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" });
+    }
+    // A key reported compromised since T counts only for batches anchored before T (sdk/verify/compromise.ts).
+    const report: SignerCompromiseReport | undefined = legacyContract ? undefined : need(await reads.compromise);
+    const judgement = judgeCompromise(report, receipt.issuedAt, anchored ? { batchIndex: BigInt(anchor.batchIndex), anchoredAt } : undefined);
+    if (!judgement.valid) {
+      return fail("signer", `serving node ${node}: ${judgement.reason}`, {
+        expected: `a batch anchored before ${isoTime(judgement.since)} (before batch #${judgement.fromBatch})`,
+        found: anchored ? `batch #${anchor.batchIndex} anchored at ${isoTime(anchoredAt)}` : "not anchored yet",
+        code: "signer-compromised",
+      });
+    }
+    const caveat = judgement.reported ? " (its key was reported compromised later; this receipt's batch was anchored before that)" : still ? "" : " (revoked since)";
+    return pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${caveat}`, detail);
   });
 
   // pinned
@@ -486,26 +521,6 @@ export function pinnedExpectation(logs: readonly string[], operators: readonly s
     items.length === 0 ? undefined : items.length === 1 ? `${one} ${items[0]}` : `one of the ${many} ${items.join(", ")}`;
   const parts = [list("log", "logs", logs), list("operator", "operators", operators)].filter((part): part is string => part !== undefined);
   return parts.length === 0 ? "nothing pinned" : parts.join(" or ");
-}
-
-/**
- * The strictest (smallest non-zero) maximum delay in force at any moment of `[from, to]`, from a
- * log's history (oldest first); `undefined` when the log declared no maximum during that window.
- * An entry is in force from its `since` until the next entry's `since`.
- */
-export function strictestDelay(history: readonly { since: bigint | number; maxAnchorDelay: number }[], from: number, to: number): number | undefined {
-  let strictest: number | undefined;
-  for (let i = 0; i < history.length; i++) {
-    const entry = history[i]!;
-    const next = history[i + 1];
-    const start = Number(entry.since);
-    const end = next === undefined ? Number.POSITIVE_INFINITY : Number(next.since);
-    if (end <= start) continue; // replaced within the same second: never in force
-    // In force during [start, end); the first entry also covers any time before the log existed.
-    const overlaps = (i === 0 || start <= to) && end > from;
-    if (overlaps && entry.maxAnchorDelay > 0) strictest = strictest === undefined ? entry.maxAnchorDelay : Math.min(strictest, entry.maxAnchorDelay);
-  }
-  return strictest;
 }
 
 function describeRecorded(recorded: Exclude<RecordedDeployment, { kind: "unknown-chain" }>): string {

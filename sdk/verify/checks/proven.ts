@@ -24,7 +24,7 @@ import { duration, errored, fail, isoTime, pass, pending, short, skipped } from 
 import { immutablesHold, matchShowworkCode } from "../contractCode.js";
 import { printableShort } from "../printable.js";
 import { CHECK_IDS, type Check, type CheckId, type TrustPins, type VerdictFacts } from "../verdict.js";
-import { strictestDelay } from "./onchain.js";
+import { pinnedExpectation, strictestDelay } from "./onchain.js";
 
 /** The on-chain checks (same ids as the online ones). */
 const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("pinned") + 1);
@@ -319,7 +319,7 @@ function judge(
     if (logsPinned.length === 0 && operatorsPinned.length === 0) {
       checks.push(skipped("pinned", `nothing pinned: ${who} vouches for this answer (anyone can create a log; pin the logs or operators you trust with --log / --operator)`, "nothing-pinned"));
     } else {
-      const detail = { expected: `a pinned log or operator`, found: who };
+      const detail = { expected: pinnedExpectation(logsPinned, operatorsPinned), found: who };
       if (logsPinned.includes(anchor.logId.toLowerCase())) checks.push(pass("pinned", `${who}: the log is pinned`, detail));
       else if (operatorsPinned.includes(admin.toLowerCase())) checks.push(pass("pinned", `${who}: the operator is pinned`, detail));
       else checks.push(fail("pinned", `${who} is neither a pinned log nor run by a pinned operator`, { ...detail, code: "not-pinned" }));

@@ -21,4 +21,11 @@ describe("crash safety: showwork serve killed with SIGKILL, restarted (real proc
     expect(Object.keys(report.killsBy).some((by) => by.startsWith("failpoint")), "some kills at crash points").to.equal(true);
     expect(Object.keys(report.killsBy).some((by) => by.startsWith("outside")), "some kills from outside").to.equal(true);
   });
+
+  it("with two chains: kills also between the two chains' transactions; both logs hold every batch exactly once, every bundle carries both anchors", async () => {
+    const report = await runCrashHarness({ kills: 12, chains: 2 });
+    expect(report.violations).to.deep.equal([]);
+    expect(report.acknowledged).to.be.greaterThan(0);
+    expect(report.bundlesVerified).to.equal(report.acknowledged);
+  });
 });

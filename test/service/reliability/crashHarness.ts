@@ -18,6 +18,7 @@
  *
  * Used by test/service/reliability/crash.test.ts (short) and scripts/crash-soak.ts (long).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
@@ -53,6 +54,7 @@ export interface CrashReport {
 }
 
 interface Metrics {
+  chains?: { name: string; batchesBehind: number }[];
   receipts: { recorded: number; final: number; total: number };
   batches: { lastClosed: number | null };
   retries: { total: number; byKind: Record<string, number> };
@@ -67,6 +69,7 @@ export function startService(
   store: string,
   failpoints: string,
   extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ child: ReturnType<typeof spawnTracked>; url: string | undefined; startedAt: number }> {
   const startedAt = Date.now();
   const child = spawnTracked(
@@ -104,7 +107,7 @@ export function startService(
       "off",
       ...extraArgs,
     ],
-    { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints } },
+    { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints, ...extraEnv } },
   );
   const output: string[] = [];
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
@@ -153,6 +156,7 @@ const FAILPOINT_PROBABILITY: Record<Failpoint, number> = {
   "tx:after-send": 0.4,
   "tx:before-mark-included": 0.4,
   "tx:before-mark-final": 0.4,
+  "chains:between": 0.3,
 };
 
 /** Options of {@link runCrashHarness}. */
@@ -163,6 +167,36 @@ export interface CrashHarnessOptions {
   /** With "postgres": instances running at once (default 3). */
   readonly instances?: number;
   readonly onProgress?: (line: string) => void;
+  /**
+   * SQLite only: 2 anchors every batch on a second chain as well (a second `hardhat node`, chain id 31339,
+   * given to the service as the project config's chains[1]); its log is checked like the primary's, and every
+   * bundle must carry both anchors. Kills then also fall between the two chains' transactions.
+   */
+  readonly chains?: 1 | 2;
+}
+
+/** A second chain for the harness: its node, log, and the project config that names it. */
+interface SecondChain {
+  readonly node: HardhatNode;
+  readonly log: TestLog;
+  readonly env: Record<string, string>;
+}
+
+async function startSecondChain(primary: HardhatNode, primaryLog: TestLog): Promise<SecondChain> {
+  const node = await startHardhatNode({ chainId: 31_339 });
+  const log = await setupTestLog(node.url);
+  const dir = tempDir();
+  mkdirSync(join(dir, ".showwork"), { recursive: true });
+  const config = {
+    format: "showwork/config@1",
+    chains: [
+      { name: "primary", chainId: 31_337, rpc: [primary.url], receiptLogs: primaryLog.contract, logId: primaryLog.logId, confirmations: 1 },
+      { name: "l1", chainId: 31_339, rpc: [node.url], receiptLogs: log.contract, logId: log.logId, confirmations: 1, cadence: { batches: 2, maxWaitMs: 300 } },
+    ],
+  };
+  const file = join(dir, ".showwork", "config.json");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return { node, log, env: { SHOWWORK_CONFIG: file, SHOWWORK_ANCHORER_KEY_L1: log.privateKey } };
 }
 
 /** Runs the harness with `kills` SIGKILLs; `onProgress` gets a line per lifetime. */
@@ -170,8 +204,11 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
   if (options.store === "postgres") return runSharedCrashHarness({ ...options, instances: options.instances ?? 3 });
   const started = Date.now();
   const node = await startHardhatNode();
+  let second: SecondChain | undefined;
   try {
     const log = await setupTestLog(node.url);
+    if (options.chains === 2) second = await startSecondChain(node, log);
+    const env = second?.env ?? {};
     const store = join(tempDir(), "store.sqlite");
     // The service refuses writes without an access token: issue one in the store, as an operator would.
     const tokens = SqliteAccessTokenStore.open(store);
@@ -183,7 +220,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
     let kills = 0;
     for (let lifetime = 0; kills < options.kills; lifetime++) {
       const failpoint = lifetime % 2 === 1 ? FAILPOINTS[Math.floor(Math.random() * FAILPOINTS.length)]! : undefined;
-      const { child, url, startedAt } = await startService(node, log, store, failpoint === undefined ? "" : `${failpoint}=${FAILPOINT_PROBABILITY[failpoint]}`);
+      const { child, url, startedAt } = await startService(node, log, store, failpoint === undefined ? "" : `${failpoint}=${FAILPOINT_PROBABILITY[failpoint]}`, [], env);
       restartMs += Date.now() - startedAt;
       let killedFromOutside = false;
       const outsideKillAfter = failpoint === undefined ? 100 + Math.random() * 1500 : 4000;
@@ -209,17 +246,19 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
 
     // Last life: no crash points; everything must become final.
     const finalizeStarted = Date.now();
-    const { child, url: lastUrl } = await startService(node, log, store, "");
+    const { child, url: lastUrl } = await startService(node, log, store, "", [], env);
     const url = lastUrl!;
     let metrics: Metrics;
     for (;;) {
       metrics = (await (await fetch(`${url}/v1/metrics`)).json()) as Metrics;
-      if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) break;
+      const chainsDone = second === undefined || (metrics.chains ?? []).every((c) => c.batchesBehind === 0);
+      if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total && chainsDone) break;
       if (Date.now() - finalizeStarted > 120_000) throw new Error(`not final after 120 s: ${JSON.stringify(metrics)}`);
       await sleep(100);
     }
     const finalizeMs = Date.now() - finalizeStarted;
     const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
+    if (second !== undefined) violations.push(...(await checkSecondChain(second, url, batches, acked)));
     child.kill("SIGTERM");
     await exited(child);
     return {
@@ -240,7 +279,41 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
     };
   } finally {
     await node.stop();
+    await second?.node.stop();
   }
+}
+
+/**
+ * The second chain: its log holds exactly the store's batches (same indices: both logs started empty),
+ * one event per index, the store's roots; every acknowledged receipt's bundle carries both anchors.
+ */
+async function checkSecondChain(second: SecondChain, url: string, batches: number, acked: Set<string>): Promise<string[]> {
+  const violations: string[] = [];
+  const client = createPublicClient({ transport: http(second.node.url) }) as PublicClient;
+  const location = { contract: second.log.contract, logId: second.log.logId };
+  const size = await readLogSize(client, location);
+  if (size !== batches) violations.push(`second chain: log size ${size}, store has ${batches} batches`);
+  const events = await findBatchAnchored(client, location, { fromBlock: 0 });
+  const perIndex = new Map<number, number>();
+  for (const e of events) perIndex.set(e.index, (perIndex.get(e.index) ?? 0) + 1);
+  for (const [index, n] of perIndex) if (n !== 1) violations.push(`second chain: batch index ${index} used ${n} times`);
+  for (let index = 0; index < batches; index++) {
+    const batch = (await (await fetch(`${url}/v1/batches/${index}`)).json()) as { root: string };
+    const event = events.find((e) => e.index === index);
+    if (event?.root !== batch.root) violations.push(`second chain: batch ${index} root ${event?.root ?? "missing"}, store ${batch.root}`);
+  }
+  for (const id of acked) {
+    const response = await fetch(`${url}/v1/receipts/${id}/bundle`);
+    if (response.status !== 200) continue; // reported by checkGuarantees
+    const bundle = parseBundle((await response.json()) as ProofBundleJson);
+    if (bundle.anchors.length !== 2) {
+      violations.push(`bundle of ${id} carries ${bundle.anchors.length} anchor(s), expected 2`);
+      continue;
+    }
+    const onSecond = bundle.anchors[1]!;
+    if (onSecond.chainId !== 31_339 || onSecond.root !== bundle.root) violations.push(`bundle of ${id}: second anchor ${JSON.stringify(onSecond)}`);
+  }
+  return violations;
 }
 
 /** Waits until everything the store holds is final (read from `url`'s metrics). */

@@ -19,6 +19,7 @@ import { ReceiptTree } from "../../../sdk/tree/ReceiptTree.js";
 import { formatVerdict } from "../../../sdk/verify/formatVerdict.js";
 import { checksWithStatus, type Verdict } from "../../../sdk/verify/verdict.js";
 import type { VerifyBundleParameters } from "../../../sdk/verify/verifyBundle.js";
+import { firstBatchAnchoredSince } from "../../../sdk/actions/public/firstBatchAnchoredSince.js";
 import { deploy, MODEL_ID, MODEL_NAME, send, WEIGHTS_V1, WEIGHTS_V2, type Scenario, type Wallet } from "./scenario.js";
 import { byId } from "./suite.js";
 
@@ -80,6 +81,47 @@ const failed = (verdict: Verdict): string[] => checksWithStatus(verdict, "fail")
 
 /** Registers the attack tests; `scenario()` is the suite's scenario, `verify` its verifier. */
 export function attackSuite(scenario: () => Scenario, verify: (bundle: unknown, extra?: Partial<VerifyBundleParameters>) => Promise<Verdict>): void {
+  describe("issue #22 item 3: a stolen serving-node key after its revocation", () => {
+    it("a receipt dated before the revocation, anchored after the leak: VERIFIED until the compromise is reported, then FAILED (signer); earlier batches stay VERIFIED", async () => {
+      const s = scenario();
+      const admin = s.chain.admin;
+      const logs = { address: s.receiptLogs, abi: receiptLogsAbi } as const;
+      const logId = await createLog(s, admin, s.receiptLogs, 0, "compromise log");
+      const timeline = await deploy(s.chain, "ModelTimeline", [s.receiptLogs], admin);
+      await send(s.chain, admin, { ...logs, functionName: "bindTimeline", args: [logId, timeline] });
+      await timelineFor(s, admin, timeline, logId, ["v2"]);
+      const node = privateKeyToAccount(generatePrivateKey());
+      await send(s.chain, admin, { ...logs, functionName: "grantSigner", args: [logId, node.address] });
+      let sequence = 1n;
+
+      const honest = await receiptBy({ weightsDigest: WEIGHTS_V2, node: node.address, issuedAt: await s.chainTime(), sequence: sequence++, signer: node });
+      const [honestBundle] = await anchor(s, admin, s.receiptLogs, logId, [honest]); // batch 0, before the leak
+      await s.increaseTime(100);
+      const leakedAt = await s.chainTime();
+      await s.increaseTime(100);
+      const revocation = await send(s.chain, admin, { ...logs, functionName: "revokeSigner", args: [logId, node.address] });
+      const revokedAt = Number((await s.chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp);
+      // The thief (node key + token) signs a fresh receipt dated a second before the revocation; the service anchors it.
+      const forged = await receiptBy({ weightsDigest: WEIGHTS_V2, node: node.address, issuedAt: revokedAt - 1, sequence, signer: node });
+      const [forgedBundle] = await anchor(s, admin, s.receiptLogs, logId, [forged]); // batch 1, after the leak
+      const before = await verify(forgedBundle);
+      expect(before.status, "a plain retirement keeps earlier receipts valid").to.equal("verified");
+
+      const { batchIndex } = await firstBatchAnchoredSince(s.chain.publicClient, { receiptLogs: s.receiptLogs, logId, since: leakedAt });
+      expect(batchIndex).to.equal(1n);
+      await send(s.chain, admin, { ...logs, functionName: "reportSignerCompromise", args: [logId, node.address, BigInt(leakedAt), batchIndex] });
+
+      const after = await verify(forgedBundle);
+      expect(after.status).to.equal("failed");
+      expect(failed(after)).to.deep.equal(["signer"]);
+      expect(byId(after, "signer").code).to.equal("signer-compromised");
+      expect(byId(after, "signer").message).to.include("reported compromised since").and.include("batch #1");
+      const earlier = await verify(honestBundle);
+      expect(earlier.status, earlier.summary).to.equal("verified");
+      expect(byId(earlier, "signer").message).to.include("reported compromised later");
+    });
+  });
+
   describe("issue #12 attacks: each fails with the right check named, never VERIFIED", () => {
     let sequence = 1000n;
     const next = (): bigint => ++sequence;
