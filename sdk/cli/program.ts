@@ -25,6 +25,7 @@ export interface LazyCommand {
 /** Every command, in the order of `showwork --help`. */
 export const COMMANDS: readonly LazyCommand[] = [
   { name: "dev", term: "dev [options]", description: "a local chain with everything set up (contracts, log, keys, models), the anchoring service, and .showwork/config.json for every command (state kept across restarts)", load: async () => (await import("./commands/dev.js")).devCommand() },
+  { name: "init", term: "init [options]", description: "set up a project on a network (testnet/mainnet): contracts, log, grants, timeline, models; says what it will spend first (--yes to send); idempotent; writes .showwork/config.json", load: async () => (await import("./commands/init.js")).initCommand() },
   { name: "doctor", term: "doctor [options]", description: "say what is wrong with this project's set-up (config, chain, log, grants, funds, timeline, serving nodes, store, service), each with the fix (exit 0 all good, 1 something to fix, 2 could not check)", load: async () => (await import("./commands/doctor.js")).doctorCommand() },
   { name: "serve", term: "serve [options]", description: "run the anchoring service and its HTTP API", load: async () => (await import("./commands/serve.js")).serveCommand() },
   { name: "proxy", term: "proxy [options]", description: "an OpenAI-compatible proxy that receipts every answer (x-showwork-receipt-id in the response headers)", load: async () => (await import("./commands/proxy.js")).proxyCommand() },
