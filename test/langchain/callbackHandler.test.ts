@@ -9,6 +9,7 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langc
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { RunnableLambda, type RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
+import { FakeLLM } from "@langchain/core/utils/testing";
 import { ChatOpenAI } from "@langchain/openai";
 import { expect } from "chai";
 import OpenAI from "openai";
@@ -152,6 +153,19 @@ describe("langchain: ShowworkCallbackHandler", function () {
     expect(checkDisclosure(disclosure).status).to.equal("pass");
     // a retriever that found only the shipping document: the snapshot is what this trace retrieved
     expect(evidence.retrieval?.documents.map((d) => d.id)).to.deep.equal(["shipping.md"]);
+  });
+
+  it("a text LLM run (handleLLMStart): input { prompt }, output the generations' text", async () => {
+    const receipts: string[] = [];
+    const local = new ShowworkCallbackHandler({ capturer: rig.capturer, onReceipt: (r) => receipts.push(r.receiptId) });
+    const llm = new FakeLLM({ response: "Orders ship within two days." });
+    const text = await llm.invoke("When does my order ship?", { callbacks: [local] });
+    expect(receipts).to.have.length(1);
+    const { bundle, evidence } = await expectAnchoredWithEvidence(rig, receipts[0]! as `0x${string}`);
+    expect(JSON.parse(evidence.input.content)).to.deep.equal({ prompt: "When does my order ship?" });
+    expect(JSON.parse(evidence.output.content)).to.deep.equal({ choices: [{ index: 0, text, finish_reason: null }] });
+    expect(evidence.model.name).to.equal("FakeLLM"); // no model in its invocation params: the class name
+    expect(bundle.receipt.modelId).to.equal(modelIdFromName("FakeLLM"));
   });
 
   it("a failed model run gets no receipt and is counted; the handler shared across calls keeps traces apart", async () => {

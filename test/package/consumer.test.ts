@@ -58,6 +58,10 @@ describe("the packed package in fresh consumer projects", function () {
         "dist/sdk/service/index.js",
         "dist/sdk/actions/index.d.ts",
         "dist/sdk/bundle/bundle.schema.json",
+        "dist/sdk/otel/index.js",
+        "dist/sdk/langchain/index.d.ts",
+        "vectors/index.json",
+        "vectors/bundles.json",
         "dist/artifacts/contracts/ReceiptLogs.sol/ReceiptLogs.json",
         "dist/web/dist/app.js",
         "contracts/interfaces/IReceiptLogs.sol",
@@ -83,14 +87,27 @@ describe("the packed package in fresh consumer projects", function () {
     it("every JavaScript subpath in exports loads in Node from the install", async () => {
       const manifest = JSON.parse(await readFile(path.join(project.dir, "node_modules/showwork/package.json"), "utf8")) as { exports: Record<string, unknown> };
       const subpaths = Object.keys(manifest.exports)
-        .filter((key) => !key.includes("*") && !key.endsWith(".json"))
+        .filter((key) => !key.includes("*") && !key.endsWith(".json") && !String(manifest.exports[key]).endsWith(".json")) // JSON needs { type: "json" }
         .map((key) => (key === "." ? "showwork" : `showwork/${key.slice(2)}`));
-      expect(subpaths).to.include.members(["showwork", "showwork/actions", "showwork/service", "showwork/abis", "showwork/deployments"]);
+      expect(subpaths).to.include.members(["showwork", "showwork/actions", "showwork/service", "showwork/abis", "showwork/deployments", "showwork/otel", "showwork/langchain"]);
       const script = `const out = {}; for (const s of ${JSON.stringify(subpaths)}) out[s] = Object.keys(await import(s)).length; console.log(JSON.stringify(out));`;
       const r = await runIn(project.dir, process.execPath, ["--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script]);
       expect(r.code, r.stderr).to.equal(0);
       const counts = JSON.parse(r.stdout) as Record<string, number>;
       for (const subpath of subpaths) expect(counts[subpath], subpath).to.be.greaterThan(0);
+    });
+
+    it("ships the conformance vectors as showwork/vectors (index.json and every file it lists)", async () => {
+      const script = `const index = (await import("showwork/vectors", { with: { type: "json" } })).default;
+        const out = { format: index.format, files: {} };
+        for (const f of index.files) out.files[f.file] = (await import("showwork/vectors/" + f.file, { with: { type: "json" } })).default.format;
+        console.log(JSON.stringify(out));`;
+      const r = await runIn(project.dir, process.execPath, ["--input-type=module", "-e", script]);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = JSON.parse(r.stdout) as { format: string; files: Record<string, string> };
+      expect(out.format).to.equal("showwork/vectors@1");
+      expect(Object.keys(out.files)).to.include.members(["receipts.json", "proofs.json", "signatures.json", "bundles.json", "disclosures.json", "snapshots.json", "commitments.json"]);
+      expect(new Set(Object.values(out.files))).to.deep.equal(new Set(["showwork/vectors@1"]));
     });
   });
 

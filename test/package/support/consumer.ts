@@ -38,7 +38,15 @@ export function consumer(): Promise<Consumer> {
 }
 
 async function versionOf(name: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(require.resolve(`${name}/package.json`, { paths: [REPO] }), "utf8")) as { version: string };
+  // (a package whose exports do not list ./package.json is read from the repo's node_modules)
+  const file = (() => {
+    try {
+      return require.resolve(`${name}/package.json`, { paths: [REPO] });
+    } catch {
+      return path.join(REPO, "node_modules", name, "package.json");
+    }
+  })();
+  const manifest = JSON.parse(await readFile(file, "utf8")) as { version: string };
   return manifest.version;
 }
 
@@ -61,6 +69,9 @@ async function setUp(): Promise<Consumer> {
     hardhat: await versionOf("hardhat"),
     solc: await versionOf("solc"),
     "@types/node": await versionOf("@types/node"),
+    // the optional peers of showwork/otel and showwork/langchain, as an app using them has them
+    "@opentelemetry/api": await versionOf("@opentelemetry/api"),
+    "@langchain/core": await versionOf("@langchain/core"),
   };
   await writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const started = performance.now();
