@@ -13,6 +13,7 @@
  * same process, so its CPU is counted in what the caller waits for whenever it competes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -28,6 +29,7 @@ import { SqliteEvidenceStore } from "../sdk/evidence/sqlite.js";
 import { privateKeyToReceiptSigner } from "../sdk/receipt/signReceipt.js";
 import { AnchoringService } from "../sdk/service/AnchoringService.js";
 import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+import { cpuMicros, reportTarget } from "./benchTargets.js";
 
 const quick = process.argv.includes("--quick");
 const CALLS = Number(process.env.SHOWWORK_BENCH_CALLS ?? (quick ? 100 : 400));
@@ -60,6 +62,15 @@ async function latencies(call: (i: number) => Promise<unknown>): Promise<{ p50: 
 }
 const ms = (x: number): string => `${x.toFixed(2)} ms`;
 const rows: { way: string; base: { p50: number; p99: number }; captured: { p50: number; p99: number } }[] = [];
+/** CPU ms of this process per call of `call` (sequential, after a warm-up), including capture's deferred work until settled. */
+async function cpuPerCall(call: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i++) await call(-i - 1);
+  await capturer.settled();
+  const c = cpuMicros();
+  for (let i = 0; i < CALLS; i++) await call(i);
+  await capturer.settled();
+  return (cpuMicros() - c) / 1000 / CALLS;
+}
 
 // openai
 const plain = new OpenAI({ apiKey: "bench", baseURL: `${upstream.url}/v1`, maxRetries: 0 });
@@ -67,6 +78,8 @@ const wrapped = withReceipts(plain, { capturer });
 const baseOpenai = await latencies((i) => plain.chat.completions.create({ model: MODEL, messages: messages(i) }));
 const capOpenai = await latencies((i) => wrapped.chat.completions.create({ model: MODEL, messages: messages(i) }));
 rows.push({ way: "withReceipts(openai)", base: baseOpenai, captured: capOpenai });
+const cpuPlain = await cpuPerCall((i) => plain.chat.completions.create({ model: MODEL, messages: messages(i) }));
+const cpuWrapped = await cpuPerCall((i) => wrapped.chat.completions.create({ model: MODEL, messages: messages(i) }));
 
 // AI SDK
 const chat = openAICompatibleChatModel(`${upstream.url}/v1`, MODEL);
@@ -74,6 +87,8 @@ const wrappedModel = wrapLanguageModel({ model: chat, middleware: showworkMiddle
 const baseAi = await latencies((i) => generateText({ model: chat, prompt: `Where is order ${i}?`, maxRetries: 0 }));
 const capAi = await latencies((i) => generateText({ model: wrappedModel, prompt: `Where is order ${i}?`, maxRetries: 0 }));
 rows.push({ way: "showworkMiddleware (ai)", base: baseAi, captured: capAi });
+const cpuAiPlain = await cpuPerCall((i) => generateText({ model: chat, prompt: `Where is order ${i}?`, maxRetries: 0 }));
+const cpuAiWrapped = await cpuPerCall((i) => generateText({ model: wrappedModel, prompt: `Where is order ${i}?`, maxRetries: 0 }));
 
 // proxy
 const proxy = await startCaptureProxy({ upstream: upstream.url, capturer });
@@ -100,6 +115,42 @@ const directRate = await throughput(plain, total, 32);
 const proxyRate = await throughput(viaProxy, total, 32);
 await capturer.settled();
 
+// An upstream that takes 50 ms per answer (a fixed chat completion), direct vs through the proxy, 32 and 256 in flight.
+const slow = createServer((req, res) => {
+  req.resume();
+  req.on("end", () =>
+    setTimeout(() => {
+      const body = JSON.stringify({
+        id: "chatcmpl-slow",
+        object: "chat.completion",
+        created: 1_700_000_000,
+        model: MODEL,
+        choices: [{ index: 0, message: { role: "assistant", content: "Your order ships tomorrow." }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
+      });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
+    }, 50),
+  );
+});
+await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+const slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}`;
+const slowProxy = await startCaptureProxy({ upstream: slowUrl, capturer });
+const slowDirect = new OpenAI({ apiKey: "bench", baseURL: `${slowUrl}/v1`, maxRetries: 0 });
+const slowVia = new OpenAI({ apiKey: "bench", baseURL: `${slowProxy.url}/v1`, maxRetries: 0 });
+const slowRates: { inFlight: number; direct: number; proxy: number }[] = [];
+for (const inFlight of [32, 256]) {
+  const n = quick ? inFlight * 4 : inFlight * 10;
+  await throughput(slowDirect, inFlight, inFlight); // warm up
+  const direct = await throughput(slowDirect, n, inFlight);
+  const proxied = await throughput(slowVia, n, inFlight);
+  slowRates.push({ inFlight, direct, proxy: proxied });
+}
+const slowBase = await latencies((i) => slowDirect.chat.completions.create({ model: MODEL, messages: messages(i) }));
+const slowCap = await latencies((i) => slowVia.chat.completions.create({ model: MODEL, messages: messages(i) }));
+await capturer.settled();
+await slowProxy.close();
+await new Promise<void>((resolve) => slow.close(() => resolve()));
+
 console.log(`capture latency (stores: synchronous=${durability.toUpperCase()}), ${CALLS} sequential calls each, against the model server on 127.0.0.1 (p50 / p99):`);
 for (const r of rows) {
   console.log(
@@ -107,6 +158,60 @@ for (const r of rows) {
   );
 }
 console.log(`proxy throughput, ${total} answers, 32 in flight: direct ${directRate.toFixed(0)} answers/s, through the proxy ${proxyRate.toFixed(0)} answers/s (${((proxyRate / directRate) * 100).toFixed(0)}%)`);
+for (const r of slowRates) {
+  console.log(`proxy throughput against a 50 ms upstream, ${r.inFlight} in flight: direct ${r.direct.toFixed(0)} answers/s, through the proxy ${r.proxy.toFixed(0)} answers/s (${((r.proxy / r.direct) * 100).toFixed(0)}%)`);
+}
+console.log(`capture CPU per answer (this process: client, model server, capture, stores; sequential calls, deferred work included): withReceipts ${cpuWrapped.toFixed(3)} ms vs ${cpuPlain.toFixed(3)} ms without; middleware ${cpuAiWrapped.toFixed(3)} ms vs ${cpuAiPlain.toFixed(3)} ms`);
+const addedP50 = capOpenai.p50 - baseOpenai.p50;
+const addedP99 = capOpenai.p99 - baseOpenai.p99;
+const aiAddedP50 = capAi.p50 - baseAi.p50;
+const aiAddedP99 = capAi.p99 - baseAi.p99;
+reportTarget({
+  target: "withReceipts adds <= 1 ms p50 and <= 5 ms p99 to an answer (wall)",
+  figure: `+${addedP50.toFixed(2)} ms p50, +${addedP99.toFixed(2)} ms p99`,
+  peer: `the plain openai client ${baseOpenai.p50.toFixed(2)} / ${baseOpenai.p99.toFixed(2)} ms`,
+  ratio: `${(capOpenai.p50 / baseOpenai.p50).toFixed(2)}x p50`,
+  met: addedP50 <= 1 && addedP99 <= 5,
+  note: "wall time on a shared machine: noisy",
+});
+reportTarget({
+  target: "AI SDK middleware adds <= 1 ms p50 and <= 5 ms p99 to an answer (wall)",
+  figure: `+${aiAddedP50.toFixed(2)} ms p50, +${aiAddedP99.toFixed(2)} ms p99`,
+  peer: `generateText without it ${baseAi.p50.toFixed(2)} / ${baseAi.p99.toFixed(2)} ms`,
+  ratio: `${(capAi.p50 / baseAi.p50).toFixed(2)}x p50`,
+  met: aiAddedP50 <= 1 && aiAddedP99 <= 5,
+});
+reportTarget({
+  target: "capture <= 0.3 ms CPU per answer on the caller's thread (withReceipts)",
+  figure: `${(cpuWrapped - cpuPlain).toFixed(3)} ms CPU per answer`,
+  peer: `the whole call without capture ${cpuPlain.toFixed(3)} ms CPU`,
+  ratio: `${(cpuWrapped / cpuPlain).toFixed(2)}x`,
+  met: cpuWrapped - cpuPlain <= 0.3,
+  note: "build, sign, evidence, sink, all on the calling thread after the answer is delivered",
+});
+reportTarget({
+  target: "capture <= 0.3 ms CPU per answer on the caller's thread (AI SDK middleware)",
+  figure: `${(cpuAiWrapped - cpuAiPlain).toFixed(3)} ms CPU per answer`,
+  peer: `the whole call without capture ${cpuAiPlain.toFixed(3)} ms CPU`,
+  ratio: `${(cpuAiWrapped / cpuAiPlain).toFixed(2)}x`,
+  met: cpuAiWrapped - cpuAiPlain <= 0.3,
+});
+reportTarget({
+  target: "showwork proxy adds <= 2 ms p50 (50 ms upstream, wall)",
+  figure: `+${(slowCap.p50 - slowBase.p50).toFixed(2)} ms p50`,
+  peer: `direct ${slowBase.p50.toFixed(2)} ms p50`,
+  ratio: `${(slowCap.p50 / slowBase.p50).toFixed(3)}x`,
+  met: slowCap.p50 - slowBase.p50 <= 2,
+});
+for (const r of slowRates) {
+  reportTarget({
+    target: `showwork proxy keeps >= 90% of direct throughput, 50 ms upstream, ${r.inFlight} in flight`,
+    figure: `${r.proxy.toFixed(0)} answers/s`,
+    peer: `direct ${r.direct.toFixed(0)} answers/s`,
+    ratio: `${((r.proxy / r.direct) * 100).toFixed(0)}%`,
+    met: r.proxy / r.direct >= 0.9,
+  });
+}
 console.log(`receipts: ${capturer.stats.captured} captured, ${capturer.stats.queued} queued, ${capturer.stats.delivered} delivered, ${capturer.stats.failed} failed`);
 console.log(JSON.stringify({ bench: "capture", calls: CALLS, latency: rows, throughput: { total, inFlight: 32, direct: directRate, proxy: proxyRate }, stats: capturer.stats }));
 

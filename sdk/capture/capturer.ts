@@ -123,6 +123,8 @@ export class Capturer {
   private readonly clock: () => number;
   private sequence: bigint;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Answers completed in this turn of the event loop, processed after it. */
+  private completed: { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }[] = [];
   private batch: Receipt[] = [];
   private batchWaiters: { resolve: () => void }[] = [];
   private batchScheduled = false;
@@ -182,18 +184,34 @@ export class Capturer {
   }
 
   /**
-   * Finishes a capture with the delivered answer; returns at once. The receipt is built, signed,
-   * its evidence stored and the receipt recorded in the background (see `settled()`).
+   * Finishes a capture with the delivered answer; returns at once, having done nothing but
+   * queue it: the receipt is built, signed, its evidence stored and the receipt recorded after
+   * the current turn of the event loop (the answer is handed to its caller first), for every
+   * answer completed in that turn together (see `settled()`).
    */
   complete(ticket: CaptureTicket, answer: CapturedAnswer): void {
     this.stats.captured++;
     if (answer.partial) this.stats.partial++;
     this.stats.pending++;
-    const job = this.process(ticket, answer).finally(() => {
-      this.stats.pending--;
-      this.inFlight.delete(job);
-    });
-    this.inFlight.add(job);
+    this.completed.push({ ticket, answer });
+    if (this.completed.length === 1) {
+      let done!: () => void;
+      const drained = new Promise<void>((resolve) => (done = resolve));
+      this.inFlight.add(drained);
+      setImmediate(() => {
+        this.inFlight.delete(drained);
+        const answers = this.completed;
+        this.completed = [];
+        for (const { ticket: t, answer: a } of answers) {
+          const job = this.process(t, a).finally(() => {
+            this.stats.pending--;
+            this.inFlight.delete(job);
+          });
+          this.inFlight.add(job);
+        }
+        done();
+      });
+    }
   }
 
   /** Counts an answer refused because capture could not read it, and reports it (a `warning` event, every time). */
