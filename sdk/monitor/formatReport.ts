@@ -24,6 +24,8 @@ const TITLES: Record<(typeof FINDING_KINDS)[number], string> = {
   "late-anchor": "receipts anchored later than the declared maximum delay",
   "inactive-version": "receipts claiming a model version not active at their time",
   "unknown-model": "receipts naming a model the timeline does not know",
+  "chain-disagreement": "batches with DIFFERENT ROOTS ON DIFFERENT CHAINS (the chains disagree)",
+  "missing-on-chain": "batches anchored on one chain but not on another (withheld on a chain)",
 };
 
 /** Formats a report for a terminal. */

@@ -41,6 +41,10 @@ export const FINDING_KINDS = [
   "inactive-version",
   /** A receipt names a model the log's timeline does not know. */
   "unknown-model",
+  /** Two chains hold different roots for the same batch of the log (several anchoring chains). */
+  "chain-disagreement",
+  /** A batch anchored on one chain is not anchored on another, past the grace period (withheld on a chain). */
+  "missing-on-chain",
 ] as const;
 
 /** One kind of finding. */
@@ -142,4 +146,6 @@ export interface MonitorReport {
   readonly nodes: readonly { readonly servingNode: Address; readonly receipts: number; readonly first: string; readonly last: string; readonly openGaps: number }[];
   /** Since the first run of this state: batches, receipts, findings by kind. */
   readonly totals: MonitorState["totals"];
+  /** With witness chains (`--witness`): each chain's log size and what was compared with the primary. */
+  readonly chains?: readonly { readonly name: string; readonly size: number; readonly compared: number; readonly missing: number; readonly disagreeing: number }[];
 }

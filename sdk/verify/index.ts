@@ -7,6 +7,17 @@
  */
 export { verifyBundle, type VerifyBundleParameters, type VerifyBundleReturnType } from "./verifyBundle.js";
 export {
+  describeRequirement,
+  formatChainVerdicts,
+  parseRequirement,
+  verifyBundleOnChains,
+  type ChainEndpoints,
+  type ChainRequirement,
+  type ChainVerdict,
+  type MultiChainVerdict,
+  type VerifyOnChainsParameters,
+} from "./verifyOnChains.js";
+export {
   CHECK_IDS,
   CHECK_INFO,
   checksWithStatus,

@@ -20,6 +20,7 @@ import { killAll, rpc, startHardhatNode, type HardhatNode } from "./helpers/proc
 import { makeReceipts } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
 
+const eventTimes = new WeakMap<object, number>();
 const L2_CHAIN_ID = 31_338;
 const L1_CHAIN_ID = 31_339;
 
@@ -74,7 +75,10 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
       batching: { maxReceipts: 5, maxDelayMs: 0 },
       pollIntervalMs: 25,
       maxBackoffMs: 400,
-      onEvent: (event) => events.push(event),
+      onEvent: (event) => {
+        events.push(event);
+        eventTimes.set(event, Date.now());
+      },
       // Unsigned test receipts with fixed past issuedAt: a trusted in-process caller, said explicitly.
       ingestion: { issuedAtWindow: false, signatures: "off" },
     });
@@ -108,7 +112,9 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
     let lateId: string | undefined;
     service.start();
     try {
+      const recordedAt: number[] = [];
       for (let i = 0; i < 6; i++) {
+        recordedAt.push(Date.now());
         await service.record(makeReceipts(5));
         await until(`batch ${i} on the L2`, async () => (await anchoredOn(service, "l2")) === i);
       }
@@ -118,6 +124,20 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
       const l2Txs = events.filter((e) => e.type === "tx-submitted" && e.chain === undefined);
       expect(l2Txs.length, "one L2 transaction per batch").to.equal(6);
       expect(l1Txs.length, "the L1 anchors 3 batches per transaction").to.equal(2);
+      // Measured (docs/service.md): gas per batch on each chain, per L1 transaction covering 3 batches, and
+      // the time from recording to the first (L2) and the last (L1) anchor of each batch.
+      const anchoredOnChain = (chain: string | undefined) => events.filter((e): e is Extract<ServiceEvent, { type: "anchored" }> => e.type === "anchored" && e.chain === chain);
+      const firstAt = (i: number, chain: string | undefined): number => eventTimes.get(anchoredOnChain(chain).find((e) => e.firstBatch <= i && i <= e.lastBatch)!)! - recordedAt[i]!;
+      const l2Gas = anchoredOnChain(undefined).map((e) => Number(e.gasUsed));
+      const l1Gas = anchoredOnChain("l1").map((e) => ({ batches: e.lastBatch - e.firstBatch + 1, gas: Number(e.gasUsed) }));
+      console.log(
+        `      multichain measurements: ${JSON.stringify({
+          l2GasPerBatch: l2Gas,
+          l1GasPerTransaction: l1Gas,
+          msToFirstAnchor: [...Array(6).keys()].map((i) => firstAt(i, undefined)),
+          msToLastAnchor: [...Array(6).keys()].map((i) => firstAt(i, "l1")),
+        })}`,
+      );
 
       // The status of a receipt names both chains.
       const [first] = makeReceipts(1);

@@ -28,6 +28,8 @@ import { buildReceipt } from "../../sdk/receipt/buildReceipt.js";
 import { signReceipt } from "../../sdk/receipt/signReceipt.js";
 import { ReceiptTree } from "../../sdk/tree/ReceiptTree.js";
 import { exitCodeOf } from "../../sdk/verify/verdict.js";
+import { parseWitness } from "../../sdk/cli/commands/monitor.js";
+import { compareChains } from "../../sdk/monitor/crossChain.js";
 import { groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainEndpoints } from "../../sdk/verify/verifyOnChains.js";
 import { killAll, showwork, startHardhatNode, type HardhatNode } from "../service/helpers/processes.js";
 import { removeTempDirs, tempDir } from "../service/helpers/service.js";
@@ -214,6 +216,32 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
     const verdict = await verifyBundleOnChains({ ...bundle, anchors: renamed }, { chains, require: "any" });
     expect(verdict.status).to.equal("failed");
     expect(verdict.chains.find((c) => c.name === "l1")?.verdict.checks.find((c) => c.id === "batch-root")?.code).to.equal("chains-disagree");
+  });
+
+  it("the monitor follows both chains: a batch with another root on the other chain is a loud finding, a batch missing on one chain is reported after the grace period", async () => {
+    const primary = { name: "l2", client: l2.client, contract: l2.receiptLogs, logId: l2.logId };
+    const witness = { name: "l1", client: l1.client, contract: l1.receiptLogs, logId: l1.logId };
+    // So far: index 0 agrees; the L1 holds "another root" at index 1 (the previous test), the L2 nothing there.
+    const before = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
+    expect(before.findings.map((f) => [f.kind, f.batchIndex])).to.deep.equal([["missing-on-chain", 1]]);
+    expect(before.findings[0]!.message).to.match(/anchored on l1 \(index 1\) but not on l2: withheld on that chain/);
+    const patient = await compareChains({ primary, witnesses: [witness], graceSeconds: 3_600 });
+    expect(patient.findings, "within the grace period: not yet a finding").to.deep.equal([]);
+    // The L2 gets a different root at index 1, and one more batch the L1 never gets.
+    await l2.anchor(keccak256(stringToHex("L2's own batch 1")), 2);
+    await l2.anchor(keccak256(stringToHex("L2 batch 2")), 2);
+    const after = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
+    expect(after.findings.map((f) => [f.kind, f.batchIndex])).to.deep.equal([
+      ["chain-disagreement", 1],
+      ["missing-on-chain", 2],
+    ]);
+    expect(after.findings[0]!.message).to.match(/^CHAINS DISAGREE: batch 1 has root 0x[0-9a-f]{64} on l2 but 0x[0-9a-f]{64} on l1/);
+    expect(after.chains.map((c) => [c.name, c.size])).to.deep.equal([
+      ["l2", 3],
+      ["l1", 2],
+    ]);
+    expect(parseWitness(`l1=${l1.url},${l1.receiptLogs},${l1.logId},3`)).to.deep.include({ name: "l1", rpc: l1.url, offset: 3 });
+    expect(() => parseWitness("l1=nope")).to.throw(/expected name=rpc,contract,logId/);
   });
 
   it("showwork verify: --rpc for both chains (grouped by chain id), chain names and policy from the trust file, --require on top", async () => {

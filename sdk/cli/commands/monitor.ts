@@ -8,12 +8,13 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 
 import { getDeployment } from "../../deployments/getDeployment.js";
 import { ShowworkError } from "../../errors.js";
 import { formatMonitorReport, monitorExitCode } from "../../monitor/formatReport.js";
+import { compareChains, type CrossChainReport } from "../../monitor/crossChain.js";
 import { monitorLog, parseMonitorState, type MonitorLogParameters } from "../../monitor/monitorLog.js";
 import { openSource } from "../../monitor/source.js";
 import type { MonitorReport, MonitorState } from "../../monitor/types.js";
@@ -87,6 +88,32 @@ async function readState(file: string): Promise<MonitorState | undefined> {
   return parseMonitorState(JSON.parse(text) as unknown);
 }
 
+/** A `--witness` chain. */
+interface WitnessSpec {
+  name: string;
+  rpc: string;
+  contract: Address;
+  logId: Hex;
+  offset: number;
+}
+
+/** Parses `--witness name=rpc,contract,logId[,offset]`. */
+export function parseWitness(value: string): WitnessSpec {
+  const match = /^([A-Za-z0-9_.-]{1,64})=(https?:\/\/[^,]+),(0x[0-9a-fA-F]{40}),(0x[0-9a-fA-F]{64})(?:,(-?\d+))?$/.exec(value);
+  if (match === null) throw new InvalidArgumentError(`expected name=rpc,contract,logId[,offset] (e.g. l1=https://rpc,0x…40,0x…64), found "${value.slice(0, 120)}"`);
+  return { name: match[1]!, rpc: match[2]!, contract: match[3]! as Address, logId: match[4]!.toLowerCase() as Hex, offset: Number(match[5] ?? 0) };
+}
+
+/** Adds the cross-chain findings to a monitor report (a finding makes the report "findings"). */
+export function withCrossChain(report: MonitorReport, cross: CrossChainReport): MonitorReport {
+  const findingCounts = { ...report.findingCounts };
+  for (const f of cross.findings) findingCounts[f.kind] = (findingCounts[f.kind] ?? 0) + 1;
+  const unchecked = [...report.unchecked, ...cross.unchecked];
+  const findings = [...report.findings, ...cross.findings];
+  const status = findings.length > 0 ? "findings" : unchecked.length > 0 ? "incomplete" : report.status;
+  return { ...report, status, findings, findingCounts, unchecked, chains: cross.chains } as MonitorReport;
+}
+
 /** `showwork monitor`. */
 export function monitorCommand(): Command {
   const command = new Command("monitor").description(
@@ -95,8 +122,14 @@ export function monitorCommand(): Command {
   addPublicLogOptions(command, true)
     .addOption(new Option("--state <file>", "resume from (and save to) this state file: only new batches are checked"))
     .addOption(new Option("--json", "print the report as one JSON object"))
+    .addOption(
+      new Option("--witness <name=rpc,contract,logId[,offset]>", "another chain the log is anchored on (repeatable): batches missing there, or with another root, are findings").argParser(
+        (value: string, previous: WitnessSpec[] = []) => [...previous, parseWitness(value)],
+      ),
+    )
+    .addOption(new Option("--witness-grace <seconds>", "a batch missing on a chain is reported once anchored elsewhere this long ago").argParser(nonNegativeInteger).default(3_600))
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .action(async (options: PublicLogOptions & { state?: string; json?: boolean }) => {
+    .action(async (options: PublicLogOptions & { state?: string; json?: boolean; witness?: WitnessSpec[]; witnessGrace: number }) => {
       let report: MonitorReport;
       try {
         const { client, contract } = await publicLogClient(options);
@@ -109,6 +142,22 @@ export function monitorCommand(): Command {
         });
         if (!options.json && process.stderr.isTTY) process.stderr.write("\n");
         report = result.report;
+        if (options.witness !== undefined && options.witness.length > 0) {
+          report = withCrossChain(
+            report,
+            await compareChains({
+              primary: { name: `chain ${report.chainId}`, client, contract, logId: options.log },
+              witnesses: options.witness.map((w) => ({
+                name: w.name,
+                client: createPublicClient({ transport: http(w.rpc, { timeout: options.timeout, retryCount: 2 }) }) as PublicClient,
+                contract: w.contract,
+                logId: w.logId,
+                offset: w.offset,
+              })),
+              graceSeconds: options.witnessGrace,
+            }),
+          );
+        }
         if (options.state) {
           const tmp = `${options.state}.tmp-${process.pid}`;
           await writeFile(tmp, `${JSON.stringify(result.state)}\n`);

@@ -1,0 +1,150 @@
+/**
+ * Following one log on several chains: a batch anchored on one chain but not on another ("withheld
+ * on a chain", once it is older than a grace period that covers the slower chain's cadence), and two
+ * chains holding different roots for the same batch ("chain-disagreement": a loud finding, the
+ * operator told two chains two stories).
+ *
+ * The primary chain's log and each witness log are read from their `BatchAnchored` events. A witness's
+ * indices follow the primary's at a fixed offset (`witness index = primary index + offset`; 0 when both
+ * logs started empty, as `showwork dev --chains 2` sets them up).
+ *
+ * @module
+ */
+import type { Address, Hex, PublicClient } from "viem";
+
+import { findBatchAnchored, readLogSize } from "../service/anchor/receiptLogsReader.js";
+import type { Finding, Unchecked } from "./types.js";
+
+/** One chain's log. */
+export interface ChainLog {
+  readonly name: string;
+  readonly client: PublicClient;
+  readonly contract: Address;
+  readonly logId: Hex;
+  /** Witness index = primary index + offset (default 0; ignored for the primary). */
+  readonly offset?: number;
+}
+
+/** What {@link compareChains} found. */
+export interface CrossChainReport {
+  readonly findings: Finding[];
+  readonly unchecked: Unchecked[];
+  /** Per chain: its log's size and the batches compared with the primary. */
+  readonly chains: { readonly name: string; readonly size: number; readonly compared: number; readonly missing: number; readonly disagreeing: number }[];
+}
+
+interface Anchored {
+  readonly root: Hex;
+  readonly anchoredAt: number;
+}
+
+async function anchoredBatches(log: ChainLog): Promise<Map<number, Anchored>> {
+  const events = await findBatchAnchored(log.client, { contract: log.contract, logId: log.logId }, { fromBlock: 0 });
+  const times = new Map<number, Promise<number>>();
+  const timeOf = (block: number): Promise<number> => {
+    let t = times.get(block);
+    if (t === undefined) {
+      t = log.client.getBlock({ blockNumber: BigInt(block) }).then((b) => Number(b.timestamp));
+      times.set(block, t);
+    }
+    return t;
+  };
+  const out = new Map<number, Anchored>();
+  for (const e of events) out.set(e.index, { root: e.root, anchoredAt: await timeOf(e.blockNumber) });
+  return out;
+}
+
+/**
+ * Compares the primary log with each witness log.
+ * @param graceSeconds - a batch missing on a chain is a finding only once it was anchored elsewhere this long ago
+ *   (the slower chain's cadence plus its delays; default 3,600).
+ * @param now - unix seconds (default: the clock).
+ */
+export async function compareChains(params: {
+  readonly primary: ChainLog;
+  readonly witnesses: readonly ChainLog[];
+  readonly graceSeconds?: number;
+  readonly now?: number;
+}): Promise<CrossChainReport> {
+  const grace = params.graceSeconds ?? 3_600;
+  // Ages are measured on the chain that has the batch (its latest block), or against `now` when given.
+  const clock = async (log: ChainLog): Promise<number> =>
+    params.now ?? Math.max(Math.floor(Date.now() / 1000), Number((await log.client.getBlock({ blockTag: "latest" })).timestamp));
+  const findings: Finding[] = [];
+  const unchecked: Unchecked[] = [];
+  const chains: CrossChainReport["chains"][number][] = [];
+  let primary: Map<number, Anchored>;
+  let primaryNow: number;
+  try {
+    primary = await anchoredBatches(params.primary);
+    primaryNow = await clock(params.primary);
+    chains.push({ name: params.primary.name, size: await readLogSize(params.primary.client, params.primary), compared: primary.size, missing: 0, disagreeing: 0 });
+  } catch (error) {
+    unchecked.push({ check: `chain ${params.primary.name}`, reason: `could not read its log: ${firstLine(error)}` });
+    return { findings, unchecked, chains };
+  }
+  for (const witness of params.witnesses) {
+    const offset = witness.offset ?? 0;
+    let other: Map<number, Anchored>;
+    let size: number;
+    let witnessNow: number;
+    try {
+      other = await anchoredBatches(witness);
+      size = await readLogSize(witness.client, witness);
+      witnessNow = await clock(witness);
+    } catch (error) {
+      unchecked.push({ check: `chain ${witness.name}`, reason: `could not read its log: ${firstLine(error)}` });
+      continue;
+    }
+    let compared = 0;
+    let missing = 0;
+    let disagreeing = 0;
+    for (const [index, p] of primary) {
+      const w = other.get(index + offset);
+      if (w === undefined) {
+        if (index + offset < 0) continue; // before the witness was added
+        if (primaryNow - p.anchoredAt >= grace) {
+          missing++;
+          findings.push({
+            kind: "missing-on-chain",
+            batchIndex: index,
+            message: `batch ${index} (root ${p.root}) was anchored on ${params.primary.name} ${primaryNow - p.anchoredAt} s ago but is not anchored on ${witness.name} (index ${index + offset}): withheld on that chain`,
+            expected: `a BatchAnchored event on ${witness.name} at index ${index + offset}`,
+            found: "none",
+          });
+        }
+        continue;
+      }
+      compared++;
+      if (w.root !== p.root) {
+        disagreeing++;
+        findings.push({
+          kind: "chain-disagreement",
+          batchIndex: index,
+          message: `CHAINS DISAGREE: batch ${index} has root ${p.root} on ${params.primary.name} but ${w.root} on ${witness.name} (index ${index + offset}): the operator anchored two different batches under one index`,
+          expected: p.root,
+          found: w.root,
+        });
+      }
+    }
+    for (const [index, w] of other) {
+      const primaryIndex = index - offset;
+      if (primary.has(primaryIndex) || witnessNow - w.anchoredAt < grace) continue;
+      missing++;
+      findings.push({
+        kind: "missing-on-chain",
+        batchIndex: primaryIndex,
+        message: `batch ${primaryIndex} (root ${w.root}) is anchored on ${witness.name} (index ${index}) but not on ${params.primary.name}: withheld on that chain`,
+        expected: `a BatchAnchored event on ${params.primary.name} at index ${primaryIndex}`,
+        found: "none",
+      });
+    }
+    chains.push({ name: witness.name, size, compared, missing, disagreeing });
+  }
+  return { findings, unchecked, chains };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+  return (text.split("\n")[0] ?? "").slice(0, 200);
+}
