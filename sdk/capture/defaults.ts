@@ -81,11 +81,16 @@ export function deliveringSink(
     async flush(timeoutMs = 30_000) {
       return inner === undefined ? { delivered: true, queued: 0, reason: undefined, rejected: 0 } : inner.flush(timeoutMs);
     },
+    /** Delivers what is queued (up to `idleDrainMs`), then lets go of the queue. */
     async close() {
       generation++;
       const sink = inner;
       inner = undefined;
-      await sink?.close();
+      if (sink === undefined) return;
+      const done = await sink.drain(options.idleDrainMs ?? 10_000);
+      const left = sink.queued();
+      await sink.close();
+      if (!done && left > 0) options.onLeftover?.(left);
     },
   };
 }
@@ -117,8 +122,15 @@ export function capturerOptionsFromConfig(overrides: Partial<CapturerOptions> = 
   if (sink === undefined) {
     const url = overrides.serviceUrl ?? config?.serviceUrl;
     if (url === undefined) throw new CaptureConfigError(`Capture needs the anchoring service's URL (service.url): ${where} nor in ${ENV.serviceUrl}.`, NO_CONFIG);
+    const said = new Set<string>();
     const remote: RemoteSinkOptions = {
       url,
+      // Delivery problems are said once each on stderr (the queue keeps the receipts meanwhile).
+      onDeliveryError: (error) => {
+        if (said.has(error.shortMessage)) return;
+        said.add(error.shortMessage);
+        process.stderr.write(`showwork: ${error.message.split("\n").join("\n  ")}\n`);
+      },
       ...(config?.secrets.serviceToken === undefined ? {} : { token: config.secrets.serviceToken }),
       ...(config?.queue === undefined ? {} : { queuePath: config.queue }),
     };

@@ -10,6 +10,9 @@
  */
 import { Command, Help } from "commander";
 
+import { loadConfig } from "../config/loadConfig.js";
+import { applyConfigDefaults, applyDeprecatedEnv, applyNamingScheme } from "./naming.js";
+
 /** One command: what `showwork --help` lists about it, and how to load the real thing. */
 export interface LazyCommand {
   name: string;
@@ -22,6 +25,7 @@ export interface LazyCommand {
 /** Every command, in the order of `showwork --help`. */
 export const COMMANDS: readonly LazyCommand[] = [
   { name: "dev", term: "dev [options]", description: "a local chain with everything set up (contracts, log, keys, models), the anchoring service, and .showwork/config.json for every command (state kept across restarts)", load: async () => (await import("./commands/dev.js")).devCommand() },
+  { name: "doctor", term: "doctor [options]", description: "say what is wrong with this project's set-up (config, chain, log, grants, funds, timeline, serving nodes, store, service), each with the fix (exit 0 all good, 1 something to fix, 2 could not check)", load: async () => (await import("./commands/doctor.js")).doctorCommand() },
   { name: "serve", term: "serve [options]", description: "run the anchoring service and its HTTP API", load: async () => (await import("./commands/serve.js")).serveCommand() },
   { name: "proxy", term: "proxy [options]", description: "an OpenAI-compatible proxy that receipts every answer (x-showwork-receipt-id in the response headers)", load: async () => (await import("./commands/proxy.js")).proxyCommand() },
   { name: "anchor", term: "anchor [options] <file>", description: "record and anchor a file of receipts (JSON Lines), with progress and a summary", load: async () => (await import("./commands/anchor.js")).anchorCommand() },
@@ -41,6 +45,15 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: "verifier", term: "verifier [options]", description: "serve the web verifier on 127.0.0.1 (a static page: verification runs in the browser, against the RPC URL you enter)", load: async () => (await import("./commands/verifier.js")).verifierCommand() },
   { name: "capture", term: "capture", description: "the capture side: its delivery queue (list what waits and what the service refused; retry)", load: async () => (await import("./commands/capture.js")).captureCommand() },
 ];
+
+/** `--config PATH` / `--config=PATH` in `argv`, for loading the config before parsing. */
+function configFlag(argv: readonly string[]): { file?: string } {
+  for (const [i, arg] of argv.entries()) {
+    if (arg === "--config" && argv[i + 1] !== undefined) return { file: argv[i + 1]! };
+    if (arg.startsWith("--config=")) return { file: arg.slice("--config=".length) };
+  }
+  return {};
+}
 
 /** The command `argv` (user arguments, after `node script`) runs: the first operand, or the one after `help`. */
 export function chosenCommand(argv: readonly string[]): string | undefined {
@@ -62,9 +75,14 @@ export async function buildProgram(argv: readonly string[], { eager = false }: {
     .configureHelp({
       subcommandTerm: (command) => stubTerms.get(command) ?? new Help().subcommandTerm(command),
     });
+  const asksHelp = argv.some((arg) => arg === "--help" || arg === "-h") || argv.filter((arg) => !arg.startsWith("-"))[0] === "help";
+  if (!eager) applyDeprecatedEnv(chosen);
   for (const entry of COMMANDS) {
     if (eager || entry.name === chosen) {
-      program.addCommand(await entry.load());
+      const command = applyNamingScheme(await entry.load());
+      // The project config's values are every option's defaults (flags and environment win); not for help, which stays the same everywhere.
+      if (!eager && !asksHelp && entry.name !== "dev") applyConfigDefaults(command, loadConfig({ ...configFlag(argv) }));
+      program.addCommand(command);
     } else {
       const stub = new Command(entry.name).description(entry.description);
       stubTerms.set(stub, entry.term);

@@ -81,8 +81,10 @@ export async function fetchBundle(config: LoadedConfig, receiptId: Hex, { waitMs
         return {};
       }
     })();
-    if (response.status === 409 && body.error?.code === "proof-not-available" && Date.now() < deadline) {
-      const state = body.error.state ?? "pending";
+    const notYet = (response.status === 409 && body.error?.code === "proof-not-available") || response.status === 404;
+    if (notYet && Date.now() < deadline) {
+      // 404: not delivered yet (the app's queue sends it); 409: recorded, not anchored yet.
+      const state = response.status === 404 ? "not delivered yet" : (body.error?.state ?? "pending");
       if (state !== said) onWait?.(state);
       said = state;
       await new Promise((resolve) => setTimeout(resolve, 250));

@@ -2,7 +2,7 @@
  * Options shared by the commands that run the anchoring service (`serve`, `anchor`), and
  * opening the service from them.
  *
- * Chain: `--rpc URL` (a node; the anchoring key comes from the SHOWWORK_PRIVATE_KEY
+ * Chain: `--rpc URL` (a node; the anchoring key comes from the SHOWWORK_ANCHORER_KEY
  * environment variable), or nothing: the embedded default, Hardhat's in-process chain, on
  * which the service deploys `ReceiptLogs` and creates its log itself. The in-process
  * chain lives as long as the process: its store cannot be anchored into again later.
@@ -16,6 +16,7 @@ import { findConfigFile, loadConfig } from "../config/loadConfig.js";
 import { AnchoringService, type AnchoringServiceOptions, type ServiceExtraChain } from "../service/AnchoringService.js";
 import { connectExtraChains } from "./extraChains.js";
 import { connectEmbedded, connectRpc, parsePrivateKey, type ServiceClients } from "../service/chain/connect.js";
+import { checkSetup, describeFindings } from "../service/chain/checkSetup.js";
 import { setupServiceLog } from "../service/chain/setupLog.js";
 import { ServiceConfigError, StoreBindingError } from "../service/errors.js";
 import type { ServiceEventListener } from "../service/events.js";
@@ -111,7 +112,7 @@ export function addServiceOptions(command: Command, ingestion: IngestionDefaults
         .env("SHOWWORK_RPC_URL")
         .argParser(rpcUrlArgument),
     )
-    .addOption(new Option("--contract <address>", "the ReceiptLogs contract (with --rpc; remembered by the store)").env("SHOWWORK_CONTRACT"))
+    .addOption(new Option("--contract <address>", "the ReceiptLogs contract (with --rpc; remembered by the store)").env("SHOWWORK_RECEIPT_LOGS"))
     .addOption(new Option("--log-id <id>", "the log to anchor into (with --rpc; remembered by the store)").env("SHOWWORK_LOG_ID"))
     .addOption(new Option("--deploy", "with --rpc on a development chain: deploy ReceiptLogs and create a log with the anchoring account"))
     .addOption(
@@ -123,7 +124,7 @@ export function addServiceOptions(command: Command, ingestion: IngestionDefaults
     .addOption(new Option("--poll <ms>", "pause between batching/anchoring rounds, ms").argParser(integerOption(10)).default(500))
     .addOption(new Option("--resend-after <ms>", "rebroadcast a transaction the node does not know after, ms").argParser(integerOption(0)))
     .addOption(new Option("--fee-bump-after <ms>", "replace a pending transaction with higher fees after, ms").argParser(integerOption(0)))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in proof bundles").env("SHOWWORK_TIMELINE"))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in proof bundles").env("SHOWWORK_MODEL_TIMELINE"))
     .addOption(
       new Option("--lease-ttl <ms>", "PostgreSQL store: the anchoring role lapses this long after its holder stops renewing it (failover time), ms")
         .argParser(integerOption(300))
@@ -157,7 +158,7 @@ export async function openServiceFromOptions(
   if (options.timeline !== undefined && !isAddress(options.timeline)) throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);
   if (isPostgresUrl(options.store) && options.rpc === undefined) {
     throw new ServiceConfigError("A PostgreSQL store needs --rpc: its instances share one chain, and the in-process chain lives in one process only.", [
-      "Do: pass --rpc URL (and SHOWWORK_PRIVATE_KEY), or use a SQLite --store for the embedded default.",
+      "Do: pass --rpc URL (and SHOWWORK_ANCHORER_KEY), or use a SQLite --store for the embedded default.",
     ]);
   }
   const store = await openStore(options.store, { durability: options.durability });
@@ -166,7 +167,7 @@ export async function openServiceFromOptions(
     const binding = await store.getBinding();
     let contract: Address | undefined;
     let logId: Hex | undefined;
-    const envKey = options.anchorerKey ?? process.env.SHOWWORK_PRIVATE_KEY;
+    const envKey = options.anchorerKey ?? (process.env.SHOWWORK_ANCHORER_KEY || undefined);
     if (options.rpc === undefined) {
       if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
         throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
@@ -178,16 +179,16 @@ export async function openServiceFromOptions(
           "Its proof bundles can still be written with `showwork prove`.",
         ]);
       }
-      clients = await connectEmbedded(envKey === undefined ? undefined : parsePrivateKey(envKey, "SHOWWORK_PRIVATE_KEY"));
+      clients = await connectEmbedded(envKey === undefined ? undefined : parsePrivateKey(envKey, "SHOWWORK_ANCHORER_KEY"));
       ({ contract, logId } = await setupServiceLog(clients.publicClient, clients.walletClient, { salt: `showwork ${Date.now()}`, signers: options.signer }));
     } else {
       if (envKey === undefined) {
-        throw new ServiceConfigError("SHOWWORK_PRIVATE_KEY is not set.", [
-          "The service signs anchoring transactions with the key in the SHOWWORK_PRIVATE_KEY environment variable.",
+        throw new ServiceConfigError("No anchoring key: SHOWWORK_ANCHORER_KEY is not set (nor anchorerKey in the project's .showwork/secrets.json).", [
+          "The service signs anchoring transactions with the anchoring account's key (SHOWWORK_ANCHORER_KEY).",
           "Use an account dedicated to the service (it manages the account's nonces).",
         ]);
       }
-      clients = await connectRpc(options.rpc, parsePrivateKey(envKey, "SHOWWORK_PRIVATE_KEY"));
+      clients = await connectRpc(options.rpc, parsePrivateKey(envKey, "SHOWWORK_ANCHORER_KEY"));
       contract = (options.contract as Address | undefined) ?? binding?.contract;
       logId = (options.logId as Hex | undefined) ?? binding?.logId;
       if (options.deploy && binding === undefined) {
@@ -197,6 +198,25 @@ export async function openServiceFromOptions(
       if (contract === undefined || logId === undefined) {
         throw new ServiceConfigError("Which log? Pass --contract and --log-id (the store remembers them afterwards).", [
           "On a development chain, --deploy deploys ReceiptLogs and creates a log for the anchoring account.",
+        ]);
+      }
+    }
+    if (options.rpc !== undefined && extra.owner === "showwork serve") {
+      // The set-up checks (also `showwork doctor`): refuse to start on a set-up that cannot work, saying the fix.
+      const findings = await checkSetup({
+        publicClient: clients.publicClient,
+        receiptLogs: contract,
+        logId,
+        anchorer: clients.walletClient.account.address,
+        binding,
+        // A log the service has just created with --deploy (and no --signer) is said below, like the embedded chain's.
+        needsServingNode: options.signatures === "authorised" && !(options.deploy && binding === undefined),
+      });
+      const failed = describeFindings(findings);
+      if (failed.length > 0) {
+        throw new ServiceConfigError(`The service's set-up is not complete: ${findings.filter((f) => !f.ok).length} problem(s); not starting.`, [
+          ...failed,
+          "(`showwork doctor` runs the same checks.)",
         ]);
       }
     }

@@ -36,6 +36,7 @@ export const DEPRECATED_ENV: Readonly<Record<string, EnvName>> = {
   SHOWWORK_CONTRACT: ENV.receiptLogs,
   SHOWWORK_TIMELINE: ENV.modelTimeline,
   SHOWWORK_TOKEN: ENV.serviceToken,
+  SHOWWORK_CAPTURE_QUEUE: ENV.queue,
 };
 
 /** The old name of a key whose meaning depended on the command. */

@@ -252,7 +252,7 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
           deploymentBlock: Number(setup.deploymentBlock ?? BigInt(primary?.deploymentBlock ?? 0)),
         },
       ],
-      service: { ...(previous?.service ?? {}), url: server.url, store: `${CONFIG_DIR}/store.sqlite` },
+      service: { ...(previous?.service ?? {}), url: server.url, store: `${CONFIG_DIR}/store.sqlite`, anchorer },
       evidence: { ...(previous?.evidence ?? {}), store: `${CONFIG_DIR}/evidence.sqlite` },
       capture: { ...(previous?.capture ?? {}), queue: `${CONFIG_DIR}/queue.sqlite`, node, models },
       dev: { chainPort: chain.port, servicePort: server.port, journal: `${CONFIG_DIR}/dev/chain.jsonl`, anchorer },

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { toBundleV2 } from "../bundle/parseBundle.js";
+import { ChainProofUnavailableError, proveAnchor } from "../chainproof/prove.js";
 import type { Address, Hex, PublicClient } from "viem";
 
 import type { ProofBundle } from "../bundle/types.js";
@@ -705,6 +707,18 @@ export class AnchoringService {
     const binding = this.binding ?? (await this.store.getBinding());
     if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
+  }
+
+  /**
+   * A receipt's proof bundle made self-contained (v2 with the chain's proofs of its primary anchor, at the latest block,
+   * or `proofBlock`): it verifies offline against a checkpoint at that block (docs/bundle.md, "Chain proofs").
+   * @throws as {@link bundle}; {@link ChainProofUnavailableError} when the chain cannot give the proofs (no chain, too far back).
+   */
+  async selfContainedBundle(receiptId: string, options: { proofBlock?: number } = {}): Promise<ProofBundle> {
+    const bundle = await this.bundle(receiptId);
+    if (this.publicClient === undefined) throw new ChainProofUnavailableError("the service has no chain client: it cannot prove the anchor");
+    const chainProof = await proveAnchor(this.publicClient, bundle, options.proofBlock === undefined ? {} : { proofBlock: options.proofBlock });
+    return toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }, ...bundle.anchors.slice(1)] });
   }
 
   /** A batch. @throws {BatchNotFoundError} */

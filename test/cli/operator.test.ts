@@ -32,7 +32,7 @@ interface Run {
 
 function run(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SHOWWORK_PRIVATE_KEY: undefined, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SHOWWORK_PRIVATE_KEY: undefined, SHOWWORK_OPERATOR_KEY: undefined, SHOWWORK_CONFIG: undefined, ...env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -191,7 +191,7 @@ describe("showwork log / model (operator CLI against a hardhat node over HTTP)",
     it("no key in the environment: says where keys come from (never flags), exit 1", async () => {
       const r = await run(["log", "create", ...chainArgs]);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.include("SHOWWORK_PRIVATE_KEY is not set");
+      expect(r.stderr).to.include("SHOWWORK_OPERATOR_KEY is not set");
       expect(r.stderr).to.include("--keystore");
     });
 
@@ -213,7 +213,7 @@ describe("showwork log / model (operator CLI against a hardhat node over HTTP)",
       try {
         const env = { XDG_CONFIG_HOME: config };
         const set = await new Promise<number | null>((resolve) => {
-          const child = spawn("npx", ["--no-install", "hardhat", "keystore", "set", "--dev", "SHOWWORK_PRIVATE_KEY"], { env: { ...process.env, ...env }, stdio: ["pipe", "ignore", "ignore"] });
+          const child = spawn("npx", ["--no-install", "hardhat", "keystore", "set", "--dev", "SHOWWORK_OPERATOR_KEY"], { env: { ...process.env, ...env }, stdio: ["pipe", "ignore", "ignore"] });
           child.stdin.end(`${otherKey}\n`);
           child.on("close", resolve);
         });

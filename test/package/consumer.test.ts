@@ -242,7 +242,7 @@ describe("the packed package in fresh consumer projects", function () {
       const store = path.join(project.dir, "serve-store.sqlite");
       const child = spawn(path.join(project.dir, "node_modules/.bin/showwork"), ["serve", "--rpc", node.url, "--deploy", "--store", store, "--port", "0"], {
         cwd: project.dir,
-        env: consumerEnv({ SHOWWORK_PRIVATE_KEY: key }),
+        env: consumerEnv({ SHOWWORK_ANCHORER_KEY: key }),
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";

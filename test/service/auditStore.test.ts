@@ -52,7 +52,7 @@ describe("showwork audit --store postgres:// (CLI)", function () {
       const log = await setupTestLog(node.url);
       const anchor = await showwork(
         ["anchor", jsonl, "--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", store, "--max-delay", "0", "--max-batch", "3", "--poll", "50", "--timeout", "60000"],
-        { SHOWWORK_PRIVATE_KEY: log.privateKey },
+        { SHOWWORK_ANCHORER_KEY: log.privateKey },
       );
       expect(anchor.code, `${name}: ${anchor.stderr}`).to.equal(0);
       const run = await showwork(["audit", "--store", store, "--model", "test-model", "--version", WEIGHTS, "--from", "0", "--to", "2000000000", "--json"]);
@@ -93,7 +93,7 @@ describe("showwork audit --store postgres:// (CLI)", function () {
   it("an unreachable PostgreSQL store fails as showwork serve does, and the password is never printed", async () => {
     const url = `postgres://showwork:s3cret-pw@127.0.0.1:${await freePort()}/nowhere`;
     const audit = await showwork(["audit", "--store", url, "--model", "test-model", "--version", WEIGHTS]);
-    const serve = await showwork(["serve", "--store", url, "--rpc", node.url, "--port", "0"], { SHOWWORK_PRIVATE_KEY: `0x${"11".repeat(32)}` });
+    const serve = await showwork(["serve", "--store", url, "--rpc", node.url, "--port", "0"], { SHOWWORK_ANCHORER_KEY: `0x${"11".repeat(32)}` });
     expect(audit.code).to.equal(1);
     expect(serve.code).to.equal(1);
     const firstLine = (text: string) => text.split("\n")[0];

@@ -41,14 +41,14 @@ describe("showwork anchor / prove (CLI, real processes)", function () {
     const { file, ids } = writeJsonl(250);
     const store = join(tempDir(), "store.sqlite");
     const common = ["--store", store, "--rpc", proxy.url, "--max-batch", "100", "--max-delay", "50", "--poll", "30", "--resend-after", "200"];
-    const first = await showwork(["anchor", file, ...common, "--contract", log.contract, "--log-id", log.logId], { SHOWWORK_PRIVATE_KEY: key });
+    const first = await showwork(["anchor", file, ...common, "--receipt-logs", log.contract, "--log", log.logId], { SHOWWORK_ANCHORER_KEY: key });
     expect(first.code, first.stderr).to.equal(0);
     expect(first.stderr).to.match(/retry \(resubmit-dropped\)/);
     expect(first.stderr).to.include("recorded      250 new, 0 already recorded");
     expect(first.stderr).to.match(/batches +3 \(log indices 0\.\.2\)/);
     expect(first.stderr).to.match(/final 250/);
 
-    const again = await showwork(["anchor", file, ...common], { SHOWWORK_PRIVATE_KEY: key });
+    const again = await showwork(["anchor", file, ...common], { SHOWWORK_ANCHORER_KEY: key });
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stderr).to.include("recorded      0 new, 250 already recorded");
 
@@ -73,14 +73,14 @@ describe("showwork anchor / prove (CLI, real processes)", function () {
     writeFileSync(file, lines.join("\n"));
     const key = generatePrivateKey();
     await rpc(node.url, "hardhat_setBalance", [privateKeyToAccount(key).address, "0x3635c9adc5dea00000"]);
-    const bad = await showwork(["anchor", file, "--store", join(tempDir(), "s.sqlite"), "--rpc", node.url, "--deploy"], { SHOWWORK_PRIVATE_KEY: key });
+    const bad = await showwork(["anchor", file, "--store", join(tempDir(), "s.sqlite"), "--rpc", node.url, "--deploy"], { SHOWWORK_ANCHORER_KEY: key });
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include("line 2");
     expect(bad.stderr).to.include("promptTemplateVersion");
 
     const noKey = await showwork(["anchor", file, "--store", join(tempDir(), "s.sqlite"), "--rpc", node.url]);
     expect(noKey.code).to.equal(1);
-    expect(noKey.stderr).to.include("SHOWWORK_PRIVATE_KEY is not set");
+    expect(noKey.stderr).to.include("SHOWWORK_ANCHORER_KEY is not set");
   });
 
   it("anchors on the embedded default (in-process chain) and refuses to reuse that store later", async () => {

@@ -29,8 +29,8 @@ interface ErrorBody {
 async function serve(node: HardhatNode, log: TestLog, store: string, extra: string[] = []): Promise<{ url: string; stdout: () => string; stop: () => Promise<void> }> {
   const child = spawnTracked(
     process.execPath,
-    [join(ROOT, "bin/showwork.mjs"), "serve", "--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", store, "--port", "0", "--quiet", ...extra],
-    { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
+    [join(ROOT, "bin/showwork.mjs"), "serve", "--rpc", node.url, "--receipt-logs", log.contract, "--log", log.logId, "--store", store, "--port", "0", "--quiet", ...extra],
+    { env: { SHOWWORK_ANCHORER_KEY: log.privateKey } },
   );
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
@@ -373,8 +373,8 @@ describe("the service's door (showwork serve over HTTP, real processes)", functi
 
   it("refuses to listen beyond loopback without a token in the store, and --insecure-dev beyond loopback", async () => {
     const fresh = join(tempDir(), "public.sqlite");
-    const common = ["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", fresh, "--port", "0"];
-    const env = { SHOWWORK_PRIVATE_KEY: log.privateKey };
+    const common = ["--rpc", node.url, "--receipt-logs", log.contract, "--log", log.logId, "--store", fresh, "--port", "0"];
+    const env = { SHOWWORK_ANCHORER_KEY: log.privateKey };
     const wildcard = await showwork(["serve", ...common, "--host", "0.0.0.0"], env);
     expect(wildcard.code).to.equal(1);
     expect(wildcard.stderr).to.include("--allowed-host");

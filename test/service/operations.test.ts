@@ -159,7 +159,7 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
       const child = spawnTracked(
         process.execPath,
         [join(ROOT, "bin/showwork.mjs"), "serve", "--rpc", node.url, "--deploy", "--store", join(tempDir(), "s.sqlite"), "--port", "0", "--log-format", format],
-        { env: { SHOWWORK_PRIVATE_KEY: key } },
+        { env: { SHOWWORK_ANCHORER_KEY: key } },
       );
       let stderr = "";
       child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -193,9 +193,9 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
         join(ROOT, "bin/showwork.mjs"),
         "anchor",
         file,
-        ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite"), "--max-delay", "50", "--poll", "30"],
+        ...["--rpc", node.url, "--receipt-logs", log.contract, "--log", log.logId, "--store", join(tempDir(), "s.sqlite"), "--max-delay", "50", "--poll", "30"],
       ],
-      { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
+      { env: { SHOWWORK_ANCHORER_KEY: log.privateKey } },
     );
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -218,12 +218,12 @@ describe("operations: metrics, chain friction, low balance, JSON logs", function
       [
         join(ROOT, "bin/showwork.mjs"),
         "serve",
-        ...["--rpc", node.url, "--contract", log.contract, "--log-id", log.logId, "--store", join(tempDir(), "s.sqlite")],
+        ...["--rpc", node.url, "--receipt-logs", log.contract, "--log", log.logId, "--store", join(tempDir(), "s.sqlite")],
         ...["--port", "0", "--max-batch", "10", "--max-delay", "50", "--poll", "30", "--log-format", "json"],
         // Unsigned test receipts with fixed past issuedAt (the ingestion checks have their own tests).
         ...["--signatures", "off", "--issued-at-window", "off"],
       ],
-      { env: { SHOWWORK_PRIVATE_KEY: log.privateKey } },
+      { env: { SHOWWORK_ANCHORER_KEY: log.privateKey } },
     );
     let stderr = "";
     let stdout = "";

@@ -424,6 +424,20 @@ describe("web verifier in headless Chromium", function () {
       });
     }
 
+    it("redraws the timeline at the new width when the window is resized (phone → desktop)", async () => {
+      const page = await open();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await verifyInPage(page, scenario.json(scenario.v2Batch.bundles[0]!), node.url);
+      await page.waitForSelector("#timeline-picture svg");
+      const narrow = Number(await page.getAttribute("#timeline-picture svg", "width"));
+      expect(narrow).to.be.within(300, 370);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.waitForFunction(() => Number(document.querySelector("#timeline-picture svg")?.getAttribute("width")) > 800);
+      expect((await timelineLabels(page)).overlaps).to.deep.equal([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).to.be.at.most(0);
+      await page.close();
+    });
+
     it("an RPC URL without a scheme is an input error that says what to write", async () => {
       const page = await open();
       await page.fill("#bundle", JSON.stringify(scenario.json(scenario.v1Batch.bundles[0]!)));

@@ -34,14 +34,27 @@ export async function renderTimelinePicture(verdict: Verdict, rpcUrl: string, wi
     if (anchoredAt !== undefined) markers.push({ at: anchoredAt, label: "anchored", kind: "anchor" });
     const container = document.createElement("div");
     container.className = "timeline";
-    // renderTimelineSvg escapes every text it embeds.
-    container.innerHTML = renderTimelineSvg({
-      activations: view.activations,
-      markers,
-      ...(weightsDigest ? { highlight: weightsDigest } : {}),
-      title: `${view.name || modelId}: ${view.activations.length} activation${view.activations.length === 1 ? "" : "s"} (times UTC)`,
-      width: Math.max(300, Math.min(Math.floor(width), 900)),
+    // Drawn at the column's width, and again when the column's width changes (the timeline is read once).
+    const draw = (columnWidth: number): void => {
+      const drawn = Math.max(300, Math.min(Math.floor(columnWidth), 900));
+      if (container.dataset.width === String(drawn)) return;
+      container.dataset.width = String(drawn);
+      // renderTimelineSvg escapes every text it embeds.
+      container.innerHTML = renderTimelineSvg({
+        activations: view.activations,
+        markers,
+        ...(weightsDigest ? { highlight: weightsDigest } : {}),
+        title: `${view.name || modelId}: ${view.activations.length} activation${view.activations.length === 1 ? "" : "s"} (times UTC)`,
+        width: drawn,
+      });
+    };
+    draw(width);
+    const observer = new ResizeObserver((entries) => {
+      if (!container.isConnected) return observer.disconnect();
+      const entry = entries[0];
+      if (entry && Math.abs(entry.contentRect.width - Number(container.dataset.width)) >= 24) draw(entry.contentRect.width);
     });
+    observer.observe(container);
     return container;
   } catch (error) {
     return note(`Could not read the timeline: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`);

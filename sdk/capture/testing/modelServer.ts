@@ -13,7 +13,8 @@
  *
  * Faults, per request (header `x-mock-fault`) or queued (`server.faults.push(...)`):
  * `"500"` (an error response), `"timeout"` (never answers; waits for the client to give up),
- * `"abort"` (a stream that breaks after `abortAfterChunks` chunks).
+ * `"abort"` (a stream that breaks after `abortAfterChunks` chunks), `"slow"` (a stream whose
+ * every chunk waits `slowChunkMs` first: a client or process can be stopped mid-stream).
  *
  * Use over HTTP (`await server.listen()` → 127.0.0.1, a free port) or in-process through
  * `server.fetch`, which the `openai` client takes as its `fetch` option (no sockets).
@@ -63,11 +64,13 @@ export interface MockModel {
 }
 
 /** A fault to inject. */
-export type MockFault = "500" | "timeout" | "abort";
+export type MockFault = "500" | "timeout" | "abort" | "slow";
 
 /** Options of {@link createModelServer}. */
 export interface ModelServerOptions {
   readonly models: Record<string, MockModel>;
+  /** Pause before each chunk of a "slow" stream, ms (default 200). */
+  readonly slowChunkMs?: number;
   /** Chunks a stream sends before an "abort" fault breaks it (default 2). */
   readonly abortAfterChunks?: number;
   /** The `created` timestamp of every answer (fixed, so answers are pure; default 1764547200). */
@@ -193,7 +196,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
       return { response: error(c, 400, "The request body must be a JSON object.", "invalid_request_error") };
     }
     const header = c.req.header("x-mock-fault");
-    const fault = (header === "500" || header === "timeout" || header === "abort" ? header : undefined) ?? faults.shift();
+    const fault = (header === "500" || header === "timeout" || header === "abort" || header === "slow" ? header : undefined) ?? faults.shift();
     requests.push({ path, body, ...(fault ? { fault } : {}) });
     if (requests.length > 1000) requests.splice(0, requests.length - 1000);
     const model = typeof body.model === "string" ? models[body.model] : undefined;
@@ -238,6 +241,7 @@ export function createModelServer(options: ModelServerOptions): ModelServer {
           controller.error(new Error("mock upstream: stream aborted"));
           return;
         }
+        if (fault === "slow") await new Promise((resolve) => setTimeout(resolve, options.slowChunkMs ?? 200));
         const event = events[i++];
         if (event === undefined) controller.close();
         else controller.enqueue(encoder.encode(event));

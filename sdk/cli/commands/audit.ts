@@ -125,11 +125,11 @@ export function auditCommand(): Command {
     .addOption(new Option("--to <time>", "issued at or before (unix seconds or ISO-8601; default: now)").argParser(timeArgument))
     .addOption(new Option("--store <path|url>", "the operator's store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("--rpc <url>", "JSON-RPC endpoint (only to look up --version vN)").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_TIMELINE").argParser(addressArgument))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract (only to look up --version vN)").env("SHOWWORK_MODEL_TIMELINE").argParser(addressArgument))
     .addOption(new Option("--bundles <dir>", "also write the proof bundle of every anchored receipt into this folder"))
     .addOption(new Option("--source <url|dir>", "public audit: the published log (a base URL or a folder from showwork publish) instead of the store"))
     .addOption(new Option("--log <logId>", "public audit: the log's id").argParser(bytes32Argument))
-    .addOption(new Option("--contract <address>", "public audit: the ReceiptLogs contract (default: the deployments record's)").env("SHOWWORK_CONTRACT").argParser(addressArgument))
+    .addOption(new Option("--contract <address>", "public audit: the ReceiptLogs contract (default: the deployments record's)").env("SHOWWORK_RECEIPT_LOGS").argParser(addressArgument))
     .addOption(new Option("--timeout <ms>", "public audit: per-request timeout, ms").argParser(nonNegativeInteger).default(30_000))
     .addOption(new Option("--json", "print the result as JSON"))
     .action(async (options: AuditOptions) => {

@@ -42,7 +42,7 @@ export function discloseCommand(): Command {
     .addOption(new Option("--store <path>", "the receipt store (SQLite file or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(evidenceOption())
     .addOption(new Option("-o, --out <file>", "where to write it ('-': stdout; default: <receipt-id>.disclosure.json)"))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in the bundle").env("SHOWWORK_TIMELINE"))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in the bundle").env("SHOWWORK_MODEL_TIMELINE"))
     .addOption(new Option("--json", "print the result as one JSON object"))
     .action(async (receiptId: string, options: DiscloseOptions) => {
       if (options.timeline !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.timeline)) {

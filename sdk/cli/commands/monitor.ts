@@ -41,7 +41,7 @@ export function addPublicLogOptions(command: Command, mandatory: boolean): Comma
     .addOption(req(new Option("--rpc <url>", "JSON-RPC endpoint of the log's chain").env("SHOWWORK_RPC_URL").argParser(rpcUrlArgument)))
     .addOption(req(new Option("--log <logId>", "the log's id (0x + 64 hex digits)").argParser(bytes32Argument)))
     .addOption(req(new Option("--source <url|dir>", "where the log is published: a base URL (…/v1/logs/LOG/… below it) or a folder written by showwork publish")))
-    .addOption(new Option("--contract <address>", "ReceiptLogs contract (default: the deployments record's for the chain)").env("SHOWWORK_CONTRACT").argParser(addressArgument))
+    .addOption(new Option("--contract <address>", "ReceiptLogs contract (default: the deployments record's for the chain)").env("SHOWWORK_RECEIPT_LOGS").argParser(addressArgument))
     .addOption(new Option("--timeline <address>", "ModelTimeline to use only if the log has none bound (logTimeline)").argParser(addressArgument))
     .addOption(new Option("--from-block <n>", "search the log's creation from this block").argParser(nonNegativeInteger))
     .addOption(new Option("--confirmations <n>", "read the chain this many blocks behind the latest").argParser(nonNegativeInteger).default(0))
@@ -58,7 +58,7 @@ export async function publicLogClient(options: PublicLogOptions): Promise<{ clie
   try {
     return { client, contract: getDeployment(chainId).contracts.ReceiptLogs.address };
   } catch (cause) {
-    throw new ShowworkError(`No ReceiptLogs contract recorded for chain ${chainId}.`, { cause, metaMessages: ["Do: pass --contract <address> (or set SHOWWORK_CONTRACT)."] });
+    throw new ShowworkError(`No ReceiptLogs contract recorded for chain ${chainId}.`, { cause, metaMessages: ["Do: pass --receipt-logs <address> (or set SHOWWORK_RECEIPT_LOGS)."] });
   }
 }
 

@@ -26,7 +26,7 @@ export function proveCommand(): Command {
     .argument("<receipt-id>", "the receipt's id (0x + 64 hex digits)")
     .addOption(new Option("--store <path|url>", "the store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("-o, --out <file>", "where to write the bundle ('-': stdout; default: <receipt-id>.bundle.json)"))
-    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in the bundle").env("SHOWWORK_TIMELINE"))
+    .addOption(new Option("--timeline <address>", "ModelTimeline contract to name in the bundle").env("SHOWWORK_MODEL_TIMELINE"))
     .action(async (receiptId: string, options: ProveOptions) => {
       if (options.timeline !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(options.timeline)) {
         throw new ServiceConfigError(`--timeline is not an address: ${options.timeline}`);

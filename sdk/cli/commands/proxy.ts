@@ -44,6 +44,7 @@ interface ProxyOptions {
   evidence: string;
   models?: string;
   json?: boolean;
+  config?: string;
 }
 
 function portOf(text: string): number {
@@ -72,9 +73,9 @@ export function proxyCommand(): Command {
     .addOption(new Option("--service <url>", "the anchoring service's base URL (showwork serve)").env("SHOWWORK_SERVICE_URL").makeOptionMandatory())
     .addOption(new Option("--host <host>", "interface to listen on").default("127.0.0.1"))
     .addOption(new Option("--port <port>", "port to listen on (0: a free port)").default("8788"))
-    .addOption(new Option("--queue <file>", "the durable delivery queue (SQLite)").default("./.showwork/capture-queue.sqlite"))
+    .addOption(new Option("--queue <file>", "the durable delivery queue (SQLite)").env("SHOWWORK_QUEUE").default("./.showwork/capture-queue.sqlite"))
     .addOption(new Option("--evidence <path|url>", "the evidence store (SQLite file, or postgres:// URL; encrypted when SHOWWORK_EVIDENCE_KEY is set)").env("SHOWWORK_EVIDENCE").default("./.showwork/evidence.sqlite"))
-    .addOption(new Option("--models <file>", "the model manifest (JSON): which weights digest each model's answers claim"))
+    .addOption(new Option("--models <file>", "the model manifest (JSON): which weights digest each model's answers claim (default: the project config's capture.models)"))
     .addOption(new Option("--json", "print one JSON object when listening (url, upstream, servingNode, service), then JSON-lines events"))
     .action(async (options: ProxyOptions) => {
       const keyText = process.env[NODE_KEY_ENV];
@@ -86,7 +87,7 @@ export function proxyCommand(): Command {
       }
       const signer = privateKeyToReceiptSigner(parsePrivateKey(keyText, NODE_KEY_ENV));
       const port = portOf(options.port);
-      const models = options.models === undefined ? undefined : readManifest(options.models);
+      const models = options.models === undefined ? loadConfig({ skipSecrets: true, ...(options.config === undefined ? {} : { file: options.config }) }).models : readManifest(options.models);
       const token = process.env[SERVICE_TOKEN_ENV];
       const say = (event: Record<string, unknown>, text: string): void => {
         process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${text}\n`);

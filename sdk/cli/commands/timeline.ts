@@ -55,7 +55,7 @@ export function timelineCommand(): Command {
     .addOption(new Option("--log-id <id>", "the log (0x + 64 hex digits)").env("SHOWWORK_LOG_ID").argParser(bytes32Argument).makeOptionMandatory())
     .addOption(
       new Option("--contract <address>", "the ModelTimeline contract (default: the one the deployments record lists for the chain)")
-        .env("SHOWWORK_TIMELINE")
+        .env("SHOWWORK_MODEL_TIMELINE")
         .argParser(addressArgument),
     )
     .addOption(new Option("--at <time>", "also say which version was active at this time (unix seconds or ISO-8601)").argParser(timeArgument))

@@ -53,7 +53,7 @@ export function tokenCommand(): Command {
           `  ${issued.token}`,
           "",
           "It is shown this once (the store keeps only its SHA-256). Give it to the client, e.g. as",
-          "SHOWWORK_TOKEN in its environment; it sends it as `Authorization: Bearer TOKEN`.",
+          "SHOWWORK_SERVICE_TOKEN in its environment; it sends it as `Authorization: Bearer TOKEN`.",
           `Revoke it with: showwork token revoke ${issued.id}`,
           "",
         ].join("\n"),

@@ -1,6 +1,6 @@
 /**
  * What the operator commands (`showwork log ...`, `showwork model ...`) share: the chain (`--rpc`),
- * the operator's key (SHOWWORK_PRIVATE_KEY, or the Hardhat keystore with `--keystore`), the
+ * the operator's key (SHOWWORK_OPERATOR_KEY or the project config's secrets, or the Hardhat keystore with `--keystore`), the
  * contracts (the deployments record for the chain, or `--receipt-logs` / `--model-timeline`), and
  * one way to print a result (`--json`: one object on stdout).
  *
@@ -23,7 +23,7 @@ import { addressArgument, bytes32Argument, nonNegativeInteger, rpcUrlArgument } 
 import { integerOption } from "../serviceOptions.js";
 
 /** The environment variable the operator's private key is read from. */
-export const PRIVATE_KEY_ENV = "SHOWWORK_PRIVATE_KEY";
+export const PRIVATE_KEY_ENV = "SHOWWORK_OPERATOR_KEY";
 
 /** Exit codes of the operator commands. */
 export const OPERATOR_EXIT = {
@@ -74,7 +74,7 @@ export function addOperatorOptions(command: Command, { writes }: { writes: boole
     )
     .addOption(
       new Option("--model-timeline <address>", "the ModelTimeline contract (default: the deployments record's for the chain)")
-        .env("SHOWWORK_TIMELINE")
+        .env("SHOWWORK_MODEL_TIMELINE")
         .argParser(addressArgument),
     )
     .addOption(new Option("--json", "print the result as one JSON object"))
@@ -98,7 +98,7 @@ export function addLogIdOption(command: Command): Command {
   return command.addOption(new Option("--log-id <id>", "the log (0x + 64 hex digits)").env("SHOWWORK_LOG_ID").argParser(bytes32Argument).makeOptionMandatory());
 }
 
-/** The operator's key: SHOWWORK_PRIVATE_KEY, or the Hardhat keystore with --keystore. */
+/** The operator's key: SHOWWORK_OPERATOR_KEY (the CLI puts the project config's there), or the Hardhat keystore with --keystore. */
 export function readOperatorKey(options: OperatorOptions): { key: Hex; source: string } {
   if (options.keystore !== undefined) {
     const entry = options.keystore === true ? PRIVATE_KEY_ENV : options.keystore;
@@ -187,6 +187,6 @@ export function requireContract(context: OperatorContext, which: "receiptLogs" |
   const flag = which === "receiptLogs" ? "--receipt-logs" : "--model-timeline";
   const name = which === "receiptLogs" ? "ReceiptLogs" : "ModelTimeline";
   throw new OperatorCommandError(`Which ${name} contract? The deployments record lists no showwork deployment for chain ${context.chainId}.`, {
-    metaMessages: [`Do: pass ${flag} ADDRESS (or set ${which === "receiptLogs" ? "SHOWWORK_RECEIPT_LOGS" : "SHOWWORK_TIMELINE"}).`],
+    metaMessages: [`Do: pass ${flag} ADDRESS (or set ${which === "receiptLogs" ? "SHOWWORK_RECEIPT_LOGS" : "SHOWWORK_MODEL_TIMELINE"}).`],
   });
 }

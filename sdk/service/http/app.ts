@@ -3,7 +3,7 @@
  *
  *   POST /v1/receipts            one receipt or an array → 201 { recorded, receipts: [{ receiptId, seq, state }] }
  *   GET  /v1/receipts/:id        the receipt's state (and batch, anchor)
- *   GET  /v1/receipts/:id/bundle its proof bundle (from "anchored" on; 409 before)
+ *   GET  /v1/receipts/:id/bundle its proof bundle (from "anchored" on; 409 before); ?proofs=1: self-contained (v2 with chain proofs)
  *   GET  /v1/batches/:index      a batch (range, root, state, anchor, transaction attempts)
  *   GET  /health                 200 ok/degraded/stopped, 503 halted
  *   GET  /metrics                Prometheus text format (JSON: /v1/metrics, or Accept: application/json); see ./metrics.ts
@@ -23,6 +23,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
 import { toBundleJson } from "../../bundle/parseBundle.js";
+import { ChainProofUnavailableError } from "../../chainproof/prove.js";
 import { ShowworkError } from "../../errors.js";
 import type { AnchoringService } from "../AnchoringService.js";
 import { door, type DoorOptions } from "./door.js";
@@ -128,8 +129,12 @@ export function createServiceApp(service: AnchoringService, options: ServiceAppO
       return fail(c, 400, "invalid-receipt-id", new Error("A receipt id is 0x followed by 64 hex digits."), { found: id.slice(0, 80) });
     }
     try {
+      // ?proofs=1: self-contained (v2 with the chain's proofs), verifiable offline against a checkpoint.
+      const proofs = c.req.query("proofs");
+      if (proofs === "1" || proofs === "true") return c.json(toBundleJson(await service.selfContainedBundle(id)));
       return c.json(toBundleJson(await service.bundle(id)));
     } catch (error) {
+      if (error instanceof ChainProofUnavailableError) return fail(c, 503, "chain-proof-unavailable", error);
       if (error instanceof ReceiptNotFoundError) return fail(c, 404, "receipt-not-found", error);
       if (error instanceof ProofNotAvailableError) return fail(c, 409, "proof-not-available", error, { state: error.state });
       throw error;

@@ -107,7 +107,7 @@ export function startService(
       "off",
       ...extraArgs,
     ],
-    { env: { SHOWWORK_PRIVATE_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints, ...extraEnv } },
+    { env: { SHOWWORK_ANCHORER_KEY: log.privateKey, SHOWWORK_FAILPOINTS: failpoints, ...extraEnv } },
   );
   const output: string[] = [];
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
