@@ -61,6 +61,7 @@ describe("one rule, one function (issue #22)", () => {
       totals: { batches: 1, receipts: 1, bytes: 1, findings: {} },
     } as unknown as MonitorReport;
     const text = formatMonitorReport(report);
+    // eslint-disable-next-line no-control-regex
     expect(text).not.to.match(/[\u001b\u202e]/);
     expect(text).to.include("\\u{1b}[2J").and.include("\\u{202e}");
   });

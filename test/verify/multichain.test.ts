@@ -272,4 +272,27 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
       l1Node.child.kill("SIGCONT");
     }
   });
+
+  it("showwork log show lists the log on the project's other chains, and says when a batch's roots differ", async () => {
+    const dir = tempDir();
+    const file = join(dir, "config.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: "showwork/config@1",
+        chains: [
+          { name: "l2", chainId: L2, rpc: [l2.url], receiptLogs: l2.receiptLogs, logId: l2.logId },
+          { name: "l1", chainId: L1, rpc: [l1.url], receiptLogs: l1.receiptLogs, logId: l1.logId },
+        ],
+      }),
+    );
+    const run = await showwork(["log", "show", "--rpc", l2.url, "--receipt-logs", l2.receiptLogs, "--log-id", l2.logId, "--json"], { SHOWWORK_CONFIG: file });
+    expect(run.code, run.stderr).to.equal(0);
+    const shown = JSON.parse(run.stdout) as { size: string; chains: { name: string; size: number; compared: number; agrees: boolean }[] };
+    expect(String(shown.size)).to.equal("3");
+    expect(shown.chains).to.have.length(1);
+    expect(shown.chains[0]).to.deep.include({ name: "l1", size: 2, compared: 1, agrees: false });
+    const text = await showwork(["log", "show", "--rpc", l2.url, "--receipt-logs", l2.receiptLogs, "--log-id", l2.logId], { SHOWWORK_CONFIG: file });
+    expect(text.stdout).to.match(/chain l1 \(31339\): log 0x[0-9a-f]{64} in ReceiptLogs 0x[0-9a-fA-F]{40}: 2 batches anchored, head 0x[0-9a-f]{64}; batch 1 has ANOTHER ROOT/);
+  });
 });

@@ -7,7 +7,10 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { zeroAddress, type Address, type Hex } from "viem";
+import { createPublicClient, http, zeroAddress, type Address, type Hex } from "viem";
+
+import { findConfigFile, loadConfig } from "../../config/loadConfig.js";
+import { receiptLogsAbi } from "../../contracts/abis.js";
 
 import { addressArgument, bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
 import { addLogIdOption, addOperatorOptions, openOperatorContext, OperatorCommandError, requireContract, type LogOptions, type OperatorContext, type OperatorOptions } from "../operator/context.js";
@@ -221,7 +224,9 @@ function showCommand(): Command {
       const context = (holder.context = await openOperatorContext(options, { writes: false }));
       const log = await requireLog(context, options.logId);
       const anchorers = await context.publicClient.readLogAnchorers({ logId: options.logId, ...(context.deploymentBlock === undefined ? {} : { fromBlock: context.deploymentBlock }) });
-      printResult(options.json, { command: "log show", chainId: context.chainId, ...log, anchorers }, [
+      // The same log's anchors on the project's other chains (config chains[1..]).
+      const chains = await anchorsOnOtherChains(context, log, options.timeout);
+      printResult(options.json, { command: "log show", chainId: context.chainId, ...log, anchorers, ...(chains.length === 0 ? {} : { chains }) }, [
         `log ${log.logId} in ReceiptLogs ${log.receiptLogs} on chain ${context.chainId}`,
         `admin:            ${log.admin}${log.pendingAdmin === zeroAddress ? "" : ` (transfer to ${log.pendingAdmin} pending)`}`,
         `anchorers:        ${anchorers.length === 0 ? "none" : anchorers.join(", ")}`,
@@ -229,10 +234,59 @@ function showCommand(): Command {
         `head:             ${log.head}`,
         `max anchor delay: ${log.maxAnchorDelay === 0 ? "no promise" : `${log.maxAnchorDelay} s`}`,
         `timeline:         ${log.timeline === zeroAddress ? "none bound" : log.timeline}`,
+        ...chains.map((c) =>
+          c.error !== undefined
+            ? `chain ${c.name} (${c.chainId}): could not read (${c.error})`
+            : `chain ${c.name} (${c.chainId}): log ${c.logId} in ReceiptLogs ${c.receiptLogs}: ${c.size} batches anchored, head ${c.head}; batch ${c.compared ?? "-"} ${c.agrees === undefined ? "(nothing to compare)" : c.agrees ? "has the same root on both chains" : "has ANOTHER ROOT than on this chain: the chains disagree"}`,
+        ),
       ]);
     });
   });
   return command;
+}
+
+/** One other chain's view of the log (for `log show`). */
+interface OtherChainLog {
+  name: string;
+  chainId: number;
+  receiptLogs: Address;
+  logId: Hex;
+  size?: number;
+  head?: Hex;
+  /** The last batch index anchored on both chains (same index), and whether its roots agree. */
+  compared?: number;
+  agrees?: boolean;
+  error?: string;
+}
+
+/** The log's anchors on the project config's other chains (chains[1..]); none without a config. */
+async function anchorsOnOtherChains(context: OperatorContext, log: { logId: Hex; receiptLogs: Address; size: number | bigint }, timeout: number): Promise<OtherChainLog[]> {
+  if (findConfigFile() === undefined) return [];
+  const config = loadConfig({ skipSecrets: true });
+  const out: OtherChainLog[] = [];
+  for (const chain of config.chains.slice(1)) {
+    if (chain.receiptLogs === undefined || chain.logId === undefined || chain.rpc.length === 0) continue;
+    const entry: OtherChainLog = { name: chain.name, chainId: chain.chainId, receiptLogs: chain.receiptLogs, logId: chain.logId };
+    try {
+      const client = createPublicClient({ transport: http(chain.rpc[0], { timeout, retryCount: 1 }) });
+      const where = { address: chain.receiptLogs, abi: receiptLogsAbi } as const;
+      entry.size = Number(await client.readContract({ ...where, functionName: "logSize", args: [chain.logId] }));
+      entry.head = await client.readContract({ ...where, functionName: "logHead", args: [chain.logId] });
+      const last = Math.min(entry.size, Number(log.size)) - 1;
+      if (last >= 0) {
+        const [theirs, ours] = await Promise.all([
+          client.readContract({ ...where, functionName: "batchRoot", args: [chain.logId, BigInt(last)] }),
+          context.publicClient.readContract({ address: log.receiptLogs, abi: receiptLogsAbi, functionName: "batchRoot", args: [log.logId, BigInt(last)] }),
+        ]);
+        entry.compared = last;
+        entry.agrees = theirs.toLowerCase() === ours.toLowerCase();
+      }
+    } catch (error) {
+      entry.error = (error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error)).split("\n")[0];
+    }
+    out.push(entry);
+  }
+  return out;
 }
 
 /** `showwork log`. */
