@@ -8,7 +8,7 @@
  */
 import { keccak256, numberToHex, type Address, type Hex, type PublicClient } from "viem";
 
-import type { BundleAnchorV2, ChainAccountProof, ChainProof, ProofBundle } from "../bundle/types.js";
+import type { BundleAnchor, BundleAnchorV2, ChainAccountProof, ChainProof, ProofBundle } from "../bundle/types.js";
 import { InvalidDocumentError, ShowworkError } from "../errors.js";
 import { readAnchorFacts, type AnchorFactsQuery, type StateReader } from "./facts.js";
 import { headerOfRpcBlock, type BlockHeader } from "./header.js";
@@ -55,6 +55,18 @@ async function rawBlock(client: PublicClient, number: number): Promise<BlockHead
 export async function proveAnchor(client: PublicClient, bundle: ProofBundle, params: ProveAnchorParameters = {}): Promise<ChainProof> {
   const anchor: BundleAnchorV2 | undefined = bundle.anchors[params.anchorIndex ?? 0];
   if (!anchor) throw new InvalidDocumentError({ document: "bundle", field: "anchors", expected: `an anchor at index ${params.anchorIndex}`, found: bundle.anchors.length });
+  return proveBatch(client, anchor, [bundle.receipt], params);
+}
+
+/** What of a receipt the verifier's reads depend on. */
+export type ProvenSubject = Pick<ProofBundle["receipt"], "servingNode" | "modelId" | "weightsDigest" | "issuedAt">;
+
+/**
+ * One chain proof for a whole batch: the union of the slots the verifier reads for each of `receipts` (their
+ * serving nodes, models and times), so any receipt's bundle of that batch can carry it (`showwork publish --proofs`).
+ * @throws as {@link proveAnchor}.
+ */
+export async function proveBatch(client: PublicClient, anchor: BundleAnchor, receipts: readonly ProvenSubject[], params: Omit<ProveAnchorParameters, "anchorIndex"> = {}): Promise<ChainProof> {
   const chainId = await client.getChainId();
   if (chainId !== anchor.chainId) throw new ChainProofUnavailableError(`the endpoint serves chain ${chainId}, the anchor is on chain ${anchor.chainId}`);
   const proofBlock = Number(params.proofBlock ?? (await client.getBlockNumber({ cacheTime: 0 })));
@@ -102,21 +114,27 @@ export async function proveAnchor(client: PublicClient, bundle: ProofBundle, par
       return codeAt(address, blockNumber);
     },
   };
-  const { receipt } = bundle;
-  const query: AnchorFactsQuery = {
-    contract: anchor.contract,
-    logId: anchor.logId,
-    batchIndex: anchor.batchIndex,
-    anchorBlock: anchor.blockNumber,
-    proofBlock,
-    servingNode: receipt.servingNode,
-    modelId: receipt.modelId,
-    weightsDigest: receipt.weightsDigest,
-    issuedAt: receipt.issuedAt,
-    anchoredAt: anchoring.timestamp,
-    limits: PROOF_LIMITS,
-  };
-  await readAnchorFacts(recorder, query);
+  // Distinct subjects only (receipts of one node and model issued at the same second read the same slots).
+  const seen = new Set<string>();
+  for (const receipt of receipts) {
+    const key = `${receipt.servingNode}:${receipt.modelId}:${receipt.weightsDigest}:${receipt.issuedAt}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const query: AnchorFactsQuery = {
+      contract: anchor.contract,
+      logId: anchor.logId,
+      batchIndex: anchor.batchIndex,
+      anchorBlock: anchor.blockNumber,
+      proofBlock,
+      servingNode: receipt.servingNode,
+      modelId: receipt.modelId,
+      weightsDigest: receipt.weightsDigest,
+      issuedAt: receipt.issuedAt,
+      anchoredAt: anchoring.timestamp,
+      limits: PROOF_LIMITS,
+    };
+    await readAnchorFacts(recorder, query);
+  }
 
   const accounts: ChainAccountProof[] = [];
   for (const { address, blockNumber, slots, code } of touched.values()) {

@@ -10,11 +10,17 @@ import { existsSync } from "node:fs";
 
 import { Command, InvalidArgumentError, Option } from "commander";
 
+import { createPublicClient, http } from "viem";
+
+import { publishChainProofs } from "../../publish/chainProofs.js";
 import { publishToDirectory } from "../../publish/publishDirectory.js";
+import { rpcUrlsArgument } from "../commandOptions.js";
 import { isPostgresUrl, openStore } from "../../service/store/open.js";
 import { DEFAULT_STORE } from "../serviceOptions.js";
 
 interface PublishOptions {
+  proofs?: boolean;
+  rpc?: string[];
   out: string;
   store: string;
   verify: boolean;
@@ -28,6 +34,8 @@ export function publishCommand(): Command {
     .addOption(new Option("--out <dir>", "the folder to publish into (it will hold v1/logs/<logId>/...)").makeOptionMandatory())
     .addOption(new Option("--store <path|url>", "the operator's store (SQLite file, or postgres:// URL)").env("SHOWWORK_STORE").default(DEFAULT_STORE))
     .addOption(new Option("--no-verify", "do not re-check each new file against its anchored root before writing it"))
+    .addOption(new Option("--proofs", "also write each new batch's chain proof (v1/logs/<logId>/proofs/<index>.json: headers and storage proofs, for self-contained bundles); needs --rpc"))
+    .addOption(new Option("--rpc <url>", "with --proofs: a JSON-RPC endpoint of the log's chain").env("SHOWWORK_RPC_URL").argParser(rpcUrlsArgument))
     .addOption(new Option("--json", "print the result as one JSON object"))
     .action(async (options: PublishOptions) => {
       if (!isPostgresUrl(options.store) && !existsSync(options.store)) throw new InvalidArgumentError(`--store: no store at ${options.store} (give the SQLite file the service writes, or set SHOWWORK_STORE)`);
@@ -36,6 +44,12 @@ export function publishCommand(): Command {
         const started = performance.now();
         const result = await publishToDirectory({ store, out: options.out, verify: options.verify });
         const { index } = result;
+        let proofFiles: string[] = [];
+        if (options.proofs) {
+          const rpc = options.rpc?.[0];
+          if (!rpc) throw new InvalidArgumentError("--proofs needs --rpc URL (an endpoint of the log's chain, serving eth_getProof)");
+          proofFiles = await publishChainProofs({ client: createPublicClient({ transport: http(rpc) }), out: options.out, index, batches: result.written });
+        }
         const summary = {
           out: result.out,
           index: result.indexFile,
@@ -48,6 +62,7 @@ export function publishCommand(): Command {
           written: result.written,
           kept: result.kept.length,
           bytesWritten: result.bytesWritten,
+          ...(options.proofs ? { proofs: proofFiles } : {}),
           elapsedMs: Math.round(performance.now() - started),
         };
         if (options.json) {
