@@ -96,6 +96,6 @@ export function resolveModel(manifest: ModelManifest | undefined, model: string,
     weightsDigest,
     source: "provider",
     known: false,
-    warning: `hosted model "${model}" answered as a provider version not yet published (provider ${entry.provider}, system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, response model ${JSON.stringify(info.responseModel ?? null)}): its receipts claim version ${weightsDigest}, which verifies once the operator publishes it on the model's timeline — showwork model publish ${JSON.stringify(name)} ${weightsDigest} --hosted ${entry.provider}:${info.systemFingerprint ?? "none"} (then list it in the manifest's "published")`,
+    warning: `hosted model "${model}" answered as a provider version not yet published (provider ${entry.provider}, system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, response model ${JSON.stringify(info.responseModel ?? null)}): its receipts claim version ${weightsDigest}, which verifies once the operator publishes it on the model's timeline — showwork model publish ${JSON.stringify(name)} --weights ${weightsDigest} --hosted ${entry.provider}:${info.systemFingerprint ?? "none"} (then list it in the manifest's "published")`,
   };
 }

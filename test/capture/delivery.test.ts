@@ -258,7 +258,7 @@ describe("capture: delivery (queued, delivered, rejected; loud by default)", fun
     for (const q of ["b", "c"]) await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: q }] });
     await capturer.settled();
     expect(logger.lines).to.have.length(1);
-    expect(logger.lines[0]).to.match(/^warn hosted model "acme\/chat" answered as a provider version not yet published \(provider acme, system_fingerprint "fp_[0-9a-f]+".*showwork model publish "acme\/chat" 0x[0-9a-f]{64} --hosted acme:fp_/);
+    expect(logger.lines[0]).to.match(/^warn hosted model "acme\/chat" answered as a provider version not yet published \(provider acme, system_fingerprint "fp_[0-9a-f]+".*showwork model publish "acme\/chat" --weights 0x[0-9a-f]{64} --hosted acme:fp_/);
     expect(capturer.stats.unknownFingerprints).to.equal(2);
     const metrics = await (await import("../../sdk/capture/metrics.js")).captureMetrics(capturer).scrape();
     expect(metrics).to.match(/showwork_capture_unknown_fingerprint_answers_total 2\n/);
