@@ -1,6 +1,6 @@
 /**
  * The capture soak: the whole path from an answer to the chain, with faults. The real `openai`
- * client wrapped by `withReceipts` in an app process (test/capture/support/soakApp.ts), and a
+ * client wrapped by `withReceipts` in an app process (scripts/capture-soak-app.ts), and a
  * non-JS client (plain HTTP) through `showwork proxy`, both against the mock upstream
  * (`showwork/capture/testing`), delivering into `showwork serve` on a `hardhat node` over HTTP —
  * with signatures checked against the log (`--signatures authorised`). Faults:
@@ -172,7 +172,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const appQueue = join(dir, "app-queue.sqlite");
     const appLines: string[] = [];
     const runApp = (run: number, from: number, to: number, slowAt?: number) => {
-      const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "test/capture/support/soakApp.ts")], {
+      const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "scripts/capture-soak-app.ts")], {
         env: {
           SOAK_SERVICE: serviceUrl, SOAK_TOKEN: token, SOAK_QUEUE: appQueue, SOAK_NODE_KEY: nodeKey, SOAK_MODEL: MODEL, SOAK_WEIGHTS: WEIGHTS,
           SOAK_UPSTREAM: upstream.url, SOAK_FROM: String(from), SOAK_TO: String(to), SOAK_RUN: String(run), SOAK_CLOSE_MS: "60000",

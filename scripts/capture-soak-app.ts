@@ -11,8 +11,8 @@
 import OpenAI from "openai";
 import type { Hex } from "viem";
 
-import { createCapturer, receiptIdOf, remoteSink, withReceipts } from "../../../sdk/capture/index.js";
-import { privateKeyToReceiptSigner } from "../../../sdk/receipt/index.js";
+import { createCapturer, receiptIdOf, remoteSink, withReceipts } from "../sdk/capture/index.js";
+import { privateKeyToReceiptSigner } from "../sdk/receipt/index.js";
 
 const env = process.env;
 const out = (line: Record<string, unknown>): void => {
