@@ -16,5 +16,6 @@ try {
   } else {
     process.stderr.write(`showwork: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
-  process.exitCode = process.exitCode || 1;
+  const exitCode = (error as { exitCode?: unknown }).exitCode;
+  process.exitCode = process.exitCode || (exitCode === 2 ? 2 : 1);
 }

@@ -12,6 +12,7 @@ import type { Address, Hex } from "viem";
 import type { ModelManifestEntry } from "../capture/manifest.js";
 import { ENV, readEnv, type EnvName } from "./env.js";
 import { ConfigError } from "./errors.js";
+import { rpcUrlProblem } from "../verify/rpcUrl.js";
 import { checkPrivateKey, checkRpcUrl, parseConfig, parseSecrets } from "./parseConfig.js";
 import { SECRET_NAMES, type ChainConfig, type ShowworkConfig, type ShowworkSecrets, type ValueSource } from "./types.js";
 
@@ -200,8 +201,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (rpcEnv !== undefined) {
     const urls = rpcEnv.value.split(",").map((url) => url.trim()).filter((url) => url !== "");
     for (const url of urls) {
-      if (checkRpcUrl(url) === undefined) {
-        throw new ConfigError(`${rpcEnv.name} is not an RPC URL: ${JSON.stringify(url)}.`, { field: rpcEnv.name, metaMessages: ["Expected: http(s):// or ws(s):// URLs, comma-separated"] });
+      const problem = checkRpcUrl(url) === undefined ? (rpcUrlProblem(url) ?? `the RPC URL ${JSON.stringify(url)} is not a valid URL`) : undefined;
+      if (problem !== undefined) {
+        throw new ConfigError(`${rpcEnv.name}: ${problem}.`, { field: rpcEnv.name, usage: true, metaMessages: ["Expected: http(s):// URLs, comma-separated"] });
       }
     }
     rpc = urls;

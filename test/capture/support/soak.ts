@@ -87,6 +87,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const nodeAccount = privateKeyToAccount(nodeKey);
     const admin = await connectRpc(node.url, log.privateKey);
     await grantServiceSigner(admin.publicClient, admin.walletClient, log.contract, log.logId, nodeAccount.address);
+    // A hardhat node mines one block per transaction, each a second after the last: the set-up runs the chain's
+    // clock ahead of the wall clock. Receipts are dated by the wall clock, and the node is authorised only from
+    // its grant's block time: wait until the wall clock has passed it.
+    const grantedAt = Number((await admin.publicClient.getBlock()).timestamp);
+    while (Date.now() / 1000 <= grantedAt + 1) await sleep(100);
     await admin.close();
     const store = join(dir, "store.sqlite");
     const tokens = SqliteAccessTokenStore.open(store);
@@ -240,7 +245,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // Phase 4: anchored receipts sent again (HTTP and a sink: duplicates), and one meant to be refused.
     fault("duplicate-resend");
     const someIds = [...received.keys()].slice(0, 5);
-    const bodies = await Promise.all(someIds.map(async (id) => ((await (await fetch(`${serviceUrl}/v1/receipts/${id}/bundle`)).json()) as { receipt: unknown }).receipt));
+    const bodies = await Promise.all(someIds.map(async (id) => {
+      const response = await fetch(`${serviceUrl}/v1/receipts/${id}/bundle`, { headers: { authorization: `Bearer ${token}` } });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`GET bundle of ${id} (${received.get(id)}): ${response.status} ${text.slice(0, 200)}\nproxy: ${loudLines.slice(-6).join("\n")}\napp: ${appLines.slice(-6).join("\n")}`);
+      return (JSON.parse(text) as { receipt: unknown }).receipt;
+    }));
     const resend = await fetch(`${serviceUrl}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(bodies) });
     const resendBody = (await resend.json()) as { error?: { duplicates?: { alreadyStored: boolean }[] } };
     let duplicatesResent = resend.status === 409 ? (resendBody.error?.duplicates ?? []).filter((d) => d.alreadyStored).length : 0;
