@@ -203,7 +203,7 @@ const num = (value: unknown): number => {
   if (typeof value === "bigint") return Number(value);
   throw new InvariantError(`expected a number in the store, found ${typeof value}`);
 };
-const { optNum, batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
+const { optNum, batchOf, chainStateOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
 /** int8 as a JS number (seqs, indices, ms timestamps are far below 2^53); NUMERIC stays text. */
 const types = {
@@ -434,19 +434,7 @@ export class PostgresReceiptStore implements ReceiptStore {
 
   async chainStates(index: number): Promise<ChainBatchState[]> {
     const rows = await this.query("SELECT * FROM chain_batches WHERE batch_index = $1 ORDER BY chain", [index]);
-    return rows.map((row) => {
-      const anchoredAt = optNum(row.anchored_at);
-      return {
-        chain: String(row.chain),
-        state: batchStateOf(row.state),
-        txId: optNum(row.tx_id),
-        anchor:
-          anchoredAt === undefined
-            ? undefined
-            : { txHash: toHex(row.anchor_tx_hash), blockNumber: num(row.anchor_block_number), blockHash: toHex(row.anchor_block_hash), anchoredAt },
-        finalAt: optNum(row.final_at),
-      };
-    });
+    return rows.map(chainStateOf);
   }
 
   chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {

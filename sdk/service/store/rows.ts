@@ -10,7 +10,7 @@ import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
 import { batchStateOf } from "../states.js";
-import type { BatchRecord, NewBatch, StoredReceipt, TxAttempt, TxRecord, TxState } from "./types.js";
+import type { BatchRecord, ChainBatchState, NewBatch, StoredReceipt, TxAttempt, TxRecord, TxState } from "./types.js";
 
 /** One result row, column name to value as the driver returns it. */
 export type Row = Record<string, unknown>;
@@ -38,6 +38,8 @@ export interface RowMappers {
   optNum(value: unknown): number | undefined;
   /** A `batches` row. */
   batchOf(row: Row): BatchRecord;
+  /** A `chain_batches` row: one batch's state on one extra anchoring chain. */
+  chainStateOf(row: Row): ChainBatchState;
   /** A `tx_attempts` row. */
   attemptOf(row: Row): TxAttempt;
   /** A `txs` row with its attempts (already mapped, in order). */
@@ -50,10 +52,16 @@ export interface RowMappers {
 export function rowMappers(columns: ColumnReader): RowMappers {
   const { num, hex } = columns;
   const optNum = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : num(value));
+  /** The anchor columns (`anchor_tx_hash`, …, `anchored_at`) shared by `batches` and `chain_batches`. */
+  const anchorOf = (row: Row): BatchRecord["anchor"] => {
+    const anchoredAt = optNum(row.anchored_at);
+    return anchoredAt === undefined
+      ? undefined
+      : { txHash: hex(row.anchor_tx_hash), blockNumber: num(row.anchor_block_number), blockHash: hex(row.anchor_block_hash), anchoredAt };
+  };
   return {
     optNum,
     batchOf(row) {
-      const anchoredAt = optNum(row.anchored_at);
       return {
         index: num(row.batch_index),
         firstSeq: num(row.first_seq),
@@ -63,15 +71,16 @@ export function rowMappers(columns: ColumnReader): RowMappers {
         state: batchStateOf(row.state),
         closedAt: num(row.closed_at),
         txId: optNum(row.tx_id),
-        anchor:
-          anchoredAt === undefined
-            ? undefined
-            : {
-                txHash: hex(row.anchor_tx_hash),
-                blockNumber: num(row.anchor_block_number),
-                blockHash: hex(row.anchor_block_hash),
-                anchoredAt,
-              },
+        anchor: anchorOf(row),
+        finalAt: optNum(row.final_at),
+      };
+    },
+    chainStateOf(row) {
+      return {
+        chain: String(row.chain),
+        state: batchStateOf(row.state),
+        txId: optNum(row.tx_id),
+        anchor: anchorOf(row),
         finalAt: optNum(row.final_at),
       };
     },

@@ -23,7 +23,7 @@ import type { Hex } from "viem";
 import { InvariantError } from "../../errors.js";
 import { DatabaseSync, type StatementSync } from "../../nodeSqlite.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
-import { batchStateOf, type BatchState } from "../states.js";
+import type { BatchState } from "../states.js";
 import { cachedStatement } from "./statements.js";
 import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
 import type {
@@ -187,7 +187,7 @@ const num = (value: unknown): number => {
   if (typeof value === "bigint") return Number(value);
   throw new InvariantError(`expected a number in the store, found ${typeof value}`);
 };
-const { optNum, batchOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
+const { optNum, batchOf, chainStateOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
 function pidAlive(pid: number): boolean {
   try {
@@ -773,19 +773,7 @@ export class SqliteReceiptStore implements ReceiptStore {
   async chainStates(index: number): Promise<ChainBatchState[]> {
     if (!this.hasChainTables) return [];
     const rows = this.stmt("SELECT * FROM chain_batches WHERE batch_index = ? ORDER BY chain").all(index) as Row[];
-    return rows.map((row) => {
-      const anchoredAt = optNum(row.anchored_at);
-      return {
-        chain: String(row.chain),
-        state: batchStateOf(row.state),
-        txId: optNum(row.tx_id),
-        anchor:
-          anchoredAt === undefined
-            ? undefined
-            : { txHash: toHex(row.anchor_tx_hash), blockNumber: num(row.anchor_block_number), blockHash: toHex(row.anchor_block_hash), anchoredAt },
-        finalAt: optNum(row.final_at),
-      };
-    });
+    return rows.map(chainStateOf);
   }
 
   chainLedger(chain: string, firstStoreBatch: number): AnchorLedger {
