@@ -159,6 +159,6 @@ describe("project config (sdk/config)", () => {
     expect(expectConfigError(() => loadConfig({ cwd: dir, env: {} }), "not valid JSON").message).not.to.include("secretsecret");
     writeFileSync(written.secretsFile, "{}", { mode: 0o600 });
     expectConfigError(() => loadConfig({ cwd: dir, env: { SHOWWORK_OPERATOR_KEY: "nope" } }), "SHOWWORK_OPERATOR_KEY is not a private key");
-    expectConfigError(() => loadConfig({ cwd: dir, env: { SHOWWORK_RPC_URL: "127.0.0.1:8545" } }), "SHOWWORK_RPC_URL is not an RPC URL");
+    expectConfigError(() => loadConfig({ cwd: dir, env: { SHOWWORK_RPC_URL: "127.0.0.1:8545" } }), "SHOWWORK_RPC_URL", "has no scheme", "http://");
   });
 });
