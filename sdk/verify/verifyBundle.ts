@@ -20,7 +20,7 @@ import type { Checkpoint } from "../chainproof/verifyChainProof.js";
 import type { ProofBundle } from "../bundle/types.js";
 import { errored, fail, isoTime, short, skipped } from "./check.js";
 import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
-import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type VerifyLimits } from "./checks/onchain.js";
+import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type EarlierAnchoring, type VerifyLimits } from "./checks/onchain.js";
 import { MAX_SPAN_ACTIVATIONS } from "./checks/modelVersion.js";
 import { CHECK_IDS, judge, type Check, type TrustPins, type Verdict, type VerdictFacts } from "./verdict.js";
 
@@ -82,6 +82,12 @@ export interface VerifyBundleParameters {
   readonly useChainProof?: boolean;
   /** Endpoints that must agree on the checkpoint's block hash (default: all given). */
   readonly checkpointQuorum?: number;
+  /**
+   * An earlier anchoring of the same batch that the caller accepted on another chain ({@link verifyBundleOnChains}
+   * passes the earliest its policy accepts): the anchor-delay, model-version and compromise checks judge the receipt at
+   * that time when it is earlier than this chain's anchoring block.
+   */
+  readonly earlierAnchoring?: EarlierAnchoring;
 }
 
 /** What {@link verifyBundle} returns. */
@@ -146,6 +152,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
         minConfirmations,
         maxClockSkew: params.maxClockSkew ?? 60,
         trust: params.trust,
+        earlierAnchoring: params.earlierAnchoring,
       })
     : client
     ? runChainChecks({
@@ -160,6 +167,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
         },
         maxClockSkew: params.maxClockSkew ?? 60,
         deployments: params.deployments === null ? undefined : (params.deployments ?? committedDeployments()),
+        earlierAnchoring: params.earlierAnchoring,
       })
     : undefined;
   checks.push(checkReceiptLeaf(parsed), checkProofRoot(parsed));

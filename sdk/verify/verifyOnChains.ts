@@ -14,8 +14,12 @@
  *
  * Whatever the policy, a chain whose log holds a different root for the batch than the bundle (or an
  * anchor that names another root) fails the verdict loudly: chains that disagree about a batch are
- * never averaged away. The verdict's anchoring time is the earliest that the policy accepts; the
- * headline, facts and checks shown are those of that chain.
+ * never averaged away. The verdict's anchoring time is the earliest that the policy accepts (a verified
+ * chain; under named chains, a verified named chain): the batch provably existed then, so every other
+ * anchor is judged again at that time by the checks that depend on it (anchor delay, model version, a
+ * compromised key's cut-off). An L1 commitment that lands hours after the L2 anchoring therefore does
+ * not make a receipt "late" or put it past a compromise report. The headline, facts and checks shown are
+ * those of that chain.
  *
  * Browser-safe.
  *
@@ -28,6 +32,7 @@ import { printable } from "./printable.js";
 import { checkFormat } from "./checks/format.js";
 import { judge, type Check, type Verdict, type VerdictReason, type VerdictStatus } from "./verdict.js";
 import { verifyBundle, type VerifyBundleParameters } from "./verifyBundle.js";
+import type { EarlierAnchoring } from "./checks/onchain.js";
 
 /** Which chains must confirm (see the module comment). */
 export type ChainRequirement = "all" | "any" | number | { readonly chains: readonly (string | number)[] };
@@ -69,6 +74,11 @@ export interface ChainVerdict {
   readonly conflict: boolean;
   /** The full single-chain verdict. */
   readonly verdict: Verdict;
+  /**
+   * When this chain anchored the batch later than the earliest anchoring the policy accepts: that earlier time (unix
+   * seconds), at which this chain's delay, model-version and compromise checks judged the receipt.
+   */
+  readonly judgedAt?: number | undefined;
 }
 
 /** A verdict over several chains: a {@link Verdict} (of the accepted chain, see the module comment) plus every chain's part. */
@@ -152,66 +162,80 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
   };
 
   const { chains: _chains, require: _require, ...single } = params;
-  const parts = await Promise.all(
-    anchors.map(async (anchor): Promise<ChainVerdict> => {
-      // The same bundle with this one anchor (as v2, so the anchor's own fields, e.g. its chain proof, stay).
-      const { anchor: _a, anchors: _as, ...rest } = value as Record<string, unknown>;
-      const view = record.anchors ? { ...rest, anchors: [anchor] } : value;
-      const endpoints = params.chains.find((c) => c.chainId === anchor.chainId);
-      const client = endpoints?.client;
-      const verdict = await verifyBundle(view, {
-        ...single,
-        ...(client ? { client } : { rpcUrls: endpoints?.rpcUrls ?? [] }),
-      });
-      let checks = verdict.checks;
-      const claimed = typeof anchor.root === "string" ? anchor.root.toLowerCase() : bundleRoot;
-      const rootCheck = checks.find((c) => c.id === "batch-root");
-      let conflict = claimed !== bundleRoot || (rootCheck?.status === "fail" && rootCheck.code === "mismatch");
-      if (claimed !== bundleRoot) {
-        checks = checks.map((c) =>
-          c.id === "batch-root"
-            ? fail("batch-root", `the anchor on ${label(anchor.chainId)} names root ${short(claimed)}, not the bundle's root ${short(bundleRoot)}: the chains disagree about this batch`, {
-                expected: bundleRoot,
-                found: claimed,
-                code: "chains-disagree",
-              })
-            : c,
-        );
-      }
-      if (!endpoints || (endpoints.client === undefined && (endpoints.rpcUrls ?? []).length === 0)) {
-        checks = checks.map((c) =>
-          c.code === "no-rpc" ? errored(c.id, `not checked: no RPC endpoint for ${label(anchor.chainId)} (give one with --rpc or --chain ${anchor.chainId}=URL)`, { code: "no-rpc" }) : c,
-        );
-      }
-      conflict ||= checks.some((c) => c.code === "chains-disagree");
-      const judged = checks === verdict.checks ? verdict : { ...verdict, ...judge(checks), checks };
-      const accepted = judged.status === "verified";
-      const f = judged.facts;
-      const proved = accepted
-        ? `root ${short(bundleRoot)} at index ${anchor.batchIndex} of log ${short(anchor.logId)}, anchored at ${f.anchoredAt !== undefined ? isoTime(f.anchoredAt) : "?"}, ${f.confirmations ?? "?"} confirmation${f.confirmations === "1" ? "" : "s"}`
-        : conflict
-          ? `CHAINS DISAGREE: ${checks.find((c) => c.id === "batch-root")?.message ?? "another root for this batch"}`
-          : judged.summary;
-      return {
-        ...(nameOf(anchor.chainId) === undefined ? {} : { name: nameOf(anchor.chainId) }),
-        chainId: anchor.chainId,
-        logId: anchor.logId,
-        batchIndex: anchor.batchIndex,
-        txHash: anchor.txHash,
-        status: judged.status,
-        reason: judged.reason,
-        accepted,
-        proved,
-        ...(f.anchoredAt === undefined ? {} : { anchoredAt: f.anchoredAt }),
-        ...(f.confirmations === undefined ? {} : { confirmations: f.confirmations }),
-        conflict,
-        verdict: judged,
-      };
-    }),
-  );
+  const verifyOne = async (anchor: RawAnchor, earlier?: EarlierAnchoring): Promise<ChainVerdict> => {
+    // The same bundle with this one anchor (as v2, so the anchor's own fields, e.g. its chain proof, stay).
+    const { anchor: _a, anchors: _as, ...rest } = value as Record<string, unknown>;
+    const view = record.anchors ? { ...rest, anchors: [anchor] } : value;
+    const endpoints = params.chains.find((c) => c.chainId === anchor.chainId);
+    const client = endpoints?.client;
+    const verdict = await verifyBundle(view, {
+      ...single,
+      ...(client ? { client } : { rpcUrls: endpoints?.rpcUrls ?? [] }),
+      ...(earlier === undefined ? {} : { earlierAnchoring: earlier }),
+    });
+    let checks = verdict.checks;
+    const claimed = typeof anchor.root === "string" ? anchor.root.toLowerCase() : bundleRoot;
+    const rootCheck = checks.find((c) => c.id === "batch-root");
+    let conflict = claimed !== bundleRoot || (rootCheck?.status === "fail" && rootCheck.code === "mismatch");
+    if (claimed !== bundleRoot) {
+      checks = checks.map((c) =>
+        c.id === "batch-root"
+          ? fail("batch-root", `the anchor on ${label(anchor.chainId)} names root ${short(claimed)}, not the bundle's root ${short(bundleRoot)}: the chains disagree about this batch`, {
+              expected: bundleRoot,
+              found: claimed,
+              code: "chains-disagree",
+            })
+          : c,
+      );
+    }
+    if (!endpoints || (endpoints.client === undefined && (endpoints.rpcUrls ?? []).length === 0)) {
+      checks = checks.map((c) =>
+        c.code === "no-rpc" ? errored(c.id, `not checked: no RPC endpoint for ${label(anchor.chainId)} (give one with --rpc or --chain ${anchor.chainId}=URL)`, { code: "no-rpc" }) : c,
+      );
+    }
+    conflict ||= checks.some((c) => c.code === "chains-disagree");
+    const judged = checks === verdict.checks ? verdict : { ...verdict, ...judge(checks), checks };
+    const accepted = judged.status === "verified";
+    const f = judged.facts;
+    const proved = accepted
+      ? `root ${short(bundleRoot)} at index ${anchor.batchIndex} of log ${short(anchor.logId)}, anchored at ${f.anchoredAt !== undefined ? isoTime(f.anchoredAt) : "?"}, ${f.confirmations ?? "?"} confirmation${f.confirmations === "1" ? "" : "s"}${earlier !== undefined && f.anchoredAt !== undefined && earlier.at < f.anchoredAt ? `; its receipt judged at ${isoTime(earlier.at)}, the earliest accepted anchoring (${earlier.on})` : ""}`
+      : conflict
+        ? `CHAINS DISAGREE: ${checks.find((c) => c.id === "batch-root")?.message ?? "another root for this batch"}`
+        : judged.summary;
+    return {
+      ...(nameOf(anchor.chainId) === undefined ? {} : { name: nameOf(anchor.chainId) }),
+      chainId: anchor.chainId,
+      logId: anchor.logId,
+      batchIndex: anchor.batchIndex,
+      txHash: anchor.txHash,
+      status: judged.status,
+      reason: judged.reason,
+      accepted,
+      proved,
+      ...(f.anchoredAt === undefined ? {} : { anchoredAt: f.anchoredAt }),
+      ...(f.confirmations === undefined ? {} : { confirmations: f.confirmations }),
+      conflict,
+      verdict: judged,
+      ...(earlier !== undefined && f.anchoredAt !== undefined && earlier.at < f.anchoredAt ? { judgedAt: earlier.at } : {}),
+    };
+  };
+  const matches = (p: ChainVerdict, want: string | number): boolean => (typeof want === "number" ? p.chainId === want : p.name === want);
+  /** Whether the policy takes this chain's word for the anchoring time: any chain, or only the named ones. */
+  const vouchesForTime = (p: ChainVerdict): boolean =>
+    p.accepted && (typeof require === "object" ? require.chains.some((want) => matches(p, want)) : true);
+
+  let parts = await Promise.all(anchors.map((anchor) => verifyOne(anchor)));
+  // The earliest anchoring time the policy accepts is the one the delay, model-version and compromise checks use
+  // (issue #23): each anchor anchored later (or not judged at all for its own time) is judged again at that time.
+  const first = parts.filter(vouchesForTime).sort((a, b) => (a.anchoredAt ?? Infinity) - (b.anchoredAt ?? Infinity))[0];
+  if (first?.anchoredAt !== undefined) {
+    const earlier: EarlierAnchoring = { at: first.anchoredAt, on: label(first.chainId) };
+    parts = await Promise.all(
+      parts.map((p, i) => (p !== first && !p.conflict && p.anchoredAt !== undefined && p.anchoredAt > earlier.at ? verifyOne(anchors[i]!, earlier) : p)),
+    );
+  }
 
   const accepted = parts.filter((p) => p.accepted);
-  const matches = (p: ChainVerdict, want: string | number): boolean => (typeof want === "number" ? p.chainId === want : p.name === want);
   let met: boolean;
   let missing: string[] = [];
   if (require === "all") {
@@ -227,8 +251,8 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
   }
   const conflicts = parts.filter((p) => p.conflict);
   const failedParts = parts.filter((p) => p.status === "failed");
-  // The chain whose verdict stands for the whole: the earliest accepted anchoring, else the first anchor.
-  const earliest = [...accepted].sort((a, b) => (a.anchoredAt ?? Infinity) - (b.anchoredAt ?? Infinity))[0];
+  // The chain whose verdict stands for the whole: the earliest anchoring the policy accepts, else the first anchor.
+  const earliest = parts.filter(vouchesForTime).sort((a, b) => (a.anchoredAt ?? Infinity) - (b.anchoredAt ?? Infinity))[0] ?? accepted[0];
   const lead = earliest ?? failedParts[0] ?? parts[0];
   if (lead === undefined) {
     const verdict = await verifyBundle(value, { ...single, rpcUrls: [] });

@@ -6,24 +6,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { artifacts } from "hardhat";
 import { expect } from "chai";
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  keccak256,
-  stringToHex,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
+import { keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { buildBundle } from "../../sdk/bundle/buildBundle.js";
 import { toBundleJson } from "../../sdk/bundle/parseBundle.js";
-import { modelTimelineAbi, receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { buildReceipt } from "../../sdk/receipt/buildReceipt.js";
 import { signReceipt } from "../../sdk/receipt/signReceipt.js";
 import { ReceiptTree } from "../../sdk/tree/ReceiptTree.js";
@@ -33,63 +21,11 @@ import { compareChains } from "../../sdk/monitor/crossChain.js";
 import { groupEndpointsByChain, parseRequirement, verifyBundleOnChains, type ChainEndpoints } from "../../sdk/verify/verifyOnChains.js";
 import { killAll, showwork, startHardhatNode, type HardhatNode } from "../service/helpers/processes.js";
 import { removeTempDirs, tempDir } from "../service/helpers/service.js";
-import { MODEL_ID, MODEL_NAME, WEIGHTS_V1 } from "./support/scenario.js";
+import { MODEL_NAME, WEIGHTS_V1 } from "./support/scenario.js";
+import { setupChain, type ChainSetup } from "./support/twoChains.js";
 
 const L2 = 31_338;
 const L1 = 31_339;
-
-interface ChainSetup {
-  readonly chainId: number;
-  readonly url: string;
-  readonly client: PublicClient;
-  readonly receiptLogs: Address;
-  readonly logId: Hex;
-  anchor(root: Hex, count: number): Promise<{ batchIndex: number; txHash: Hex; blockNumber: number }>;
-}
-
-/** Deploys ReceiptLogs + ModelTimeline on a node, creates a log that authorises `node` and has v1 active. */
-async function setupChain(url: string, node: Address): Promise<ChainSetup> {
-  const probe = createPublicClient({ transport: http(url) });
-  const chainId = await probe.getChainId();
-  const chain = defineChain({ id: chainId, name: `test ${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });
-  const client = createPublicClient({ chain, transport: http(url) }) as PublicClient;
-  const [adminAddress] = (await client.request({ method: "eth_accounts" as never })) as Address[];
-  const admin = createWalletClient({ account: adminAddress!, chain, transport: http(url) });
-  const deploy = async (name: "ReceiptLogs" | "ModelTimeline", args: unknown[]): Promise<Address> => {
-    const artifact = await artifacts.readArtifact(name);
-    const hash = await admin.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode as Hex, args: args as never, account: adminAddress!, chain });
-    return (await client.waitForTransactionReceipt({ hash })).contractAddress!;
-  };
-  const send = async (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) => {
-    const hash = await admin.writeContract({ address, abi, functionName, args, account: adminAddress!, chain } as never);
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${functionName} reverted`);
-    return receipt;
-  };
-  const receiptLogs = await deploy("ReceiptLogs", []);
-  const timeline = await deploy("ModelTimeline", [receiptLogs]);
-  const salt = keccak256(stringToHex(`multichain ${chainId} ${Math.random()}`));
-  await send(receiptLogs, receiptLogsAbi, "createLog", [salt, 3600]);
-  const logId = await client.readContract({ address: receiptLogs, abi: receiptLogsAbi, functionName: "computeLogId", args: [adminAddress!, salt] });
-  await send(receiptLogs, receiptLogsAbi, "grantAnchorer", [logId, adminAddress!]);
-  await send(receiptLogs, receiptLogsAbi, "grantSigner", [logId, node]);
-  await send(receiptLogs, receiptLogsAbi, "bindTimeline", [logId, timeline]);
-  await send(timeline, modelTimelineAbi, "registerModel", [logId, MODEL_ID, MODEL_NAME]);
-  await send(timeline, modelTimelineAbi, "publishVersion", [logId, MODEL_ID, WEIGHTS_V1, "ipfs://v1"]);
-  await send(timeline, modelTimelineAbi, "deployVersion", [logId, MODEL_ID, WEIGHTS_V1]);
-  return {
-    chainId,
-    url,
-    client,
-    receiptLogs,
-    logId,
-    anchor: async (root, count) => {
-      const batchIndex = Number(await client.readContract({ address: receiptLogs, abi: receiptLogsAbi, functionName: "logSize", args: [logId] }));
-      const tx = await send(receiptLogs, receiptLogsAbi, "anchor", [logId, BigInt(batchIndex), root, BigInt(count)]);
-      return { batchIndex, txHash: tx.transactionHash, blockNumber: Number(tx.blockNumber) };
-    },
-  };
-}
 
 describe("verification policy over several chains (two hardhat nodes: L2 and L1)", function () {
   this.timeout(180_000);

@@ -52,6 +52,21 @@ export interface ChainCheckParameters {
   readonly trust: TrustPins | undefined;
   /** Caps on what hostile contracts can make the verifier read. */
   readonly limits: VerifyLimits;
+  /** An earlier anchoring of the same batch that the caller accepted on another chain (see {@link EarlierAnchoring}). */
+  readonly earlierAnchoring?: EarlierAnchoring | undefined;
+}
+
+/**
+ * An earlier anchoring of the same batch, accepted by the caller on another chain (`verifyBundleOnChains`: the earliest
+ * anchoring time its policy accepts). When it is earlier than this chain's anchoring block, the time-dependent checks
+ * (anchor delay, model version, a compromised key's cut-off time) judge the receipt at that time: the batch provably
+ * existed then. This chain still proves its own root, transaction, confirmations and anchorer.
+ */
+export interface EarlierAnchoring {
+  /** Unix seconds. */
+  readonly at: number;
+  /** Where, as the verdict says it ("l2 (chain 10)"). */
+  readonly on: string;
 }
 
 /** Caps on reads a hostile contract could inflate (see `verifyBundle({ limits })`). */
@@ -326,6 +341,11 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     });
   });
   const anchored = transaction.status === "pass" && event !== undefined && txReceipt !== undefined;
+  // The time the delay, model-version and compromise checks judge by: this chain's anchoring block, or an earlier
+  // anchoring of the batch that the caller accepted on another chain.
+  const earlier = params.earlierAnchoring;
+  const judgedAt = anchored && earlier !== undefined && earlier.at < anchoredAt ? earlier.at : anchoredAt;
+  const byEarlier = judgedAt < anchoredAt && earlier !== undefined ? ` (judged at ${isoTime(judgedAt)}, the earliest accepted anchoring of this batch, on ${earlier.on}; this chain anchored it at ${isoTime(anchoredAt)})` : "";
 
   // Reads that depend on the anchoring transaction.
   const anchorerReads =
@@ -399,32 +419,32 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       return pending("anchor-delay", `not anchored yet (${duration(waited)} after the receipt's time)`, { code: "not-anchored" });
     }
     if (!event) return skipped("anchor-delay", "not checked: the anchoring transaction did not check out", "prerequisite");
-    const delay = anchoredAt - issuedAt;
+    const delay = judgedAt - issuedAt;
     facts.anchorDelay = delay;
-    const strictest = strictestDelay(history, issuedAt, anchoredAt);
+    const strictest = strictestDelay(history, issuedAt, judgedAt);
     if (strictest !== undefined) facts.maxAnchorDelay = strictest;
     if (delay < -maxClockSkew) {
-      return fail("anchor-delay", `the receipt's time (${isoTime(issuedAt)}) is ${duration(-delay)} after its batch was anchored (${isoTime(anchoredAt)}): the receipt's time was changed or is false`, {
-        expected: `issuedAt ≤ anchoring time ${anchoredAt} (+${maxClockSkew} s clock skew)`,
+      return fail("anchor-delay", `the receipt's time (${isoTime(issuedAt)}) is ${duration(-delay)} after its batch was anchored (${isoTime(judgedAt)}): the receipt's time was changed or is false`, {
+        expected: `issuedAt ≤ anchoring time ${judgedAt} (+${maxClockSkew} s clock skew)`,
         found: `issuedAt ${issuedAt}`,
         code: "receipt-after-anchor",
       });
     }
     if (strictest === undefined) {
-      return pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time; the log declares no maximum delay`, {
+      return pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time; the log declares no maximum delay${byEarlier}`, {
         expected: "no maximum declared",
         found: `${delay} s`,
       });
     }
     return delay <= strictest
-      ? pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, within the log's declared maximum of ${duration(strictest)}`, {
+      ? pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, within the log's declared maximum of ${duration(strictest)}${byEarlier}`, {
           expected: `≤ ${strictest} s`,
           found: `${delay} s`,
         })
       : // Late is shown, never a loss: the receipt is genuine and anchored (an outage delayed it); the
         // operator's promise was not kept, and the model version is judged over the whole span to
         // the anchoring (no delay bound), so a moved-back time cannot pick a version.
-        pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, later than the log's declared maximum of ${duration(strictest)}: late (the receipt was delivered late; its model version is judged over the whole span to the anchoring)`, {
+        pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, later than the log's declared maximum of ${duration(strictest)}: late (the receipt was delivered late; its model version is judged over the whole span to the anchoring)${byEarlier}`, {
           expected: `≤ ${strictest} s`,
           found: `${delay} s`,
           code: "late",
@@ -457,8 +477,8 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       });
     }
     // Not anchored yet: the verdict is pending anyway; the version is judged at the receipt's time until it is.
-    const until = anchored ? anchoredAt : receipt.issuedAt;
-    return checkModelVersion(client, {
+    const until = anchored ? judgedAt : receipt.issuedAt;
+    const check = await checkModelVersion(client, {
       bundle,
       facts,
       timeline,
@@ -468,6 +488,7 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       delayBound: delayCheck?.status === "pass" && delayCheck.code !== "late" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
       maxSpanActivations: params.limits.maxSpanActivations,
     });
+    return byEarlier === "" ? check : { ...check, message: `${check.message}${byEarlier}` };
   });
 
   // signer
@@ -481,15 +502,15 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
     }
     // A key reported compromised since T counts only for batches anchored before T (sdk/verify/compromise.ts).
     const report: SignerCompromiseReport | undefined = legacyContract ? undefined : need(await reads.compromise);
-    const judgement = judgeCompromise(report, receipt.issuedAt, anchored ? { batchIndex: BigInt(anchor.batchIndex), anchoredAt } : undefined);
+    const judgement = judgeCompromise(report, receipt.issuedAt, anchored ? { batchIndex: BigInt(anchor.batchIndex), anchoredAt: judgedAt } : undefined);
     if (!judgement.valid) {
       return fail("signer", `serving node ${node}: ${judgement.reason}`, {
         expected: `a batch anchored before ${isoTime(judgement.since)} (before batch #${judgement.fromBatch})`,
-        found: anchored ? `batch #${anchor.batchIndex} anchored at ${isoTime(anchoredAt)}` : "not anchored yet",
+        found: anchored ? `batch #${anchor.batchIndex} anchored at ${isoTime(judgedAt)}${byEarlier}` : "not anchored yet",
         code: "signer-compromised",
       });
     }
-    const caveat = judgement.reported ? " (its key was reported compromised later; this receipt's batch was anchored before that)" : still ? "" : " (revoked since)";
+    const caveat = judgement.reported ? ` (its key was reported compromised later; this receipt's batch was anchored before that${byEarlier})` : still ? "" : " (revoked since)";
     return pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${caveat}`, detail);
   });
 

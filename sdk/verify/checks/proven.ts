@@ -24,7 +24,7 @@ import { duration, errored, fail, isoTime, pass, pending, short, skipped } from 
 import { immutablesHold, matchShowworkCode } from "../contractCode.js";
 import { printableShort } from "../printable.js";
 import { CHECK_IDS, type Check, type CheckId, type TrustPins, type VerdictFacts } from "../verdict.js";
-import { pinnedExpectation, strictestDelay } from "./onchain.js";
+import { pinnedExpectation, strictestDelay, type EarlierAnchoring } from "./onchain.js";
 
 /** The on-chain checks (same ids as the online ones). */
 const CHAIN_CHECKS: readonly CheckId[] = CHECK_IDS.slice(CHECK_IDS.indexOf("chain"), CHECK_IDS.indexOf("pinned") + 1);
@@ -44,6 +44,8 @@ export interface ProvenCheckParameters {
   readonly maxClockSkew: number;
   readonly trust: TrustPins | undefined;
   readonly limits?: Partial<typeof PROOF_LIMITS>;
+  /** An earlier accepted anchoring of the batch on another chain (see `EarlierAnchoring` in onchain.ts). */
+  readonly earlierAnchoring?: EarlierAnchoring | undefined;
 }
 
 /** Which check a proven slot serves (to name the check a broken proof fails). */
@@ -253,21 +255,27 @@ function judge(
       : skipped("anchorer", "not checked: the anchoring block is not proven", "prerequisite"),
   );
 
+  // The time the delay and model-version checks judge by: this chain's anchoring block, or an earlier anchoring of the
+  // batch that the caller accepted on another chain.
+  const earlier = params.earlierAnchoring;
+  const judgedAt = anchored && earlier !== undefined && earlier.at < anchoredAt ? earlier.at : anchoredAt;
+  const byEarlier = judgedAt < anchoredAt && earlier !== undefined ? ` (judged at ${isoTime(judgedAt)}, the earliest accepted anchoring of this batch, on ${earlier.on})` : "";
+
   // anchor-delay
   let delayCheck: Check;
   if (!anchored) delayCheck = skipped("anchor-delay", "not checked: the anchoring block is not proven", "prerequisite");
   else {
-    const delay = anchoredAt - receipt.issuedAt;
+    const delay = judgedAt - receipt.issuedAt;
     facts.anchorDelay = delay;
-    const strictest = strictestDelay(f.delayHistory, receipt.issuedAt, anchoredAt);
+    const strictest = strictestDelay(f.delayHistory, receipt.issuedAt, judgedAt);
     if (strictest !== undefined) facts.maxAnchorDelay = strictest;
     if (delay < -maxClockSkew) {
-      delayCheck = fail("anchor-delay", `the receipt's time (${isoTime(receipt.issuedAt)}) is ${duration(-delay)} after its batch was anchored (${isoTime(anchoredAt)}): the receipt's time was changed or is false`, { expected: `issuedAt ≤ anchoring time ${anchoredAt} (+${maxClockSkew} s clock skew)`, found: `issuedAt ${receipt.issuedAt}`, code: "receipt-after-anchor" });
+      delayCheck = fail("anchor-delay", `the receipt's time (${isoTime(receipt.issuedAt)}) is ${duration(-delay)} after its batch was anchored (${isoTime(judgedAt)}): the receipt's time was changed or is false`, { expected: `issuedAt ≤ anchoring time ${judgedAt} (+${maxClockSkew} s clock skew)`, found: `issuedAt ${receipt.issuedAt}`, code: "receipt-after-anchor" });
     } else if (strictest === undefined) {
-      delayCheck = pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time; the log declares no maximum delay`, { expected: "no maximum declared", found: `${delay} s` });
+      delayCheck = pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time; the log declares no maximum delay${byEarlier}`, { expected: "no maximum declared", found: `${delay} s` });
     } else {
       delayCheck = delay <= strictest
-        ? pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, within the log's declared maximum of ${duration(strictest)}`, { expected: `≤ ${strictest} s`, found: `${delay} s` })
+        ? pass("anchor-delay", `anchored ${duration(delay)} after the receipt's time, within the log's declared maximum of ${duration(strictest)}${byEarlier}`, { expected: `≤ ${strictest} s`, found: `${delay} s` })
         : fail("anchor-delay", `anchored ${duration(delay)} after the receipt's time, later than the log's declared maximum of ${duration(strictest)}: late`, { expected: `≤ ${strictest} s`, found: `${delay} s`, code: "late" });
     }
   }
@@ -280,7 +288,7 @@ function judge(
     checks.push(errored("model-version", `could not check: log ${short(anchor.logId)} is bound to no ModelTimeline (bindTimeline was never called), so no timeline says which version was active`, { expected: "logTimeline(logId) ≠ 0", found: "no timeline bound", code: "no-timeline" }));
   } else {
     facts.timelineContract = f.timeline;
-    checks.push(modelVersion(bundle, f.timeline, f.model, anchoredAt, facts, delayCheck.status === "pass" ? facts.maxAnchorDelay : undefined));
+    checks.push(modelVersion(bundle, f.timeline, f.model, judgedAt, facts, delayCheck.status === "pass" ? facts.maxAnchorDelay : undefined));
   }
 
   // signer: isSignerAt(issuedAt) over the proven periods, and isSigner now (at the proof block)
