@@ -12,6 +12,7 @@ import { buildBundle } from "../bundle/buildBundle.js";
 import type { ProofBundle } from "../bundle/types.js";
 import type { Finding, MonitorReport } from "./types.js";
 import { monitorLog, type MonitorLogParameters } from "./monitorLog.js";
+import { compareChains, type ChainLog, type CrossChainReport, type WitnessAnchor } from "./crossChain.js";
 
 /** Parameters of {@link auditPublished}: a monitor run plus the question. */
 export interface AuditPublishedParameters extends Omit<MonitorLogParameters, "onReceipt" | "state"> {
@@ -22,6 +23,15 @@ export interface AuditPublishedParameters extends Omit<MonitorLogParameters, "on
   readonly from: number;
   /** Issued at or before (unix seconds). */
   readonly to: number;
+  /**
+   * The other chains the log is anchored on (issue #23): each answer's bundle carries the anchors of every chain that
+   * holds its batch's root, and a batch missing on a chain or with another root there is a cross-chain finding.
+   */
+  readonly witnesses?: readonly Omit<ChainLog, "fromBlock">[];
+  /** The primary chain's name in cross-chain findings (default "chain <id>"). */
+  readonly primaryName?: string;
+  /** A batch missing on a chain is a finding once anchored elsewhere this long ago, seconds (default 3,600). */
+  readonly witnessGrace?: number;
 }
 
 /** One answer of the version in the window. */
@@ -34,6 +44,8 @@ export interface PublicAuditEntry {
   readonly leafIndex: number;
   readonly batchSize: number;
   readonly anchor: { readonly chainId: number; readonly contract: Address; readonly logId: Hex; readonly txHash: Hex; readonly blockNumber: number; readonly anchoredAt: number };
+  /** With witnesses: the other chains holding this batch's root (same root; the primary's anchor is `anchor`). */
+  readonly alsoOn?: readonly WitnessAnchor[];
   /** Whether the version was the active one at the answer's time (per the log's timeline; undefined: unchecked). */
   readonly activeThen: boolean | undefined;
 }
@@ -61,6 +73,8 @@ export interface AuditPublishedReturnType {
   readonly incompleteKind: "findings" | "unchecked" | undefined;
   /** The monitor's report of the same pass (all findings of the log, not only the window's). */
   readonly report: MonitorReport;
+  /** With witnesses: every chain's log compared with the primary's (findings: withheld on a chain, chains disagree). */
+  readonly crossChain?: CrossChainReport;
 }
 
 /**
@@ -74,11 +88,24 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
   const modelId = params.modelId.toLowerCase();
   const weightsDigest = params.weightsDigest.toLowerCase();
   const chainId = await params.client.getChainId();
+  const witnesses = params.witnesses ?? [];
+  // The other chains first, so that each answer's bundle carries every anchor of its batch.
+  const crossChain =
+    witnesses.length === 0
+      ? undefined
+      : await compareChains({
+          primary: { name: params.primaryName ?? `chain ${chainId}`, client: params.client, contract: params.contract, logId: params.logId, ...(params.fromBlock === undefined ? {} : { fromBlock: params.fromBlock }) },
+          witnesses,
+          ...(params.witnessGrace === undefined ? {} : { graceSeconds: params.witnessGrace }),
+          ...(params.pageBlocks === undefined ? {} : { pageBlocks: params.pageBlocks }),
+        });
+  const { witnesses: _w, primaryName: _p, witnessGrace: _g, ...monitorParams } = params;
   const { report } = await monitorLog({
-    ...params,
+    ...monitorParams,
     onReceipt: ({ receipt, batch, leafIndex, tree, activeVersion }) => {
       if (receipt.modelId !== modelId || receipt.weightsDigest !== weightsDigest) return;
       if (receipt.issuedAt < params.from || receipt.issuedAt > params.to) return;
+      const alsoOn = crossChain?.alsoAnchored.get(batch.index) ?? [];
       entries.push({
         receiptId: receipt.receiptId,
         issuedAt: receipt.issuedAt,
@@ -89,12 +116,16 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
         batchSize: tree.size,
         anchor: { chainId, contract: params.contract, logId: params.logId, txHash: batch.txHash, blockNumber: batch.blockNumber, anchoredAt: batch.anchoredAt },
         activeThen: activeVersion === undefined ? undefined : activeVersion === weightsDigest,
+        ...(crossChain === undefined ? {} : { alsoOn }),
       });
       bundles.push(
         buildBundle({
           tree,
           receipt,
-          anchor: { chainId, contract: params.contract, logId: params.logId, batchIndex: batch.index, txHash: batch.txHash, blockNumber: batch.blockNumber },
+          anchors: [
+            { chainId, contract: params.contract, logId: params.logId, batchIndex: batch.index, txHash: batch.txHash, blockNumber: batch.blockNumber },
+            ...alsoOn.map((w) => ({ chainId: w.chainId, contract: w.contract, logId: w.logId, batchIndex: w.batchIndex, txHash: w.txHash, blockNumber: w.blockNumber })),
+          ],
         }),
       );
     },
@@ -113,6 +144,11 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
   }
   if ((report.findingCounts["head-mismatch"] ?? 0) > 0) incomplete.push("the log's head does not recompute from its events: batches may be missing from the chain's record");
   for (const u of report.unchecked) incomplete.push(`not checked: ${u.check}${u.batchIndex === undefined ? "" : ` (batch ${u.batchIndex})`}: ${u.reason}`);
+  // Every chain is followed: a batch withheld on one of them, or another root there, is a finding (exit 1); a chain
+  // that could not be read leaves the audit unchecked (exit 2).
+  const crossFindings = crossChain?.findings ?? [];
+  for (const f of crossFindings) incomplete.push(f.message);
+  for (const u of crossChain?.unchecked ?? []) incomplete.push(`not checked: ${u.check}: ${u.reason}`);
   const complete = incomplete.length === 0;
   return {
     entries,
@@ -121,8 +157,9 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
     withheldBatches,
     complete,
     incomplete,
-    incompleteKind: complete ? undefined : findingsHiding ? "findings" : "unchecked",
+    incompleteKind: complete ? undefined : findingsHiding || crossFindings.length > 0 ? "findings" : "unchecked",
     report,
+    ...(crossChain === undefined ? {} : { crossChain }),
   };
 }
 

@@ -8,11 +8,15 @@
  * indices follow the primary's at a fixed offset (`witness index = primary index + offset`; 0 when both
  * logs started empty, as `showwork dev --chains 2` sets them up).
  *
+ * Events are read with `eth_getLogs` in ranges of `pageBlocks` blocks (public RPC providers cap a request's block
+ * range, typically 1,000 to 10,000 blocks), from each log's `fromBlock` (default 0) to the latest block.
+ *
  * @module
  */
 import type { Address, Hex, PublicClient } from "viem";
 
-import { findBatchAnchored, readLogSize } from "../service/anchor/receiptLogsReader.js";
+import { readLogSize } from "../service/anchor/receiptLogsReader.js";
+import { LogReader } from "./chain.js";
 import type { Finding, Unchecked } from "./types.js";
 
 /** One chain's log. */
@@ -23,6 +27,21 @@ export interface ChainLog {
   readonly logId: Hex;
   /** Witness index = primary index + offset (default 0; ignored for the primary). */
   readonly offset?: number;
+  /** Read its events from this block (default 0: from the start; give the log's creation block to read less). */
+  readonly fromBlock?: number;
+}
+
+/** A witness chain's anchoring of a primary batch with the same root. */
+export interface WitnessAnchor {
+  readonly name: string;
+  readonly chainId: number;
+  readonly contract: Address;
+  readonly logId: Hex;
+  readonly batchIndex: number;
+  readonly root: Hex;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
+  readonly anchoredAt: number;
 }
 
 /** What {@link compareChains} found. */
@@ -31,26 +50,22 @@ export interface CrossChainReport {
   readonly unchecked: Unchecked[];
   /** Per chain: its log's size and the batches compared with the primary. */
   readonly chains: { readonly name: string; readonly size: number; readonly compared: number; readonly missing: number; readonly disagreeing: number }[];
+  /** Per primary batch index: the witness chains that anchored the same root (what a bundle's extra anchors are). */
+  readonly alsoAnchored: ReadonlyMap<number, readonly WitnessAnchor[]>;
 }
 
 interface Anchored {
   readonly root: Hex;
   readonly anchoredAt: number;
+  readonly txHash: Hex;
+  readonly blockNumber: number;
 }
 
-async function anchoredBatches(log: ChainLog): Promise<Map<number, Anchored>> {
-  const events = await findBatchAnchored(log.client, { contract: log.contract, logId: log.logId }, { fromBlock: 0 });
-  const times = new Map<number, Promise<number>>();
-  const timeOf = (block: number): Promise<number> => {
-    let t = times.get(block);
-    if (t === undefined) {
-      t = log.client.getBlock({ blockNumber: BigInt(block) }).then((b) => Number(b.timestamp));
-      times.set(block, t);
-    }
-    return t;
-  };
+async function anchoredBatches(log: ChainLog, pageBlocks: number): Promise<Map<number, Anchored>> {
+  const latest = await log.client.getBlockNumber({ cacheTime: 0 });
+  const reader = new LogReader(log.client, { contract: log.contract, logId: log.logId, blockNumber: latest, pageBlocks });
   const out = new Map<number, Anchored>();
-  for (const e of events) out.set(e.index, { root: e.root, anchoredAt: await timeOf(e.blockNumber) });
+  for (const e of await reader.anchoredBatches(log.fromBlock ?? 0)) out.set(e.index, { root: e.root, anchoredAt: e.anchoredAt, txHash: e.txHash, blockNumber: e.blockNumber });
   return out;
 }
 
@@ -65,8 +80,12 @@ export async function compareChains(params: {
   readonly witnesses: readonly ChainLog[];
   readonly graceSeconds?: number;
   readonly now?: number;
+  /** Blocks per eth_getLogs request (default 10,000). */
+  readonly pageBlocks?: number;
 }): Promise<CrossChainReport> {
   const grace = params.graceSeconds ?? 3_600;
+  const pageBlocks = Math.max(1, params.pageBlocks ?? 10_000);
+  const alsoAnchored = new Map<number, WitnessAnchor[]>();
   // Ages are measured on the chain that has the batch (its latest block), or against `now` when given.
   const clock = async (log: ChainLog): Promise<number> =>
     params.now ?? Math.max(Math.floor(Date.now() / 1000), Number((await log.client.getBlock({ blockTag: "latest" })).timestamp));
@@ -76,20 +95,22 @@ export async function compareChains(params: {
   let primary: Map<number, Anchored>;
   let primaryNow: number;
   try {
-    primary = await anchoredBatches(params.primary);
+    primary = await anchoredBatches(params.primary, pageBlocks);
     primaryNow = await clock(params.primary);
     chains.push({ name: params.primary.name, size: await readLogSize(params.primary.client, params.primary), compared: primary.size, missing: 0, disagreeing: 0 });
   } catch (error) {
     unchecked.push({ check: `chain ${params.primary.name}`, reason: `could not read its log: ${firstLine(error)}` });
-    return { findings, unchecked, chains };
+    return { findings, unchecked, chains, alsoAnchored };
   }
   for (const witness of params.witnesses) {
     const offset = witness.offset ?? 0;
     let other: Map<number, Anchored>;
     let size: number;
     let witnessNow: number;
+    let chainId: number;
     try {
-      other = await anchoredBatches(witness);
+      other = await anchoredBatches(witness, pageBlocks);
+      chainId = await witness.client.getChainId();
       size = await readLogSize(witness.client, witness);
       witnessNow = await clock(witness);
     } catch (error) {
@@ -116,6 +137,11 @@ export async function compareChains(params: {
         continue;
       }
       compared++;
+      if (w.root === p.root) {
+        const list = alsoAnchored.get(index) ?? [];
+        list.push({ name: witness.name, chainId, contract: witness.contract, logId: witness.logId, batchIndex: index + offset, root: w.root, txHash: w.txHash, blockNumber: w.blockNumber, anchoredAt: w.anchoredAt });
+        alsoAnchored.set(index, list);
+      }
       if (w.root !== p.root) {
         disagreeing++;
         findings.push({
@@ -141,7 +167,7 @@ export async function compareChains(params: {
     }
     chains.push({ name: witness.name, size, compared, missing, disagreeing });
   }
-  return { findings, unchecked, chains };
+  return { findings, unchecked, chains, alsoAnchored };
 }
 
 function firstLine(error: unknown): string {

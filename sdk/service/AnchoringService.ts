@@ -178,6 +178,8 @@ export interface ChainMetrics extends ChainHealth {
   /** Spent by this instance on this chain. */
   readonly gas: { readonly used: string; readonly feeWei: string; readonly transactions: number; readonly batches: number };
   readonly rpcErrors: Partial<Record<RpcErrorKind, number>>;
+  /** This chain's anchoring account's balance as last read, and how long it lasts (null before the first read). */
+  readonly balance: BalanceReport | null;
 }
 
 /** A batch, as `GET /v1/batches/:index` shows it. */
@@ -310,6 +312,11 @@ interface ExtraChainRuntime {
   readonly rpcErrors: Partial<Record<RpcErrorKind, number>>;
   loopDone: Promise<void> | undefined;
   wakeUp: (() => void) | undefined;
+  readonly publicClient: PublicClient;
+  /** Its anchoring account's balance as last read (each chain pays its own fees). */
+  balance: BalanceReport | undefined;
+  balanceCheckedAt: number;
+  lowBalanceWarnedAt: number;
 }
 
 /** One `record()` call waiting for a group commit. */
@@ -471,6 +478,10 @@ export class AnchoringService {
         rpcErrors: {},
         loopDone: undefined,
         wakeUp: undefined,
+        publicClient: chain.publicClient,
+        balance: undefined,
+        balanceCheckedAt: 0,
+        lowBalanceWarnedAt: 0,
       };
       this.extra.push(runtime);
     }
@@ -826,6 +837,7 @@ export class AnchoringService {
             },
       warnings: [
         ...(this.balance?.low === true ? [lowBalanceText(this.balance)] : []),
+        ...this.extra.filter((c) => c.balance?.low === true).map((c) => `Chain ${c.name} (${c.binding.chainId}): ${lowBalanceText(c.balance!)}`),
         ...extraTrouble.map((c) =>
           c.status === "halted"
             ? `Chain ${c.name} (${c.chainId}) is halted: ${c.halted?.message ?? ""} Its anchors wait; the other chains go on.`
@@ -900,6 +912,7 @@ export class AnchoringService {
         oldestUnanchoredMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
         gas: { used: spent.gasUsed.toString(), feeWei: spent.feeWei.toString(), transactions: spent.transactions, batches: spent.batches },
         rpcErrors: { ...(runtime?.rpcErrors ?? this.rpcErrors) },
+        balance: (runtime === undefined ? this.balance : runtime.balance) ?? null,
       });
     }
     return out;
@@ -1040,6 +1053,7 @@ export class AnchoringService {
   private async tickChainNow(c: ExtraChainRuntime, now: number): Promise<void> {
     // Only the anchoring instance anchors (and only after batches exist to anchor).
     if (now < c.backoffUntil || this.lease?.held !== true) return;
+    await this.checkChainBalance(c, now);
     try {
       failpoint("chains:between");
       await c.anchorer.tick(now);
@@ -1109,23 +1123,55 @@ export class AnchoringService {
     this.balanceCheckedAt = now;
     try {
       const account = this.anchorer.address;
-      const wei = await this.publicClient.getBalance({ address: account });
-      const feePerTx =
-        this.spent.transactions > 0 ? this.spent.feeWei / BigInt(this.spent.transactions) : 120_000n * (await this.publicClient.getGasPrice());
-      const batchesPerTx = this.spent.transactions > 0 ? this.spent.batches / this.spent.transactions : 1;
-      const batchesLeft = feePerTx > 0n ? Math.floor(Number(wei / feePerTx) * batchesPerTx) : Number.MAX_SAFE_INTEGER;
-      const uptimeDays = (now - this.startedAt) / 86_400_000;
-      const perDay = this.spent.feeWei > 0n && uptimeDays > 0 ? Number(this.spent.feeWei) / uptimeDays : 0;
-      const daysLeft = perDay > 0 ? Math.round((Number(wei) / perDay) * 10) / 10 : null;
-      const low = batchesLeft < this.lowBalanceBatches || (daysLeft !== null && daysLeft < this.lowBalanceDays);
-      this.balance = { account, wei: wei.toString(), checkedAt: iso(now), feePerTransactionWei: feePerTx.toString(), batchesLeft, daysLeft, low };
-      if (low && now - this.lowBalanceWarnedAt >= 600_000) {
+      this.balance = await this.balanceReport(this.publicClient, account, this.spent, this.primaryPolicy.cadenceBatches, now);
+      if (this.balance.low && now - this.lowBalanceWarnedAt >= 600_000) {
         this.lowBalanceWarnedAt = now;
         this.emit({ type: "warning", kind: "low-balance", message: lowBalanceText(this.balance), metaMessages: [`Do: fund ${account}; anchoring stops when it cannot pay a transaction.`] });
       }
     } catch {
       // A failed balance read is not a failed round; the next check tries again.
     }
+  }
+
+  /** The same for an extra chain: its own account, its own fees (a transaction covers `cadenceBatches` batches there). */
+  private async checkChainBalance(c: ExtraChainRuntime, now: number): Promise<void> {
+    if (now - c.balanceCheckedAt < this.balanceCheckEveryMs) return;
+    c.balanceCheckedAt = now;
+    try {
+      const account = c.anchorer.address;
+      c.balance = await this.balanceReport(c.publicClient, account, c.spent, c.policy.cadenceBatches, now);
+      if (c.balance.low && now - c.lowBalanceWarnedAt >= 600_000) {
+        c.lowBalanceWarnedAt = now;
+        this.emit({
+          type: "warning",
+          kind: "low-balance",
+          message: `Chain ${c.name} (${c.binding.chainId}): ${lowBalanceText(c.balance)}`,
+          metaMessages: [`Do: fund ${account} on chain ${c.name} (${c.binding.chainId}); that chain's anchors stop when it cannot pay a transaction (the other chains go on).`],
+          chain: c.name,
+        });
+      }
+    } catch {
+      // A failed balance read is not a failed tick; the next check tries again.
+    }
+  }
+
+  /** How long `account`'s balance lasts at the fees this instance paid (else ~120,000 gas at today's gas price). */
+  private async balanceReport(
+    client: PublicClient,
+    account: Address,
+    spent: { readonly feeWei: bigint; readonly transactions: number; readonly batches: number },
+    batchesPerTransaction: number,
+    now: number,
+  ): Promise<BalanceReport> {
+    const wei = await client.getBalance({ address: account });
+    const feePerTx = spent.transactions > 0 ? spent.feeWei / BigInt(spent.transactions) : 120_000n * (await client.getGasPrice());
+    const batchesPerTx = spent.transactions > 0 ? spent.batches / spent.transactions : Math.max(1, batchesPerTransaction);
+    const batchesLeft = feePerTx > 0n ? Math.floor(Number(wei / feePerTx) * batchesPerTx) : Number.MAX_SAFE_INTEGER;
+    const uptimeDays = (now - this.startedAt) / 86_400_000;
+    const perDay = spent.feeWei > 0n && uptimeDays > 0 ? Number(spent.feeWei) / uptimeDays : 0;
+    const daysLeft = perDay > 0 ? Math.round((Number(wei) / perDay) * 10) / 10 : null;
+    const low = batchesLeft < this.lowBalanceBatches || (daysLeft !== null && daysLeft < this.lowBalanceDays);
+    return { account, wei: wei.toString(), checkedAt: iso(now), feePerTransactionWei: feePerTx.toString(), batchesLeft, daysLeft, low };
   }
 
   /** Takes or renews the anchoring role; notes changes. */

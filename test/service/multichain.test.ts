@@ -8,6 +8,7 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../sdk/service/anchor/receiptLogsReader.js";
@@ -55,7 +56,7 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
     removeTempDirs();
   });
 
-  async function open(path: string): Promise<{ service: AnchoringService; events: ServiceEvent[]; clients: ServiceClients[] }> {
+  async function open(path: string, more: { balanceCheckEveryMs?: number } = {}): Promise<{ service: AnchoringService; events: ServiceEvent[]; clients: ServiceClients[] }> {
     const l2Clients = await connectRpc(l2.url, l2Log.privateKey, { timeoutMs: 800 });
     const l1Clients = await connectRpc(l1.url, l1Log.privateKey, { timeoutMs: 800 });
     const events: ServiceEvent[] = [];
@@ -73,6 +74,7 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
         },
       ],
       batching: { maxReceipts: 5, maxDelayMs: 0 },
+      ...more,
       pollIntervalMs: 25,
       maxBackoffMs: 400,
       onEvent: (event) => {
@@ -195,6 +197,36 @@ describe("several anchoring chains: a fast L2 and a slow L1 (two hardhat nodes)"
       await until("both healthy", async () => service.health().status === "ok");
     } finally {
       await service.close();
+    }
+  });
+
+  it("checks each chain's anchoring account: a low balance on the L1 warns for the L1 only (health, metrics, event, Prometheus)", async () => {
+    // The L1 account is drained (1 wei; fees on an idle hardhat node are too small for any realistic amount to look low).
+    const l1Account = privateKeyToAccount(l1Log.privateKey);
+    await rpc(l1.url, "hardhat_setBalance", [l1Account.address, "0x1"]);
+    const { service, events } = await open(join(tempDir(), "store.sqlite"), { balanceCheckEveryMs: 0 });
+    service.start();
+    try {
+      await service.record(makeReceipts(5));
+      await until("a balance read on both chains", async () => (await service.metrics()).chains.every((c) => c.balance !== null));
+      const metrics = await service.metrics();
+      const [onL2, onL1] = [metrics.chains.find((c) => c.name === "l2")!, metrics.chains.find((c) => c.name === "l1")!];
+      expect(onL1.balance).to.deep.include({ account: l1Account.address, low: true });
+      expect(onL1.balance!.wei).to.equal("1");
+      expect(onL1.balance!.batchesLeft).to.equal(0);
+      expect(onL2.balance!.low, "the L2 account is funded").to.equal(false);
+      const warnings = service.health().warnings.join("\n");
+      expect(warnings).to.match(/Chain l1 \(31339\): Low balance: 0x[0-9a-fA-F]{40} has 1\.000e-18 ETH, about 0 more batches/);
+      expect(warnings).not.to.match(/^Low balance/m);
+      const warned = events.filter((e) => e.type === "warning" && e.kind === "low-balance");
+      expect(warned.map((e) => e.chain)).to.deep.equal(["l1"]);
+      const text = await prometheusMetrics(service).scrape();
+      expect(text).to.match(/showwork_chain_balance_low\{chain="l1"\} 1/);
+      expect(text).to.match(/showwork_chain_balance_low\{chain="l2"\} 0/);
+      expect(text).to.match(/showwork_chain_balance_batches_left\{chain="l1"\} \d+/);
+    } finally {
+      await service.close();
+      await rpc(l1.url, "hardhat_setBalance", [l1Account.address, "0x3635c9adc5dea00000"]);
     }
   });
 });

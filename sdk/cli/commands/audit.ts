@@ -23,7 +23,7 @@ import type { ReceiptStore, StoreBinding, StoredReceipt } from "../../service/st
 import { readModelTimeline } from "../../timeline/readModelTimeline.js";
 import { isoTime } from "../../verify/check.js";
 import { addressArgument, bytes32Argument, modelArgument, nonNegativeInteger, rpcUrlArgument, timeArgument } from "../commandOptions.js";
-import { monitorParameters, publicLogClient } from "./monitor.js";
+import { addWitnessOptions, monitorParameters, publicLogClient, witnessLogs, type WitnessSpec } from "./monitor.js";
 import { AUDIT_CANNOT_COVER, auditPublished } from "../../monitor/auditPublished.js";
 import { printable } from "../../text/display.js";
 import { LogReader } from "../../monitor/chain.js";
@@ -43,6 +43,10 @@ interface AuditOptions {
   timeline?: Address;
   bundles?: string;
   json?: boolean;
+  pageBlocks: number;
+  fromBlock?: number;
+  witness?: WitnessSpec[];
+  witnessGrace: number;
 }
 
 /** One audited receipt. */
@@ -117,7 +121,7 @@ async function resolveVersion(options: AuditOptions, modelId: Hex, binding: Stor
 
 /** `showwork audit`. */
 export function auditCommand(): Command {
-  return new Command("audit")
+  const command = new Command("audit")
     .description("list the receipts a model version produced in a time window (from the operator's store), each with its anchor")
     .addOption(new Option("--model <model>", "the model's name (or its id, 0x + 64 hex digits)").makeOptionMandatory())
     .addOption(new Option("--version <version>", "the version: its weights digest, or vN (looked up in the timeline with --rpc and --timeline)").makeOptionMandatory())
@@ -131,7 +135,10 @@ export function auditCommand(): Command {
     .addOption(new Option("--log <logId>", "public audit: the log's id").argParser(bytes32Argument))
     .addOption(new Option("--contract <address>", "public audit: the ReceiptLogs contract (default: the deployments record's)").env("SHOWWORK_RECEIPT_LOGS").argParser(addressArgument))
     .addOption(new Option("--timeout <ms>", "public audit: per-request timeout, ms").argParser(nonNegativeInteger).default(30_000))
-    .addOption(new Option("--json", "print the result as JSON"))
+    .addOption(new Option("--page-blocks <n>", "public audit: blocks per eth_getLogs request (providers cap the range)").argParser(nonNegativeInteger).default(10_000))
+    .addOption(new Option("--from-block <n>", "public audit: search the log's creation (and the witnesses' events) from this block").argParser(nonNegativeInteger))
+    .addOption(new Option("--json", "print the result as JSON"));
+  return addWitnessOptions(command)
     .action(async (options: AuditOptions) => {
       if (options.source !== undefined) {
         await publicAudit(options);
@@ -195,7 +202,19 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     return;
   }
   const model = modelArgument(options.model);
-  const logOptions = { rpc: options.rpc, log: options.log, source: options.source!, confirmations: 0, pageBlocks: 10_000, signatures: true, timeout: options.timeout, ...(options.contract ? { contract: options.contract } : {}), ...(options.timeline ? { timeline: options.timeline } : {}) };
+  const logOptions = {
+    rpc: options.rpc,
+    log: options.log,
+    source: options.source!,
+    confirmations: 0,
+    pageBlocks: Math.max(1, options.pageBlocks),
+    signatures: true,
+    timeout: options.timeout,
+    ...(options.fromBlock === undefined ? {} : { fromBlock: options.fromBlock }),
+    ...(options.contract ? { contract: options.contract } : {}),
+    ...(options.timeline ? { timeline: options.timeline } : {}),
+  };
+  const witnesses = witnessLogs(options.witness ?? [], options.timeout);
   let result;
   let version: { digest: Hex; label?: string };
   let from: number;
@@ -218,7 +237,14 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     }
     from = options.from ?? 0;
     to = options.to ?? Math.floor(Date.now() / 1000);
-    result = await auditPublished({ ...monitorParameters(logOptions, client, contract), modelId: model.modelId, weightsDigest: version.digest, from, to });
+    result = await auditPublished({
+      ...monitorParameters(logOptions, client, contract),
+      modelId: model.modelId,
+      weightsDigest: version.digest,
+      from,
+      to,
+      ...(witnesses.length === 0 ? {} : { witnesses, witnessGrace: options.witnessGrace }),
+    });
   } catch (error) {
     process.stderr.write(`showwork audit: could not audit the published log: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
@@ -249,6 +275,7 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     gaps: result.gaps,
     withheldBatches: result.withheldBatches,
     monitor: { status: result.report.status, findingCounts: result.report.findingCounts, unchecked: result.report.unchecked },
+    ...(result.crossChain === undefined ? {} : { chains: result.crossChain.chains, crossChain: { findings: result.crossChain.findings, unchecked: result.crossChain.unchecked } }),
     bundles: written,
   };
   if (options.json) {
@@ -258,8 +285,11 @@ async function publicAudit(options: AuditOptions): Promise<void> {
       `${printable(model.name ?? model.modelId)} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${result.entries.length} answer${result.entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (published log ${result.report.logId} at ${options.source}, chain ${result.report.chainId} block ${result.report.block})`,
     ];
     for (const e of result.entries) {
-      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${e.activeThen === false ? "  NOT the active version then" : ""}`);
+      const also = e.alsoOn === undefined ? "" : e.alsoOn.length === 0 ? "  on no other chain" : `  also on ${e.alsoOn.map((w) => `${printable(w.name)} (index ${w.batchIndex}, block ${w.blockNumber})`).join(", ")}`;
+      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${also}${e.activeThen === false ? "  NOT the active version then" : ""}`);
     }
+    for (const c of result.crossChain?.chains ?? []) lines.push(`chain ${printable(c.name)}: ${c.size} batches, ${c.compared} compared, ${c.missing} missing, ${c.disagreeing} with another root`);
+    for (const f of result.crossChain?.findings ?? []) lines.push(`${f.kind === "chain-disagreement" ? "CHAINS DISAGREE" : "WITHHELD ON A CHAIN"}: ${printable(f.message)}`);
     for (const g of result.gaps) lines.push(`GAP: ${printable(g.message)}`);
     if (result.withheldBatches.length) lines.push(`WITHHELD: batches ${result.withheldBatches.join(", ")} are anchored but not published, or published altered or unreadable: their answers cannot be listed`);
     lines.push(

@@ -14,7 +14,7 @@ import { createPublicClient, http, type Address, type Hex, type PublicClient } f
 import { getDeployment } from "../../deployments/getDeployment.js";
 import { ShowworkError } from "../../errors.js";
 import { formatMonitorReport, monitorExitCode } from "../../monitor/formatReport.js";
-import { compareChains, type CrossChainReport } from "../../monitor/crossChain.js";
+import { compareChains, type ChainLog, type CrossChainReport } from "../../monitor/crossChain.js";
 import { monitorLog, parseMonitorState, type MonitorLogParameters } from "../../monitor/monitorLog.js";
 import { openSource } from "../../monitor/source.js";
 import type { MonitorReport, MonitorState } from "../../monitor/types.js";
@@ -89,7 +89,7 @@ async function readState(file: string): Promise<MonitorState | undefined> {
 }
 
 /** A `--witness` chain. */
-interface WitnessSpec {
+export interface WitnessSpec {
   name: string;
   rpc: string;
   contract: Address;
@@ -102,6 +102,28 @@ export function parseWitness(value: string): WitnessSpec {
   const match = /^([A-Za-z0-9_.-]{1,64})=(https?:\/\/[^,]+),(0x[0-9a-fA-F]{40}),(0x[0-9a-fA-F]{64})(?:,(-?\d+))?$/.exec(value);
   if (match === null) throw new InvalidArgumentError(`expected name=rpc,contract,logId[,offset] (e.g. l1=https://rpc,0x…40,0x…64), found "${value.slice(0, 120)}"`);
   return { name: match[1]!, rpc: match[2]!, contract: match[3]! as Address, logId: match[4]!.toLowerCase() as Hex, offset: Number(match[5] ?? 0) };
+}
+
+/** The `--witness` chains as logs to compare (events read in `--page-blocks` ranges). */
+export function witnessLogs(witnesses: readonly WitnessSpec[], timeoutMs: number): ChainLog[] {
+  return witnesses.map((w) => ({
+    name: w.name,
+    client: createPublicClient({ transport: http(w.rpc, { timeout: timeoutMs, retryCount: 2 }) }) as PublicClient,
+    contract: w.contract,
+    logId: w.logId,
+    offset: w.offset,
+  }));
+}
+
+/** The `--witness` and `--witness-grace` options (monitor and public audit). */
+export function addWitnessOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--witness <name=rpc,contract,logId[,offset]>", "another chain the log is anchored on (repeatable): batches missing there, or with another root, are findings").argParser(
+        (value: string, previous: WitnessSpec[] = []) => [...previous, parseWitness(value)],
+      ),
+    )
+    .addOption(new Option("--witness-grace <seconds>", "a batch missing on a chain is reported once anchored elsewhere this long ago").argParser(nonNegativeInteger).default(3_600));
 }
 
 /** Adds the cross-chain findings to a monitor report (a finding makes the report "findings"). */
@@ -121,13 +143,8 @@ export function monitorCommand(): Command {
   );
   addPublicLogOptions(command, true)
     .addOption(new Option("--state <file>", "resume from (and save to) this state file: only new batches are checked"))
-    .addOption(new Option("--json", "print the report as one JSON object"))
-    .addOption(
-      new Option("--witness <name=rpc,contract,logId[,offset]>", "another chain the log is anchored on (repeatable): batches missing there, or with another root, are findings").argParser(
-        (value: string, previous: WitnessSpec[] = []) => [...previous, parseWitness(value)],
-      ),
-    )
-    .addOption(new Option("--witness-grace <seconds>", "a batch missing on a chain is reported once anchored elsewhere this long ago").argParser(nonNegativeInteger).default(3_600))
+    .addOption(new Option("--json", "print the report as one JSON object"));
+  addWitnessOptions(command)
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (options: PublicLogOptions & { state?: string; json?: boolean; witness?: WitnessSpec[]; witnessGrace: number }) => {
       let report: MonitorReport;
@@ -146,15 +163,10 @@ export function monitorCommand(): Command {
           report = withCrossChain(
             report,
             await compareChains({
-              primary: { name: `chain ${report.chainId}`, client, contract, logId: options.log },
-              witnesses: options.witness.map((w) => ({
-                name: w.name,
-                client: createPublicClient({ transport: http(w.rpc, { timeout: options.timeout, retryCount: 2 }) }) as PublicClient,
-                contract: w.contract,
-                logId: w.logId,
-                offset: w.offset,
-              })),
+              primary: { name: `chain ${report.chainId}`, client, contract, logId: options.log, ...(options.fromBlock === undefined ? {} : { fromBlock: options.fromBlock }) },
+              witnesses: witnessLogs(options.witness, options.timeout),
               graceSeconds: options.witnessGrace,
+              pageBlocks: options.pageBlocks,
             }),
           );
         }

@@ -30,6 +30,9 @@
  * | `showwork_chain_consecutive_failures` | gauge | `chain` |
  * | `showwork_chain_gas_used_total` | counter | `chain` |
  * | `showwork_chain_anchor_transactions_total` | counter | `chain` |
+ * | `showwork_chain_balance_wei` | gauge | `chain`: its anchoring account's balance, as last read |
+ * | `showwork_chain_balance_batches_left` | gauge | `chain`: about how many more batches that balance pays for there |
+ * | `showwork_chain_balance_low` | gauge | `chain`: 1 while that balance is low (a warning in /health) |
  * | `showwork_receipts_recorded_late_total` | counter | recorded > 5 min after issuedAt (accepted: late is not lost) |
  * | `showwork_ingest_lateness_max_seconds` | gauge | largest issuedAt → recording delay seen |
  * | `showwork_receipts_duplicate_total` | counter | already held, answered as duplicates |
@@ -132,6 +135,15 @@ export function prometheusMetrics(service: AnchoringService): PrometheusMetrics 
   });
   counter("showwork_chain_anchor_transactions_total", "Anchoring transactions included on the chain, seen by this instance.", ["chain"], (c, x) => {
     for (const ch of x.chains) c.inc({ chain: ch.name }, ch.gas.transactions);
+  });
+  gauge("showwork_chain_balance_wei", "Balance of the chain's anchoring account, as last read.", ["chain"], (g, x) => {
+    for (const c of x.chains) if (c.balance !== null) g.set({ chain: c.name }, Number(c.balance.wei));
+  });
+  gauge("showwork_chain_balance_batches_left", "About how many more batches the chain's anchoring account pays for.", ["chain"], (g, x) => {
+    for (const c of x.chains) if (c.balance !== null) g.set({ chain: c.name }, c.balance.batchesLeft);
+  });
+  gauge("showwork_chain_balance_low", "1 while the chain's anchoring account runs low.", ["chain"], (g, x) => {
+    for (const c of x.chains) if (c.balance !== null) g.set({ chain: c.name }, c.balance.low ? 1 : 0);
   });
   counter("showwork_receipts_recorded_late_total", "Receipts recorded more than 5 min after their issuedAt (accepted: late is not lost).", [], (c, x) => c.inc(x.ingestion.late));
   gauge("showwork_ingest_lateness_max_seconds", "Largest delay from a receipt's issuedAt to its recording, seconds.", [], (g, x) => g.set(x.ingestion.maxLatenessSeconds));

@@ -317,11 +317,12 @@ async function checkSecondChain(second: SecondChain, url: string, batches: numbe
 }
 
 /** Waits until everything the store holds is final (read from `url`'s metrics). */
-async function waitAllFinal(url: string, timeoutMs: number): Promise<Metrics> {
+async function waitAllFinal(url: string, timeoutMs: number, chains = false): Promise<Metrics> {
   const started = Date.now();
   for (;;) {
     const metrics = (await (await fetch(`${url}/v1/metrics`)).json()) as Metrics;
-    if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total) return metrics;
+    const chainsDone = !chains || (metrics.chains ?? []).every((c) => c.batchesBehind === 0);
+    if (metrics.receipts.recorded === 0 && metrics.receipts.final === metrics.receipts.total && chainsDone) return metrics;
     if (Date.now() - started > timeoutMs) throw new Error(`not final after ${timeoutMs / 1000} s: ${JSON.stringify(metrics)}`);
     await sleep(100);
   }
@@ -399,8 +400,11 @@ interface Instance {
 async function runSharedCrashHarness(options: CrashHarnessOptions & { instances: number }): Promise<CrashReport> {
   const started = Date.now();
   const node = await startHardhatNode();
+  let second: SecondChain | undefined;
   try {
     const log = await setupTestLog(node.url);
+    if (options.chains === 2) second = await startSecondChain(node, log);
+    const env = second?.env ?? {};
     const store = await freshDatabase("crash");
     const tokens = await openAccessTokenStore(store);
     const token = (await tokens.issue("crash-harness")).token;
@@ -413,7 +417,7 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
     let anchoringKills = 0;
     const launch = async (failpoints: string): Promise<Instance> => {
       const t = Date.now();
-      const { child, url } = await startService(node, log, store, failpoints, extra);
+      const { child, url } = await startService(node, log, store, failpoints, extra, env);
       restartMs += Date.now() - t;
       const instance: Instance = { child, url, alive: child.exitCode === null && child.signalCode === null };
       child.once("exit", () => (instance.alive = false));
@@ -460,9 +464,10 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
     await sleep(200);
     const finalizeStarted = Date.now();
     const url = slots[0]!.url!;
-    const metrics = await waitAllFinal(url, 120_000);
+    const metrics = await waitAllFinal(url, 120_000, second !== undefined);
     const finalizeMs = Date.now() - finalizeStarted;
     const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
+    if (second !== undefined) violations.push(...(await checkSecondChain(second, url, batches, acked)));
     violations.push(...driverErrors);
     // Every instance serves the same answers.
     for (const s of slots.slice(1)) {
@@ -494,6 +499,7 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
     };
   } finally {
     await node.stop();
+    await second?.node.stop();
   }
 }
 
