@@ -9,8 +9,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
+import { createPublicClient, custom } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
 
+import { BatchCutOffError, firstBatchAnchoredSince } from "../../sdk/actions/public/firstBatchAnchoredSince.js";
 import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { spawnShowwork } from "../verify/support/cli.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
@@ -85,5 +88,42 @@ describe("showwork log revoke-signer --compromised-since (CLI, hardhat node over
     expect(kept.code, kept.stdout).to.equal(0);
     expect(kept.stdout).to.match(/^VERIFIED/m);
     expect(kept.stdout).to.include("reported compromised later");
+  });
+
+  it("firstBatchAnchoredSince finds the cut-off from the block at T on (no scan from block 0), in pages, and checks the events cover the log's last batches", async () => {
+    const client = scenario.chain.publicClient;
+    const size = Number(await client.readContract({ address: scenario.receiptLogs, abi: receiptLogsAbi, functionName: "logSize", args: [scenario.logId] }));
+    const times: number[] = [];
+    for (let index = 0; index < size; index++) {
+      const [event] = await client.getContractEvents({ address: scenario.receiptLogs, abi: receiptLogsAbi, eventName: "BatchAnchored", args: { logId: scenario.logId, index: BigInt(index) }, fromBlock: 0n });
+      times.push(Number((await client.getBlock({ blockNumber: event!.blockNumber })).timestamp));
+    }
+    const reference = (since: number): bigint => BigInt(times.findIndex((t) => t >= since) === -1 ? size : times.findIndex((t) => t >= since));
+    const head = await client.getBlock();
+    for (const since of [0, ...times, times[0]! + 1, times[size - 1]! + 1, Number(head.timestamp) + 1000]) {
+      const found = await firstBatchAnchoredSince(client, { receiptLogs: scenario.receiptLogs, logId: scenario.logId, since, pageBlocks: 2 });
+      expect(found.batchIndex, `since ${since}`).to.equal(reference(since));
+      expect(found.logSize).to.equal(BigInt(size));
+      if (since > Number(head.timestamp)) expect(found.sinceBlock).to.equal(head.number + 1n);
+      else expect(Number((await client.getBlock({ blockNumber: found.sinceBlock })).timestamp)).to.be.at.least(since);
+    }
+    // An endpoint that omits the first event after T is caught (the log's size at the block before T disagrees).
+    const since = times[size - 1]!;
+    const lying = createPublicClient({
+      chain: hardhat,
+      transport: custom({
+        request: async (args: { method: string; params?: unknown }) => {
+          const answer = await client.request(args as never);
+          return args.method === "eth_getLogs" ? (answer as unknown[]).slice(1) : answer;
+        },
+      }),
+    });
+    let error: unknown;
+    try {
+      await firstBatchAnchoredSince(lying, { receiptLogs: scenario.receiptLogs, logId: scenario.logId, since });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(BatchCutOffError);
   });
 });
