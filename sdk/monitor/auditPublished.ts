@@ -34,7 +34,11 @@ export interface PublicAuditEntry {
   readonly leafIndex: number;
   readonly batchSize: number;
   readonly anchor: { readonly chainId: number; readonly contract: Address; readonly logId: Hex; readonly txHash: Hex; readonly blockNumber: number; readonly anchoredAt: number };
-  /** Whether the version was the active one at the answer's time (per the log's timeline; undefined: unchecked). */
+  /**
+   * Whether the version was the active one from the answer's time to its anchoring (the verifier's rule,
+   * `judgeModelVersion`; undefined: unchecked — no timeline, or the timeline changed in between and nothing bounds
+   * a moved-back time).
+   */
   readonly activeThen: boolean | undefined;
 }
 
@@ -76,7 +80,7 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
   const chainId = await params.client.getChainId();
   const { report } = await monitorLog({
     ...params,
-    onReceipt: ({ receipt, batch, leafIndex, tree, activeVersion }) => {
+    onReceipt: ({ receipt, batch, leafIndex, tree, version }) => {
       if (receipt.modelId !== modelId || receipt.weightsDigest !== weightsDigest) return;
       if (receipt.issuedAt < params.from || receipt.issuedAt > params.to) return;
       entries.push({
@@ -88,7 +92,7 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
         leafIndex,
         batchSize: tree.size,
         anchor: { chainId, contract: params.contract, logId: params.logId, txHash: batch.txHash, blockNumber: batch.blockNumber, anchoredAt: batch.anchoredAt },
-        activeThen: activeVersion === undefined ? undefined : activeVersion === weightsDigest,
+        activeThen: version === undefined || version.status === "error" ? undefined : version.status === "pass",
       });
       bundles.push(
         buildBundle({

@@ -258,7 +258,7 @@ async function publicAudit(options: AuditOptions): Promise<void> {
       `${printable(model.name ?? model.modelId)} ${version.label ?? ""}${version.label ? " " : ""}(${version.digest}): ${result.entries.length} answer${result.entries.length === 1 ? "" : "s"} issued ${isoTime(from)} .. ${isoTime(to)} (published log ${result.report.logId} at ${options.source}, chain ${result.report.chainId} block ${result.report.block})`,
     ];
     for (const e of result.entries) {
-      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${e.activeThen === false ? "  NOT the active version then" : ""}`);
+      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${e.activeThen === false ? "  NOT the active version then" : e.activeThen === undefined ? "  version not decided (see unchecked)" : ""}`);
     }
     for (const g of result.gaps) lines.push(`GAP: ${printable(g.message)}`);
     if (result.withheldBatches.length) lines.push(`WITHHELD: batches ${result.withheldBatches.join(", ")} are anchored but not published, or published altered or unreadable: their answers cannot be listed`);
