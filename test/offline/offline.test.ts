@@ -317,8 +317,14 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
     const verdict = await offline(refreshed, [later]);
     expect(checksWithStatus(verdict, "fail")).to.deep.equal(["signer"]);
     expect(byId(verdict, "signer").code, "the online verifier's code").to.equal("signer-compromised");
-    // The bundle proven before the report still verifies against the older checkpoint: a checkpoint proves the state up to its block only.
+    // The bundle proven before the report still verifies against the older checkpoint alone: a checkpoint proves the state up to its block only.
     expect((await offline(json)).status).to.equal("verified");
+    // But not when a newer checkpoint is trusted too: an old bundle cannot pass over a report filed since (issue #22).
+    const stale = await offline(json, [checkpoint, later]);
+    expect(stale.status).to.equal("pending");
+    expect(checksWithStatus(stale, "error")).to.deep.equal(["signer"]);
+    expect(byId(stale, "signer").code).to.equal("stale-proof");
+    expect(byId(stale, "signer").message).to.contain(`newer checkpoint (block ${later.number})`);
   });
 
   function receiptLogsAt(b: ProofBundleV2Json, block: number) {

@@ -311,8 +311,13 @@ async function judge(
       // The compromise rule (sdk/verify/compromise.ts), the online verifier's, the monitor's and the contract's.
       const judgement = judgeCompromise(f.compromise, receipt.issuedAt, { batchIndex: anchor.batchIndex, anchoredAt });
       const asOf = `compromise reports as proven ${at} (${isoTime(proven.last.timestamp)}); a report filed after that block is not seen offline: use a newer checkpoint`;
+      // A newer trusted checkpoint than the one this bundle is proven to: reports filed in between are not seen, and an
+      // old self-contained bundle of a thief's receipt (proven before the report) must not pass over them.
+      const newest = params.checkpoint.kind === "pinned" ? Math.max(...params.checkpoint.checkpoints.filter((c) => c.chainId === anchor.chainId).map((c) => c.number)) : checkpoint.number;
       checks.push(
-        judgement.valid
+        judgement.valid && newest > checkpoint.number
+          ? errored("signer", `could not check: serving node ${node} was authorised at ${isoTime(receipt.issuedAt)} and not reported compromised as proven ${at}, but you trust a newer checkpoint (block ${newest}): a compromise report filed after block ${proven.last.number} would not be seen; refresh the bundle (\`showwork bundle upgrade\`) and verify against the newer checkpoint`, { ...detailed, code: "stale-proof" })
+          : judgement.valid
           ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${judgement.reported ? " (its key was reported compromised later; this receipt's batch was anchored before that)" : still ? "" : " (revoked since)"} (proven ${at}); ${asOf}`, detailed)
           : fail("signer", `serving node ${node}: ${judgement.reason} (proven ${at})`, {
               expected: `a batch anchored before ${isoTime(judgement.since)} (before batch #${judgement.fromBatch})`,
