@@ -6,8 +6,12 @@
  *   one call per HTTP request or per captured answer) against the same calls one at a time
  *   (one transaction and one fsync each): the peer in the same run;
  * - large calls (1,000 receipts each), for reference;
+ * - receipts from outside (JSON values, as `POST /v1/receipts` or a queue hands them over:
+ *   validated in full) against receipts built and signed in this process (the trusted path:
+ *   validated once by `buildReceipt`, frozen, not parsed again — sdk/receipt/validated.ts);
  * - every signature checked (`signatures: "valid"`), and against the log's authorised nodes on
- *   the in-process chain (`"authorised"`).
+ *   the in-process chain (`"authorised"`), on receipts from outside (a receipt signed in this
+ *   process is known to verify and is not recovered again: that figure is shown too).
  *
  * Reports the targets of issue #26 (scripts/benchTargets.ts).
  *
@@ -19,7 +23,7 @@ import { join } from "node:path";
 
 import { generatePrivateKey } from "viem/accounts";
 
-import { buildReceipt, checkReceiptSignature, privateKeyToReceiptSigner, signatureBackend, type Receipt } from "../sdk/receipt/index.js";
+import { buildReceipt, checkReceiptSignature, privateKeyToReceiptSigner, signatureBackend, toReceiptJson, type Receipt, type ReceiptJson } from "../sdk/receipt/index.js";
 import { AnchoringService } from "../sdk/service/AnchoringService.js";
 import { connectEmbedded } from "../sdk/service/chain/connect.js";
 import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
@@ -58,8 +62,8 @@ const emit = (line: string): void => {
 };
 
 /** Records `receipts` in calls of `perCall`, `inFlight` calls at a time; CPU µs per receipt (and wall s). */
-async function run(service: AnchoringService, receipts: readonly Receipt[], perCall: number, inFlight: number): Promise<{ cpuUs: number; seconds: number }> {
-  const calls: Receipt[][] = [];
+async function run(service: AnchoringService, receipts: readonly (Receipt | ReceiptJson)[], perCall: number, inFlight: number): Promise<{ cpuUs: number; seconds: number }> {
+  const calls: (Receipt | ReceiptJson)[][] = [];
   for (let k = 0; k < receipts.length; k += perCall) calls.push(receipts.slice(k, k + perCall));
   let next = 0;
   const c = cpuMicros();
@@ -84,6 +88,8 @@ try {
     made += n;
     return out;
   };
+  /** The same receipts as they arrive from outside the process: plain JSON values, validated in full. */
+  const external = (n: number): ReceiptJson[] => fresh(n).map((r) => JSON.parse(JSON.stringify(toReceiptJson(r))) as ReceiptJson);
   console.log(`ingestion: ${N.toLocaleString("en-US")} receipts per scenario, SQLite synchronous=FULL, secp256k1 back end ${signatureBackend().name}`);
 
   // checkReceiptSignature alone, for reference.
@@ -115,6 +121,13 @@ try {
   emit(`record(), calls of ${PER_CALL}, 64 in flight (group commit): ${grouped.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / grouped.cpuUs)}/CPU-s, ${perSecond(N / grouped.seconds)}/s wall)`);
   emit(`record(), calls of ${PER_CALL}, one at a time (a transaction each): ${oneAtATime.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / oneAtATime.cpuUs)}/CPU-s)`);
 
+  // The same calls with receipts from outside (JSON values: parsed and validated in full).
+  service = await open(off);
+  await run(service, external(2_000), PER_CALL, 64);
+  const groupedJson = await run(service, external(N), PER_CALL, 64);
+  await service.close();
+  emit(`record(), calls of ${PER_CALL}, 64 in flight, receipts as JSON values (from outside: validated in full): ${groupedJson.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / groupedJson.cpuUs)}/CPU-s)`);
+
   // Single receipts, 256 in flight (one captured answer per call).
   service = await open(off);
   await run(service, fresh(1_000), 1, 256);
@@ -129,17 +142,22 @@ try {
   await service.close();
   emit(`record(), calls of 1,000, one at a time: ${large.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / large.cpuUs)}/CPU-s)`);
 
-  // Every signature checked.
+  // Every signature checked: receipts from outside (JSON values), each signature recovered.
   service = await open({ signatures: "valid" });
-  await run(service, fresh(1_000), PER_CALL, 64);
-  const valid = await run(service, fresh(Math.min(N, 10_000)), PER_CALL, 64);
+  await run(service, external(1_000), PER_CALL, 64);
+  const valid = await run(service, external(Math.min(N, 10_000)), PER_CALL, 64);
   await service.close();
-  emit(`record() with every signature checked ("valid"), calls of ${PER_CALL}, 64 in flight: ${valid.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / valid.cpuUs)}/CPU-s)`);
+  emit(`record() with every signature checked ("valid"), receipts from outside, calls of ${PER_CALL}, 64 in flight: ${valid.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / valid.cpuUs)}/CPU-s)`);
   service = await open({ signatures: "authorised" }, true);
-  await run(service, fresh(1_000), PER_CALL, 64);
-  const authorised = await run(service, fresh(Math.min(N, 10_000)), PER_CALL, 64);
+  await run(service, external(1_000), PER_CALL, 64);
+  const authorised = await run(service, external(Math.min(N, 10_000)), PER_CALL, 64);
   await service.close();
   emit(`record() with signatures "authorised" (in-process chain), same calls: ${authorised.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / authorised.cpuUs)}/CPU-s)`);
+  service = await open({ signatures: "authorised" }, true);
+  await run(service, fresh(1_000), PER_CALL, 64);
+  const authorisedHere = await run(service, fresh(Math.min(N, 10_000)), PER_CALL, 64);
+  await service.close();
+  emit(`record() with signatures "authorised", receipts signed in this process (not recovered again; authorisation checked): ${authorisedHere.cpuUs.toFixed(2)} µs CPU per receipt (${perSecond(1e6 / authorisedHere.cpuUs)}/CPU-s)`);
 
   reportTarget({
     target: "record() >= 100,000 receipts per CPU-second, no signature checks (group commit of concurrent calls)",
@@ -147,7 +165,7 @@ try {
     peer: `the same calls one at a time ${perSecond(1e6 / oneAtATime.cpuUs)}/CPU-s`,
     ratio: `${(oneAtATime.cpuUs / grouped.cpuUs).toFixed(1)}x`,
     met: 1e6 / grouped.cpuUs >= 100_000,
-    note: `calls of ${PER_CALL} receipts, 64 in flight, SQLite synchronous=FULL`,
+    note: `receipts built and signed in this process (trusted path), calls of ${PER_CALL}, 64 in flight, SQLite synchronous=FULL; the same receipts as JSON values from outside: ${perSecond(1e6 / groupedJson.cpuUs)}/CPU-s`,
   });
   reportTarget({
     target: "record() >= 10,000 receipts per CPU-second with every signature checked",
@@ -155,7 +173,7 @@ try {
     peer: `checkReceiptSignature alone ${perSecond(1e6 / checkUs)}/CPU-s`,
     ratio: `${(checkUs / valid.cpuUs).toFixed(2)}x`,
     met: 1e6 / valid.cpuUs >= 10_000,
-    note: `signatures "valid", ${signatureBackend().name} back end; "authorised": ${perSecond(1e6 / authorised.cpuUs)}/CPU-s`,
+    note: `receipts from outside (JSON values), signatures "valid", ${signatureBackend().name} back end; "authorised": ${perSecond(1e6 / authorised.cpuUs)}/CPU-s; signed in this process, "authorised": ${perSecond(1e6 / authorisedHere.cpuUs)}/CPU-s`,
   });
   await clients.close();
 } finally {

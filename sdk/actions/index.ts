@@ -19,7 +19,7 @@ export { showworkWalletActions, type ShowworkWalletActions } from "./decorators/
 
 export { readLog, type ReadLogParameters, type ReadLogReturnType } from "./public/readLog.js";
 export { readLogAnchorers, type ReadLogAnchorersParameters, type ReadLogAnchorersReturnType } from "./public/readLogAnchorers.js";
-export { firstBatchAnchoredSince, type FirstBatchAnchoredSinceParameters, type FirstBatchAnchoredSinceReturnType } from "./public/firstBatchAnchoredSince.js";
+export { BatchCutOffError, firstBatchAnchoredSince, type FirstBatchAnchoredSinceParameters, type FirstBatchAnchoredSinceReturnType } from "./public/firstBatchAnchoredSince.js";
 export { readModel, type ModelVersion, type ReadModelParameters, type ReadModelReturnType } from "./public/readModel.js";
 export { readModelTimeline, type ReadModelTimelineParameters, type ReadModelTimelineReturnType } from "./public/readModelTimeline.js";
 export { verifyBundle, type VerifyBundleParameters, type VerifyBundleReturnType } from "./public/verifyBundle.js";

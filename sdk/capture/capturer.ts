@@ -24,9 +24,11 @@ import { signReceipt, type PrivateKeyReceiptSigner } from "../receipt/signReceip
 import type { Receipt } from "../receipt/types.js";
 import { currentReceiptContext, type ReceiptContext, type SnapshotInput } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
+import { settleOnSignal } from "./exit.js";
 import type { CapturedAnswer } from "./exchange.js";
 import { resolveModel, type ModelManifest, type ResolvedModel } from "./manifest.js";
 import { stderrDeliveryLogger, type DeliveryLogger, type DeliveryReport, type DeliveryStatus, type ReceiptSink } from "./sinks.js";
+import type { SeenVersion } from "./queue.js";
 import type { TemplateRegistry } from "./templates.js";
 
 /**
@@ -80,6 +82,12 @@ export interface CapturerOptions {
    * queued at close): default one line on stderr; `false`: only `onEvent` and the metrics.
    */
   readonly logger?: DeliveryLogger | false;
+  /**
+   * On SIGINT/SIGTERM when the app has no handler of its own (default true): sign and queue the
+   * answers still in memory before the process dies of the signal (a remote sink then delivers
+   * what it can within its `exitWaitMs`; see `exit.ts`).
+   */
+  readonly handleSignals?: boolean;
 }
 
 /** Counters of a capturer (since it was created). */
@@ -133,8 +141,11 @@ export class Capturer {
   private readonly warned = new Set<string>();
   private readonly logger: DeliveryLogger | undefined;
   private readonly unsubscribe: (() => void) | undefined;
+  private readonly stopSignalHandling: (() => void) | undefined;
   /** Provider versions seen (model, fingerprint → digest), for the metrics and the operator's publication list. */
-  readonly versionsSeen = new Map<string, { model: string; responseModel: string | undefined; systemFingerprint: string | undefined; weightsDigest: Hex; known: boolean; firstSeen: number; answers: number }>();
+  readonly versionsSeen = new Map<string, { model: string; responseModel: string | undefined; systemFingerprint: string | undefined; provider: string | undefined; weightsDigest: Hex; known: boolean; firstSeen: number; answers: number }>();
+  /** Versions seen since the last sink hand-over (answers counted since then), handed over with the next batch. */
+  private versionsToHandOver = new Map<string, SeenVersion>();
 
   constructor(options: CapturerOptions) {
     if (options.signer === undefined || typeof options.signer.address !== "string") {
@@ -157,6 +168,7 @@ export class Capturer {
         this.emit({ type: "rejected", receiptId: event.receiptId, reason: event.reason });
       }
     });
+    this.stopSignalHandling = options.handleSignals === false ? undefined : settleOnSignal({ settle: () => this.settled() });
     const evidence = options.evidence as (EvidenceStore & { readonly encrypted?: boolean; readonly location?: string }) | undefined;
     if (evidence !== undefined && evidence.encrypted === false) {
       this.warnOnce(
@@ -369,7 +381,9 @@ export class Capturer {
     this.batch = [];
     this.batchWaiters = [];
     if (receipts.length === 0) return;
-    this.options.sink.submit(receipts).then(
+    const versions = [...this.versionsToHandOver.values()];
+    this.versionsToHandOver = new Map();
+    this.options.sink.submit(receipts, versions.length > 0 ? { versions } : undefined).then(
       () => {
         this.stats.queued += receipts.length;
         this.emit({ type: "queued", count: receipts.length });
@@ -434,6 +448,7 @@ export class Capturer {
       });
     }
     this.unsubscribe?.();
+    this.stopSignalHandling?.();
     await this.options.sink.close?.();
     return report;
   }
@@ -441,14 +456,22 @@ export class Capturer {
   /** Records the model version of an answer (provider fingerprints: the first unknown one is warned about and counted). */
   private noteVersion(answer: CapturedAnswer, model: ResolvedModel): void {
     const key = `${answer.model}\u0000${answer.responseModel ?? ""}\u0000${answer.systemFingerprint ?? ""}`;
+    const now = Date.now();
+    const known = model.known !== false;
+    const pending = this.versionsToHandOver.get(key);
+    this.versionsToHandOver.set(
+      key,
+      pending !== undefined
+        ? { ...pending, published: known, lastSeen: now, answers: pending.answers + 1 }
+        : { model: answer.model, responseModel: answer.responseModel, systemFingerprint: answer.systemFingerprint, provider: model.provider, weightsDigest: model.weightsDigest, published: known, firstSeen: now, lastSeen: now, answers: 1 },
+    );
     const seen = this.versionsSeen.get(key);
     if (seen !== undefined) {
       seen.answers++;
       if (!seen.known) this.stats.unknownFingerprints++;
       return;
     }
-    const known = model.known !== false;
-    this.versionsSeen.set(key, { model: answer.model, responseModel: answer.responseModel, systemFingerprint: answer.systemFingerprint, weightsDigest: model.weightsDigest, known, firstSeen: Date.now(), answers: 1 });
+    this.versionsSeen.set(key, { model: answer.model, responseModel: answer.responseModel, systemFingerprint: answer.systemFingerprint, provider: model.provider, weightsDigest: model.weightsDigest, known, firstSeen: now, answers: 1 });
     if (!known) this.stats.unknownFingerprints++;
   }
 }

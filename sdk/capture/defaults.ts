@@ -66,11 +66,11 @@ export function deliveringSink(
     get open() {
       return inner !== undefined;
     },
-    async submit(receipts) {
+    async submit(receipts, context) {
       const gen = ++generation;
       inner ??= openInner();
       const sink = inner;
-      await sink.submit(receipts);
+      await sink.submit(receipts, context);
       options.onQueued?.(receipts);
       void idle(sink, gen).catch(() => undefined);
     },

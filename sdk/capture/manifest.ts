@@ -48,6 +48,10 @@ export interface ResolvedModel {
   readonly warning?: string;
   /** False when the version is not one the manifest declares (an unknown fingerprint, a model not in the manifest). */
   readonly known?: boolean;
+  /** The provider the version digest names (`source: "provider"`): the manifest's, the default one, or "unknown-fingerprint". */
+  readonly provider?: string;
+  /** How the manifest names the model: hosted (`provider`), self-hosted with `fingerprints`, one `weightsDigest`, or not at all. */
+  readonly entry?: "provider" | "fingerprints" | "weightsDigest" | "none";
 }
 
 /** The API-model version digest (see the module comment). */
@@ -70,32 +74,38 @@ export function resolveModel(manifest: ModelManifest | undefined, model: string,
       weightsDigest: apiModelDigest({ provider: defaultProvider, model, ...info }),
       source: "provider",
       known: false,
+      provider: defaultProvider,
+      entry: "none",
       warning: `model "${model}" is not in the manifest: its version is derived from the provider's response (model, system_fingerprint)`,
     };
   }
   const name = entry.name ?? model;
-  if ("weightsDigest" in entry) return { name, weightsDigest: entry.weightsDigest, source: "manifest" };
+  if ("weightsDigest" in entry) return { name, weightsDigest: entry.weightsDigest, source: "manifest", entry: "weightsDigest" };
   if ("fingerprints" in entry) {
     const digest = info.systemFingerprint === undefined ? undefined : entry.fingerprints[info.systemFingerprint];
-    if (digest !== undefined) return { name, weightsDigest: digest, source: "fingerprint" };
+    if (digest !== undefined) return { name, weightsDigest: digest, source: "fingerprint", entry: "fingerprints" };
     return {
       name,
       weightsDigest: apiModelDigest({ provider: "unknown-fingerprint", model, ...info }),
       source: "provider",
       known: false,
+      provider: "unknown-fingerprint",
+      entry: "fingerprints",
       warning: `model "${model}" answered with system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, which the manifest does not list`,
     };
   }
   const weightsDigest = apiModelDigest({ provider: entry.provider, model, ...info });
   const published = (entry.published ?? []).map((p) => p.toLowerCase());
   if (published.includes(weightsDigest.toLowerCase()) || (info.systemFingerprint !== undefined && published.includes(info.systemFingerprint.toLowerCase()))) {
-    return { name, weightsDigest, source: "provider", known: true };
+    return { name, weightsDigest, source: "provider", known: true, provider: entry.provider, entry: "provider" };
   }
   return {
     name,
     weightsDigest,
     source: "provider",
     known: false,
+    provider: entry.provider,
+    entry: "provider",
     warning: `hosted model "${model}" answered as a provider version not yet published (provider ${entry.provider}, system_fingerprint ${JSON.stringify(info.systemFingerprint ?? null)}, response model ${JSON.stringify(info.responseModel ?? null)}): its receipts claim version ${weightsDigest}, which verifies once the operator publishes it on the model's timeline — showwork model publish ${JSON.stringify(name)} --weights ${weightsDigest} --hosted ${entry.provider}:${info.systemFingerprint ?? "none"} (then list it in the manifest's "published")`,
   };
 }

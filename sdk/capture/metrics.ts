@@ -14,7 +14,7 @@
  * | `showwork_capture_queue_rejected` | gauge | receipts in the queue file's rejected set |
  * | `showwork_capture_delivery_failing` | gauge | 1 while delivery fails (token refused, service unreachable, …) |
  * | `showwork_capture_unknown_fingerprint_answers_total` | counter | answers whose model version (provider fingerprint) the manifest does not list as published |
- * | `showwork_capture_model_versions_seen` | gauge | `model`, `fingerprint`, `digest`, `published` — every provider version seen since start |
+ * | `showwork_capture_model_versions_seen` | gauge | `model`, `fingerprint`, `digest`, `published`, `provider`, `response_model` — every provider version seen since start (answers each) |
  *
  * @module
  */
@@ -75,8 +75,10 @@ export function captureMetrics(capturer: Capturer): CaptureMetrics {
   gauge("showwork_capture_queue_rejected", "Receipts in the queue file's rejected set.", [], (g) => g.set(capturer.deliveryStatus()?.rejected ?? 0));
   gauge("showwork_capture_delivery_failing", "1 while delivery to the service fails.", [], (g) => g.set(capturer.deliveryStatus()?.failing ? 1 : 0));
   counter("showwork_capture_unknown_fingerprint_answers_total", "Answers whose model version (provider fingerprint) the manifest does not list as published.", [], (c) => c.inc(s.unknownFingerprints));
-  gauge("showwork_capture_model_versions_seen", "Model versions seen since start (provider fingerprints and their version digests).", ["model", "fingerprint", "digest", "published"], (g) => {
-    for (const v of capturer.versionsSeen.values()) g.set({ model: v.model, fingerprint: v.systemFingerprint ?? "", digest: v.weightsDigest, published: v.known ? "true" : "false" }, v.answers);
+  gauge("showwork_capture_model_versions_seen", "Model versions seen since start (provider fingerprints and their version digests), answers each.", ["model", "fingerprint", "digest", "published", "provider", "response_model"], (g) => {
+    for (const v of capturer.versionsSeen.values()) {
+      g.set({ model: v.model, fingerprint: v.systemFingerprint ?? "", digest: v.weightsDigest, published: v.known ? "true" : "false", provider: v.provider ?? "", response_model: v.responseModel ?? "" }, v.answers);
+    }
   });
   return { contentType: registry.contentType, scrape: () => registry.metrics() };
 }

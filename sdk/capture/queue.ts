@@ -9,6 +9,11 @@
  * - `rejected (receipt_id, body, reason, code, status, at)`: refused for good (e.g. a signer the log
  *   does not authorise, a clock far in the future); kept, never dropped, until `retry` moves them
  *   back into `queue` (once the cause is fixed) or an operator deletes the file.
+ * - `versions (model, response_model, fingerprint, provider, digest, published, first_seen, last_seen, answers)`:
+ *   every model version the capture saw (for a hosted model: each provider `system_fingerprint`),
+ *   whether the manifest listed it as published then, first and last time seen (ms) and how many
+ *   answers — so that `showwork doctor` can say, after the fact and from another process, which
+ *   versions the operator still has to publish (the capturer's own memory is gone by then).
  *
  * @module
  */
@@ -25,7 +30,67 @@ export const DEFAULT_QUEUE_PATH = "./.showwork/capture-queue.sqlite";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY, receipt_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS rejected (receipt_id TEXT PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS versions (model TEXT NOT NULL, response_model TEXT NOT NULL, fingerprint TEXT NOT NULL, provider TEXT, digest TEXT NOT NULL, published INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, answers INTEGER NOT NULL, PRIMARY KEY (model, response_model, fingerprint));
 `;
+
+/** A model version the capture saw (what the `versions` table keeps). */
+export interface SeenVersion {
+  /** The requested model name (the manifest's key). */
+  readonly model: string;
+  /** The model the response named, if any. */
+  readonly responseModel: string | undefined;
+  /** The provider's `system_fingerprint`, if any. */
+  readonly systemFingerprint: string | undefined;
+  /** The provider the version digest names (hosted models). */
+  readonly provider: string | undefined;
+  /** The version digest the receipts claim (`weightsDigest`). */
+  readonly weightsDigest: Hex;
+  /** Whether the manifest listed this version as published (or declared it) when it was seen. */
+  readonly published: boolean;
+  /** First and last time seen, ms since epoch. */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** Answers with this version (in a row handed to a sink: since the last hand-over). */
+  readonly answers: number;
+}
+
+/** SQL that adds seen versions to a queue file (answers summed, first/last time widened; `published` as last seen). */
+export const UPSERT_VERSION_SQL =
+  "INSERT INTO versions (model, response_model, fingerprint, provider, digest, published, first_seen, last_seen, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " +
+  "ON CONFLICT (model, response_model, fingerprint) DO UPDATE SET provider = excluded.provider, digest = excluded.digest, published = excluded.published, " +
+  "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen), answers = answers + excluded.answers";
+
+/** The arguments of {@link UPSERT_VERSION_SQL} for one version. */
+export function versionRowArgs(v: SeenVersion): (string | number | null)[] {
+  return [v.model, v.responseModel ?? "", v.systemFingerprint ?? "", v.provider ?? null, v.weightsDigest, v.published ? 1 : 0, v.firstSeen, v.lastSeen, v.answers];
+}
+
+/** The versions of an open queue file, most recently seen first. */
+export function versionRows(db: DatabaseSync): SeenVersion[] {
+  return (
+    db.prepare("SELECT model, response_model, fingerprint, provider, digest, published, first_seen, last_seen, answers FROM versions ORDER BY last_seen DESC, model").all() as {
+      model: string;
+      response_model: string;
+      fingerprint: string;
+      provider: string | null;
+      digest: Hex;
+      published: number;
+      first_seen: number;
+      last_seen: number;
+      answers: number;
+    }[]
+  ).map((r) => ({
+    model: r.model,
+    responseModel: r.response_model === "" ? undefined : r.response_model,
+    systemFingerprint: r.fingerprint === "" ? undefined : r.fingerprint,
+    provider: r.provider ?? undefined,
+    weightsDigest: r.digest,
+    published: Number(r.published) === 1,
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    answers: Number(r.answers),
+  }));
+}
 
 /** A receipt the service refused for good, kept with the reason. */
 export interface RejectedReceipt {
@@ -106,6 +171,11 @@ export class CaptureQueue {
   /** The refused receipts with their reasons, oldest first. */
   rejected(): RejectedReceipt[] {
     return rejectedRows(this.db);
+  }
+
+  /** The model versions the capture saw (most recently seen first). */
+  versions(): SeenVersion[] {
+    return versionRows(this.db);
   }
 
   /**

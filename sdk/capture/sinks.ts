@@ -28,7 +28,8 @@ import type { Receipt } from "../receipt/types.js";
 import type { AnchoringService } from "../service/AnchoringService.js";
 import { RecordRejectedError } from "../service/errors.js";
 import { CaptureConfigError, ReceiptDeliveryError } from "./errors.js";
-import { DEFAULT_QUEUE_PATH, openQueueDatabase, rejectedRows, type RejectedReceipt } from "./queue.js";
+import { drainOnSignal } from "./exit.js";
+import { DEFAULT_QUEUE_PATH, openQueueDatabase, rejectedRows, UPSERT_VERSION_SQL, versionRowArgs, type RejectedReceipt, type SeenVersion } from "./queue.js";
 
 /** What a sink reports as receipts reach the service (or are refused by it). */
 export type SinkEvent =
@@ -62,10 +63,19 @@ export interface DeliveryReport {
   readonly rejected: number;
 }
 
+/** What a capturer hands to a sink along with receipts. */
+export interface SubmitContext {
+  /**
+   * The model versions of these answers since the last hand-over (answers counted), for a sink
+   * that keeps them (the remote sink: its queue file's `versions` table, read by `showwork doctor`).
+   */
+  readonly versions?: readonly SeenVersion[];
+}
+
 /** A destination for signed receipts. */
 export interface ReceiptSink {
   /** Resolves once the receipts are durably stored (by the service, or in the local queue). */
-  submit(receipts: readonly Receipt[]): Promise<void>;
+  submit(receipts: readonly Receipt[], context?: SubmitContext): Promise<void>;
   /**
    * True when a resolved `submit` means the service has the receipts (in-process); false or absent:
    * they are queued and the sink reports their delivery through `subscribe`.
@@ -117,6 +127,50 @@ export const stderrDeliveryLogger: DeliveryLogger = {
   info: (message) => process.stderr.write(`showwork capture: ${message}\n`),
 };
 
+/**
+ * Whether a refusal is for good (the receipt is set aside with the reason) or transient (it stays
+ * queued and is sent again): the content is refused (4xx but the authentication and rate ones), or
+ * the serving node is not (or no longer) allowed to sign for the log.
+ */
+function refusedForGoodStatus(status: number, code: string | undefined): boolean {
+  if (status === 403) return code === "signer-not-authorised" || code === "signer-compromised";
+  return status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}
+
+/** The service's own "Do: …" line among an error's details, if it gave one. */
+function serviceDoLine(details: unknown): string | undefined {
+  return Array.isArray(details) ? (details.find((d) => typeof d === "string" && d.startsWith("Do:")) as string | undefined) : undefined;
+}
+
+/** What to do about a transient refusal (the receipts stay queued), by status and code. */
+function adviceFor(status: number, code: string | undefined, said: string, serviceDo: string | undefined): string[] | undefined {
+  if (status === 401) return [`Do: check the service token (SHOWWORK_SERVICE_TOKEN; showwork token issue) — the service said: ${said}`];
+  if (status === 403) return [serviceDo ?? `Do: see what the service refuses (${code ?? "403"}) — it said: ${said}`];
+  if (status === 429) return ["Do: nothing (the service is busy; sending again with backoff) — or raise its limits"];
+  return serviceDo === undefined ? undefined : [serviceDo];
+}
+
+/** The serving node a queued receipt names (its JSON body), for the advice. */
+function servingNodeOf(body: string): string {
+  try {
+    const node = (JSON.parse(body) as { servingNode?: unknown }).servingNode;
+    return typeof node === "string" ? node : "NODE_ADDRESS";
+  } catch {
+    return "NODE_ADDRESS";
+  }
+}
+
+/** What to do about a receipt refused for good, by code. */
+function rejectedAdvice(code: string | undefined, node: string, serviceDo: string | undefined): string {
+  if (code === "signer-not-authorised") {
+    return `Do: authorise the serving node ${node} on the log (as the log's operator: showwork log grant-signer ${node}), then send it again: showwork capture queue retry. (Not a token problem: the token was accepted.)`;
+  }
+  if (code === "signer-compromised") {
+    return `Do: the serving node ${node}'s key was reported compromised: its receipts are no longer accepted, whatever their time. Give the node a new key (showwork log grant-signer NEW_ADDRESS) and revoke the old key's access token (showwork token revoke); these stay set aside.`;
+  }
+  return serviceDo !== undefined ? `${serviceDo} Then: showwork capture queue retry.` : "Do: fix the cause, then send it again: showwork capture queue retry.";
+}
+
 /** Options of {@link remoteSink}. */
 export interface RemoteSinkOptions {
   /** The service's base URL, e.g. `http://127.0.0.1:8787`. */
@@ -146,6 +200,14 @@ export interface RemoteSinkOptions {
   readonly summaryEveryMs?: number;
   /** When nothing is queued, look at the queue file this often for receipts another process put back (`capture queue retry`), ms (default 1,000). */
   readonly idlePollMs?: number;
+  /**
+   * On SIGINT/SIGTERM when the app has no handler of its own for it (default true): deliver what
+   * can be delivered within `exitWaitMs`, say on stderr what is left, then die of the signal as the
+   * process would have (see `exit.ts`). An app with its own handler should `await capturer.close()`.
+   */
+  readonly handleSignals?: boolean;
+  /** How long a signal waits for delivery before the process dies, ms (default 3,000). */
+  readonly exitWaitMs?: number;
 }
 
 /** A remote sink with its queue. */
@@ -189,6 +251,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   const reject = db.prepare("INSERT OR REPLACE INTO rejected (receipt_id, body, reason, code, status, at) VALUES (?, ?, ?, ?, ?, ?)");
   const count = db.prepare("SELECT count(*) AS n, min(CASE WHEN queued_at > 0 THEN queued_at END) AS oldest FROM queue");
   const rejectedCount = db.prepare("SELECT count(*) AS n FROM rejected");
+  const upsertVersion = db.prepare(UPSERT_VERSION_SQL);
   const doFetch = options.fetch ?? fetch;
   const batchSize = options.batchSize ?? 500;
   const minBackoff = options.minBackoffMs ?? 100;
@@ -305,13 +368,14 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       succeeded(rows.length, 0);
       return true;
     }
-    let body: { error?: { code?: string; message?: string; receiptIndex?: number; duplicates?: { receiptId: string; alreadyStored: boolean }[] } } = {};
+    let body: { error?: { code?: string; message?: string; details?: unknown; receiptIndex?: number; duplicates?: { receiptId: string; alreadyStored: boolean }[] } } = {};
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
       // not JSON: handled by status below
     }
     const code = body.error?.code;
+    const said = body.error?.message ?? text.slice(0, 200);
     if (response.status === 409 && code === "duplicate-receipt-id" && body.error?.duplicates) {
       // Already held by the service (an earlier delivery whose acknowledgement was lost), whatever its state: delivered.
       const stored = body.error.duplicates.filter((d) => d.alreadyStored).map((d) => d.receiptId.toLowerCase());
@@ -319,15 +383,14 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       if (stored.length > 0) succeeded(stored.length, stored.length);
       return stored.length > 0; // the rest is sent again at once
     }
-    const refusedForGood = (response.status === 403 && code === "signer-not-authorised") || (response.status >= 400 && response.status < 500 && ![401, 403, 408, 429].includes(response.status));
+    const refusedForGood = refusedForGoodStatus(response.status, code);
     if (!refusedForGood) {
-      const auth = response.status === 401 || response.status === 403;
       failed(
         new ReceiptDeliveryError({
-          message: `The service at ${base} answered ${response.status}${code ? ` (${code})` : ""}${auth ? ": the token was refused" : ""}; ${rows.length} receipt(s) stay queued.`,
+          message: `The service at ${base} answered ${response.status}${code ? ` (${code})` : ""}${response.status === 401 ? ": the token was refused" : response.status === 403 ? ": access refused" : ""}; ${rows.length} receipt(s) stay queued.`,
           status: response.status,
           ...(code ? { code } : {}),
-          metaMessages: auth ? [`Do: check the service token (SHOWWORK_SERVICE_TOKEN; showwork token issue) — the service said: ${body.error?.message ?? text.slice(0, 200)}`] : undefined,
+          metaMessages: adviceFor(response.status, code, said, serviceDoLine(body.error?.details)),
         }),
       );
       return false;
@@ -342,6 +405,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       return all;
     }
     const reason = `${response.status} ${code ?? ""} ${body.error?.message ?? text.slice(0, 200)}`.replace(/\s+/g, " ").trim();
+    const doLine = rejectedAdvice(code, servingNodeOf(offender[0]!.body), serviceDoLine(body.error?.details));
     tx(() => {
       for (const row of offender) {
         reject.run(row.receipt_id, row.body, reason, code ?? null, response.status, Date.now());
@@ -349,7 +413,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       }
     });
     for (const row of offender) {
-      logger?.warn(`the service refused receipt ${row.receipt_id} for good: ${reason}. It is kept in ${queueFile} (rejected); list with \`showwork capture queue list\`, send again with \`showwork capture queue retry\` once the cause is fixed.`, {
+      logger?.warn(`the service refused receipt ${row.receipt_id} for good: ${reason}. It is kept in ${queueFile} (rejected); list with \`showwork capture queue list\`. ${doLine}`, {
         event: "receipt-rejected",
         receiptId: row.receipt_id,
         status: response.status,
@@ -358,7 +422,12 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       emit({ type: "rejected", receiptId: row.receipt_id as Hex, reason, code });
     }
     options.onDeliveryError?.(
-      new ReceiptDeliveryError({ message: `The service refused receipt ${offender[0]!.receipt_id} (${response.status} ${code ?? ""}); it is kept in the queue's rejected table.`, status: response.status, ...(code ? { code } : {}) }),
+      new ReceiptDeliveryError({
+        message: `The service refused receipt ${offender[0]!.receipt_id} (${response.status} ${code ?? ""}); it is kept in the queue's rejected table.`,
+        status: response.status,
+        ...(code ? { code } : {}),
+        metaMessages: [doLine],
+      }),
     );
     return false;
   };
@@ -384,15 +453,19 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   };
   const running = loop();
 
+  /** What is left, said when the process exits (`how`: "exiting", or the signal). */
+  const leftLine = (how: string, deliveredMeanwhile: number): string | undefined => {
+    const c = counts();
+    const prefix = how === "exiting" ? "showwork capture: " : `showwork capture: ${how}: `;
+    const meanwhile = deliveredMeanwhile > 0 ? `delivered ${deliveredMeanwhile} receipt(s) before exiting; ` : "";
+    if (c.queued === 0) return deliveredMeanwhile > 0 ? `${prefix}${meanwhile}nothing left queued.` : undefined;
+    return `${prefix}${meanwhile}exiting with ${c.queued} receipt(s) not yet delivered to ${base} (the oldest queued ${seconds(c.oldestQueuedAgeMs)} ago${failing ? `; last error: ${failing.message}` : ""}). They are kept in ${path} and delivered when a process opens that queue again (showwork capture queue list).`;
+  };
   /** A process that exits with receipts still queued says so (they are delivered by the next process on this file). */
   const onExit = (): void => {
     try {
-      const c = counts();
-      if (c.queued > 0) {
-        process.stderr.write(
-          `showwork capture: exiting with ${c.queued} receipt(s) not yet delivered to ${base} (the oldest queued ${seconds(c.oldestQueuedAgeMs)} ago${failing ? `; last error: ${failing.message}` : ""}). They are kept in ${path} and delivered when a process opens that queue again (showwork capture queue list).\n`,
-        );
-      }
+      const line = leftLine("exiting", 0);
+      if (line !== undefined) process.stderr.write(`${line}\n`);
     } catch {
       // the file may be closed already
     }
@@ -421,14 +494,26 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       wake?.();
     });
 
+  // Killed by SIGINT/SIGTERM with no handler of the app's: deliver what can be (bounded), say what is left, die of the signal.
+  const stopSignalHandling =
+    options.handleSignals === false
+      ? () => undefined
+      : drainOnSignal({
+          drain,
+          summary: (signal, deliveredMeanwhile) => leftLine(signal, deliveredMeanwhile),
+          delivered: () => delivered,
+          waitMs: options.exitWaitMs ?? 3_000,
+        });
+
   return {
     direct: false,
     queuePath: path,
-    async submit(receipts) {
+    async submit(receipts, context) {
       if (closed) throw new CaptureConfigError("The remote sink is closed.");
       const now = Date.now();
       tx(() => {
         for (const r of receipts) insert.run(r.receiptId.toLowerCase(), JSON.stringify(toReceiptJson(r)), now);
+        for (const v of context?.versions ?? []) upsertVersion.run(...versionRowArgs(v));
       });
       wake?.();
     },
@@ -459,6 +544,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       wake?.();
       await running;
       process.off("exit", onExit);
+      stopSignalHandling();
       db.close();
     },
   };

@@ -33,6 +33,7 @@ import {
   versionDigestSlot,
   versionOfSlot,
 } from "./layout.js";
+import { MissingProofError } from "./verifyChainProof.js";
 
 /** Reads contract state at a block. */
 export interface StateReader {
@@ -81,8 +82,8 @@ export interface AnchorFacts {
   readonly delayHistory: readonly { since: number; maxAnchorDelay: number }[];
   readonly signerPeriods: readonly { grantedAt: number; revokedAt: number }[];
   readonly timeline: Address;
-  /** The serving node's compromise report (reportedAt 0: none). */
-  readonly compromise: { readonly since: number; readonly fromBatch: number; readonly reportedAt: number };
+  /** The serving node's compromise report (reportedAt 0: none); undefined when the proof does not carry its slot. */
+  readonly compromise: { readonly since: number; readonly fromBatch: number; readonly reportedAt: number } | undefined;
   readonly model?: ModelFacts | undefined;
 }
 
@@ -117,7 +118,12 @@ export async function readAnchorFacts(reader: StateReader, q: AnchorFactsQuery):
     read(delayHistorySlot(q.logId)),
     read(signerPeriodsSlot(q.logId, q.servingNode)),
     read(timelineSlot(q.logId)),
-    read(compromiseSlot(q.logId, q.servingNode)),
+    // A chain proof without this slot (made before compromise reports existed, or stripped) leaves the question open:
+    // the verdict says so ("could not check"), the rest of the proof still counts.
+    read(compromiseSlot(q.logId, q.servingNode)).catch((error: unknown) => {
+      if (error instanceof MissingProofError) return undefined;
+      throw error;
+    }),
   ]);
   const historyCount = hexToBigInt(historyLength);
   if (historyCount > BigInt(q.limits.maxDelayHistory)) throw new TooLongError(`the log's max-delay history has ${historyCount} entries, more than ${q.limits.maxDelayHistory}`);
@@ -138,7 +144,7 @@ export async function readAnchorFacts(reader: StateReader, q: AnchorFactsQuery):
     delayHistory: history.map((w) => ({ since: num(w, 0, 64), maxAnchorDelay: num(w, 64, 32) })),
     signerPeriods: periods.map((w) => ({ grantedAt: num(w, 0, 64), revokedAt: num(w, 64, 64) })),
     timeline,
-    compromise: { since: num(compromiseWord, 0, 64), fromBatch: num(compromiseWord, 64, 64), reportedAt: num(compromiseWord, 128, 64) },
+    compromise: compromiseWord === undefined ? undefined : { since: num(compromiseWord, 0, 64), fromBatch: num(compromiseWord, 64, 64), reportedAt: num(compromiseWord, 128, 64) },
   };
   if (timeline === zeroAddress || /^0x0{64}$/.test(q.modelId)) return facts;
   return { ...facts, model: await readModelFacts(reader, q, timeline) };

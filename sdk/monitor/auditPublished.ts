@@ -46,7 +46,11 @@ export interface PublicAuditEntry {
   readonly anchor: { readonly chainId: number; readonly contract: Address; readonly logId: Hex; readonly txHash: Hex; readonly blockNumber: number; readonly anchoredAt: number };
   /** With witnesses: the other chains holding this batch's root (same root; the primary's anchor is `anchor`). */
   readonly alsoOn?: readonly WitnessAnchor[];
-  /** Whether the version was the active one at the answer's time (per the log's timeline; undefined: unchecked). */
+  /**
+   * Whether the version was the active one from the answer's time to its anchoring (the verifier's rule,
+   * `judgeModelVersion`; undefined: unchecked — no timeline, or the timeline changed in between and nothing bounds
+   * a moved-back time).
+   */
   readonly activeThen: boolean | undefined;
 }
 
@@ -102,7 +106,7 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
   const { witnesses: _w, primaryName: _p, witnessGrace: _g, ...monitorParams } = params;
   const { report } = await monitorLog({
     ...monitorParams,
-    onReceipt: ({ receipt, batch, leafIndex, tree, activeVersion }) => {
+    onReceipt: ({ receipt, batch, leafIndex, tree, version }) => {
       if (receipt.modelId !== modelId || receipt.weightsDigest !== weightsDigest) return;
       if (receipt.issuedAt < params.from || receipt.issuedAt > params.to) return;
       const alsoOn = crossChain?.alsoAnchored.get(batch.index) ?? [];
@@ -115,7 +119,7 @@ export async function auditPublished(params: AuditPublishedParameters): Promise<
         leafIndex,
         batchSize: tree.size,
         anchor: { chainId, contract: params.contract, logId: params.logId, txHash: batch.txHash, blockNumber: batch.blockNumber, anchoredAt: batch.anchoredAt },
-        activeThen: activeVersion === undefined ? undefined : activeVersion === weightsDigest,
+        activeThen: version === undefined || version.status === "error" ? undefined : version.status === "pass",
         ...(crossChain === undefined ? {} : { alsoOn }),
       });
       bundles.push(

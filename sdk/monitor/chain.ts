@@ -25,6 +25,7 @@ import { ShowworkError } from "../errors.js";
 import { readModelTimeline } from "../timeline/readModelTimeline.js";
 import type { ModelTimelineView } from "../timeline/types.js";
 import { isReported, type SignerCompromiseReport } from "../verify/compromise.js";
+import { delayBoundOf, judgeModelVersion, versionSpan, type ModelVersionJudgement } from "../verify/modelVersionRule.js";
 import { codeHashOf, immutablesHold, matchShowworkCode } from "../verify/contractCode.js";
 
 /**
@@ -268,4 +269,43 @@ export function activeVersionAt(view: ModelTimelineView, timestamp: number): Hex
     active = a.version.toLowerCase() as Hex;
   }
   return active;
+}
+
+const ACTIVATION_KINDS = ["deployment", "rollback", "deactivation"] as const;
+
+/**
+ * The claimed model version of an anchored receipt, judged over [issuedAt, anchoredAt] by the verifier's rule
+ * (`judgeModelVersion`, sdk/verify/modelVersionRule.ts): the span is cut from the whole timeline by `versionSpan`
+ * (the contract's `activationIndexAt` at both ends, as the verifier reads it), the delay bound is `delayBoundOf` the
+ * log's history. `pass`: nothing to report; `fail`: an inactive version; `error`: could not check (the timeline
+ * changed before the anchoring and no declared maximum delay that the batch met bounds a moved-back time).
+ */
+export function judgeAnchoredVersion(
+  view: ModelTimelineView,
+  receipt: { readonly issuedAt: number; readonly weightsDigest: Hex },
+  anchoredAt: number,
+  delays: readonly DelayChange[],
+  maxClockSkew?: number,
+): Promise<ModelVersionJudgement> {
+  const digest = receipt.weightsDigest.toLowerCase();
+  const published = (d: string) => view.versions?.find((v) => v.weightsDigest.toLowerCase() === d.toLowerCase());
+  const claimed = published(digest);
+  return judgeModelVersion({
+    issuedAt: receipt.issuedAt,
+    weightsDigest: receipt.weightsDigest,
+    until: anchoredAt,
+    anchored: true,
+    registered: view.registered,
+    claimed: claimed === undefined ? { version: 0 } : { version: claimed.version, metadataURI: claimed.metadataURI, publishedAt: claimed.publishedAt },
+    span: versionSpan(view.activations, receipt.issuedAt, anchoredAt).map((a) => ({
+      index: a.index,
+      kind: ACTIVATION_KINDS.indexOf(a.kind),
+      version: a.versionNumber,
+      weightsDigest: a.version,
+      activatedAt: a.activatedAt,
+      reason: a.reason,
+    })),
+    delayBound: delayBoundOf(delays, receipt.issuedAt, anchoredAt, maxClockSkew),
+    metadataURIOf: (d) => published(d)?.metadataURI,
+  });
 }

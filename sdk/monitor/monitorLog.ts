@@ -26,6 +26,7 @@ import {
   activeVersionAt,
   authorisedAt,
   computeHead,
+  judgeAnchoredVersion,
   LogReader,
   strictestDelay,
   type AnchoredBatchEvent,
@@ -33,6 +34,7 @@ import {
 } from "./chain.js";
 import { MonitorSourceError, type BatchSource } from "./source.js";
 import { judgeCompromise, type SignerCompromiseReport } from "../verify/compromise.js";
+import type { ModelVersionJudgement } from "../verify/modelVersionRule.js";
 import {
   MONITOR_REPORT_FORMAT,
   MONITOR_STATE_FORMAT,
@@ -57,6 +59,8 @@ export interface CheckedReceipt {
   readonly tree: ReceiptTree;
   /** The version active at the receipt's time, when the timeline was read. */
   readonly activeVersion: Hex | undefined;
+  /** The claimed version judged over [issuedAt, anchoring] (the verifier's rule), when the timeline was read. */
+  readonly version?: ModelVersionJudgement | undefined;
 }
 
 /** Parameters of {@link monitorLog}. */
@@ -76,6 +80,8 @@ export interface MonitorLogParameters {
   readonly pageBlocks?: number;
   /** ModelTimeline to use when the log has none bound (`logTimeline(logId)` is zero or missing). */
   readonly timeline?: Address;
+  /** Seconds a receipt's time may follow its anchoring for the version span's delay bound (the verifier's default, 60). */
+  readonly maxClockSkew?: number;
   /** Check every receipt's signature (default true). */
   readonly checkSignatures?: boolean;
   /**
@@ -92,8 +98,6 @@ export interface MonitorLogParameters {
   /** Called after each batch. */
   readonly onBatch?: (progress: { readonly index: number; readonly done: number; readonly total: number; readonly receipts: number }) => void;
 }
-
-const ZERO = `0x${"0".repeat(64)}` as Hex;
 
 function newState(chainId: number, contract: Address, logId: Hex, creation: { blockNumber: number; genesisHead: Hex }): MonitorState {
   return {
@@ -250,6 +254,8 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
     return t;
   };
   const unknownModels = new Set<Hex>();
+  /** Receipts of the current batch whose version the rule could not decide ("could not check"). */
+  const undecided: { receipt: Receipt; message: string }[] = [];
 
   // ---------------------------------------------------------------- batches: pending first, then new ones
   const todo = [...state.pending, ...fresh].sort((a, b) => a.index - b.index);
@@ -335,7 +341,6 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
           if (!judgement.valid) findings.add({ kind: "compromised-signer", ...where, message: `receipt ${receipt.receiptId}: ${judgement.reason}` });
         }
       }
-      trackSequence(state, findings, receipt, where);
       // Time and anchoring delay.
       if (receipt.issuedAt > event.anchoredAt) {
         findings.add({ kind: "issued-after-anchor", ...where, message: `receipt ${receipt.receiptId} claims ${receipt.issuedAt}, after its batch was anchored at ${event.anchoredAt}`, expected: `<= ${event.anchoredAt}`, found: String(receipt.issuedAt) });
@@ -345,8 +350,9 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
           findings.add({ kind: "late-anchor", ...where, message: `receipt ${receipt.receiptId} was anchored ${event.anchoredAt - receipt.issuedAt} s after its time; the log declares at most ${limit} s`, expected: `<= ${limit} s`, found: `${event.anchoredAt - receipt.issuedAt} s` });
         }
       }
-      // The claimed model version.
+      // The claimed model version, over [issuedAt, anchoring]: the verifier's rule (sdk/verify/modelVersionRule.ts).
       let active: Hex | undefined;
+      let version: ModelVersionJudgement | undefined;
       const view = timelineOf(receipt.modelId);
       if (view !== undefined) {
         const t = await view;
@@ -357,21 +363,45 @@ export async function monitorLog(params: MonitorLogParameters): Promise<{ report
           }
         } else {
           active = activeVersionAt(t, receipt.issuedAt);
-          if (active !== receipt.weightsDigest) {
+          version = await judgeAnchoredVersion(t, receipt, event.anchoredAt, delays, params.maxClockSkew);
+          if (version.status === "fail") {
             findings.add({
               kind: "inactive-version",
               ...where,
               modelId: receipt.modelId,
               weightsDigest: receipt.weightsDigest,
               activeVersion: active,
-              message: `receipt ${receipt.receiptId} (node ${receipt.servingNode}, sequence ${receipt.sequence}) claims ${t.name || receipt.modelId} version ${receipt.weightsDigest}, but ${active === ZERO ? "no version" : active} was active at ${new Date(receipt.issuedAt * 1000).toISOString()}`,
-              expected: active,
-              found: receipt.weightsDigest,
+              message: `receipt ${receipt.receiptId} (node ${receipt.servingNode}, sequence ${receipt.sequence}, model ${t.name || receipt.modelId}): ${version.message}`,
+              expected: version.expected ?? active,
+              found: version.found ?? receipt.weightsDigest,
             });
+          } else if (version.status === "error") {
+            undecided.push({ receipt, message: version.message });
           }
         }
       }
-      params.onReceipt?.({ receipt, batch: event, leafIndex, tree, activeVersion: active });
+      params.onReceipt?.({ receipt, batch: event, leafIndex, tree, activeVersion: active, version });
+    }
+    // Sequence continuity and time order per node, in sequence order: the root does not bind the order of a batch's
+    // receipts (sorted pairs), so a source could reorder them to turn a time-order finding into a gap filled later.
+    const bySequence = receipts.map((_, leafIndex) => leafIndex).sort((a, b) => {
+      const ra = receipts[a]!;
+      const rb = receipts[b]!;
+      if (ra.servingNode !== rb.servingNode) return ra.servingNode < rb.servingNode ? -1 : 1;
+      return ra.sequence === rb.sequence ? a - b : ra.sequence < rb.sequence ? -1 : 1;
+    });
+    for (const leafIndex of bySequence) {
+      const receipt = receipts[leafIndex]!;
+      trackSequence(state, findings, receipt, { batchIndex: event.index, leafIndex, receiptId: receipt.receiptId, servingNode: receipt.servingNode, sequence: receipt.sequence.toString(), issuedAt: receipt.issuedAt });
+    }
+    if (undecided.length > 0) {
+      const first = undecided[0]!;
+      unchecked.push({
+        check: "model-version",
+        batchIndex: event.index,
+        reason: `batch ${event.index}: the claimed model version of ${undecided.length} receipt${undecided.length === 1 ? "" : "s"} could not be decided (first: receipt ${first.receipt.receiptId}: ${first.message})`,
+      });
+      undecided.length = 0;
     }
     checkedReceipts += receipts.length;
     params.onBatch?.({ index: event.index, done: i + 1, total: todo.length, receipts: checkedReceipts });
@@ -456,7 +486,11 @@ function readBatch(text: string, event: AnchoredBatchEvent, findings: Findings):
   return receipts;
 }
 
-/** Per-node sequence tracking: continuity (gaps, filled later or not), repeats, time order. */
+/**
+ * Per-node sequence tracking: continuity (gaps, filled later or not), repeats, time order. Called in sequence order
+ * within a batch. Time order is checked wherever a receipt lands: after the highest sequence seen, past a gap, inside a
+ * gap it fills (between the times of the receipts around the gap) and before the first sequence seen.
+ */
 function trackSequence(
   state: MonitorState,
   findings: Findings,
@@ -466,21 +500,19 @@ function trackSequence(
   const seq = receipt.sequence;
   const node: NodeState | undefined = state.nodes[receipt.servingNode];
   if (node === undefined) {
-    state.nodes[receipt.servingNode] = { first: seq.toString(), next: (seq + 1n).toString(), lastIssuedAt: receipt.issuedAt, receipts: 1, missing: [] };
+    state.nodes[receipt.servingNode] = { first: seq.toString(), firstIssuedAt: receipt.issuedAt, next: (seq + 1n).toString(), lastIssuedAt: receipt.issuedAt, receipts: 1, missing: [] };
     return;
   }
+  const outOfOrder = (bound: string, expected: string): void => {
+    findings.add({ kind: "time-order", ...where, message: `node ${receipt.servingNode}: sequence ${seq} claims ${receipt.issuedAt}, ${bound}`, expected, found: String(receipt.issuedAt) });
+  };
   node.receipts++;
   const next = BigInt(node.next);
-  if (seq === next) {
+  if (seq >= next) {
     if (receipt.issuedAt < node.lastIssuedAt) {
-      findings.add({ kind: "time-order", ...where, message: `node ${receipt.servingNode}: sequence ${seq} claims ${receipt.issuedAt}, earlier than sequence ${seq - 1n} (${node.lastIssuedAt})`, expected: `>= ${node.lastIssuedAt}`, found: String(receipt.issuedAt) });
+      outOfOrder(`earlier than sequence ${next - 1n} (${node.lastIssuedAt})`, `>= ${node.lastIssuedAt}`);
     }
-    node.next = (seq + 1n).toString();
-    node.lastIssuedAt = receipt.issuedAt;
-    return;
-  }
-  if (seq > next) {
-    node.missing.push({ from: next.toString(), to: (seq - 1n).toString(), after: node.lastIssuedAt, before: receipt.issuedAt });
+    if (seq > next) node.missing.push({ from: next.toString(), to: (seq - 1n).toString(), after: node.lastIssuedAt, before: receipt.issuedAt });
     node.next = (seq + 1n).toString();
     node.lastIssuedAt = receipt.issuedAt;
     return;
@@ -492,6 +524,10 @@ function trackSequence(
     const from = BigInt(gap.from);
     const to = BigInt(gap.to);
     if (seq < from || seq > to) continue;
+    // A late receipt still has its place in the node's order: between the receipts around the gap.
+    if (receipt.issuedAt < gap.after || receipt.issuedAt > gap.before) {
+      outOfOrder(`outside the times of the receipts around it (${gap.after}..${gap.before}, sequences ${from - 1n} and ${to + 1n}): it fills a gap out of time order`, `${gap.after}..${gap.before}`);
+    }
     const pieces: NodeState["missing"] = [];
     if (seq > from) pieces.push({ ...gap, to: (seq - 1n).toString(), before: receipt.issuedAt });
     if (seq < to) pieces.push({ ...gap, from: (seq + 1n).toString(), after: receipt.issuedAt });
@@ -500,8 +536,13 @@ function trackSequence(
   }
   if (seq < first) {
     // Earlier than anything seen: the node's history starts earlier than we thought.
-    if (seq + 1n < first) node.missing.unshift({ from: (seq + 1n).toString(), to: (first - 1n).toString(), after: receipt.issuedAt, before: node.lastIssuedAt });
+    const firstAt = node.firstIssuedAt ?? node.lastIssuedAt;
+    if (node.firstIssuedAt !== undefined && receipt.issuedAt > node.firstIssuedAt) {
+      outOfOrder(`later than sequence ${first} (${node.firstIssuedAt}), the first seen`, `<= ${node.firstIssuedAt}`);
+    }
+    if (seq + 1n < first) node.missing.unshift({ from: (seq + 1n).toString(), to: (first - 1n).toString(), after: receipt.issuedAt, before: firstAt });
     node.first = seq.toString();
+    node.firstIssuedAt = receipt.issuedAt;
     return;
   }
   findings.add({ kind: "duplicate-sequence", ...where, message: `node ${receipt.servingNode}: sequence ${seq} appears again (receipt ${receipt.receiptId}): one sequence number, two answers` });

@@ -84,6 +84,8 @@ export interface Unchecked {
 export interface NodeState {
   /** The first sequence number seen. */
   first: string;
+  /** issuedAt of the first sequence seen (absent in state files of earlier releases). */
+  firstIssuedAt?: number;
   /** The sequence number expected next (the highest seen + 1). */
   next: string;
   /** issuedAt of the highest sequence seen. */

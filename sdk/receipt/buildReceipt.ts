@@ -15,6 +15,7 @@ import { parseReceipt } from "./parseReceipt.js";
 import { computeSamplingDigest, type JsonValue } from "./samplingDigest.js";
 import { computeToolsDigest } from "./toolsDigest.js";
 import { RECEIPT_FORMAT, type Receipt, type ToolCall } from "./types.js";
+import { markValidated } from "./validated.js";
 
 /** One tool call, with raw content (committed with fresh salts unless salts are given). */
 export interface ToolCallContent {
@@ -70,7 +71,8 @@ export interface BuildReceiptReturnType {
 }
 
 /**
- * Builds a validated, unsigned v1 receipt from raw content.
+ * Builds a validated, unsigned v1 receipt from raw content. The receipt is frozen (it is
+ * immutable: derive a changed one with `{ ...receipt, field }`, which is validated again where it is used).
  *
  * @throws {InvalidReceiptError} when a parameter does not fit its field.
  * @example
@@ -101,6 +103,8 @@ export function buildReceipt(params: BuildReceiptParameters): BuildReceiptReturn
     toolOpenings.push({ inputSalt: toolInput.salt, outputSalt: toolOutput.salt });
     return { name: tool.name, inputDigest: toolInput.digest, outputDigest: toolOutput.digest };
   });
+  // Validated once, here; the object is frozen and marked so that `record()` in this process does
+  // not parse it again (see ./validated.ts).
   const receipt = parseReceipt({
     format: RECEIPT_FORMAT,
     receiptId: params.receiptId ?? randomSalt(),
@@ -119,5 +123,6 @@ export function buildReceipt(params: BuildReceiptParameters): BuildReceiptReturn
     issuedAt: params.issuedAt ?? Math.floor(Date.now() / 1000),
     sequence: typeof params.sequence === "number" ? BigInt(params.sequence) : params.sequence,
   });
+  markValidated(receipt);
   return { receipt, openings: { inputSalt: input.salt, outputSalt: output.salt, tools: toolOpenings } };
 }

@@ -241,3 +241,28 @@ export function toReceiptJson(receipt: Receipt): ReceiptJson {
   if (receipt.signature !== undefined) json.signature = receipt.signature;
   return json;
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * `JSON.stringify(toReceiptJson(receipt))`, written directly: the same text, byte for byte, at a
+ * fraction of the cost (no intermediate object; hex fields need no escaping). Only for a
+ * **validated** receipt (from {@link parseReceipt} or `buildReceipt`): its hex fields are then
+ * known to be hex, which is what makes writing them without escaping exact.
+ */
+export function receiptJsonText(receipt: Receipt): string {
+  let tools = "";
+  for (let i = 0; i < receipt.tools.length; i++) {
+    const t = receipt.tools[i]!;
+    tools += `${i === 0 ? "" : ","}{"name":${JSON.stringify(t.name)},"inputDigest":"${t.inputDigest}","outputDigest":"${t.outputDigest}"}`;
+  }
+  const sequence = receipt.sequence <= MAX_SAFE ? receipt.sequence.toString() : `"${receipt.sequence.toString()}"`;
+  return (
+    `{"format":"${RECEIPT_FORMAT}","receiptId":"${receipt.receiptId}","modelId":"${receipt.modelId}","weightsDigest":"${receipt.weightsDigest}",` +
+    `"promptTemplateDigest":"${receipt.promptTemplateDigest}","promptTemplateVersion":${receipt.promptTemplateVersion},` +
+    `"retrievalIndexDigest":"${receipt.retrievalIndexDigest}","memoryDigest":"${receipt.memoryDigest}","tools":[${tools}],` +
+    `"toolsDigest":"${receipt.toolsDigest}","inputDigest":"${receipt.inputDigest}","outputDigest":"${receipt.outputDigest}",` +
+    `"samplingDigest":"${receipt.samplingDigest}","servingNode":"${receipt.servingNode}","issuedAt":${receipt.issuedAt},"sequence":${sequence}` +
+    (receipt.signature === undefined ? "}" : `,"signature":"${receipt.signature}"}`)
+  );
+}

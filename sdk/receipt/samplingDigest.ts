@@ -22,9 +22,10 @@
  * @module
  */
 import canonicalize from "canonicalize";
-import { keccak256, stringToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { InvalidReceiptError } from "../errors.js";
+import { keccak256Utf8 } from "../hash/keccak.js";
 
 /** A JSON value: what sampling parameters may contain (bigints are written as decimal strings). */
 export type JsonValue = null | boolean | number | bigint | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -93,5 +94,5 @@ export function canonicalJson(value: JsonValue, path = "sampling"): string {
  * computeSamplingDigest({ seed: 2n ** 64n - 1n });        // keccak256('{"seed":"18446744073709551615"}')
  */
 export function computeSamplingDigest(params: { readonly [key: string]: JsonValue }): Hex {
-  return keccak256(stringToHex(canonicalJson(params)));
+  return keccak256Utf8(canonicalJson(params));
 }

@@ -15,7 +15,7 @@
 import { isAddressEqual, type Account, type Address, type Hex } from "viem";
 
 import { InvalidReceiptError, InvalidSignatureError } from "../errors.js";
-import { allocBytes, readHex, writeHex } from "../bytes/hex.js";
+import { allocBytes, isHexOfLength, readHex, writeHex } from "../bytes/hex.js";
 import { keccak256Into } from "../hash/keccak.js";
 import { toChecksumAddress } from "./address.js";
 import { RECEIPT_EIP712_DOMAIN, RECEIPT_EIP712_TYPES } from "./eip712.js";
@@ -23,6 +23,7 @@ import { toReceiptStruct } from "./receiptStruct.js";
 import { inRange, secp256k1Backend } from "./secp256k1.js";
 import { receiptSigningDigestInto } from "./signingDigest.js";
 import type { Receipt } from "./types.js";
+import { isValidatedReceipt, markSignedHere, markValidated } from "./validated.js";
 
 /**
  * A serving node's signer holding its private key: signs receipts synchronously on the fast
@@ -115,7 +116,9 @@ export function privateKeyToReceiptSigner(privateKey: Hex): PrivateKeyReceiptSig
       } finally {
         keyScratch.fill(0);
       }
-      return { ...receipt, signature: readHex(sigScratch, 0, 65) };
+      const signed = { ...receipt, signature: readHex(sigScratch, 0, 65) };
+      // Signed here by servingNode's own key: a validated receipt stays validated and is known to verify.
+      return isValidatedReceipt(receipt) ? markSignedHere(signed) : signed;
     },
   };
 }
@@ -150,7 +153,9 @@ export async function signReceipt(signer: ReceiptSigner, receipt: Receipt): Prom
     }
     signature = await signer.signTypedData({ account, ...typedData });
   }
-  return { ...receipt, signature: signature.toLowerCase() as Hex };
+  const signed = { ...receipt, signature: signature.toLowerCase() as Hex };
+  // A signature from another signer (account, wallet) is not known to verify: validated only when well formed.
+  return isValidatedReceipt(receipt) && isHexOfLength(signed.signature, 65) ? markValidated(signed) : signed;
 }
 
 /** The outcome of checking one receipt's signature (never thrown: see {@link checkReceiptSignature}). */

@@ -603,11 +603,12 @@ export class AnchoringService {
         const ids = new Set<string>();
         const later: PendingAppend[] = [];
         group = group.filter((call) => {
-          if (call.rows.some((r) => ids.has(r.receiptId.toLowerCase()))) {
+          // Ids are lowercase here (validateSubmission normalizes them).
+          if (call.rows.some((r) => ids.has(r.receiptId))) {
             later.push(call);
             return false;
           }
-          for (const r of call.rows) ids.add(r.receiptId.toLowerCase());
+          for (const r of call.rows) ids.add(r.receiptId);
           return true;
         });
         if (later.length > 0) this.commitQueue.unshift(...later);

@@ -1,12 +1,17 @@
 /**
  * Turning what a caller submits (one receipt or an array, as values or as JSON text) into
  * validated, normalized receipts ready for the store — or one {@link RecordRejectedError}
- * that says exactly what is wrong. Validation is the SDK's `parseReceipt`, run once per receipt.
+ * that says exactly what is wrong. Validation is the SDK's `parseReceipt`, run once per receipt:
+ * a receipt object that `buildReceipt` (or the fast signer) of this process produced was
+ * validated there and is frozen, so it is taken as it is (sdk/receipt/validated.ts). The stored
+ * body is the receipt's JSON text, written directly (`receiptJsonText`, the same bytes as
+ * `JSON.stringify(toReceiptJson(receipt))`).
  *
  * @module
  */
 import { InvalidReceiptError, UnsupportedFormatError } from "../errors.js";
-import { parseReceipt, toReceiptJson } from "../receipt/parseReceipt.js";
+import { parseReceipt, receiptJsonText } from "../receipt/parseReceipt.js";
+import { isValidatedReceipt } from "../receipt/validated.js";
 import type { Receipt } from "../receipt/types.js";
 import { RecordRejectedError } from "./errors.js";
 import type { NewReceipt } from "./store/types.js";
@@ -76,7 +81,7 @@ export function validateSubmission(input: unknown, limits: SubmissionLimits = DE
     const item = items[i];
     let receipt: Receipt;
     try {
-      receipt = parseReceipt(item);
+      receipt = isValidatedReceipt(item) ? item : parseReceipt(item);
     } catch (error) {
       if (error instanceof UnsupportedFormatError) {
         throw new RecordRejectedError({
@@ -101,7 +106,7 @@ export function validateSubmission(input: unknown, limits: SubmissionLimits = DE
       throw error;
     }
     checkSizes(receipt, i, limits);
-    const body = JSON.stringify(toReceiptJson(receipt));
+    const body = receiptJsonText(receipt);
     // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only when it can matter.
     const bytes = body.length * 3 > limits.maxReceiptBytes ? Buffer.byteLength(body) : body.length;
     if (bytes > limits.maxReceiptBytes) {

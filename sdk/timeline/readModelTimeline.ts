@@ -51,7 +51,15 @@ export async function readModelTimeline(client: PublicClient, params: ReadModelT
     label: entry.version > 0 ? `v${entry.version}` : "none",
     metadataURI: uri.get(entry.version) || undefined,
   }));
-  return { contract: params.contract, logId: params.logId, modelId: params.modelId, name: info.name, registered: info.registered, activations };
+  return {
+    contract: params.contract,
+    logId: params.logId,
+    modelId: params.modelId,
+    name: info.name,
+    registered: info.registered,
+    activations,
+    versions: versions.map((v) => ({ version: v.version, weightsDigest: v.weightsDigest, publishedAt: Number(v.publishedAt), metadataURI: v.metadataURI })),
+  };
 }
 
 async function pages<T>(read: (start: bigint) => Promise<readonly T[]>, total: bigint, pageSize: bigint): Promise<T[]> {

@@ -36,4 +36,17 @@ export interface ModelTimelineView {
   readonly registered: boolean;
   /** Oldest first. */
   readonly activations: readonly TimelineActivation[];
+  /** Every published version, in publication order (when read: `readModelTimeline` does). */
+  readonly versions?: readonly PublishedVersion[] | undefined;
+}
+
+/** A published version of a model. */
+export interface PublishedVersion {
+  /** The version number (1-based, publication order). */
+  readonly version: number;
+  readonly weightsDigest: Hex;
+  /** When it was published, unix seconds. */
+  readonly publishedAt: number;
+  /** Its metadata URI ("" when none). */
+  readonly metadataURI: string;
 }

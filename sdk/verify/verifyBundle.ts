@@ -22,6 +22,7 @@ import { errored, fail, isoTime, short, skipped } from "./check.js";
 import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
 import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type EarlierAnchoring, type VerifyLimits } from "./checks/onchain.js";
 import { MAX_SPAN_ACTIVATIONS } from "./checks/modelVersion.js";
+import { DEFAULT_MAX_CLOCK_SKEW } from "./modelVersionRule.js";
 import { CHECK_IDS, judge, type Check, type TrustPins, type Verdict, type VerdictFacts } from "./verdict.js";
 
 /** Parameters of {@link verifyBundle}: a viem public client, or RPC URLs to read from. */
@@ -150,7 +151,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
                   checkpointFromEndpoints(urls, chainId, number, { quorum: params.checkpointQuorum, timeoutMs: params.timeoutMs, reports: proofReports }),
               },
         minConfirmations,
-        maxClockSkew: params.maxClockSkew ?? 60,
+        maxClockSkew: params.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW,
         trust: params.trust,
         earlierAnchoring: params.earlierAnchoring,
       })
@@ -165,7 +166,7 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
           maxDelayHistory: params.limits?.maxDelayHistory ?? MAX_DELAY_HISTORY,
           maxSpanActivations: params.limits?.maxSpanActivations ?? MAX_SPAN_ACTIVATIONS,
         },
-        maxClockSkew: params.maxClockSkew ?? 60,
+        maxClockSkew: params.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW,
         deployments: params.deployments === null ? undefined : (params.deployments ?? committedDeployments()),
         earlierAnchoring: params.earlierAnchoring,
       })

@@ -180,6 +180,40 @@ describe("capture: delivery (queued, delivered, rejected; loud by default)", fun
     queue.close();
   });
 
+  it("advises by what the service refused: a node not authorised (or compromised) is set aside with the grant-signer advice, not a token problem; 401 is the token", async () => {
+    // The service's answers as its HTTP API sends them (test/service/door.test.ts checks the service side on a chain).
+    const refusal = (status: number, code: string, message: string, details: string[]) => new Response(JSON.stringify({ error: { code, message, details, receiptIndex: 0, field: "servingNode" } }), { status, headers: { "content-type": "application/json" } });
+    for (const [code, advice] of [
+      ["signer-not-authorised", new RegExp(`Do: authorise the serving node ${signer.address} on the log \\(as the log's operator: showwork log grant-signer ${signer.address}\\), then send it again: showwork capture queue retry\\. \\(Not a token problem`)],
+      ["signer-compromised", new RegExp(`Do: the serving node ${signer.address}'s key was reported compromised: .*showwork log grant-signer NEW_ADDRESS`)],
+    ] as const) {
+      const logger = recordingLogger();
+      const errors: string[] = [];
+      const refusing = (async () => refusal(403, code, `Receipt #0: serving node ${signer.address} is refused.`, ["Do: the log's admin grants the node (`showwork log grant-signer`)."])) as unknown as typeof fetch;
+      const sink = remoteSink({ url: "http://anchor.test", token: serviceToken, queuePath: join(tempDir(), "queue.sqlite"), fetch: refusing, logger, onDeliveryError: (e) => errors.push(e.message) });
+      await sink.submit([await receiptAt(Math.floor(Date.now() / 1000))]);
+      expect(await sink.flush(10_000)).to.include({ delivered: true, queued: 0, rejected: 1 });
+      const line = logger.lines.find((l) => l.includes("refused receipt"))!;
+      expect(line).to.match(new RegExp(`^warn the service refused receipt 0x[0-9a-f]{64} for good: 403 ${code} `)).and.match(advice);
+      expect(line).to.not.include("check the service token");
+      expect(errors.join("\n")).to.match(advice).and.not.include("service token");
+      await sink.close();
+    }
+    // A refused token (401) stays queued with the token advice; another 403 (an Origin the service does not allow) stays queued with the service's advice.
+    for (const [status, code, advice] of [
+      [401, "invalid-token", /answered 401 \(invalid-token\): the token was refused.*Do: check the service token/s],
+      [403, "origin-not-allowed", /answered 403 \(origin-not-allowed\): access refused.*Do: send no Origin header/s],
+    ] as const) {
+      const errors: string[] = [];
+      const refusing = (async () => refusal(status, code, "refused", ["Do: send no Origin header from a server."])) as unknown as typeof fetch;
+      const sink = remoteSink({ url: "http://anchor.test", token: serviceToken, queuePath: join(tempDir(), "queue.sqlite"), fetch: refusing, logger: false, minBackoffMs: 10, onDeliveryError: (e) => errors.push(e.message) });
+      await sink.submit([await receiptAt(Math.floor(Date.now() / 1000))]);
+      expect(await sink.flush(200)).to.include({ delivered: false, queued: 1, rejected: 0 });
+      expect(errors[0]).to.match(advice);
+      await sink.close();
+    }
+  });
+
   it("close() waits for the acknowledgement or its timeout, then says how many are left and why; an exiting process says so on stderr", async () => {
     down = true;
     const logger = recordingLogger();
@@ -262,7 +296,7 @@ describe("capture: delivery (queued, delivered, rejected; loud by default)", fun
     expect(capturer.stats.unknownFingerprints).to.equal(2);
     const metrics = await (await import("../../sdk/capture/metrics.js")).captureMetrics(capturer).scrape();
     expect(metrics).to.match(/showwork_capture_unknown_fingerprint_answers_total 2\n/);
-    expect(metrics).to.match(/showwork_capture_model_versions_seen\{model="acme\/chat",fingerprint="fp_[0-9a-f]+",digest="0x[0-9a-f]{64}",published="false"\} 2\n/);
+    expect(metrics).to.match(/showwork_capture_model_versions_seen\{model="acme\/chat",fingerprint="fp_[0-9a-f]+",digest="0x[0-9a-f]{64}",published="false",provider="acme",response_model="acme\/chat"\} 2\n/);
     await capturer.close();
   });
 });

@@ -17,6 +17,7 @@ import { batchPath } from "../../sdk/publish/layout.js";
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
 import { monitorLog, type MonitorLogParameters } from "../../sdk/monitor/monitorLog.js";
 import { createSignatureCheckPool } from "../../sdk/receipt/signatureCheckPool.js";
+import { ReceiptTree } from "../../sdk/tree/ReceiptTree.js";
 import { DirectorySource, HttpSource } from "../../sdk/monitor/source.js";
 import type { FindingKind, MonitorReport, MonitorState } from "../../sdk/monitor/types.js";
 import { httpChain } from "../verify/support/scenario.js";
@@ -164,6 +165,44 @@ describe("monitor: following a log from the chain and its published batches", fu
       expect(report.findingCounts["root-mismatch"]).to.equal(1);
       expect(report.findings.find((f) => f.kind === "root-mismatch")!.message).to.contain("not what was anchored");
     }
+  });
+
+  it("a source that reorders a batch cannot turn a time-order finding into a silently filled gap (issue #22 item 9)", async () => {
+    const log = await newPublishedLog(deployed);
+    const t = await log.chainTime();
+    await log.receipts(1, { issuedAt: t }).then((r) => log.anchorAndPublish(r));
+    // Sequence n+1 claims an earlier time than sequence n (a backdated answer).
+    const [later] = await log.receipts(1, { issuedAt: t + 1 });
+    const [backdated] = await log.receipts(1, { issuedAt: t });
+    const { index, tree } = await log.anchor([later!, backdated!]);
+    // The source publishes the batch with the two receipts swapped: sorted-pair hashing gives the same root.
+    const swapped = ReceiptTree.of([backdated!, later!]);
+    expect(swapped.root).to.equal(tree.root);
+    await log.publish(index, swapped);
+    const { report } = await monitorHttp(log);
+    expect(report.findingCounts["root-mismatch"] ?? 0).to.equal(0);
+    expect(kinds(report)).to.deep.equal(["time-order"]);
+    expect(report.findings[0]).to.include({ receiptId: backdated!.receiptId, sequence: String(backdated!.sequence), batchIndex: index });
+    expect(report.open.gaps).to.deep.equal([]);
+    // The same findings in either order of the file.
+    await log.publish(index, tree);
+    const honest = await monitorHttp(log);
+    expect(honest.report.findings.map((f) => [f.kind, f.receiptId])).to.deep.equal(report.findings.map((f) => [f.kind, f.receiptId]));
+  });
+
+  it("a gap filled later by a receipt dated outside its neighbours' times is a time-order finding, not a silent fill (issue #22 item 9)", async () => {
+    const log = await newPublishedLog(deployed);
+    const t = await log.chainTime();
+    const [first] = await log.receipts(1, { issuedAt: t });
+    const [late] = await log.receipts(1, { issuedAt: t + 2 }); // sequence 2, dated after sequence 3
+    const [third] = await log.receipts(1, { issuedAt: t + 1 });
+    await log.anchorAndPublish([first!, third!]);
+    await log.anchorAndPublish([late!]);
+    const { report } = await monitorHttp(log);
+    expect(kinds(report)).to.deep.equal(["time-order"]);
+    expect(report.findings[0]).to.include({ receiptId: late!.receiptId, batchIndex: 1 });
+    expect(report.findings[0]!.message).to.contain("fills a gap out of time order");
+    expect(report.open.gaps).to.deep.equal([]);
   });
 
   it("lists a receipt claiming v2 after the rollback to v1", async () => {

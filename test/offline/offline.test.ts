@@ -15,6 +15,7 @@ import { type Hex } from "viem";
 
 import { parseBundle, toBundleJson, toBundleV2 } from "../../sdk/bundle/parseBundle.js";
 import type { ProofBundle, ProofBundleV2Json } from "../../sdk/bundle/types.js";
+import { compromiseSlot } from "../../sdk/chainproof/layout.js";
 import { proveAnchor } from "../../sdk/chainproof/prove.js";
 import type { Checkpoint } from "../../sdk/chainproof/verifyChainProof.js";
 import { CHAIN_CHECKS } from "../../sdk/verify/checks/onchain.js";
@@ -281,6 +282,27 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
     });
   });
 
+  it("a chain proof without the serving node's compromise slot (stripped, or made before reports existed): revocation stays unchecked, never VERIFIED (issue #22)", async () => {
+    const stripped = clone(json);
+    const slot = compromiseSlot(bundle.anchor.logId, bundle.receipt.servingNode);
+    const account = receiptLogsAt(stripped, checkpoint.number);
+    const before = account.storage.length;
+    account.storage = account.storage.filter((s) => s.slot.toLowerCase() !== slot.toLowerCase());
+    expect(account.storage.length, "the prover carries the compromise slot").to.equal(before - 1);
+    const verdict = await offline(stripped);
+    expect(verdict.status).to.equal("pending");
+    expect(verdict.reason).to.equal("could-not-check");
+    expect(checksWithStatus(verdict, "fail")).to.deep.equal([]);
+    expect(checksWithStatus(verdict, "error")).to.deep.equal(["signer"]);
+    const signer = byId(verdict, "signer");
+    expect(signer.code).to.equal("compromise-unchecked");
+    expect(signer.message).to.contain("stayed unchecked").and.contain("bundle upgrade");
+    // With the slot, the same bundle verifies and says how fresh its answer on compromise reports is.
+    const whole = await offline(json);
+    expect(whole.status).to.equal("verified");
+    expect(byId(whole, "signer").message).to.contain(`compromise reports as proven at block ${checkpoint.number}`).and.contain("not seen offline");
+  });
+
   it("proves a compromise report filed after anchoring (signer compromised since T): the receipt's signer check fails offline", async () => {
     const since = bundle.receipt.issuedAt;
     await send(scenario.chain, scenario.chain.admin, {
@@ -294,9 +316,15 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
     const refreshed = await selfContained(bundle, later.number);
     const verdict = await offline(refreshed, [later]);
     expect(checksWithStatus(verdict, "fail")).to.deep.equal(["signer"]);
-    expect(byId(verdict, "signer").code).to.equal("compromised-signer");
-    // The bundle proven before the report still verifies against the older checkpoint: a checkpoint proves the state up to its block only.
+    expect(byId(verdict, "signer").code, "the online verifier's code").to.equal("signer-compromised");
+    // The bundle proven before the report still verifies against the older checkpoint alone: a checkpoint proves the state up to its block only.
     expect((await offline(json)).status).to.equal("verified");
+    // But not when a newer checkpoint is trusted too: an old bundle cannot pass over a report filed since (issue #22).
+    const stale = await offline(json, [checkpoint, later]);
+    expect(stale.status).to.equal("pending");
+    expect(checksWithStatus(stale, "error")).to.deep.equal(["signer"]);
+    expect(byId(stale, "signer").code).to.equal("stale-proof");
+    expect(byId(stale, "signer").message).to.contain(`newer checkpoint (block ${later.number})`);
   });
 
   function receiptLogsAt(b: ProofBundleV2Json, block: number) {

@@ -16,7 +16,7 @@ export interface ReportSignerCompromiseParameters<wait extends boolean = false> 
   readonly since: number;
   /** The first batch not trusted (default: the first batch anchored at or after `since`, read from the chain). */
   readonly fromBatch?: bigint | undefined;
-  /** First block to scan for `BatchAnchored` when `fromBatch` is computed (default 0). */
+  /** Lowest block considered when `fromBatch` is computed (default 0; only blocks from `since` on are scanned for events). */
   readonly fromBlock?: bigint | undefined;
 }
 

@@ -286,7 +286,7 @@ async function publicAudit(options: AuditOptions): Promise<void> {
     ];
     for (const e of result.entries) {
       const also = e.alsoOn === undefined ? "" : e.alsoOn.length === 0 ? "  on no other chain" : `  also on ${e.alsoOn.map((w) => `${printable(w.name)} (index ${w.batchIndex}, block ${w.blockNumber})`).join(", ")}`;
-      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${also}${e.activeThen === false ? "  NOT the active version then" : ""}`);
+      lines.push(`${e.receiptId}  ${isoTime(e.issuedAt)}  node ${e.servingNode} #${e.sequence}  batch ${e.batchIndex} leaf ${e.leafIndex}/${e.batchSize}  anchored block ${e.anchor.blockNumber} tx ${e.anchor.txHash}${also}${e.activeThen === false ? "  NOT the active version then" : e.activeThen === undefined ? "  version not decided (see unchecked)" : ""}`);
     }
     for (const c of result.crossChain?.chains ?? []) lines.push(`chain ${printable(c.name)}: ${c.size} batches, ${c.compared} compared, ${c.missing} missing, ${c.disagreeing} with another root`);
     for (const f of result.crossChain?.findings ?? []) lines.push(`${f.kind === "chain-disagreement" ? "CHAINS DISAGREE" : "WITHHELD ON A CHAIN"}: ${printable(f.message)}`);

@@ -2,22 +2,30 @@
  * `showwork doctor`: what is wrong with this project's set-up, each finding with "Do: …" — the
  * config and its secrets, the chain, the log (exists, anchoring account granted and funded, timeline
  * bound, a serving node authorised), the store's log, the anchoring service. The same chain checks
- * `showwork serve` runs before it starts. Exit 0: all good; 1: something to fix; 2: could not check.
+ * `showwork serve` runs before it starts. Then the capture side (`sdk/capture/doctor.ts`): the capture
+ * queue file (receipts waiting too long, refused ones) and the model versions the capture saw that are
+ * not published (⚠: a hosted model's new provider fingerprint), from the queue file and/or a running
+ * proxy's `/metrics` (`--proxy URL`). Exit 0: all good; 1: something to fix (⚠ included); 2: could not check.
  *
  * @module
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 import { Command, Option } from "commander";
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
+import { captureFindings } from "../../capture/doctor.js";
+import { DEFAULT_QUEUE_PATH } from "../../capture/queue.js";
 import { loadConfig, type LoadedConfig } from "../../config/loadConfig.js";
 import { checkSetup, type SetupFinding } from "../../service/chain/checkSetup.js";
 import { openStore } from "../../service/store/open.js";
 import { addressArgument, bytes32Argument } from "../commandOptions.js";
 
 interface DoctorOptions {
+  queue?: string;
+  proxy?: string;
   rpc?: string;
   receiptLogs?: Address;
   log?: Hex;
@@ -31,12 +39,22 @@ interface DoctorOptions {
 interface Line {
   readonly check: string;
   readonly ok: boolean;
+  /** A warning (⚠): something to fix that does not stop the set-up (e.g. a model version not published yet). */
+  readonly warn?: boolean;
   readonly message: string;
   readonly fix?: string | undefined;
 }
 
-/** Runs the doctor's checks (reads only). */
+/** Runs the doctor's checks (reads only): the set-up, then the capture side (queue file, proxy). */
 export async function diagnose(options: DoctorOptions, config: LoadedConfig): Promise<{ lines: Line[]; couldNotCheck: boolean }> {
+  const setup = await diagnoseSetup(options, config);
+  // The capture side (issue #21): receipts waiting or refused in the queue file, model versions seen but not published.
+  const queue = options.queue ?? config.queue ?? (config.root === undefined ? DEFAULT_QUEUE_PATH : join(config.root, DEFAULT_QUEUE_PATH));
+  const capture = await captureFindings({ queue, proxy: options.proxy, models: config.models, configFile: config.file });
+  return { lines: [...setup.lines, ...capture], couldNotCheck: setup.couldNotCheck };
+}
+
+async function diagnoseSetup(options: DoctorOptions, config: LoadedConfig): Promise<{ lines: Line[]; couldNotCheck: boolean }> {
   const lines: Line[] = [];
   const add = (line: Line): void => void lines.push(line);
   add(
@@ -99,13 +117,15 @@ export async function diagnose(options: DoctorOptions, config: LoadedConfig): Pr
 
 export function doctorCommand(): Command {
   return new Command("doctor")
-    .description("say what is wrong with this project's set-up (config, chain, log, grants, funds, timeline, serving nodes, store, service), each with the fix (exit 0 all good, 1 something to fix, 2 could not check)")
+    .description("say what is wrong with this project's set-up (config, chain, log, grants, funds, timeline, serving nodes, store, service, capture queue, model versions seen but not published), each with the fix (exit 0 all good, 1 something to fix, 2 could not check)")
     .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the chain").env("SHOWWORK_RPC_URL"))
     .addOption(new Option("--receipt-logs <address>", "the ReceiptLogs contract").env("SHOWWORK_RECEIPT_LOGS").argParser(addressArgument))
     .addOption(new Option("--log <id>", "the log").env("SHOWWORK_LOG_ID").argParser(bytes32Argument))
     .addOption(new Option("--store <path|url>", "the service's store").env("SHOWWORK_STORE"))
     .addOption(new Option("--service <url>", "the anchoring service's URL").env("SHOWWORK_SERVICE_URL"))
     .addOption(new Option("--anchorer <address>", "the anchoring account (default: from the secrets' anchorerKey)").argParser(addressArgument))
+    .addOption(new Option("--queue <file>", "the capture queue file (default: capture.queue of the config, else .showwork/capture-queue.sqlite)").env("SHOWWORK_CAPTURE_QUEUE"))
+    .addOption(new Option("--proxy <url>", "a running capture proxy: read its /metrics (model versions seen but not published)"))
     .addOption(new Option("--json", "print the findings as one JSON object"))
     .action(async (options: DoctorOptions) => {
       const config = loadConfig({ ...(options.config === undefined ? {} : { file: options.config }) });
@@ -114,7 +134,7 @@ export function doctorCommand(): Command {
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ ok: bad.length === 0 && !couldNotCheck, findings: lines }, null, 2)}\n`);
       } else {
-        for (const line of lines) process.stdout.write(`${line.ok ? "✓" : "✗"} ${line.message}\n${line.ok ? "" : `  Do: ${line.fix}\n`}`);
+        for (const line of lines) process.stdout.write(`${line.ok ? "✓" : line.warn ? "⚠" : "✗"} ${line.message}\n${line.ok ? "" : `  Do: ${line.fix}\n`}`);
         process.stdout.write(bad.length === 0 ? "\nAll good.\n" : `\n${bad.length} thing${bad.length === 1 ? "" : "s"} to fix.\n`);
       }
       process.exitCode = couldNotCheck ? 2 : bad.length === 0 ? 0 : 1;

@@ -22,13 +22,17 @@
  *    than `servingNode`), `signer-not-authorised`, `signer-compromised` (the node's key was
  *    reported compromised: refused whatever `issuedAt` says, see sdk/verify/compromise.ts),
  *    `signer-check-unavailable` (the chain could not be read: retry).
- * Recovery is the SDK's `checkReceiptSignature` (sdk/receipt/signReceipt.ts), not a copy.
+ * Recovery is the SDK's `checkReceiptSignature` (sdk/receipt/signReceipt.ts), not a copy. A
+ * receipt object signed in this very process by its serving node's key (the fast signer marks
+ * and freezes it, sdk/receipt/validated.ts) is known to recover to its `servingNode`: it is not
+ * recovered again; its authorisation is checked all the same.
  *
  * @module
  */
 import type { Address } from "viem";
 
 import { checkReceiptSignature } from "../../receipt/signReceipt.js";
+import { isSignedHere } from "../../receipt/validated.js";
 import type { Receipt } from "../../receipt/types.js";
 import { RecordRejectedError } from "../errors.js";
 import { SignerCheckUnavailableError, type LogSigners, type SignerPeriod } from "./logSigners.js";
@@ -85,6 +89,7 @@ export async function checkSignatures(receipts: readonly Receipt[], mode: "autho
   // Signatures first, for the whole call (cheap, no I/O), then authorisation (may read the chain).
   for (let i = 0; i < receipts.length; i++) {
     const receipt = receipts[i]!;
+    if (isSignedHere(receipt)) continue;
     const check = checkReceiptSignature(receipt);
     if (check.valid) continue;
     if (check.reason === "missing") {

@@ -23,40 +23,28 @@
  *
  * @module
  */
-import { zeroHash, type Address, type Hex, type PublicClient } from "viem";
+import { type Address, type Hex, type PublicClient } from "viem";
 
 import type { ProofBundle } from "../../bundle/types.js";
 import { modelTimelineAbi } from "../../contracts/abis.js";
-import { duration, errored, fail, isoTime, pass, short } from "../check.js";
+import { check, errored, fail } from "../check.js";
 import { codeHashOf, immutablesHold, matchShowworkCode } from "../contractCode.js";
+import { judgeModelVersion, HOSTED_METADATA_PREFIX } from "../modelVersionRule.js";
 import { printableShort } from "../printable.js";
 import { settle } from "../settle.js";
 import type { Check, VerdictFacts } from "../verdict.js";
 import { need } from "../reads.js";
-
-/** The ModelTimeline's ActivationKind enum, in order. */
-const KIND = ["deployment", "rollback", "deactivation"] as const;
 
 /** The most timeline entries read between a receipt's time and its anchoring (a cap against hostile contracts). */
 export const MAX_SPAN_ACTIVATIONS = 64;
 
 type ActivationRecord = { activatedAt: bigint; version: number; weightsDigest: Hex; kind: number; reason: string };
 
-/** The metadata URI prefix that marks a published version as a hosted model's provider version. */
-export const HOSTED_METADATA_PREFIX = "showwork:hosted?";
+export { HOSTED_METADATA_PREFIX, parseHostedMetadataUri } from "../modelVersionRule.js";
 
 /** The metadata URI `showwork model publish --hosted PROVIDER:FINGERPRINT` writes. */
 export function hostedMetadataUri(provider: string, fingerprint: string): string {
   return `${HOSTED_METADATA_PREFIX}provider=${encodeURIComponent(provider)}&fingerprint=${encodeURIComponent(fingerprint)}`;
-}
-
-/** The provider version a hosted metadata URI names, or undefined for any other URI. */
-export function parseHostedMetadataUri(uri: string): { readonly provider: string; readonly fingerprint: string } | undefined {
-  if (!uri.startsWith(HOSTED_METADATA_PREFIX)) return undefined;
-  const params = new URLSearchParams(uri.slice(HOSTED_METADATA_PREFIX.length));
-  const provider = params.get("provider");
-  const fingerprint = params.get("fingerprint");
-  return provider === null || fingerprint === null ? undefined : { provider, fingerprint };
 }
 
 /** Inputs of {@link checkModelVersion}. */
@@ -102,17 +90,26 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
   if (info.name.length > 0) facts.modelName = printableShort(info.name, 80);
   const claimed = need(await reads.claimed);
   if (claimed.version > 0) facts.versionNumber = claimed.version;
-  const claimedName = claimed.version > 0 ? `v${claimed.version} (${short(receipt.weightsDigest)})` : short(receipt.weightsDigest);
-  const when = isoTime(from);
   const [foundStart, startIndex] = need(await reads.atStart);
   const [foundEnd, endIndex] = need(await reads.atEnd);
-  if (!info.registered || !foundStart) {
-    return fail("model-version", `the receipt claims ${claimedName}, but ${info.registered ? "the model had no activation in the log's timeline before" : "the model is not registered in the log's timeline at"} ${when}`, {
-      expected: receipt.weightsDigest,
-      found: "no active version",
-      code: "no-active-version",
+  /** The one rule (sdk/verify/modelVersionRule.ts), the monitor's and the offline verifier's too. */
+  const judge = async (span: readonly ActivationRecord[]): Promise<Check> => {
+    const j = await judgeModelVersion({
+      issuedAt: from,
+      weightsDigest: receipt.weightsDigest,
+      until,
+      anchored: params.anchored,
+      registered: info.registered,
+      claimed,
+      span: span.map((entry, i) => ({ ...entry, index: startIndex + BigInt(i) })),
+      delayBound: params.delayBound,
+      metadataURIOf: async (weightsDigest) => need(await settle(() => client.readContract({ ...contract, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, weightsDigest] }))).metadataURI,
     });
-  }
+    if (j.activeVersion !== undefined) facts.activeVersion = j.activeVersion;
+    if (j.versionChangedAt !== undefined) facts.versionChangedAt = j.versionChangedAt;
+    return check("model-version", j.status, j.message, { expected: j.expected, found: j.found, code: j.code });
+  };
+  if (!info.registered || !foundStart) return judge([]);
   // The entries in force over the span: the one at issuedAt, and every later one up to the end.
   const first = startIndex;
   const last = foundEnd ? endIndex : startIndex;
@@ -136,66 +133,5 @@ export async function checkModelVersion(client: PublicClient, params: ModelVersi
   if (BigInt(page.length) !== count) {
     return fail("model-version", "the timeline answered another number of entries than it holds", { expected: count, found: page.length, code: "inconsistent-timeline" });
   }
-  const inForce = page[0]!;
-  const describe = (entry: ActivationRecord, index: bigint): string =>
-    `${KIND[entry.kind] ?? "activation"} #${index} at ${isoTime(entry.activatedAt)}${entry.reason ? ` (reason: "${printableShort(entry.reason, 200)}")` : ""}`;
-  const since = describe(inForce, first);
-  if (inForce.weightsDigest !== zeroHash) facts.activeVersion = inForce.weightsDigest;
-  /** A hosted model: the claimed version is a published provider version, and so is the one in force then. */
-  const hostedPass = async (): Promise<Check | undefined> => {
-    const claimedHosted = claimed.version > 0 ? parseHostedMetadataUri(claimed.metadataURI) : undefined;
-    if (claimedHosted === undefined || inForce.weightsDigest === zeroHash) return undefined;
-    const inForceInfo = need(await settle(() => client.readContract({ ...contract, functionName: "versionInfo", args: [anchor.logId, receipt.modelId, inForce.weightsDigest] })));
-    if (parseHostedMetadataUri(inForceInfo.metadataURI) === undefined) return undefined;
-    const publishedAt = Number(claimed.publishedAt);
-    return pass(
-      "model-version",
-      `hosted model: ${claimedName} is the provider version ${printableShort(claimedHosted.provider, 60)} system_fingerprint ${printableShort(claimedHosted.fingerprint, 80)}, published in the log's timeline at ${isoTime(publishedAt)}${publishedAt > from ? " (after the answer: the operator publishes a provider version once it has answered)" : ""}; the provider chooses which of its versions answers, so the timeline's activations (${since} at the receipt's time) do not decide for a hosted model`,
-      { expected: receipt.weightsDigest, found: `published hosted version v${claimed.version} (${claimed.metadataURI})`, code: "hosted-version" },
-    );
-  };
-
-  if (inForce.weightsDigest.toLowerCase() !== receipt.weightsDigest.toLowerCase()) {
-    if (inForce.weightsDigest === zeroHash) {
-      return fail("model-version", `the receipt claims ${claimedName}, but no version of the model was active at ${when}: the model was deactivated (${since})`, {
-        expected: receipt.weightsDigest,
-        found: "no active version",
-        code: "no-active-version",
-      });
-    }
-    const hosted = await hostedPass();
-    if (hosted !== undefined) return hosted;
-    const activeName = inForce.version > 0 ? `v${inForce.version} (${short(inForce.weightsDigest)})` : short(inForce.weightsDigest);
-    return fail(
-      "model-version",
-      `the receipt claims ${claimedName}${claimed.version === 0 ? ", a version never published in this timeline," : ""} but ${activeName} was the active version at ${when}, since ${since}`,
-      { expected: receipt.weightsDigest, found: inForce.weightsDigest, code: "version-mismatch" },
-    );
-  }
-  const end = params.anchored ? `its anchoring at ${isoTime(to)}` : `now (${isoTime(to)}, not anchored yet)`;
-  if (page.length === 1) {
-    return pass("model-version", `${claimedName} was the model's active version from the receipt's time ${when} through ${end}, since ${since}`, {
-      expected: receipt.weightsDigest,
-      found: inForce.weightsDigest,
-    });
-  }
-  // The timeline changed between the receipt's time and its anchoring.
-  const change = page[1]!;
-  facts.versionChangedAt = Number(change.activatedAt);
-  const changeText = `${describe(change, first + 1n)}${change.version > 0 ? `, to v${change.version}` : ""}`;
-  const detail = { expected: `${receipt.weightsDigest} over ${from}..${to}`, found: `${inForce.weightsDigest} until ${change.activatedAt}, then ${change.weightsDigest}` };
-  if (params.delayBound !== undefined) {
-    return pass(
-      "model-version",
-      `${claimedName} was the active version at the receipt's time ${when} (since ${since}); the timeline changed before ${end}: ${changeText}. The log's declared maximum anchoring delay (${duration(params.delayBound)}), which the batch met, bounds how far the receipt's time could have been moved back`,
-      detail,
-    );
-  }
-  const hosted = await hostedPass();
-  if (hosted !== undefined) return hosted;
-  return errored(
-    "model-version",
-    `could not check: ${claimedName} was active at the receipt's time ${when}, but the timeline changed before ${end} (${changeText}) and the log declares no maximum anchoring delay, so the receipt's time, the serving node's word, may have been moved back into that version's window`,
-    { ...detail, code: "changed-before-anchoring" },
-  );
+  return judge(page);
 }

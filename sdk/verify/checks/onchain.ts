@@ -27,6 +27,7 @@ import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
 import { strictestDelay } from "../anchorDelay.js";
+import { delayBoundOf } from "../modelVersionRule.js";
 import { judgeCompromise, type SignerCompromiseReport } from "../compromise.js";
 import { codeHashOf, matchShowworkCode } from "../contractCode.js";
 import { describeDisagreement } from "../endpoints.js";
@@ -484,8 +485,8 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       timeline,
       until,
       anchored,
-      // A late batch did not meet the bound: it bounds nothing.
-      delayBound: delayCheck?.status === "pass" && delayCheck.code !== "late" && facts.maxAnchorDelay !== undefined ? facts.maxAnchorDelay : undefined,
+      // The declared maximum when the batch met it (one rule with the monitor and the offline verifier); a late batch bounds nothing.
+      delayBound: anchored && delayCheck?.status === "pass" ? delayBoundOf(need(await reads.delayHistory), receipt.issuedAt, judgedAt, maxClockSkew) : undefined,
       maxSpanActivations: params.limits.maxSpanActivations,
     });
     return byEarlier === "" ? check : { ...check, message: `${check.message}${byEarlier}` };

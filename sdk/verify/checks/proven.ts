@@ -20,8 +20,10 @@ import { adminSlot, compromiseSlot, delayHistorySlot, headSlot, rootSlot, signer
 import { PROOF_LIMITS } from "../../chainproof/prove.js";
 import { ChainProofError, MissingProofError, verifyChainProof, type Checkpoint, type ProvenChain } from "../../chainproof/verifyChainProof.js";
 import { CONTRACT_BUILDS } from "../../contracts/codeHashes.js";
-import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
+import { check, duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import { immutablesHold, matchShowworkCode } from "../contractCode.js";
+import { judgeCompromise } from "../compromise.js";
+import { delayBoundOf, judgeModelVersion } from "../modelVersionRule.js";
 import { printableShort } from "../printable.js";
 import { CHECK_IDS, type Check, type CheckId, type TrustPins, type VerdictFacts } from "../verdict.js";
 import { pinnedExpectation, strictestDelay, type EarlierAnchoring } from "./onchain.js";
@@ -164,10 +166,10 @@ export async function runProvenChecks(params: ProvenCheckParameters): Promise<{ 
     }
     throw error;
   }
-  return { ...judge(params, chainFacts, proven, checkpoint, pinned, anchoring.timestamp, facts, minConfirmations, maxClockSkew), checkpoint };
+  return { ...(await judge(params, chainFacts, proven, checkpoint, pinned, anchoring.timestamp, facts, minConfirmations, maxClockSkew)), checkpoint };
 }
 
-function judge(
+async function judge(
   params: ProvenCheckParameters,
   f: AnchorFacts,
   proven: ProvenChain,
@@ -177,7 +179,7 @@ function judge(
   facts: VerdictFacts,
   minConfirmations: bigint,
   maxClockSkew: number,
-): { checks: Check[]; facts: VerdictFacts } {
+): Promise<{ checks: Check[]; facts: VerdictFacts }> {
   const { bundle } = params;
   const { anchor, receipt } = bundle;
   const checks: Check[] = [];
@@ -288,7 +290,7 @@ function judge(
     checks.push(errored("model-version", `could not check: log ${short(anchor.logId)} is bound to no ModelTimeline (bindTimeline was never called), so no timeline says which version was active`, { expected: "logTimeline(logId) ≠ 0", found: "no timeline bound", code: "no-timeline" }));
   } else {
     facts.timelineContract = f.timeline;
-    checks.push(modelVersion(bundle, f.timeline, f.model, judgedAt, facts, delayCheck.status === "pass" ? facts.maxAnchorDelay : undefined));
+    checks.push(await modelVersion(bundle, f.timeline, f.model, judgedAt, facts, delayCheck.status === "pass" ? delayBoundOf(f.delayHistory, receipt.issuedAt, judgedAt, maxClockSkew) : undefined));
   }
 
   // signer: isSignerAt(issuedAt) over the proven periods, and isSigner now (at the proof block)
@@ -302,19 +304,36 @@ function judge(
     const last = periods[periods.length - 1];
     const still = last !== undefined && last.revokedAt === 0;
     const detail = { expected: `a serving node authorised by log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}`, found: `${node} (${atTime ? "authorised" : "not authorised"} then; ${still ? "authorised" : "not authorised"} ${at})` };
-    const report = f.compromise;
-    const compromised = report.reportedAt !== 0 && !(anchor.batchIndex < report.fromBatch && receipt.issuedAt < report.since);
-    checks.push(
-      atTime && compromised
-        ? fail("signer", `serving node ${node}'s key was reported compromised since ${isoTime(report.since)} (from batch ${report.fromBatch}, reported ${isoTime(report.reportedAt)}): a receipt of it is valid only in a batch anchored before that, and this one is batch ${anchor.batchIndex} (proven ${at})`, {
-            expected: `batch < ${report.fromBatch} and issuedAt < ${report.since}`,
-            found: `batch ${anchor.batchIndex}, issuedAt ${receipt.issuedAt}`,
-            code: "compromised-signer",
-          })
-        : atTime
-        ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${still ? "" : " (revoked since)"} (proven ${at})`, detail)
-        : fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" }),
-    );
+    const detailed = { ...detail, found: `${detail.found}; compromise reports as of block ${proven.last.number} (${isoTime(proven.last.timestamp)})` };
+    if (!atTime) {
+      checks.push(fail("signer", `serving node ${node} was not authorised to sign receipts of log ${short(anchor.logId)} at ${isoTime(receipt.issuedAt)}: nobody in charge of the log vouched for that key then`, { ...detail, code: "unauthorised-signer" }));
+    } else if (f.compromise === undefined) {
+      // The bundle cannot say whether the key was reported compromised: never VERIFIED over that question.
+      checks.push(
+        errored("signer", `could not check: serving node ${node} was authorised at ${isoTime(receipt.issuedAt)} (proven ${at}), but the chain proof does not carry its compromise report (ReceiptLogs _compromises, slot ${compromiseSlot(anchor.logId, node)}), so whether its key was reported compromised (revoke-signer --compromised-since) stayed unchecked: refresh the bundle with \`showwork bundle upgrade\``, {
+          ...detail,
+          code: "compromise-unchecked",
+        }),
+      );
+    } else {
+      // The compromise rule (sdk/verify/compromise.ts), the online verifier's, the monitor's and the contract's.
+      const judgement = judgeCompromise(f.compromise, receipt.issuedAt, { batchIndex: anchor.batchIndex, anchoredAt: judgedAt });
+      const asOf = `compromise reports as proven ${at} (${isoTime(proven.last.timestamp)}); a report filed after that block is not seen offline: use a newer checkpoint`;
+      // A newer trusted checkpoint than the one this bundle is proven to: reports filed in between are not seen, and an
+      // old self-contained bundle of a thief's receipt (proven before the report) must not pass over them.
+      const newest = params.checkpoint.kind === "pinned" ? Math.max(...params.checkpoint.checkpoints.filter((c) => c.chainId === anchor.chainId).map((c) => c.number)) : checkpoint.number;
+      checks.push(
+        judgement.valid && newest > checkpoint.number
+          ? errored("signer", `could not check: serving node ${node} was authorised at ${isoTime(receipt.issuedAt)} and not reported compromised as proven ${at}, but you trust a newer checkpoint (block ${newest}): a compromise report filed after block ${proven.last.number} would not be seen; refresh the bundle (\`showwork bundle upgrade\`) and verify against the newer checkpoint`, { ...detailed, code: "stale-proof" })
+          : judgement.valid
+          ? pass("signer", `serving node ${node} was authorised by the log's admin to sign its receipts at ${isoTime(receipt.issuedAt)}${judgement.reported ? " (its key was reported compromised later; this receipt's batch was anchored before that)" : still ? "" : " (revoked since)"} (proven ${at}); ${asOf}`, detailed)
+          : fail("signer", `serving node ${node}: ${judgement.reason} (proven ${at})`, {
+              expected: `a batch anchored before ${isoTime(judgement.since)} (before batch #${judgement.fromBatch})`,
+              found: `batch #${anchor.batchIndex} anchored at ${isoTime(judgedAt)}${byEarlier}`,
+              code: "signer-compromised",
+            }),
+      );
+    }
   }
 
   // pinned
@@ -336,9 +355,7 @@ function judge(
   return { checks, facts };
 }
 
-const KIND = ["deployment", "rollback", "deactivation"] as const;
-
-function modelVersion(bundle: ProofBundle, timeline: Address, m: ModelFacts, anchoredAt: number, facts: VerdictFacts, delayBound: number | undefined): Check {
+async function modelVersion(bundle: ProofBundle, timeline: Address, m: ModelFacts, anchoredAt: number, facts: VerdictFacts, delayBound: number | undefined): Promise<Check> {
   const { receipt, anchor } = bundle;
   if (bundle.timeline?.contract !== undefined && getAddress(bundle.timeline.contract) !== getAddress(timeline)) {
     return fail("model-version", `the bundle names the timeline ${bundle.timeline.contract}, but the log is bound to ${timeline}: the bundle's timeline was changed (it is never used)`, { expected: timeline, found: bundle.timeline.contract, code: "timeline-mismatch" });
@@ -349,33 +366,20 @@ function modelVersion(bundle: ProofBundle, timeline: Address, m: ModelFacts, anc
   }
   if (m.name) facts.modelName = printableShort(m.name, 80);
   if (m.claimedVersion > 0) facts.versionNumber = m.claimedVersion;
-  const claimedName = m.claimedVersion > 0 ? `v${m.claimedVersion} (${short(receipt.weightsDigest)})` : short(receipt.weightsDigest);
-  const when = isoTime(receipt.issuedAt);
-  const inForce = m.span[0];
-  if (!m.registered || !inForce) {
-    return fail("model-version", `the receipt claims ${claimedName}, but ${m.registered ? "the model had no activation in the log's timeline before" : "the model is not registered in the log's timeline at"} ${when}`, { expected: receipt.weightsDigest, found: "no active version", code: "no-active-version" });
-  }
-  const describe = (e: (typeof m.span)[number]) => `${KIND[e.kind] ?? "activation"} #${e.index} at ${isoTime(e.activatedAt)}`;
-  const since = describe(inForce);
-  if (inForce.weightsDigest !== zeroHash) facts.activeVersion = inForce.weightsDigest;
-  if (inForce.weightsDigest.toLowerCase() !== receipt.weightsDigest.toLowerCase()) {
-    if (inForce.weightsDigest === zeroHash) {
-      return fail("model-version", `the receipt claims ${claimedName}, but no version of the model was active at ${when}: the model was deactivated (${since})`, { expected: receipt.weightsDigest, found: "no active version", code: "no-active-version" });
-    }
-    const activeName = inForce.version > 0 ? `v${inForce.version} (${short(inForce.weightsDigest)})` : short(inForce.weightsDigest);
-    return fail("model-version", `the receipt claims ${claimedName}${m.claimedVersion === 0 ? ", a version never published in this timeline," : ""} but ${activeName} was the active version at ${when}, since ${since}`, { expected: receipt.weightsDigest, found: inForce.weightsDigest, code: "version-mismatch" });
-  }
-  const to = Math.max(receipt.issuedAt, anchoredAt);
-  const end = `its anchoring at ${isoTime(to)}`;
-  if (m.span.length === 1) {
-    return pass("model-version", `${claimedName} was the model's active version from the receipt's time ${when} through ${end}, since ${since} (proven from the timeline's storage)`, { expected: receipt.weightsDigest, found: inForce.weightsDigest });
-  }
-  const change = m.span[1]!;
-  facts.versionChangedAt = change.activatedAt;
-  const changeText = `${describe(change)}${change.version > 0 ? `, to v${change.version}` : ""}`;
-  const detail = { expected: `${receipt.weightsDigest} over ${receipt.issuedAt}..${to}`, found: `${inForce.weightsDigest} until ${change.activatedAt}, then ${change.weightsDigest}` };
-  if (delayBound !== undefined) {
-    return pass("model-version", `${claimedName} was the active version at the receipt's time ${when} (since ${since}); the timeline changed before ${end}: ${changeText}. The log's declared maximum anchoring delay (${duration(delayBound)}), which the batch met, bounds how far the receipt's time could have been moved back`, detail);
-  }
-  return errored("model-version", `could not check: ${claimedName} was active at the receipt's time ${when}, but the timeline changed before ${end} (${changeText}) and the log declares no maximum anchoring delay`, { ...detail, code: "changed-before-anchoring" });
+  // The one rule (sdk/verify/modelVersionRule.ts), the online verifier's and the monitor's. Metadata URIs are not
+  // proven, so a hosted model's provider version is not recognised offline (it fails as online without the URI).
+  const j = await judgeModelVersion({
+    issuedAt: receipt.issuedAt,
+    weightsDigest: receipt.weightsDigest,
+    until: anchoredAt,
+    anchored: true,
+    registered: m.registered,
+    claimed: { version: m.claimedVersion },
+    span: m.span,
+    delayBound,
+    provenance: " (proven from the timeline's storage)",
+  });
+  if (j.activeVersion !== undefined) facts.activeVersion = j.activeVersion;
+  if (j.versionChangedAt !== undefined) facts.versionChangedAt = j.versionChangedAt;
+  return check("model-version", j.status, j.message, { expected: j.expected, found: j.found, code: j.code });
 }

@@ -29,6 +29,41 @@ export interface Consumer {
   remove(): Promise<void>;
 }
 
+/** The packed tarball (`npm run build` + `npm pack`, once per test process) in its own temp folder. */
+export interface Packed {
+  /** The temp folder holding the tarball (projects are made inside it). */
+  readonly work: string;
+  readonly tarball: string;
+  /** `npm pack --json`'s report. */
+  readonly packed: Consumer["packed"];
+  /** Seconds `npm run build` + `npm pack` took. */
+  readonly packSeconds: number;
+}
+
+let packing: Promise<Packed> | undefined;
+
+/** Builds and packs showwork once per test process (every consumer project of the run installs this tarball). */
+export function packShowwork(): Promise<Packed> {
+  packing ??= (async () => {
+    const started = performance.now();
+    const work = await mkdtemp(path.join(tmpdir(), "showwork-consumer-"));
+    await exec("npm", ["run", "--silent", "build"], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await exec("npm", ["pack", "--json", "--silent", "--ignore-scripts", "--pack-destination", work], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+    const [packed] = JSON.parse(stdout) as Consumer["packed"][];
+    return { work, tarball: path.join(work, packed!.filename), packed: packed!, packSeconds: (performance.now() - started) / 1000 };
+  })();
+  return packing;
+}
+
+/** Deletes the tarball's folder (with every project made inside it); the next {@link packShowwork} packs again. */
+export async function releasePack(): Promise<void> {
+  const current = packing;
+  packing = undefined;
+  pending = undefined;
+  const packed = await current?.catch(() => undefined);
+  if (packed !== undefined) await rm(packed.work, { recursive: true, force: true });
+}
+
 let pending: Promise<Consumer> | undefined;
 
 /** The one consumer project of this run (packed and installed on first use). */
@@ -51,12 +86,8 @@ async function versionOf(name: string): Promise<string> {
 }
 
 async function setUp(): Promise<Consumer> {
-  const work = await mkdtemp(path.join(tmpdir(), "showwork-consumer-"));
-  await exec("npm", ["run", "--silent", "build"], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-  const { stdout } = await exec("npm", ["pack", "--json", "--silent", "--ignore-scripts", "--pack-destination", work], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-  const [packed] = JSON.parse(stdout) as Consumer["packed"][];
-  const tarball = path.join(work, packed!.filename);
-  const dir = path.join(work, "project");
+  const { tarball, packed } = await packShowwork();
+  const dir = await mkdtemp(path.join((await packShowwork()).work, "project-"));
   await cp(FIXTURES, dir, { recursive: true });
   await rm(path.join(dir, "README.md"));
   for (const entry of await readdir(dir, { recursive: true })) {
@@ -78,7 +109,7 @@ async function setUp(): Promise<Consumer> {
   await exec("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
   const installSeconds = (performance.now() - started) / 1000;
   await stat(path.join(dir, "node_modules/showwork/package.json"));
-  return { dir, tarball, packed: packed!, installSeconds, remove: () => rm(work, { recursive: true, force: true }) };
+  return { dir, tarball, packed, installSeconds, remove: releasePack };
 }
 
 /**
