@@ -115,4 +115,13 @@ describe("several showwork serve instances on one PostgreSQL store (real process
     expect(report.bundlesVerified).to.equal(report.acknowledged);
     expect(report.stored).to.be.at.least(report.acknowledged);
   });
+
+  it("two anchoring chains, two instances on PostgreSQL: random SIGKILLs (also between the two chains' transactions); both logs hold every batch once, every bundle both anchors", async () => {
+    const report = await runCrashHarness({ kills: 4, store: "postgres", instances: 2, chains: 2 });
+    process.stderr.write(`      ${JSON.stringify(report)}\n`);
+    expect(report.violations).to.deep.equal([]);
+    expect(report.kills).to.be.at.least(4);
+    expect(report.acknowledged).to.be.greaterThan(0);
+    expect(report.bundlesVerified).to.equal(report.acknowledged);
+  });
 });
