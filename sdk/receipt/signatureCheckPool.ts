@@ -117,15 +117,15 @@ parentPort.on("message", ({ id, input, count }) => {
 /** What a worker loads: the native prebuild or the WebAssembly build of libsecp256k1. */
 type WorkerBackend = { readonly native: { readonly dir: string; readonly nodeGypBuild: string } } | { readonly wasmPath: string };
 
-/** The parent's flags minus `--input-type` (it would make the eval'd CommonJS source an ES module). */
+/**
+ * The flags a pool's worker starts with: none. Worker sources are self-contained CommonJS (eval'd, loading
+ * installed packages by absolute path), so they need nothing of the parent's flags, and inheriting them
+ * fails: `--input-type=module` makes the eval'd source an ES module, and V8 or per-process flags given
+ * explicitly (`--expose-gc`, `--cpu-prof`, `--max-old-space-size`) make `new Worker` throw
+ * ERR_WORKER_INVALID_EXEC_ARGV.
+ */
 export function workerExecArgv(): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i]!;
-    if (arg === "--input-type") i++;
-    else if (!arg.startsWith("--input-type=")) out.push(arg);
-  }
-  return out;
+  return [];
 }
 
 interface Pending {

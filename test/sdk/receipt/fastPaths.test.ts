@@ -3,6 +3,10 @@
  * recovery on both secp256k1 back ends) against the slow references: viem and @noble/hashes
  * (through viem), on random inputs.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 import fc from "fast-check";
 import {
@@ -442,19 +446,33 @@ describe("createSignatureCheckPool (worker threads)", () => {
     }
   });
 
-  it("idle workers of the signature and tree pools do not keep a process alive", async () => {
+  it("idle workers of the signature and tree pools do not keep a process alive; the pools start under V8 flags (--expose-gc, --cpu-prof)", async () => {
     const { spawnSync } = await import("node:child_process");
     const script = [
       `import { sharedSignatureCheckPool } from "./sdk/receipt/signatureCheckPool.ts";`,
       `import { buildReceiptTreeParallel } from "./sdk/tree/buildTreeParallel.ts";`,
       `import { syntheticReceipts } from "./test/sdk/helpers.ts";`,
+      `import { privateKeyToReceiptSigner } from "./sdk/receipt/index.ts";`,
+      `import { createSignatureCheckPool } from "./sdk/receipt/signatureCheckPool.ts";`,
       `const pool = sharedSignatureCheckPool();`,
       `const tree = await buildReceiptTreeParallel(syntheticReceipts(3000), { threads: 2 });`,
-      `console.log(pool.threads > 0, tree.size);`,
+      `const signer = privateKeyToReceiptSigner("0x${"3".repeat(64)}");`,
+      `const signed = syntheticReceipts(40).map((r) => signer.signReceiptSync({ ...r, servingNode: signer.address }));`,
+      `const own = createSignatureCheckPool({ threads: 2, inlineBelow: 1 });`,
+      `const checks = await own.check(signed);`,
+      `await own.close();`,
+      `console.log(pool.threads > 0, tree.size, checks.filter((c) => c.valid).length);`,
     ].join("\n");
-    // Without unref'd idle workers this child never exits (killed after 60 s: status null).
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
-    expect([child.status, child.stdout.trim()], child.stderr).to.deep.equal([0, "true 3000"]);
+    // Without unref'd idle workers this child never exits (killed after 60 s: status null). The parent's
+    // --expose-gc and --cpu-prof are not valid Worker flags: given to a Worker explicitly, they made it throw.
+    const profiles = mkdtempSync(path.join(tmpdir(), "showwork-cpuprof-"));
+    try {
+      const flags = ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${profiles}`, "--import", "tsx", "--input-type=module", "-e", script];
+      const child = spawnSync(process.execPath, flags, { encoding: "utf8", timeout: 60_000 });
+      expect([child.status, child.stdout.trim()], child.stderr).to.deep.equal([0, "true 3000 40"]);
+    } finally {
+      rmSync(profiles, { recursive: true, force: true });
+    }
   });
 
   it("with threads: 0 checks on the calling thread, with the same verdicts", async () => {
