@@ -170,7 +170,7 @@ export async function openServiceFromOptions(
     const envKey = options.anchorerKey ?? (process.env.SHOWWORK_ANCHORER_KEY || undefined);
     if (options.rpc === undefined) {
       if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
-        throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
+        throw new ServiceConfigError("--receipt-logs, --log and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
       }
       if (binding !== undefined) {
         throw new StoreBindingError(`The store ${store.location} belongs to an in-process chain that ended with its process.`, [
@@ -240,7 +240,7 @@ export async function openServiceFromOptions(
     };
     // Extra anchoring targets: the project config's chains[1..] (multichain; see extraChains.ts).
     // (`showwork dev` passes its own: the config it finds may be last run's.)
-    const extraChains = extra.chains ?? (options.rpc === undefined ? [] : await extraChainsFromProject(parsePrivateKey(envKey!, "SHOWWORK_PRIVATE_KEY")));
+    const extraChains = extra.chains ?? (options.rpc === undefined ? [] : await extraChainsFromProject(parsePrivateKey(envKey!, "SHOWWORK_ANCHORER_KEY")));
     const service = await AnchoringService.open(extraChains.length === 0 ? serviceOptions : { ...serviceOptions, chains: extraChains });
     const opened = clients;
     return {
