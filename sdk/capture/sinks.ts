@@ -142,9 +142,20 @@ function serviceDoLine(details: unknown): string | undefined {
   return Array.isArray(details) ? (details.find((d) => typeof d === "string" && d.startsWith("Do:")) as string | undefined) : undefined;
 }
 
-/** What to do about a transient refusal (the receipts stay queued), by status and code. */
-function adviceFor(status: number, code: string | undefined, said: string, serviceDo: string | undefined): string[] | undefined {
-  if (status === 401) return [`Do: check the service token (SHOWWORK_SERVICE_TOKEN; showwork token issue) — the service said: ${said}`];
+/**
+ * What to do about a transient refusal (the receipts stay queued), by status and code. The token is
+ * read when the sink starts: after fixing it, the process must start again (the queue file keeps the
+ * receipts meanwhile, and the next process on it delivers them).
+ */
+function adviceFor(status: number, code: string | undefined, said: string, serviceDo: string | undefined, queueFile: string): string[] | undefined {
+  const where = "SHOWWORK_SERVICE_TOKEN, or serviceToken in .showwork/secrets.json (showwork dev writes it), or remoteSink({ token })";
+  const issue = "issue one where the service keeps its store: showwork token issue --name NAME (shown once)";
+  const restart = `then start the process again: the receipts wait in ${queueFile} and are delivered then`;
+  if (status === 401) {
+    if (code === "unauthenticated") return [`Do: give capture the service's access token (${where}) — none was sent or it was not \`Bearer TOKEN\`; ${issue}; ${restart}. The service said: ${said}`];
+    if (code === "token-revoked") return [`Do: this token was revoked at the service: ${issue}, put it in ${where}; ${restart}. The service said: ${said}`];
+    return [`Do: the service does not know this token (a typo, or a token of another service's store): check ${where}, or ${issue}; ${restart}. The service said: ${said}`];
+  }
   if (status === 403) return [serviceDo ?? `Do: see what the service refuses (${code ?? "403"}) — it said: ${said}`];
   if (status === 429) return ["Do: nothing (the service is busy; sending again with backoff) — or raise its limits"];
   return serviceDo === undefined ? undefined : [serviceDo];
@@ -160,15 +171,30 @@ function servingNodeOf(body: string): string {
   }
 }
 
-/** What to do about a receipt refused for good, by code. */
-function rejectedAdvice(code: string | undefined, node: string, serviceDo: string | undefined): string {
+/**
+ * What to do about a receipt refused for good, by code. A grant of a serving node counts from its
+ * block on (ReceiptLogs.grantSigner): receipts the node signed before it, or while it was revoked,
+ * stay unauthorised whatever is granted later — so the advice for `signer-not-authorised` is to grant
+ * the node for its next answers, and to retry only when the grant came before these receipts (the
+ * service had not seen it yet).
+ */
+function rejectedAdvice(code: string | undefined, node: string, serviceDo: string | undefined, authorisation: string | undefined): string {
   if (code === "signer-not-authorised") {
-    return `Do: authorise the serving node ${node} on the log (as the log's operator: showwork log grant-signer ${node}), then send it again: showwork capture queue retry. (Not a token problem: the token was accepted.)`;
+    return [
+      `Do: (not a token problem: the token was accepted) the serving node ${node} may not sign for the log at these receipts' issuedAt${authorisation ? ` (${authorisation.replace(/\.$/, "")})` : ""}.`,
+      `If it was never granted, grant it now so its next answers are accepted (as the log's operator: showwork log grant-signer ${node}); a grant counts from its block on, so the receipts it signed before stay refused, set aside here.`,
+      "Only if it was granted before they were issued (the service had not seen the grant yet) send them again: showwork capture queue retry.",
+    ].join(" ");
   }
   if (code === "signer-compromised") {
-    return `Do: the serving node ${node}'s key was reported compromised: its receipts are no longer accepted, whatever their time. Give the node a new key (showwork log grant-signer NEW_ADDRESS) and revoke the old key's access token (showwork token revoke); these stay set aside.`;
+    return `Do: the serving node ${node}'s key was reported compromised: its receipts are no longer accepted, whatever their time, and a retry cannot change that. Give the node a new key and grant it (showwork log grant-signer NEW_ADDRESS), and revoke the access token the old node used (showwork token revoke); these stay set aside.`;
   }
   return serviceDo !== undefined ? `${serviceDo} Then: showwork capture queue retry.` : "Do: fix the cause, then send it again: showwork capture queue retry.";
+}
+
+/** The service's "Its authorisation: …" line among an error's details (signer-not-authorised), if it gave one. */
+function authorisationLine(details: unknown): string | undefined {
+  return Array.isArray(details) ? (details.find((d) => typeof d === "string" && d.startsWith("Its authorisation:")) as string | undefined) : undefined;
 }
 
 /** Options of {@link remoteSink}. */
@@ -390,7 +416,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
           message: `The service at ${base} answered ${response.status}${code ? ` (${code})` : ""}${response.status === 401 ? ": the token was refused" : response.status === 403 ? ": access refused" : ""}; ${rows.length} receipt(s) stay queued.`,
           status: response.status,
           ...(code ? { code } : {}),
-          metaMessages: adviceFor(response.status, code, said, serviceDoLine(body.error?.details)),
+          metaMessages: adviceFor(response.status, code, said, serviceDoLine(body.error?.details), queueFile),
         }),
       );
       return false;
@@ -405,7 +431,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       return all;
     }
     const reason = `${response.status} ${code ?? ""} ${body.error?.message ?? text.slice(0, 200)}`.replace(/\s+/g, " ").trim();
-    const doLine = rejectedAdvice(code, servingNodeOf(offender[0]!.body), serviceDoLine(body.error?.details));
+    const doLine = rejectedAdvice(code, servingNodeOf(offender[0]!.body), serviceDoLine(body.error?.details), authorisationLine(body.error?.details));
     tx(() => {
       for (const row of offender) {
         reject.run(row.receipt_id, row.body, reason, code ?? null, response.status, Date.now());

@@ -129,7 +129,7 @@ describe("capture: delivery (queued, delivered, rejected; loud by default)", fun
     await capturer.settled();
     expect(capturer.stats).to.include({ captured: 3, queued: 3, delivered: 0, rejected: 0 });
     await until(() => logger.lines.some((l) => l.includes("still failing")));
-    expect(logger.lines[0]).to.match(/^warn delivery to http:\/\/anchor\.test failing: .*answered 401 \(invalid-token\): the token was refused.*Do: check the service token/);
+    expect(logger.lines[0]).to.match(/^warn delivery to http:\/\/anchor\.test failing: .*answered 401 \(invalid-token\): the token was refused.*Do: the service does not know this token/);
     expect(logger.lines[0]).to.match(/3 receipt\(s\) queued in .*queue\.sqlite, the oldest for/);
     expect(capturer.deliveryStatus()).to.deep.include({ queued: 3, delivered: 0 });
     expect(capturer.deliveryStatus()!.failing).to.include({ status: 401, code: "invalid-token" });
@@ -184,24 +184,35 @@ describe("capture: delivery (queued, delivered, rejected; loud by default)", fun
     // The service's answers as its HTTP API sends them (test/service/door.test.ts checks the service side on a chain).
     const refusal = (status: number, code: string, message: string, details: string[]) => new Response(JSON.stringify({ error: { code, message, details, receiptIndex: 0, field: "servingNode" } }), { status, headers: { "content-type": "application/json" } });
     for (const [code, advice] of [
-      ["signer-not-authorised", new RegExp(`Do: authorise the serving node ${signer.address} on the log \\(as the log's operator: showwork log grant-signer ${signer.address}\\), then send it again: showwork capture queue retry\\. \\(Not a token problem`)],
-      ["signer-compromised", new RegExp(`Do: the serving node ${signer.address}'s key was reported compromised: .*showwork log grant-signer NEW_ADDRESS`)],
+      // A grant counts from its block on: receipts signed before it stay refused, so "grant, then retry" would be refused again.
+      [
+        "signer-not-authorised",
+        new RegExp(
+          `Do: \\(not a token problem: the token was accepted\\) the serving node ${signer.address} may not sign for the log at these receipts' issuedAt \\(Its authorisation: never granted for this log\\)\\. ` +
+            `If it was never granted, grant it now so its next answers are accepted \\(as the log's operator: showwork log grant-signer ${signer.address}\\); a grant counts from its block on, so the receipts it signed before stay refused, set aside here\\. ` +
+            "Only if it was granted before they were issued \\(the service had not seen the grant yet\\) send them again: showwork capture queue retry\\.",
+        ),
+      ],
+      ["signer-compromised", new RegExp(`Do: the serving node ${signer.address}'s key was reported compromised: .*a retry cannot change that.*showwork log grant-signer NEW_ADDRESS`)],
     ] as const) {
       const logger = recordingLogger();
       const errors: string[] = [];
-      const refusing = (async () => refusal(403, code, `Receipt #0: serving node ${signer.address} is refused.`, ["Do: the log's admin grants the node (`showwork log grant-signer`)."])) as unknown as typeof fetch;
+      const refusing = (async () => refusal(403, code, `Receipt #0: serving node ${signer.address} is refused.`, ["Its authorisation: never granted for this log", "Do: the log's admin grants the node (`showwork log grant-signer`)."])) as unknown as typeof fetch;
       const sink = remoteSink({ url: "http://anchor.test", token: serviceToken, queuePath: join(tempDir(), "queue.sqlite"), fetch: refusing, logger, onDeliveryError: (e) => errors.push(e.message) });
       await sink.submit([await receiptAt(Math.floor(Date.now() / 1000))]);
       expect(await sink.flush(10_000)).to.include({ delivered: true, queued: 0, rejected: 1 });
       const line = logger.lines.find((l) => l.includes("refused receipt"))!;
       expect(line).to.match(new RegExp(`^warn the service refused receipt 0x[0-9a-f]{64} for good: 403 ${code} `)).and.match(advice);
-      expect(line).to.not.include("check the service token");
+      expect(line).to.not.include("SHOWWORK_SERVICE_TOKEN");
       expect(errors.join("\n")).to.match(advice).and.not.include("service token");
+      expect(line).to.not.match(/grant-signer[^.]*, then send it again/);
       await sink.close();
     }
     // A refused token (401) stays queued with the token advice; another 403 (an Origin the service does not allow) stays queued with the service's advice.
     for (const [status, code, advice] of [
-      [401, "invalid-token", /answered 401 \(invalid-token\): the token was refused.*Do: check the service token/s],
+      [401, "invalid-token", /answered 401 \(invalid-token\): the token was refused.*Do: the service does not know this token .*check SHOWWORK_SERVICE_TOKEN, or serviceToken in \.showwork\/secrets\.json .*showwork token issue --name NAME.*then start the process again: the receipts wait in .*queue\.sqlite/s],
+      [401, "unauthenticated", /answered 401 \(unauthenticated\).*Do: give capture the service's access token \(SHOWWORK_SERVICE_TOKEN, .*none was sent/s],
+      [401, "token-revoked", /answered 401 \(token-revoked\).*Do: this token was revoked at the service: issue one/s],
       [403, "origin-not-allowed", /answered 403 \(origin-not-allowed\): access refused.*Do: send no Origin header/s],
     ] as const) {
       const errors: string[] = [];

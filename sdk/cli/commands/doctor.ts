@@ -5,7 +5,8 @@
  * `showwork serve` runs before it starts. Then the capture side (`sdk/capture/doctor.ts`): the capture
  * queue file (receipts waiting too long, refused ones) and the model versions the capture saw that are
  * not published (⚠: a hosted model's new provider fingerprint), from the queue file and/or a running
- * proxy's `/metrics` (`--proxy URL`). Exit 0: all good; 1: something to fix (⚠ included); 2: could not check.
+ * proxy's `/metrics` (`--proxy URL`). Last, the secp256k1 back end receipt signatures use here (native
+ * prebuild, WebAssembly or @noble/curves; ⚠ when SHOWWORK_SECP256K1 names none). Exit 0: all good; 1: something to fix (⚠ included); 2: could not check.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { captureFindings } from "../../capture/doctor.js";
 import { DEFAULT_QUEUE_PATH } from "../../capture/queue.js";
 import { loadConfig, type LoadedConfig } from "../../config/loadConfig.js";
+import { signatureBackend } from "../../receipt/secp256k1.js";
 import { checkSetup, type SetupFinding } from "../../service/chain/checkSetup.js";
 import { openStore } from "../../service/store/open.js";
 import { addressArgument, bytes32Argument } from "../commandOptions.js";
@@ -51,7 +53,26 @@ export async function diagnose(options: DoctorOptions, config: LoadedConfig): Pr
   // The capture side (issue #21): receipts waiting or refused in the queue file, model versions seen but not published.
   const queue = options.queue ?? config.queue ?? (config.root === undefined ? DEFAULT_QUEUE_PATH : join(config.root, DEFAULT_QUEUE_PATH));
   const capture = await captureFindings({ queue, proxy: options.proxy, models: config.models, configFile: config.file });
-  return { lines: [...setup.lines, ...capture], couldNotCheck: setup.couldNotCheck };
+  return { lines: [...setup.lines, ...capture, signaturesLine()], couldNotCheck: setup.couldNotCheck };
+}
+
+/**
+ * Which secp256k1 back end signs and checks receipts here (issue #26): the native prebuild, else
+ * libsecp256k1 as WebAssembly, else @noble/curves. Every back end gives the same bytes, so a slower one
+ * is not a fault (ok), but the line says which faster ones could not load and what forced the choice.
+ */
+function signaturesLine(): Line {
+  const backend = signatureBackend();
+  const why = [
+    backend.forcedBy === undefined ? undefined : `forced by ${backend.forcedBy}`,
+    backend.unavailable.length === 0 ? undefined : `could not load: ${backend.unavailable.join(", ")}`,
+  ].filter((x) => x !== undefined);
+  const message = `receipt signatures: ${backend.name} back end, ${backend.description}${why.length === 0 ? "" : ` (${why.join("; ")})`}`;
+  const env = process.env.SHOWWORK_SECP256K1;
+  if (env !== undefined && env !== "" && backend.forcedBy === undefined) {
+    return { check: "signatures", ok: false, warn: true, message: `${message}; SHOWWORK_SECP256K1="${env}" names no back end and is ignored`, fix: "set SHOWWORK_SECP256K1 to native, wasm or noble, or unset it" };
+  }
+  return { check: "signatures", ok: true, message };
 }
 
 async function diagnoseSetup(options: DoctorOptions, config: LoadedConfig): Promise<{ lines: Line[]; couldNotCheck: boolean }> {
