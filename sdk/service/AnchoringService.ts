@@ -166,7 +166,7 @@ export interface ChainHealth {
   readonly failingSince: string | null;
   readonly halted: { readonly reason: string; readonly message: string } | null;
   /** The cadence: batches per transaction to wait for, and the longest wait. */
-  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null };
+  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null; readonly commit: "roots" | "head" };
 }
 
 /** One anchoring chain's progress (metrics). */
@@ -463,7 +463,7 @@ export class AnchoringService {
       const name = chain.name;
       // Head commitments speak store (= primary log) indices: the entry index on this chain is the log's size at each commitment.
       const ledger = this.store.chainLedger(name, chainBinding.firstStoreBatch);
-      const heads = chainPolicy.commitHead ? new PrimaryLogHeads(this.store, options.chain!.publicClient, { contract: binding!.contract, logId: binding!.logId }) : undefined;
+      const heads = chainPolicy.commitHead ? new PrimaryLogHeads(this.store, options.chain!.publicClient, { contract: binding!.contract, logId: binding!.logId }, binding!.chainId) : undefined;
       if (heads !== undefined) {
         this.commitments.set(name, (batch, state) =>
           commitmentAnchor({ store: this.store, ledger, chain: chainBinding, chainClient: chain.publicClient, heads, batch, state }),
@@ -884,7 +884,7 @@ export class AnchoringService {
         lastError: this.lastError ?? null,
         failingSince: this.primaryFailingSince === undefined ? null : iso(this.primaryFailingSince),
         halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
-        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null, commit: "roots" },
       },
     ];
     for (const c of this.extra) {
@@ -899,7 +899,7 @@ export class AnchoringService {
         lastError: c.lastError ?? null,
         failingSince: c.failingSince === undefined ? null : iso(c.failingSince),
         halted: h === undefined ? null : { reason: h.reason, message: h.shortMessage },
-        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null, commit: c.policy.commitHead ? "head" : "roots" },
       });
     }
     return out;
