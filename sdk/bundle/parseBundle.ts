@@ -23,12 +23,13 @@ import {
   type ProofBundle,
   type ProofBundleJson,
 } from "./types.js";
+import { MAX_COMMITMENT_LINKS, type HeadCommitment } from "../verify/commitment.js";
 
 const COMMON_FIELDS = ["format", "receipt", "leaf", "leafIndex", "batchSize", "proof", "root", "timeline"];
 const TOP_FIELDS_V1 = [...COMMON_FIELDS, "anchor"];
 const TOP_FIELDS_V2 = [...COMMON_FIELDS, "anchors"];
 const ANCHOR_FIELDS = ["chainId", "contract", "logId", "batchIndex", "txHash", "blockNumber"];
-const ANCHOR_V2_FIELDS = [...ANCHOR_FIELDS, "root", "anchoredAt", "chainProof"];
+const ANCHOR_V2_FIELDS = [...ANCHOR_FIELDS, "root", "anchoredAt", "chainProof", "commitment"];
 const ANCHOR_V2_REQUIRED = [...ANCHOR_FIELDS, "root"];
 /** Bounds on a chain proof's size (a hostile bundle cannot make the parser or verifier loop). */
 export const CHAIN_PROOF_LIMITS = { headers: 8192, accounts: 64, storage: 1024, nodes: 64, nodeBytes: 4096, headerBytes: 2048, codeBytes: 49152 } as const;
@@ -171,11 +172,35 @@ function anchorV2At(value: unknown, field: string): BundleAnchorV2 {
   const root = bytes32At(a.root, `${field}.root`);
   const anchoredAt = a.anchoredAt === undefined ? undefined : integerAt(a.anchoredAt, `${field}.anchoredAt`, 0);
   const chainProof = a.chainProof === undefined ? undefined : chainProofAt(a.chainProof, `${field}.chainProof`);
+  const commitment = a.commitment === undefined ? undefined : commitmentAt(a.commitment, `${field}.commitment`);
   return {
     ...base,
     root,
     ...(anchoredAt === undefined ? {} : { anchoredAt }),
     ...(chainProof === undefined ? {} : { chainProof }),
+    ...(commitment === undefined ? {} : { commitment }),
+  };
+}
+
+function commitmentAt(value: unknown, field: string): HeadCommitment {
+  const c = objectAt(value, field, ["batchIndex", "previousHead", "links"]);
+  for (const key of ["batchIndex", "previousHead", "links"]) if (c[key] === undefined) fail(`${field}.${key}`, "a value (required field)", undefined);
+  const links = arrayAt(c.links, `${field}.links`, MAX_COMMITMENT_LINKS, "links");
+  if (links.length === 0) fail(`${field}.links`, "at least one link (the bundle's own batch)", links);
+  return {
+    batchIndex: integerAt(c.batchIndex, `${field}.batchIndex`, 0),
+    previousHead: bytes32At(c.previousHead, `${field}.previousHead`),
+    links: links.map((raw, i) => {
+      const at = `${field}.links[${i}]`;
+      const l = objectAt(raw, at, ["root", "leafCount", "timestamp", "blockNumber"]);
+      for (const key of ["root", "leafCount", "timestamp", "blockNumber"]) if (l[key] === undefined) fail(`${at}.${key}`, "a value (required field)", undefined);
+      return {
+        root: bytes32At(l.root, `${at}.root`),
+        leafCount: integerAt(l.leafCount, `${at}.leafCount`, 1),
+        timestamp: integerAt(l.timestamp, `${at}.timestamp`, 0),
+        blockNumber: integerAt(l.blockNumber, `${at}.blockNumber`, 0),
+      };
+    }),
   };
 }
 
@@ -273,6 +298,9 @@ export function toBundleJson(bundle: ProofBundle, options: { format?: BundleForm
     root: a.root,
     ...(a.anchoredAt === undefined ? {} : { anchoredAt: a.anchoredAt }),
     ...(a.chainProof === undefined ? {} : { chainProof: chainProofJson(a.chainProof) }),
+    ...(a.commitment === undefined
+      ? {}
+      : { commitment: { batchIndex: a.commitment.batchIndex, previousHead: a.commitment.previousHead, links: a.commitment.links.map((l) => ({ ...l })) } }),
   }));
   return { format: BUNDLE_FORMAT_V2, ...common, anchors, ...timeline };
 }

@@ -13,6 +13,7 @@
 import type { Address, Hex } from "viem";
 
 import type { Receipt, ReceiptJson } from "../receipt/types.js";
+import type { HeadCommitment } from "../verify/commitment.js";
 
 /** Format tag of a v1 proof bundle (still read; written only when a v1 bundle is re-serialised unchanged). */
 export const BUNDLE_FORMAT_V1 = "showwork/bundle@1" as const;
@@ -90,6 +91,12 @@ export interface BundleAnchorV2 extends BundleAnchor {
   readonly anchoredAt?: number | undefined;
   /** The chain's own evidence (headers and state proofs): lets the anchor be verified offline from a checkpoint. */
   readonly chainProof?: ChainProof | undefined;
+  /**
+   * Set when this anchor is a head commitment (an L1 entry covering many batches of the primary log, see
+   * sdk/verify/commitment.ts): `root` is then the primary log's head after the last covered batch, `batchIndex`
+   * the entry's index in this chain's log, and the links lead from the bundle's batch to that head.
+   */
+  readonly commitment?: HeadCommitment | undefined;
 }
 
 /** Optional pointer to the model-version timeline. */
@@ -149,6 +156,7 @@ export interface BundleAnchorV2Json extends BundleAnchorJson {
   root: string;
   anchoredAt?: number;
   chainProof?: ChainProofJson;
+  commitment?: { batchIndex: number; previousHead: string; links: { root: string; leafCount: number; timestamp: number; blockNumber: number }[] };
 }
 
 interface ProofBundleJsonCommon {

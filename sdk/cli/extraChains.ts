@@ -5,7 +5,7 @@
  * ```json
  * { "name": "l1", "chainId": 11155111, "rpc": ["https://a", "https://b"],
  *   "receiptLogs": "0x…", "logId": "0x…", "confirmations": 12,
- *   "cadence": { "batches": 10, "maxWaitMs": 600000 },
+ *   "cadence": { "batches": 10, "maxWaitMs": 600000, "commit": "head" },
  *   "fees": { "maxFeePerGasWei": "50000000000", "feeBumpPercent": 25, "feeBumpAfterMs": 60000 } }
  * ```
  *
@@ -40,11 +40,16 @@ export function extraChainPolicy(chain: ChainConfig, where: string): Partial<Anc
   };
   const int = (value: unknown, field: string, min: number): number => (Number.isSafeInteger(value) && (value as number) >= min ? (value as number) : bad(field, `an integer >= ${min}`));
   policy.confirmations = chain.confirmations === undefined ? (chain.chainId === 31337 || chain.chainId === 1337 ? 1 : 12) : int(chain.confirmations, "confirmations", 1);
-  const cadence = chain.cadence as { batches?: unknown; maxWaitMs?: unknown } | undefined;
+  const cadence = chain.cadence as { batches?: unknown; maxWaitMs?: unknown; commit?: unknown } | undefined;
   if (cadence !== undefined) {
-    if (typeof cadence !== "object" || cadence === null) bad("cadence", '{ "batches": N, "maxWaitMs": M }');
+    if (typeof cadence !== "object" || cadence === null) bad("cadence", '{ "batches": N, "maxWaitMs": M, "commit": "roots" | "head" }');
     if (cadence.batches !== undefined) policy.cadenceBatches = int(cadence.batches, "cadence.batches", 1);
     if (cadence.maxWaitMs !== undefined) policy.cadenceMaxWaitMs = int(cadence.maxWaitMs, "cadence.maxWaitMs", 0);
+    // "roots": every batch root (anchorMany); "head": one entry with the primary log's chained head covering them all.
+    if (cadence.commit !== undefined) {
+      if (cadence.commit !== "roots" && cadence.commit !== "head") bad("cadence.commit", '"roots" (every batch root) or "head" (one commitment to the primary log\'s head)');
+      policy.commitHead = cadence.commit === "head";
+    }
   }
   const fees = chain.fees as { maxFeePerGasWei?: unknown; feeBumpPercent?: unknown; feeBumpAfterMs?: unknown } | undefined;
   if (fees !== undefined) {

@@ -146,7 +146,7 @@ const isBytes32 = (value: string): value is Hex => /^0x[0-9a-fA-F]{64}$/.test(va
 /** Opens the store, connects to the chain (embedded or --rpc), sets up or checks the log, and opens the service. */
 export async function openServiceFromOptions(
   options: ServiceCliOptions,
-  extra: { onEvent?: ServiceEventListener; owner: string },
+  extra: { onEvent?: ServiceEventListener; owner: string; chains?: readonly ServiceExtraChain[] },
 ): Promise<OpenedService> {
   if (options.signer.length > 0 && options.rpc !== undefined && !options.deploy) {
     throw new ServiceConfigError("--signer authorises serving nodes on a log the service creates (the embedded chain, or --deploy).", [
@@ -170,7 +170,7 @@ export async function openServiceFromOptions(
     const envKey = options.anchorerKey ?? (process.env.SHOWWORK_ANCHORER_KEY || undefined);
     if (options.rpc === undefined) {
       if (options.contract !== undefined || options.logId !== undefined || options.deploy) {
-        throw new ServiceConfigError("--contract, --log-id and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
+        throw new ServiceConfigError("--receipt-logs, --log and --deploy need --rpc: the in-process chain starts empty and the service sets it up itself.");
       }
       if (binding !== undefined) {
         throw new StoreBindingError(`The store ${store.location} belongs to an in-process chain that ended with its process.`, [
@@ -239,7 +239,8 @@ export async function openServiceFromOptions(
       ...(extra.onEvent === undefined ? {} : { onEvent: extra.onEvent }),
     };
     // Extra anchoring targets: the project config's chains[1..] (multichain; see extraChains.ts).
-    const extraChains = options.rpc === undefined ? [] : await extraChainsFromProject(parsePrivateKey(envKey!, "SHOWWORK_PRIVATE_KEY"));
+    // (`showwork dev` passes its own: the config it finds may be last run's.)
+    const extraChains = extra.chains ?? (options.rpc === undefined ? [] : await extraChainsFromProject(parsePrivateKey(envKey!, "SHOWWORK_ANCHORER_KEY")));
     const service = await AnchoringService.open(extraChains.length === 0 ? serviceOptions : { ...serviceOptions, chains: extraChains });
     const opened = clients;
     return {

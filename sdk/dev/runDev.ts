@@ -9,6 +9,11 @@
  * 5. The anchoring service (store `.showwork/store.sqlite`) and its HTTP API, with an access token in the secrets.
  * 6. `.showwork/config.json` written.
  *
+ * With `chains: 2` a second local chain (chain id 31338, journal `.showwork/dev/l1/`) gets the same set-up
+ * (same operator, anchoring account, serving node, models; its own contracts and log) and the service anchors
+ * every batch on both: the config's `chains[1]` ("local-l1"), so `verify` checks both (docs/service.md, "Several
+ * anchoring chains"). The choice is kept: the next run starts both again.
+ *
  * @module
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +33,7 @@ import { writeConfig } from "../config/writeConfig.js";
 import { ShowworkError } from "../errors.js";
 import { startHttpServer, type RunningServer } from "../service/http/server.js";
 import { openAccessTokenStore, type AccessTokenStore } from "../service/http/tokens.js";
+import type { ServiceExtraChain } from "../service/AnchoringService.js";
 import { DevChainError, startDevChain, type DevChain } from "./devChain.js";
 import { devModelDigest, logSalt, runSetup, type SetupResult } from "./setup.js";
 
@@ -49,6 +55,10 @@ export interface DevOptions {
   readonly onServiceEvent?: Parameters<typeof openServiceFromOptions>[1]["onEvent"];
   /** Longest wait before a receipt's batch closes, ms (default 1,000). */
   readonly maxDelayMs?: number;
+  /** Local chains to run: 1, or 2 (a second one every batch is also anchored on; default: as last time, else 1). */
+  readonly chains?: 1 | 2;
+  /** The second chain's port (default: the last one used, else 8546 when free, else any; 0: any free port). */
+  readonly secondChainPort?: number;
 }
 
 /** A running `showwork dev`. */
@@ -56,6 +66,10 @@ export interface RunningDev {
   readonly root: string;
   readonly configFile: string;
   readonly chain: DevChain;
+  /** The second local chain (with `chains: 2`). */
+  readonly secondChain?: DevChain | undefined;
+  /** The set-up on the second chain (with `chains: 2`). */
+  readonly secondSetup?: SetupResult | undefined;
   readonly service: OpenedService;
   readonly server: RunningServer;
   readonly setup: SetupResult;
@@ -74,6 +88,9 @@ export class DevSetupError extends ShowworkError {
 }
 
 const DEV_LOCK = "dev.pid";
+/** The second local chain of `showwork dev --chains 2`: its name in the config and its chain id. */
+export const SECOND_CHAIN_NAME = "local-l1";
+export const SECOND_CHAIN_ID = 31_338;
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -167,10 +184,13 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
   }
   const toRegister = Object.entries(models).flatMap(([name, entry]) => ("weightsDigest" in entry ? [{ name: entry.name ?? name, weightsDigest: entry.weightsDigest }] : []));
 
-  // 3. The chain.
-  const lastDev = previous?.dev as { chainPort?: number; servicePort?: number } | undefined;
+  // 3. The chain (and the second one).
+  const lastDev = previous?.dev as { chainPort?: number; servicePort?: number; chains?: number; secondChainPort?: number } | undefined;
+  const chainCount = options.chains ?? (lastDev?.chains === 2 ? 2 : 1);
+  if (chainCount !== 1 && chainCount !== 2) throw new DevSetupError(`chains: ${String(chainCount)} is not supported.`, { metaMessages: ["Expected: 1 or 2 local chains."] });
   const chainPort = await choosePort(options.chainPort, lastDev?.chainPort, 8545);
   const chain = await startDevChain({ dir: devDir, port: chainPort, onLog: log });
+  let secondChain: DevChain | undefined;
   writeFileSync(lock, `${process.pid}\n`);
   let service: OpenedService | undefined;
   let server: RunningServer | undefined;
@@ -196,6 +216,39 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
       { onStep: (what, hash) => log(`  ${what} (tx ${hash.slice(0, 10)}…)`) },
     );
     log(setup.transactions.length === 0 ? "set-up: everything was in place" : `set-up: ${setup.transactions.length} transactions`);
+
+    // The second chain: the same set-up on its own contracts and log; the service anchors every batch there too.
+    let secondSetup: SetupResult | undefined;
+    const extraChains: ServiceExtraChain[] = [];
+    if (chainCount === 2) {
+      const port = await choosePort(options.secondChainPort, lastDev?.secondChainPort, 8546);
+      secondChain = await startDevChain({ dir: join(devDir, "l1"), port, chainId: SECOND_CHAIN_ID, onLog: log });
+      log(secondChain.created ? `second chain: new, ${secondChain.url} (chain id ${secondChain.chainId})` : `second chain: ${secondChain.replayedBlocks} blocks replayed, ${secondChain.url}`);
+      const second = { id: secondChain.chainId, name: "showwork dev l1", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [secondChain.url] } } } as const;
+      const secondTransport = custom(secondChain.provider, { retryCount: 0 });
+      const secondClient = createPublicClient({ chain: second, transport: secondTransport, pollingInterval: 50 }) as PublicClient;
+      for (const address of [operator.address, anchorer]) {
+        if ((await secondClient.getBalance({ address })) < 10n ** 20n) {
+          await secondChain.provider.request({ method: "hardhat_setBalance", params: [address, "0x3635c9adc5dea00000"] });
+        }
+      }
+      const before = previous?.chains[1];
+      secondSetup = await runSetup(
+        secondClient,
+        createWalletClient({ account: operator, chain: second, transport: secondTransport }),
+        { receiptLogs: before?.receiptLogs, modelTimeline: before?.modelTimeline, salt: logSalt("dev"), anchorer, node, models: toRegister },
+        { onStep: (what, hash) => log(`  [${SECOND_CHAIN_NAME}] ${what} (tx ${hash.slice(0, 10)}…)`) },
+      );
+      log(secondSetup.transactions.length === 0 ? "second chain set-up: everything was in place" : `second chain set-up: ${secondSetup.transactions.length} transactions`);
+      extraChains.push({
+        name: SECOND_CHAIN_NAME,
+        publicClient: secondClient,
+        walletClient: createWalletClient({ account: privateKeyToAccount(secrets.anchorerKey), chain: second, transport: secondTransport }),
+        contract: secondSetup.receiptLogs,
+        logId: secondSetup.logId,
+        anchoring: { confirmations: 1 },
+      });
+    }
 
     // 5. The service, with an access token.
     const store = join(dir, "store.sqlite");
@@ -224,7 +277,7 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
         signer: [],
         leaseTtl: 5_000,
       },
-      { owner: "showwork dev", ...(options.onServiceEvent === undefined ? {} : { onEvent: options.onServiceEvent }) },
+      { owner: "showwork dev", chains: extraChains, ...(options.onServiceEvent === undefined ? {} : { onEvent: options.onServiceEvent }) },
     );
     service.service.start();
     const servicePort = await choosePort(options.servicePort, lastDev?.servicePort, 8787);
@@ -251,21 +304,45 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
           confirmations: 1,
           deploymentBlock: Number(setup.deploymentBlock ?? BigInt(primary?.deploymentBlock ?? 0)),
         },
+        ...(secondChain === undefined || secondSetup === undefined
+          ? []
+          : [
+              {
+                name: SECOND_CHAIN_NAME,
+                chainId: secondChain.chainId,
+                rpc: [secondChain.url],
+                receiptLogs: secondSetup.receiptLogs,
+                modelTimeline: secondSetup.modelTimeline,
+                logId: secondSetup.logId,
+                confirmations: 1,
+                deploymentBlock: Number(secondSetup.deploymentBlock ?? BigInt(previous?.chains[1]?.deploymentBlock ?? 0)),
+              },
+            ]),
       ],
       service: { ...(previous?.service ?? {}), url: server.url, store: `${CONFIG_DIR}/store.sqlite`, anchorer },
       evidence: { ...(previous?.evidence ?? {}), store: `${CONFIG_DIR}/evidence.sqlite` },
       capture: { ...(previous?.capture ?? {}), queue: `${CONFIG_DIR}/queue.sqlite`, node, models },
-      dev: { chainPort: chain.port, servicePort: server.port, journal: `${CONFIG_DIR}/dev/chain.jsonl`, anchorer },
+      dev: {
+        chainPort: chain.port,
+        servicePort: server.port,
+        journal: `${CONFIG_DIR}/dev/chain.jsonl`,
+        anchorer,
+        chains: chainCount,
+        ...(secondChain === undefined ? {} : { secondChainPort: secondChain.port, secondJournal: `${CONFIG_DIR}/dev/l1/chain.jsonl` }),
+      },
     };
     const written = writeConfig(root, config, { ...secrets, serviceToken });
     const runningService = service;
     const runningServer = server;
     const runningTokens = tokens;
+    const runningSecond = secondChain;
     let closed = false;
     return {
       root,
       configFile: written.file,
       chain,
+      secondChain: runningSecond,
+      secondSetup,
       service: runningService,
       server: runningServer,
       setup,
@@ -280,6 +357,7 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
         await runningServer.close();
         await runningService.close();
         await runningTokens.close();
+        await runningSecond?.close();
         await chain.close();
         rmSync(lock, { force: true });
       },
@@ -288,6 +366,7 @@ export async function startDev(options: DevOptions = {}): Promise<RunningDev> {
     await server?.close();
     await service?.close();
     await tokens?.close();
+    await secondChain?.close();
     await chain.close();
     rmSync(lock, { force: true });
     throw error;

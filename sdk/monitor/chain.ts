@@ -11,9 +11,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   ContractFunctionZeroDataError,
-  encodeAbiParameters,
   getAbiItem,
-  keccak256,
   parseAbi,
   type Address,
   type Hex,
@@ -80,21 +78,7 @@ export interface DelayChange {
   readonly maxAnchorDelay: number;
 }
 
-/**
- * The head after batch `index` is chained onto `previousHead` — the TypeScript twin of
- * `IReceiptLogs.computeHead` (contracts/ReceiptLogs.sol): size `index + 1` in the top 64 bits,
- * the low 192 bits of keccak256(abi.encode(previousHead, index, root, leafCount, timestamp, blockNumber)).
- */
-export function computeHead(previousHead: Hex, index: number, root: Hex, leafCount: number, timestamp: number, blockNumber: number): Hex {
-  const digest = keccak256(
-    encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }, { type: "uint64" }, { type: "uint64" }, { type: "uint64" }],
-      [previousHead, BigInt(index), root, BigInt(leafCount), BigInt(timestamp), BigInt(blockNumber)],
-    ),
-  );
-  const head = (BigInt(index + 1) << 192n) | (BigInt(digest) & ((1n << 192n) - 1n));
-  return `0x${head.toString(16).padStart(64, "0")}`;
-}
+export { computeHead } from "../verify/commitment.js";
 
 /** Reads of one log, pinned to `blockNumber`. */
 export class LogReader {

@@ -12,6 +12,8 @@ import type { ProofBundle } from "../bundle/types.js";
 import { InvariantError, ShowworkError } from "../errors.js";
 import { Anchorer, DEFAULT_ANCHORER_POLICY, type AnchorerPolicy, type AnchorWalletClient } from "./anchor/anchorer.js";
 import { offsetLedger } from "./anchor/offsetLedger.js";
+import { commitmentAnchor, PrimaryLogHeads } from "./anchor/headCommitments.js";
+import type { BundleAnchorV2Json } from "../bundle/types.js";
 import { readLogSize } from "./anchor/receiptLogsReader.js";
 import { ChainRejectedError } from "./chain/friction.js";
 import { checkBatchingPolicy, DEFAULT_BATCHING, nextBatchCut, type BatchingPolicy } from "./batching.js";
@@ -30,7 +32,7 @@ import {
 import type { RetryKind, ServiceEvent, ServiceEventListener } from "./events.js";
 import { failpoint } from "./failpoints.js";
 import { hasProof, type ReceiptState } from "./states.js";
-import type { AnchorLease, AppendResult, BatchRecord, ChainBinding, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { AnchorLease, AppendResult, BatchRecord, ChainBatchState, ChainBinding, NewReceipt, ReceiptStore, StateCounts, StoreBinding, StoredReceipt } from "./store/types.js";
 import { checkIssuedAtWindow, checkSignatures, DEFAULT_ISSUED_AT_WINDOW, type IngestionPolicy } from "./ingestion/checks.js";
 import { LogSigners } from "./ingestion/logSigners.js";
 import { DEFAULT_SUBMISSION_LIMITS, parseSubmissionText, validateSubmission, type SubmissionLimits } from "./validateSubmission.js";
@@ -164,7 +166,7 @@ export interface ChainHealth {
   readonly failingSince: string | null;
   readonly halted: { readonly reason: string; readonly message: string } | null;
   /** The cadence: batches per transaction to wait for, and the longest wait. */
-  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null };
+  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null; readonly commit: "roots" | "head" };
 }
 
 /** One anchoring chain's progress (metrics). */
@@ -395,6 +397,8 @@ export class AnchoringService {
   private lastFailureFromPrimaryTick = false;
   /** The extra anchoring chains. */
   private readonly extra: ExtraChainRuntime[] = [];
+  /** Bundle anchors of the head-commitment chains, by name. */
+  private readonly commitments = new Map<string, (batch: BatchRecord, state: ChainBatchState) => Promise<BundleAnchorV2Json | undefined>>();
 
   private constructor(options: AnchoringServiceOptions, binding: StoreBinding | undefined, chainBindings: readonly ChainBinding[] = []) {
     this.store = options.store;
@@ -438,6 +442,7 @@ export class AnchoringService {
     this.trees = new BatchTreeCache(options.treeCacheBytes);
     if (options.onEvent) this.listeners.push(options.onEvent);
     const policy = checkAnchorerPolicy({ ...DEFAULT_ANCHORER_POLICY, ...options.anchoring }, options.chain?.name ?? "primary");
+    if (policy.commitHead) throw new ServiceConfigError("Head commitments are for extra chains: the primary chain anchors every batch root.", ["Do: set cadence.commit \"head\" on a chains[1..] entry, not on the primary."]);
     this.primaryName = options.chain?.name ?? "primary";
     this.primaryPolicy = policy;
     if (options.chain !== undefined && binding !== undefined) {
@@ -456,12 +461,21 @@ export class AnchoringService {
       if (chainBinding === undefined || this.anchorer === undefined) throw new InvariantError(`extra chain ${chain.name} is not bound`);
       const chainPolicy = checkAnchorerPolicy({ ...DEFAULT_ANCHORER_POLICY, ...chain.anchoring }, chain.name);
       const name = chain.name;
+      // Head commitments speak store (= primary log) indices: the entry index on this chain is the log's size at each commitment.
+      const ledger = this.store.chainLedger(name, chainBinding.firstStoreBatch);
+      const heads = chainPolicy.commitHead ? new PrimaryLogHeads(this.store, options.chain!.publicClient, { contract: binding!.contract, logId: binding!.logId }, binding!.chainId) : undefined;
+      if (heads !== undefined) {
+        this.commitments.set(name, (batch, state) =>
+          commitmentAnchor({ store: this.store, ledger, chain: chainBinding, chainClient: chain.publicClient, heads, batch, state }),
+        );
+      }
       const runtime: ExtraChainRuntime = {
         name,
         binding: chainBinding,
         policy: chainPolicy,
         anchorer: new Anchorer({
-          store: offsetLedger(this.store.chainLedger(name, chainBinding.firstStoreBatch), chainBinding.firstBatchIndex - chainBinding.firstStoreBatch),
+          store: heads !== undefined ? ledger : offsetLedger(ledger, chainBinding.firstBatchIndex - chainBinding.firstStoreBatch),
+          primaryHeads: heads,
           publicClient: chain.publicClient,
           walletClient: chain.walletClient,
           log: { contract: chainBinding.contract, logId: chainBinding.logId },
@@ -718,7 +732,7 @@ export class AnchoringService {
     if (!hasProof(receipt.state) && this.extra.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
     const binding = this.binding ?? (await this.store.getBinding());
     if (binding === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
-    return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract });
+    return bundleOfStoredReceipt({ store: this.store, binding, trees: this.trees, receipt, timelineContract: this.timelineContract, commitments: this.commitments });
   }
 
   /**
@@ -870,7 +884,7 @@ export class AnchoringService {
         lastError: this.lastError ?? null,
         failingSince: this.primaryFailingSince === undefined ? null : iso(this.primaryFailingSince),
         halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
-        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null, commit: "roots" },
       },
     ];
     for (const c of this.extra) {
@@ -885,7 +899,7 @@ export class AnchoringService {
         lastError: c.lastError ?? null,
         failingSince: c.failingSince === undefined ? null : iso(c.failingSince),
         halted: h === undefined ? null : { reason: h.reason, message: h.shortMessage },
-        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null, commit: c.policy.commitHead ? "head" : "roots" },
       });
     }
     return out;

@@ -5,7 +5,9 @@
  *
  * @module
  */
-import type { Address } from "viem";
+import { decodeFunctionData, parseTransaction, type Address } from "viem";
+
+import { receiptLogsAbi } from "../contracts/abis.js";
 
 import { parseBundle } from "../bundle/parseBundle.js";
 import { BUNDLE_FORMAT, type BundleAnchorV2Json, type ProofBundle, type ProofBundleJson } from "../bundle/types.js";
@@ -15,7 +17,10 @@ import type { ReceiptJson } from "../receipt/types.js";
 import { BatchTreeCache, proofOf } from "./batchTree.js";
 import { ProofNotAvailableError, ReceiptNotFoundError } from "./errors.js";
 import { hasProof } from "./states.js";
-import type { BatchRecord, ReceiptStore, StoreBinding, StoredReceipt } from "./store/types.js";
+import type { BatchRecord, ChainBatchState, ReceiptStore, StoreBinding, StoredReceipt } from "./store/types.js";
+
+/** Builds the bundle anchor of a batch on a head-commitment chain (by chain name); undefined when it cannot now. */
+export type CommitmentAnchors = ReadonlyMap<string, (batch: BatchRecord, state: ChainBatchState) => Promise<BundleAnchorV2Json | undefined>>;
 
 /**
  * Builds the proof bundle of a stored receipt.
@@ -27,11 +32,13 @@ export async function bundleOfStoredReceipt(args: {
   trees: BatchTreeCache;
   receipt: StoredReceipt;
   timelineContract?: Address | undefined;
+  /** Builders of the anchors of head-commitment chains (by chain name; the service's). */
+  commitments?: CommitmentAnchors | undefined;
 }): Promise<ProofBundle> {
   const { receipt, binding } = args;
   const batch = receipt.batch;
   if (batch === undefined || receipt.leafIndex === undefined) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
-  const anchors = await anchorsOf(args.store, binding, batch);
+  const anchors = await anchorsOf(args.store, binding, batch, args.commitments);
   if (anchors.length === 0) throw new ProofNotAvailableError(receipt.receiptId, receipt.state);
   const tree = await args.trees.load(args.store, batch.index, batch.root);
   const { leaf, proof } = proofOf(tree, receipt.leafIndex);
@@ -57,7 +64,7 @@ export async function bundleOfStoredReceipt(args: {
  * where the batch is anchored, in the order the chains were bound. Empty until it is anchored somewhere.
  * A bundle fetched later carries the anchors that landed since.
  */
-export async function anchorsOf(store: ReceiptStore, binding: StoreBinding, batch: BatchRecord): Promise<BundleAnchorV2Json[]> {
+export async function anchorsOf(store: ReceiptStore, binding: StoreBinding, batch: BatchRecord, commitments?: CommitmentAnchors): Promise<BundleAnchorV2Json[]> {
   const anchors: BundleAnchorV2Json[] = [];
   if (hasProof(batch.state) && batch.anchor !== undefined) {
     anchors.push({
@@ -75,7 +82,22 @@ export async function anchorsOf(store: ReceiptStore, binding: StoreBinding, batc
   const states = await store.chainStates(batch.index);
   for (const chain of bindings) {
     const state = states.find((s) => s.chain === chain.name);
-    if (state === undefined || !hasProof(state.state) || state.anchor === undefined || batch.index < chain.firstStoreBatch) continue;
+    if (state === undefined || !hasProof(state.state) || state.anchor === undefined) continue;
+    const commitment = commitments?.get(chain.name);
+    if (commitment !== undefined) {
+      const anchor = await commitment(batch, state);
+      if (anchor !== undefined) anchors.push(anchor);
+      continue;
+    }
+    if (batch.index < chain.firstStoreBatch) continue;
+    // A head commitment's transaction (anchor(logId, entry, head, n) with another root than the batch's) is no per-batch
+    // anchor: without its builder (a reader of the store alone) the bundle leaves it out rather than name a wrong root.
+    if (state.txId !== undefined) {
+      const raw = (await store.chainLedger(chain.name, chain.firstStoreBatch).getTx(state.txId))?.attempts.at(-1)?.raw;
+      const data = raw === undefined ? undefined : parseTransaction(raw).data;
+      const call = data === undefined ? undefined : decodeFunctionData({ abi: receiptLogsAbi, data });
+      if (call?.functionName === "anchor" && call.args[2].toLowerCase() !== batch.root.toLowerCase()) continue;
+    }
     anchors.push({
       chainId: chain.chainId,
       contract: chain.contract,

@@ -174,7 +174,9 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
       ...(earlier === undefined ? {} : { earlierAnchoring: earlier }),
     });
     let checks = verdict.checks;
-    const claimed = typeof anchor.root === "string" ? anchor.root.toLowerCase() : bundleRoot;
+    // A head commitment names the primary log's head, not the batch root: its links are checked instead (checks/onchain.ts).
+    const commitment = anchor.commitment as { batchIndex: number; links: unknown[] } | undefined;
+    const claimed = commitment !== undefined ? bundleRoot : typeof anchor.root === "string" ? anchor.root.toLowerCase() : bundleRoot;
     const rootCheck = checks.find((c) => c.id === "batch-root");
     let conflict = claimed !== bundleRoot || (rootCheck?.status === "fail" && rootCheck.code === "mismatch");
     if (claimed !== bundleRoot) {
@@ -198,7 +200,7 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
     const accepted = judged.status === "verified";
     const f = judged.facts;
     const proved = accepted
-      ? `root ${short(bundleRoot)} at index ${anchor.batchIndex} of log ${short(anchor.logId)}, anchored at ${f.anchoredAt !== undefined ? isoTime(f.anchoredAt) : "?"}, ${f.confirmations ?? "?"} confirmation${f.confirmations === "1" ? "" : "s"}${earlier !== undefined && f.anchoredAt !== undefined && earlier.at < f.anchoredAt ? `; its receipt judged at ${isoTime(earlier.at)}, the earliest accepted anchoring (${earlier.on})` : ""}`
+      ? `${commitment !== undefined ? `root ${short(bundleRoot)} (batch ${commitment.batchIndex}) through a head commitment to batches up to ${commitment.batchIndex + commitment.links.length - 1} at index ${anchor.batchIndex} of log ${short(anchor.logId)}` : `root ${short(bundleRoot)} at index ${anchor.batchIndex} of log ${short(anchor.logId)}`}, anchored at ${f.anchoredAt !== undefined ? isoTime(f.anchoredAt) : "?"}, ${f.confirmations ?? "?"} confirmation${f.confirmations === "1" ? "" : "s"}${earlier !== undefined && f.anchoredAt !== undefined && earlier.at < f.anchoredAt ? `; its receipt judged at ${isoTime(earlier.at)}, the earliest accepted anchoring (${earlier.on})` : ""}`
       : conflict
         ? `CHAINS DISAGREE: ${checks.find((c) => c.id === "batch-root")?.message ?? "another root for this batch"}`
         : judged.summary;

@@ -56,6 +56,16 @@ describe("CLI usage details (issue #20)", function () {
       expect(ws.stderr).to.include("is a ws:// URL: only http:// and https:// endpoints are supported");
     });
 
+    it("serve's messages name the current flags: --receipt-logs/--log without --rpc (the old names too)", async function () {
+      this.timeout(60_000);
+      for (const flags of [["--receipt-logs", `0x${"12".repeat(20)}`], ["--contract", `0x${"12".repeat(20)}`], ["--log", LOG]]) {
+        const run = await spawnShowwork(["serve", ...flags, "--port", "0"], { SHOWWORK_STORE: path.join(dir, "store.sqlite") });
+        expect(run.code, run.stderr).to.not.equal(0);
+        expect(run.stderr).to.include("--receipt-logs, --log and --deploy need --rpc");
+        expect(run.stderr).not.to.include("--log-id and");
+      }
+    });
+
     it("accepts http(s) URLs as they are", () => {
       expect(rpcUrlArgument("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
       expect(rpcUrlArgument(" https://rpc.example/v1?key=x ")).to.equal("https://rpc.example/v1?key=x");

@@ -19,6 +19,8 @@ interface DevCommandOptions {
   servicePort?: number;
   reset?: boolean;
   quiet?: boolean;
+  chains?: number;
+  secondChainPort?: number;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -29,6 +31,8 @@ export function devCommand(): Command {
     .addOption(new Option("--model <name[=digest]>", "a model your app calls, registered with a version (repeatable; kept in the config's manifest)").argParser(collect).default([]))
     .addOption(new Option("--chain-port <n>", "port of the chain's JSON-RPC (default: as last time, else 8545 when free; 0: any)").argParser(integerOption(0)))
     .addOption(new Option("--service-port <n>", "port of the anchoring service (default: as last time, else 8787 when free; 0: any)").argParser(integerOption(0)))
+    .addOption(new Option("--chains <n>", "local chains: 1, or 2 (every batch anchored on both; the second one is the config's chains[1] \"local-l1\", chain id 31338). Default: as last time, else 1").argParser(integerOption(1)))
+    .addOption(new Option("--second-chain-port <n>", "port of the second chain's JSON-RPC (default: as last time, else 8546 when free; 0: any)").argParser(integerOption(0)))
     .addOption(new Option("--reset", "start a new chain: the old chain's bundles will no longer verify"))
     .addOption(new Option("--quiet", "do not log batches and transactions"))
     .action(async (options: DevCommandOptions) => {
@@ -39,6 +43,8 @@ export function devCommand(): Command {
         ...(options.chainPort === undefined ? {} : { chainPort: options.chainPort }),
         ...(options.servicePort === undefined ? {} : { servicePort: options.servicePort }),
         ...(options.reset ? { reset: true } : {}),
+        ...(options.chains === undefined ? {} : { chains: options.chains as 1 | 2 }),
+        ...(options.secondChainPort === undefined ? {} : { secondChainPort: options.secondChainPort }),
         onLog: err,
         onServiceEvent: (event) => {
           const text = describeEvent(event);
@@ -51,6 +57,10 @@ export function devCommand(): Command {
       out(`  chain     ${dev.chain.url}  (chain id ${dev.chain.chainId}; ${dev.chain.created ? "new" : `${dev.chain.replayedBlocks} blocks replayed`}; kept in ${rel(dev.chain.journal)})`);
       out(`  contracts ReceiptLogs ${dev.setup.receiptLogs}, ModelTimeline ${dev.setup.modelTimeline}`);
       out(`  log       ${dev.setup.logId}`);
+      if (dev.secondChain !== undefined && dev.secondSetup !== undefined) {
+        out(`  chain 2   ${dev.secondChain.url}  (chain id ${dev.secondChain.chainId}, "local-l1": every batch is anchored there too; ${dev.secondChain.created ? "new" : `${dev.secondChain.replayedBlocks} blocks replayed`})`);
+        out(`            ReceiptLogs ${dev.secondSetup.receiptLogs}, ModelTimeline ${dev.secondSetup.modelTimeline}, log ${dev.secondSetup.logId}`);
+      }
       out(`  operator  ${dev.operator}  (administers the log)`);
       out(`  anchorer  ${dev.anchorer}  (sends the anchoring transactions)`);
       out(`  node      ${dev.node}  (signs your app's receipts)`);

@@ -38,6 +38,7 @@ import {
   ContractFunctionRevertedError,
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
+  decodeFunctionData,
   encodeFunctionData,
   keccak256,
   parseTransaction,
@@ -58,6 +59,7 @@ import type { ServiceEventListener } from "../events.js";
 import { failpoint } from "../failpoints.js";
 import type { AnchorLedger, BatchRecord, TxAttempt, TxRecord } from "../store/types.js";
 import { errorTexts, explainRejection, rejectionKind } from "../chain/friction.js";
+import { headSize } from "../../verify/commitment.js";
 import { findBatchAnchored, readBatchRoot, readLogSize, type LogLocation } from "./receiptLogsReader.js";
 
 /** A wallet client whose account signs locally (the service must persist signed bytes before sending). */
@@ -88,6 +90,13 @@ export interface AnchorerPolicy {
   readonly cadenceBatches: number;
   /** Cadence: or once the oldest waiting batch was closed this long ago, ms (default: no time trigger). */
   readonly cadenceMaxWaitMs: number | undefined;
+  /**
+   * Head commitments (an extra chain only): instead of every batch root, one entry per transaction holding the
+   * primary log's chained head after the last batch it covers (sdk/verify/commitment.ts). One anchoring then covers
+   * any number of primary batches at the cost of one; it follows the primary's final anchorings (the head includes
+   * their blocks). Default false.
+   */
+  readonly commitHead: boolean;
 }
 
 export const DEFAULT_ANCHORER_POLICY: AnchorerPolicy = {
@@ -101,7 +110,19 @@ export const DEFAULT_ANCHORER_POLICY: AnchorerPolicy = {
   revertBackoffMs: 5_000,
   cadenceBatches: 1,
   cadenceMaxWaitMs: undefined,
+  commitHead: false,
 };
+
+/** Where a head-commitment anchorer reads the primary log (see {@link AnchorerPolicy.commitHead}). */
+export interface PrimaryHeads {
+  /** Whether batch `index` is final on the primary chain (its head can no longer change). */
+  settled(index: number): Promise<boolean>;
+  /** The primary log's head after batch `index` (its BatchAnchored event); undefined while it cannot be read. */
+  headAfter(index: number): Promise<Hex | undefined>;
+}
+
+/** Batches one head commitment covers at most (one transaction of constant size whatever the number). */
+const MAX_BATCHES_PER_COMMITMENT = 10_000;
 
 /** Parameters of {@link Anchorer}. */
 export interface AnchorerParameters {
@@ -114,6 +135,8 @@ export interface AnchorerParameters {
   readonly fromBlock: number;
   readonly policy: AnchorerPolicy;
   readonly onEvent: ServiceEventListener;
+  /** The primary log's heads, for {@link AnchorerPolicy.commitHead}. */
+  readonly primaryHeads?: PrimaryHeads | undefined;
 }
 
 const NONCE_TOO_LOW = /nonce too low|nonce has already been used|nonce is too low|already been mined/i;
@@ -268,6 +291,7 @@ export class Anchorer {
    * hand: the log on chain says whether our batches are anchored.
    */
   private async letTheChainDecide(tx: TxRecord, why: "reverted" | "nonce-used", atBlock: bigint): Promise<void> {
+    if (this.p.policy.commitHead) return this.letTheChainDecideCommitment(tx, why, atBlock);
     const batches = await this.batchesOf(tx);
     const roots = await Promise.all(batches.map((b) => readBatchRoot(this.p.publicClient, this.p.log, b.index, atBlock)));
     const ours = roots.map((root, i) => root === batches[i]!.root);
@@ -409,6 +433,7 @@ export class Anchorer {
   // ---------------------------------------------------------------- submitting
 
   private async submitNext(now: number): Promise<void> {
+    if (this.p.policy.commitHead) return this.submitCommitment(now);
     const candidates = await this.p.store.batchesInState("batched", this.p.policy.maxBatchesPerTx);
     if (candidates.length === 0) return;
     const run: BatchRecord[] = [];
@@ -561,10 +586,166 @@ export class Anchorer {
     });
   }
 
+  // ---------------------------------------------------------------- head commitments
+
+  /**
+   * The next head commitment: the waiting batches (in store = primary log indices) that are final on the primary,
+   * once the cadence says so, as one entry `anchor(logId, size, head(last), count)` at this log's size.
+   */
+  private async submitCommitment(now: number): Promise<void> {
+    const heads = this.p.primaryHeads;
+    if (heads === undefined) throw new InvariantError("head commitments need the primary log's heads");
+    const candidates = await this.p.store.batchesInState("batched", MAX_BATCHES_PER_COMMITMENT);
+    const run: BatchRecord[] = [];
+    for (const batch of candidates) {
+      if (run.length > 0 && batch.index !== run[run.length - 1]!.index + 1) break;
+      if (!(await heads.settled(batch.index))) break;
+      run.push(batch);
+    }
+    if (run.length === 0) return;
+    const first = run[0]!;
+    const { cadenceBatches, cadenceMaxWaitMs } = this.p.policy;
+    const due = run.length >= cadenceBatches || (cadenceMaxWaitMs !== undefined && now - first.closedAt >= cadenceMaxWaitMs) || this.flushRequested;
+    if (!due) return;
+    this.flushRequested = false;
+    const block = await this.p.publicClient.getBlockNumber({ cacheTime: 0 });
+    const entry = await readLogSize(this.p.publicClient, this.p.log, block);
+    if (entry > 0) {
+      // The last entry says how far the primary log is covered already: a transaction of ours the store lost, or another writer.
+      const previous = await readBatchRoot(this.p.publicClient, this.p.log, entry - 1, block);
+      const covered = previous === undefined ? 0 : headSize(previous);
+      if (covered > first.index) {
+        const coveredLast = covered - 1;
+        const ours = coveredLast <= run[run.length - 1]!.index ? await heads.headAfter(coveredLast) : undefined;
+        if (ours !== undefined && ours === previous) {
+          await this.adoptCommitment(run.filter((b) => b.index <= coveredLast), entry - 1);
+          return;
+        }
+        this.halt(
+          new AnchoringHaltedError({
+            reason: "index-conflict",
+            message: `Entry ${entry - 1} of log ${this.p.log.logId} holds ${previous}, which is not this store's head of the primary log after batch ${coveredLast}; the next batch to commit is ${first.index}.`,
+            metaMessages: ["One service (one store) per commitment log, and a commitment log holds heads only (chains[].cadence.commit \"head\" from its first entry)."],
+          }),
+        );
+        return;
+      }
+    }
+    const last = run[run.length - 1]!;
+    const head = await heads.headAfter(last.index);
+    if (head === undefined) return; // the primary's event is not readable yet: next round
+    const args = [this.p.log.logId, BigInt(entry), head, BigInt(run.length)] as const;
+    const data = encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchor", args });
+    let estimate: bigint;
+    try {
+      estimate = await this.p.publicClient.estimateContractGas({ address: this.p.log.contract, abi: receiptLogsAbi, account: this.account, functionName: "anchor", args });
+    } catch (error) {
+      const revert = revertName(error);
+      if (revert === "ReceiptLogsUnauthorizedAnchorer") {
+        this.halt(
+          new AnchoringHaltedError({
+            reason: "unauthorized",
+            message: `Account ${this.account.address} may not anchor into log ${this.p.log.logId}.`,
+            metaMessages: ["Do: have the log's admin call grantAnchorer(logId, account). Anchoring resumes by itself."],
+            cause: error,
+          }),
+        );
+        return;
+      }
+      if (revert === "ReceiptLogsUnexpectedIndex") return;
+      const kind = rejectionKind(error);
+      if (kind !== undefined) throw await explainRejection(this.p.publicClient, { what: `Estimating gas to commit batches ${first.index}..${last.index}`, error, kind, account: this.account.address });
+      if (revert !== undefined) {
+        this.halt(new AnchoringHaltedError({ reason: "revert", message: `Committing would revert with ${revert}.`, cause: error }));
+        return;
+      }
+      throw error;
+    }
+    this.halted = undefined;
+    const gas = (estimate * BigInt(100 + this.p.policy.gasMarginPercent)) / 100n;
+    const nonce = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "pending" });
+    const fees = await this.currentFees();
+    const chainHead = Number(await this.p.publicClient.getBlockNumber({ cacheTime: 0 }));
+    failpoint("tx:before-persist");
+    const attempt = await this.sign({ to: this.p.log.contract, data, nonce, gas, ...fees, now });
+    const tx = await this.p.store.createTx({ nonce, firstBatch: first.index, lastBatch: last.index, createdAtBlock: Math.max(0, chainHead - 1), attempt });
+    this.p.onEvent({ type: "tx-submitted", nonce, txHash: attempt.hash, firstBatch: tx.firstBatch, lastBatch: tx.lastBatch });
+    await this.broadcast(tx, attempt, now);
+  }
+
+  /** As {@link letTheChainDecide}, for a commitment: the entry its transaction targets holds our head, nothing, or another head. */
+  private async letTheChainDecideCommitment(tx: TxRecord, why: "reverted" | "nonce-used", atBlock: bigint): Promise<void> {
+    const attempt = tx.attempts[tx.attempts.length - 1];
+    if (attempt === undefined) throw new InvariantError(`tx ${tx.id} has no attempt`);
+    const { entry, head } = commitmentOf(attempt.raw);
+    const found = await readBatchRoot(this.p.publicClient, this.p.log, entry, atBlock);
+    if (found === head) {
+      const [event] = await findBatchAnchored(this.p.publicClient, this.p.log, { fromBlock: tx.createdAtBlock, index: entry });
+      if (event === undefined) return;
+      failpoint("tx:before-mark-included");
+      await this.markIncluded(tx, { txHash: event.txHash, blockNumber: event.blockNumber, blockHash: event.blockHash, anchoredAt: Date.now() });
+      return;
+    }
+    if (found !== undefined) {
+      // Another entry took that index: ours are anchored there only if it is our head for the same or a later batch.
+      const covered = headSize(found);
+      if (covered - 1 >= tx.lastBatch && (await this.p.primaryHeads?.headAfter(covered - 1)) === found) {
+        await this.p.store.voidTx(tx.id);
+        return; // the next round adopts that entry
+      }
+      this.halt(
+        new AnchoringHaltedError({
+          reason: "index-conflict",
+          message: `Entry ${entry} of log ${this.p.log.logId} holds ${found}, not this store's head ${head}.`,
+          metaMessages: ["Another writer anchors into this commitment log. One service (one store) per log: stop the other writer."],
+        }),
+      );
+      return;
+    }
+    await this.p.store.voidTx(tx.id);
+    this.p.onEvent({
+      type: "retry",
+      kind: why === "reverted" ? "tx-reverted" : "nonce-taken",
+      message: `the commitment of batches ${tx.firstBatch}..${tx.lastBatch} is not on chain and nonce ${tx.nonce} is used: committing them again`,
+    });
+  }
+
+  /** A commitment of ours is on chain without a transaction the store tracks: record it for the batches it covers. */
+  private async adoptCommitment(run: readonly BatchRecord[], entry: number): Promise<void> {
+    const [event] = await findBatchAnchored(this.p.publicClient, this.p.log, { fromBlock: this.p.fromBlock, index: entry });
+    if (event === undefined || run.length === 0) return;
+    const sent = await this.p.publicClient.getTransaction({ hash: event.txHash });
+    failpoint("tx:before-mark-included");
+    const tx = await this.p.store.adoptAnchor({
+      nonce: sent.nonce,
+      firstBatch: run[0]!.index,
+      lastBatch: run[run.length - 1]!.index,
+      createdAtBlock: Math.max(0, event.blockNumber - 1),
+      inclusion: { txHash: event.txHash, blockNumber: event.blockNumber, blockHash: event.blockHash, anchoredAt: Date.now() },
+    });
+    this.p.onEvent({
+      type: "retry",
+      kind: "adopted",
+      message: `batches ${tx.firstBatch}..${tx.lastBatch} were already covered by entry ${entry} (tx ${event.txHash}): adopted`,
+      txHash: event.txHash,
+    });
+    this.p.onEvent({ type: "anchored", firstBatch: tx.firstBatch, lastBatch: tx.lastBatch, txHash: event.txHash, blockNumber: event.blockNumber, receipts: await this.receiptCount(tx) });
+  }
+
   private halt(error: AnchoringHaltedError): void {
     if (this.halted?.message !== error.message) this.p.onEvent({ type: "halted", reason: error.reason, message: error.shortMessage });
     this.halted = error;
   }
+}
+
+/** The entry index and head a signed commitment transaction (`anchor(logId, entry, head, count)`) targets. */
+export function commitmentOf(raw: Hex): { entry: number; head: Hex } {
+  const data = parseTransaction(raw).data;
+  if (data === undefined) throw new InvariantError("a stored commitment transaction has no data");
+  const call = decodeFunctionData({ abi: receiptLogsAbi, data });
+  if (call.functionName !== "anchor") throw new InvariantError(`a stored commitment transaction calls ${call.functionName}`);
+  const [, entry, head] = call.args;
+  return { entry: Number(entry), head: head.toLowerCase() as Hex };
 }
 
 /**

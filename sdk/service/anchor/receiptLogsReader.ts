@@ -49,6 +49,8 @@ export interface BatchAnchoredEvent {
   readonly index: number;
   readonly root: Hex;
   readonly leafCount: number;
+  /** The log's head after this batch. */
+  readonly head: Hex;
   readonly txHash: Hex;
   readonly blockNumber: number;
   readonly blockHash: Hex;
@@ -61,7 +63,7 @@ export interface BatchAnchoredEvent {
 export async function findBatchAnchored(
   client: PublicClient,
   log: LogLocation,
-  options: { fromBlock: number; index?: number },
+  options: { fromBlock: number; toBlock?: number; index?: number },
 ): Promise<BatchAnchoredEvent[]> {
   const events = await client.getContractEvents({
     address: log.contract,
@@ -69,13 +71,14 @@ export async function findBatchAnchored(
     eventName: "BatchAnchored",
     args: options.index === undefined ? { logId: log.logId } : { logId: log.logId, index: BigInt(options.index) },
     fromBlock: BigInt(options.fromBlock),
-    toBlock: "latest",
+    toBlock: options.toBlock === undefined ? "latest" : BigInt(options.toBlock),
     strict: true,
   });
   return events.map((e) => ({
     index: Number(e.args.index),
     root: e.args.root.toLowerCase() as Hex,
     leafCount: Number(e.args.leafCount),
+    head: e.args.head.toLowerCase() as Hex,
     txHash: e.transactionHash,
     blockNumber: Number(e.blockNumber),
     blockHash: e.blockHash,

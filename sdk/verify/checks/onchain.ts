@@ -27,6 +27,7 @@ import { receiptLogsAbi } from "../../contracts/abis.js";
 import { duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import type { DeploymentsRecord } from "../../deployments/record.js";
 import { strictestDelay } from "../anchorDelay.js";
+import { expectedAnchorRoot } from "../commitment.js";
 import { delayBoundOf } from "../modelVersionRule.js";
 import { judgeCompromise, type SignerCompromiseReport } from "../compromise.js";
 import { codeHashOf, matchShowworkCode } from "../contractCode.js";
@@ -240,7 +241,8 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
   if (contract.status === "error") return skipRest(contract.message, contract.code ?? "rpc-unavailable");
   if (contract.status !== "pass") return skipRest("not checked: the address is not the anchoring contract", "prerequisite");
 
-  // batch-root
+  // batch-root (for a head commitment: the head its links lead to, see ../commitment.ts)
+  const expected = expectedAnchorRoot(bundle, anchor);
   const batchRoot = await run("batch-root", async () => {
     if (!need(await reads.logExists)) {
       return fail("batch-root", `log ${anchor.logId} does not exist in this contract (the log id was changed?)`, {
@@ -249,26 +251,34 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
         code: "unknown-log",
       });
     }
-    if (anchor.root.toLowerCase() !== bundle.root.toLowerCase()) {
-      return fail("batch-root", `the anchor says root ${short(anchor.root)} was anchored, but the bundle's proof leads to ${short(bundle.root)}: the anchor's root was changed`, {
-        expected: bundle.root,
+    if (expected.mismatch !== undefined) {
+      return fail("batch-root", `${expected.mismatch}: the commitment's links were changed`, { expected: "links starting at the bundle's batch", found: "other links", code: "commitment-mismatch" });
+    }
+    if (anchor.root.toLowerCase() !== expected.root) {
+      return fail("batch-root", anchor.commitment
+        ? `the anchor says head ${short(anchor.root)} was committed, but its links lead to ${short(expected.root)}: the anchor's root or its links were changed`
+        : `the anchor says root ${short(anchor.root)} was anchored, but the bundle's proof leads to ${short(bundle.root)}: the anchor's root was changed`, {
+        expected: expected.root,
         found: anchor.root,
         code: "anchor-root-mismatch",
       });
     }
     const root = need(await reads.batchRoot);
     const size = need(await reads.logSize);
+    const entry = anchor.commitment ? "entry" : "batch";
     if (root === zeroHash) {
-      return pending("batch-root", `batch ${anchor.batchIndex} is not anchored (yet): the log has ${size} batches`, {
-        expected: bundle.root,
+      return pending("batch-root", `${entry} ${anchor.batchIndex} is not anchored (yet): the log has ${size} ${entry === "entry" ? "entries" : "batches"}`, {
+        expected: expected.root,
         found: `not anchored (log size ${size})`,
         code: "not-anchored",
       });
     }
-    return root.toLowerCase() === bundle.root.toLowerCase()
-      ? pass("batch-root", `batch ${anchor.batchIndex} of the log holds the bundle's root`, { expected: bundle.root, found: root })
-      : fail("batch-root", `batch ${anchor.batchIndex} of the log holds another root: the root, the log id or the batch index was changed`, {
-          expected: bundle.root,
+    return root.toLowerCase() === expected.root
+      ? pass("batch-root", `${entry} ${anchor.batchIndex} of the log holds ${expected.what}`, { expected: expected.root, found: root })
+      : fail("batch-root", anchor.commitment
+        ? `entry ${anchor.batchIndex} of the log holds another head than the bundle's links lead to: the primary log's history differs from what this chain committed (or the index was changed)`
+        : `batch ${anchor.batchIndex} of the log holds another root: the root, the log id or the batch index was changed`, {
+          expected: expected.root,
           found: root,
           code: "mismatch",
         });
@@ -308,10 +318,11 @@ export async function runChainChecks(params: ChainCheckParameters): Promise<{ ch
       });
     }
     event = match;
-    if (match.root.toLowerCase() !== bundle.root.toLowerCase()) {
-      return fail("transaction", "the transaction anchored another root for this batch", { expected: bundle.root, found: match.root, code: "root-mismatch" });
+    if (expected.root === undefined || match.root.toLowerCase() !== expected.root) {
+      return fail("transaction", "the transaction anchored another root for this batch", { expected: expected.root ?? bundle.root, found: match.root, code: "root-mismatch" });
     }
-    if (match.leafCount !== BigInt(bundle.batchSize)) {
+    // A head commitment's leaf count is the number of primary batches it newly covers; the links bind the bundle's batch size.
+    if (anchor.commitment === undefined && match.leafCount !== BigInt(bundle.batchSize)) {
       return fail("transaction", `the transaction anchored a batch of ${match.leafCount} receipts, the bundle says ${bundle.batchSize}`, {
         expected: `${bundle.batchSize} receipts`,
         found: `${match.leafCount} receipts`,

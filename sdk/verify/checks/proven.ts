@@ -22,6 +22,7 @@ import { ChainProofError, MissingProofError, verifyChainProof, type Checkpoint, 
 import { CONTRACT_BUILDS } from "../../contracts/codeHashes.js";
 import { check, duration, errored, fail, isoTime, pass, pending, short, skipped } from "../check.js";
 import { immutablesHold, matchShowworkCode } from "../contractCode.js";
+import { expectedAnchorRoot } from "../commitment.js";
 import { judgeCompromise } from "../compromise.js";
 import { delayBoundOf, judgeModelVersion } from "../modelVersionRule.js";
 import { printableShort } from "../printable.js";
@@ -207,18 +208,21 @@ async function judge(
     return { checks, facts };
   }
 
-  // batch-root (at the anchoring block)
+  // batch-root (at the anchoring block; for a head commitment: the head its links lead to)
+  const expected = expectedAnchorRoot(bundle, anchor);
   let batchRoot: Check;
   if (f.admin === zeroAddress) {
     batchRoot = fail("batch-root", `log ${anchor.logId} does not exist in this contract (the log id was changed?)`, { expected: `log ${anchor.logId}`, found: "no such log", code: "unknown-log" });
-  } else if (anchor.root.toLowerCase() !== bundle.root.toLowerCase()) {
-    batchRoot = fail("batch-root", `the anchor says root ${short(anchor.root)} was anchored, but the bundle's proof leads to ${short(bundle.root)}: the anchor's root was changed`, { expected: bundle.root, found: anchor.root, code: "anchor-root-mismatch" });
+  } else if (expected.mismatch !== undefined) {
+    batchRoot = fail("batch-root", `${expected.mismatch}: the commitment's links were changed`, { expected: "links starting at the bundle's batch", found: "other links", code: "commitment-mismatch" });
+  } else if (anchor.root.toLowerCase() !== expected.root) {
+    batchRoot = fail("batch-root", `the anchor says root ${short(anchor.root)} was anchored, but ${expected.what} is ${short(expected.root)}: the anchor's root was changed`, { expected: expected.root, found: anchor.root, code: "anchor-root-mismatch" });
   } else if (f.rootAt === zeroHash) {
-    batchRoot = fail("batch-root", `batch ${anchor.batchIndex} is not anchored at block ${anchor.blockNumber} (proven empty; the log has ${f.logSize} batches ${at}): the block number or batch index was changed`, { expected: bundle.root, found: `empty at block ${anchor.blockNumber}`, code: "not-anchored" });
-  } else if (f.rootAt.toLowerCase() !== bundle.root.toLowerCase()) {
-    batchRoot = fail("batch-root", `batch ${anchor.batchIndex} of the log holds another root (proven at block ${anchor.blockNumber}): the root, the log id or the batch index was changed`, { expected: bundle.root, found: f.rootAt, code: "mismatch" });
+    batchRoot = fail("batch-root", `entry ${anchor.batchIndex} is not anchored at block ${anchor.blockNumber} (proven empty; the log has ${f.logSize} entries ${at}): the block number or batch index was changed`, { expected: expected.root, found: `empty at block ${anchor.blockNumber}`, code: "not-anchored" });
+  } else if (f.rootAt.toLowerCase() !== expected.root) {
+    batchRoot = fail("batch-root", `entry ${anchor.batchIndex} of the log holds another root (proven at block ${anchor.blockNumber}): the root, the log id or the batch index was changed`, { expected: expected.root, found: f.rootAt, code: "mismatch" });
   } else {
-    batchRoot = pass("batch-root", `batch ${anchor.batchIndex} of the log holds the bundle's root (storage proof at block ${anchor.blockNumber})`, { expected: bundle.root, found: f.rootAt });
+    batchRoot = pass("batch-root", `entry ${anchor.batchIndex} of the log holds ${expected.what} (storage proof at block ${anchor.blockNumber})`, { expected: expected.root, found: f.rootAt });
   }
   checks.push(batchRoot);
 
