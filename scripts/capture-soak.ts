@@ -83,6 +83,7 @@ else {
       `drain after restart   ${report.queuedAtRestart} receipts in ${(report.drainMs / 1000).toFixed(2)} s = ${report.drainPerSecond} receipts/s`,
       ...(drain ? [`queue replay          ${drain.receipts} receipts queued during an outage drained in ${(drain.ms / 1000).toFixed(2)} s = ${drain.perSecond} receipts/s (HTTP, signatures checked, SQLite store)`] : []),
       `loud                  token refused: ${report.loud.tokenRefused}, unreachable: ${report.loud.unreachable}, resumed: ${report.loud.resumed}`,
+      `app restarted         ${report.appRestartsToDeliver} time(s) only to deliver what it left queued${report.appRestartsToDeliver > 0 ? ` (it said so at exit: ${report.appExitSaid})` : ""}`,
       `total                 ${(report.totalMs / 1000).toFixed(0)} s`,
       "",
     ].join("\n"),

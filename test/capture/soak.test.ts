@@ -5,7 +5,8 @@
  * and a broken stream, the app SIGKILLed mid-stream and restarted, the service SIGKILLed and
  * restarted, anchored receipts sent again, and one receipt meant to be refused. Counts, not times:
  * every answer received has exactly one final receipt; none for the answer never completed; no
- * receipt refused but the intended one. The long run: scripts/capture-soak.ts (docs/capture.md).
+ * receipt refused but the intended one; the app's run during the outage exits with receipts queued, says so on
+ * stderr, and its next start delivers them. The long run: scripts/capture-soak.ts (docs/capture.md).
  */
 import { expect } from "chai";
 
@@ -17,7 +18,7 @@ describe("capture: soak of the whole path, with faults", function () {
   after(() => removeTempDirs());
 
   it("every answer received has exactly one final receipt, no receipt for an answer never received, nothing refused but the intended one", async () => {
-    const report = await runSoak({ appAnswers: 8, proxyAnswers: 4, outageMs: 1_500 });
+    const report = await runSoak({ appAnswers: 8, proxyAnswers: 4, outageMs: 1_500, appExitsDuringOutage: true });
     expect(report.faults).to.deep.equal({
       "wrong-token": 1,
       "upstream-500": 1,
@@ -40,5 +41,8 @@ describe("capture: soak of the whole path, with faults", function () {
     expect(report.duplicatesResent).to.equal(10); // 5 over HTTP (409 alreadyStored), 5 through a sink
     expect(report.queuedAtRestart).to.be.greaterThan(0);
     expect(report.loud).to.deep.equal({ tokenRefused: true, unreachable: true, resumed: true });
+    // The app's run during the outage exited with receipts queued: it said so on stderr, and its next start delivered them (counted above).
+    expect(report.appRestartsToDeliver).to.equal(1);
+    expect(report.appExitSaid, "the app said at exit what it left queued").to.equal(true);
   });
 });
