@@ -42,10 +42,10 @@ function processCpuMs(pid: number): number {
 async function postgresPids(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const backend = Number((await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
-  await client.end();
   const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-  const postmaster = parentOf(backend);
+  // Read while the connection is open: its backend process ends with it.
+  const postmaster = parentOf(Number((await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid));
+  await client.end();
   const children = readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .filter((name) => {
