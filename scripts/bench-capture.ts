@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 import { generateText, wrapLanguageModel } from "ai";
 import OpenAI from "openai";
@@ -63,6 +64,11 @@ interface Measured {
   readonly threadCpuMs: number;
   /** CPU of every thread of this process per call, ms. */
   readonly processCpuMs: number;
+  /** The caller's event-loop delay while the calls ran (p99, max; ms): how long its thread was kept from answering. */
+  readonly loopDelayP99: number;
+  readonly loopDelayMax: number;
+  /** Garbage-collection pauses of the caller's thread while the calls ran, ms per call. */
+  readonly gcMsPerCall: number;
 }
 
 async function main(): Promise<void> {
@@ -119,29 +125,41 @@ async function main(): Promise<void> {
     for (let i = 0; i < 30; i++) await plain(-i - 1); // warm up
     for (let i = 0; i < 30; i++) await captured(-i - 1);
     await settle();
-    const sums = [plain, captured].map(() => ({ times: [] as number[], thread: 0, process: 0, calls: 0 }));
+    const sums = [plain, captured].map(() => ({ times: [] as number[], thread: 0, process: 0, calls: 0, loop: monitorEventLoopDelay({ resolution: 1 }), blocks: [] as [number, number][] }));
+    const gcs: { start: number; duration: number }[] = [];
+    const gcObserver = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcs.push({ start: e.startTime, duration: e.duration })));
+    gcObserver.observe({ entryTypes: ["gc"] });
     let next = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const [k, call] of [plain, captured].entries()) {
         const sum = sums[k]!;
         const thread0 = threadCpuMicros();
         const process0 = cpuMicros();
+        const blockStart = performance.now();
+        sum.loop.enable();
         for (let j = 0; j < perBlock; j++) {
           const t = performance.now();
           await call(next++);
           sum.times.push(performance.now() - t);
         }
+        sum.loop.disable();
+        sum.blocks.push([blockStart, performance.now()]);
         await settle();
         sum.thread += threadCpuMicros() - thread0;
         sum.process += cpuMicros() - process0;
         sum.calls += perBlock;
       }
     }
+    await new Promise((resolve) => setImmediate(resolve)); // the observer's last entries
+    gcObserver.disconnect();
     const of = (sum: (typeof sums)[number]): Measured => ({
       p50: percentile(sum.times, 50),
       p99: percentile(sum.times, 99),
       threadCpuMs: sum.thread / 1000 / sum.calls,
       processCpuMs: sum.process / 1000 / sum.calls,
+      loopDelayP99: sum.loop.percentile(99) / 1e6,
+      loopDelayMax: sum.loop.max / 1e6,
+      gcMsPerCall: gcs.filter((g) => sum.blocks.some(([a, b]) => g.start >= a && g.start < b)).reduce((t, g) => t + g.duration, 0) / sum.calls,
     });
     return { base: of(sums[0]!), captured: of(sums[1]!) };
   }
@@ -198,7 +216,8 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       `  ${`${r.way} [${r.kind}]`.padEnd(34)} p50 ${ms(r.base.p50)} → ${ms(r.captured.p50)} (+${ms(r.captured.p50 - r.base.p50)}), p99 ${ms(r.base.p99)} → ${ms(r.captured.p99)} (+${ms(r.captured.p99 - r.base.p99)}); ` +
-        `CPU per answer: caller's thread ${r.base.threadCpuMs.toFixed(3)} → ${r.captured.threadCpuMs.toFixed(3)} ms, all threads ${r.base.processCpuMs.toFixed(3)} → ${r.captured.processCpuMs.toFixed(3)} ms`,
+        `CPU per answer: caller's thread ${r.base.threadCpuMs.toFixed(3)} → ${r.captured.threadCpuMs.toFixed(3)} ms, all threads ${r.base.processCpuMs.toFixed(3)} → ${r.captured.processCpuMs.toFixed(3)} ms; ` +
+        `caller's event-loop delay p99 ${r.base.loopDelayP99.toFixed(1)} → ${r.captured.loopDelayP99.toFixed(1)} ms (max ${r.base.loopDelayMax.toFixed(1)} → ${r.captured.loopDelayMax.toFixed(1)}), GC ${r.base.gcMsPerCall.toFixed(3)} → ${r.captured.gcMsPerCall.toFixed(3)} ms per call`,
     );
   }
   console.log(`receipts: ${delivered} captured and delivered; the service stored ${stored ?? "?"}`);
