@@ -96,7 +96,7 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
     return out;
   }
 
-  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone; edited links and another head fail; the monitor compares heads", async () => {
+  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone and offline; edited links and another head fail; the monitor compares heads", async () => {
     const l2Clients = await connectRpc(l2.url, ANCHORER_KEY, { timeoutMs: 800 });
     const l1Clients = await connectRpc(l1.url, ANCHORER_KEY, { timeoutMs: 800 });
     const service = await AnchoringService.open({
@@ -179,6 +179,27 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
         ]);
         expect(verdict.chains[1]!.proved).to.match(new RegExp(`through a head commitment to batches up to ${entry === 0 ? 3 : 7} at index ${entry}`));
       }
+
+      // Self-contained: each anchor with its own chain's proofs; verified offline from one checkpoint per chain, under all.
+      const selfContained = toBundleJson(await service.selfContainedBundle(ids[5]!));
+      const proven = selfContained.format === "showwork/bundle@2" ? selfContained.anchors : [];
+      expect(proven.map((a) => [a.chainId, a.chainProof !== undefined])).to.deep.equal([
+        [L2, true],
+        [L1, true],
+      ]);
+      const checkpoints = await Promise.all(
+        proven.map(async (a) => {
+          const number = a.blockNumber - 1 + a.chainProof!.headers.length - 1;
+          const client = a.chainId === L2 ? l2.client : l1.client;
+          return { chainId: a.chainId, number, hash: (await client.getBlock({ blockNumber: BigInt(number) })).hash };
+        }),
+      );
+      const offline = await verifyBundleOnChains(selfContained, { chains: [{ chainId: L2, name: "l2" }, { chainId: L1, name: "l1" }], require: "all", offline: true, checkpoints });
+      expect(offline.status, offline.summary).to.equal("verified");
+      expect(offline.chains.map((c) => [c.name, c.accepted])).to.deep.equal([
+        ["l2", true],
+        ["l1", true],
+      ]);
 
       const bundle = toBundleJson(await service.bundle(ids[1]!)) as unknown as { anchors: Record<string, unknown>[] } & Record<string, unknown>;
       // The L2 stopped: the L1 commitment alone proves the batch (any), all names the L2.
