@@ -16,7 +16,7 @@ import { findBatchAnchored, readBatchRoot, readLogSize } from "../../sdk/service
 import { connectRpc } from "../../sdk/service/chain/connect.js";
 import type { ServiceEvent } from "../../sdk/service/events.js";
 import { SqliteReceiptStore } from "../../sdk/service/store/sqlite.js";
-import { setupTestLog, type TestLog } from "./helpers/chain.js";
+import { setupTestLog } from "./helpers/chain.js";
 import { freePort, killAll, killHard, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "./helpers/processes.js";
 import { makeReceipts } from "./helpers/receipts.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
@@ -59,7 +59,7 @@ describe("several anchoring chains: the L1's node killed, then restarted (journa
   });
 
   it("the L2 goes on while the L1 is dead; the restarted L1 (state replayed) catches up, every batch exactly once on each chain", async () => {
-    const [l2Log, l1Log]: TestLog[] = await Promise.all([setupTestLog(l2.url), setupTestLog(l1Url)]);
+    const [l2Log, l1Log] = await Promise.all([setupTestLog(l2.url), setupTestLog(l1Url)]);
     const l2Clients = await connectRpc(l2.url, l2Log.privateKey, { timeoutMs: 800 });
     const l1Clients = await connectRpc(l1Url, l1Log.privateKey, { timeoutMs: 800 });
     const events: ServiceEvent[] = [];
