@@ -30,7 +30,7 @@ import type {
 } from "@ai-sdk/provider";
 
 import type { JsonValue } from "../receipt/samplingDigest.js";
-import type { Capturer } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 import { capturerFor, type CaptureDefaultsOptions } from "./defaults.js";
 import { toJson, type CapturedAnswer, type CapturedTool } from "./exchange.js";
 
@@ -131,7 +131,7 @@ function fingerprintOf(metadata: unknown): string | undefined {
   return undefined;
 }
 
-function withReceiptMetadata<T extends { providerMetadata?: unknown }>(target: T, capturer: Capturer, receiptId: string): T {
+function withReceiptMetadata<T extends { providerMetadata?: unknown }>(target: T, capturer: CaptureSession, receiptId: string): T {
   const url = capturer.receiptUrl(receiptId as `0x${string}`);
   const existing = isObj(target.providerMetadata) ? target.providerMetadata : {};
   return { ...target, providerMetadata: { ...existing, showwork: { receiptId, ...(url ? { receiptUrl: url } : {}) } } };

@@ -25,11 +25,12 @@ import { recordLastReceipt } from "../config/lastReceipt.js";
 import { privateKeyToReceiptSigner } from "../receipt/signReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import { Capturer, createCapturer, type CapturerOptions } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 import { CaptureConfigError } from "./errors.js";
 import { remoteSink, type DeliveryReport, type ReceiptSink, type RemoteSink, type RemoteSinkOptions, type SinkEvent } from "./sinks.js";
 
 /** Capture options: a capturer to share, or capturer options (each one absent is read from the config). */
-export type CaptureDefaultsOptions = { readonly capturer: Capturer } | Partial<CapturerOptions>;
+export type CaptureDefaultsOptions = { readonly capturer: CaptureSession } | Partial<CapturerOptions>;
 
 const NO_CONFIG = [
   "Do: run `npx showwork dev` (a local chain) or `npx showwork init --rpc URL` in your project folder,",
@@ -170,7 +171,7 @@ export function defaultCapturer(): Capturer {
 }
 
 /** The capturer for `options`: the one given, the shared default (no options), or a new one from the options over the config. */
-export function capturerFor(options: CaptureDefaultsOptions | undefined): Capturer {
+export function capturerFor(options: CaptureDefaultsOptions | undefined): CaptureSession {
   if (options !== undefined && "capturer" in options) return options.capturer;
   if (options === undefined || Object.keys(options).length === 0) return defaultCapturer();
   return createCapturer(capturerOptionsFromConfig(options));

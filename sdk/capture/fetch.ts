@@ -20,7 +20,7 @@
  *
  * @module
  */
-import type { Capturer } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 import { answerOfJson, apiOfPath, StreamAssembler } from "./exchange.js";
 import { SSE_DONE, SseDecoder, serializeSseItem, type SseItem } from "./sse.js";
 
@@ -68,7 +68,7 @@ function headersWith(response: Response, receiptId: string, url: string | undefi
  * The answer to a plain request whose upstream body is not a JSON object: a 502 the client's SDK reports as an
  * error (never an answer without a receipt), counted and reported by the capturer.
  */
-function refuseUnreadable(capturer: Capturer, api: string, raw: string, contentType: string | null): Response {
+function refuseUnreadable(capturer: CaptureSession, api: string, raw: string, contentType: string | null): Response {
   const message = `showwork capture: the upstream's answer to ${api} is not a JSON object (content-type ${JSON.stringify(contentType ?? "")}, ${raw.length} characters), so it cannot get a receipt; refused rather than delivered without one.`;
   capturer.refuse(message);
   return new Response(JSON.stringify({ error: { message, type: "upstream_unreadable", code: "upstream_unreadable" } }), {
@@ -82,7 +82,7 @@ function refuseUnreadable(capturer: Capturer, api: string, raw: string, contentT
  * @example
  * const client = new OpenAI({ fetch: captureFetch(capturer) }); // what withReceipts does
  */
-export function captureFetch(capturer: Capturer, upstream: FetchLike = fetch): FetchLike {
+export function captureFetch(capturer: CaptureSession, upstream: FetchLike = fetch): FetchLike {
   return async (input, init) => {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const url = new URL(input instanceof Request ? input.url : String(input));

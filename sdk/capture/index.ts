@@ -30,3 +30,5 @@ export {
   type SinkEvent,
 } from "./sinks.js";
 export { TemplateRegistry, type PromptTemplate } from "./templates.js";
+export type { CaptureSession, VersionSeen } from "./session.js";
+export { createWorkerCapturer, WorkerCapturer, type WorkerCapturerConfig, type WorkerCapturerOptions } from "./workerCapturer.js";

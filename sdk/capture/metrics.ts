@@ -20,7 +20,7 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 
-import type { Capturer } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 
 /** A Prometheus registry over one capturer. */
 export interface CaptureMetrics {
@@ -35,7 +35,7 @@ export interface CaptureMetrics {
  * const metrics = captureMetrics(capturer);
  * app.get("/metrics", async () => new Response(await metrics.scrape(), { headers: { "content-type": metrics.contentType } }));
  */
-export function captureMetrics(capturer: Capturer): CaptureMetrics {
+export function captureMetrics(capturer: CaptureSession): CaptureMetrics {
   const registry = new Registry();
   const counter = (name: string, help: string, labelNames: string[], set: (c: Counter) => void): void => {
     new Counter({
@@ -98,7 +98,7 @@ export interface CaptureHealth {
  * The capture side's health: `degraded` when the oldest queued receipt waited longer than
  * `maxQueueAgeMs` (default 60,000) or receipts were refused for good.
  */
-export function captureHealth(capturer: Capturer, options: { readonly maxQueueAgeMs?: number } = {}): CaptureHealth {
+export function captureHealth(capturer: CaptureSession, options: { readonly maxQueueAgeMs?: number } = {}): CaptureHealth {
   const maxAge = options.maxQueueAgeMs ?? 60_000;
   const status = capturer.deliveryStatus();
   const warnings: string[] = [];

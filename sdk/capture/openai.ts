@@ -13,7 +13,7 @@
  */
 import type { Hex } from "viem";
 
-import type { Capturer } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 import { capturerFor, type CaptureDefaultsOptions } from "./defaults.js";
 import { captureFetch, RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
 
@@ -74,8 +74,8 @@ export function withReceipts<C extends object>(client: C, options?: WithReceipts
 }
 
 /** The capturer behind a client made by {@link withReceipts}. */
-export function capturerOf(client: object): Capturer | undefined {
-  return (client as { showworkCapturer?: Capturer }).showworkCapturer;
+export function capturerOf(client: object): CaptureSession | undefined {
+  return (client as { showworkCapturer?: CaptureSession }).showworkCapturer;
 }
 
 /** The receipt id of an answer (or stream) returned by a wrapped client; undefined for other objects. */

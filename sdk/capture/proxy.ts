@@ -21,7 +21,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
 import { runningServerOf } from "../service/http/running.js";
-import type { Capturer } from "./capturer.js";
+import type { CaptureSession } from "./session.js";
 import { CaptureConfigError } from "./errors.js";
 import { captureFetch } from "./fetch.js";
 import { captureHealth, captureMetrics } from "./metrics.js";
@@ -30,7 +30,7 @@ import { captureHealth, captureMetrics } from "./metrics.js";
 export interface CaptureProxyOptions {
   /** The upstream's base URL (what the app would call without the proxy), e.g. `https://api.openai.com`. */
   readonly upstream: string;
-  readonly capturer: Capturer;
+  readonly capturer: CaptureSession;
   /** Largest accepted request body, bytes (default 32 MiB); larger ones get a 413 and are not forwarded. */
   readonly maxBodyBytes?: number;
   /** The fetch used to reach the upstream (default: the global one). */

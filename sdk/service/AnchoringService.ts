@@ -166,7 +166,7 @@ export interface ChainHealth {
   readonly failingSince: string | null;
   readonly halted: { readonly reason: string; readonly message: string } | null;
   /** The cadence: batches per transaction to wait for, and the longest wait. */
-  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null };
+  readonly cadence: { readonly batches: number; readonly maxWaitMs: number | null; readonly commit: "roots" | "head" };
 }
 
 /** One anchoring chain's progress (metrics). */
@@ -463,7 +463,7 @@ export class AnchoringService {
       const name = chain.name;
       // Head commitments speak store (= primary log) indices: the entry index on this chain is the log's size at each commitment.
       const ledger = this.store.chainLedger(name, chainBinding.firstStoreBatch);
-      const heads = chainPolicy.commitHead ? new PrimaryLogHeads(this.store, options.chain!.publicClient, { contract: binding!.contract, logId: binding!.logId }) : undefined;
+      const heads = chainPolicy.commitHead ? new PrimaryLogHeads(this.store, options.chain!.publicClient, { contract: binding!.contract, logId: binding!.logId }, binding!.chainId) : undefined;
       if (heads !== undefined) {
         this.commitments.set(name, (batch, state) =>
           commitmentAnchor({ store: this.store, ledger, chain: chainBinding, chainClient: chain.publicClient, heads, batch, state }),
@@ -737,14 +737,27 @@ export class AnchoringService {
 
   /**
    * A receipt's proof bundle made self-contained (v2 with the chain's proofs of its primary anchor, at the latest block,
-   * or `proofBlock`): it verifies offline against a checkpoint at that block (docs/bundle.md, "Chain proofs").
+   * or `proofBlock`, and each other chain's anchor with that chain's proofs at its latest block): it verifies offline against a checkpoint at that block (docs/bundle.md, "Chain proofs").
    * @throws as {@link bundle}; {@link ChainProofUnavailableError} when the chain cannot give the proofs (no chain, too far back).
    */
   async selfContainedBundle(receiptId: string, options: { proofBlock?: number } = {}): Promise<ProofBundle> {
     const bundle = await this.bundle(receiptId);
     if (this.publicClient === undefined) throw new ChainProofUnavailableError("the service has no chain client: it cannot prove the anchor");
     const chainProof = await proveAnchor(this.publicClient, bundle, options.proofBlock === undefined ? {} : { proofBlock: options.proofBlock });
-    return toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }, ...bundle.anchors.slice(1)] });
+    // Every other chain's anchor with that chain's own proofs (at its latest block): each verifies offline against a
+    // checkpoint of its chain. A chain that cannot prove now leaves its anchor without proofs (that chain: could not check).
+    const more = await Promise.all(
+      bundle.anchors.slice(1).map(async (anchor, i) => {
+        const c = this.extra.find((x) => x.binding.chainId === anchor.chainId && x.binding.contract.toLowerCase() === anchor.contract.toLowerCase() && x.binding.logId.toLowerCase() === anchor.logId.toLowerCase());
+        if (c === undefined) return anchor;
+        try {
+          return { ...anchor, chainProof: await proveAnchor(c.publicClient, bundle, { anchorIndex: i + 1 }) };
+        } catch {
+          return anchor;
+        }
+      }),
+    );
+    return toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }, ...more] });
   }
 
   /** A batch. @throws {BatchNotFoundError} */
@@ -884,7 +897,7 @@ export class AnchoringService {
         lastError: this.lastError ?? null,
         failingSince: this.primaryFailingSince === undefined ? null : iso(this.primaryFailingSince),
         halted: halted === undefined ? null : { reason: halted.reason, message: halted.shortMessage },
-        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: this.primaryPolicy.cadenceBatches, maxWaitMs: this.primaryPolicy.cadenceMaxWaitMs ?? null, commit: "roots" },
       },
     ];
     for (const c of this.extra) {
@@ -899,7 +912,7 @@ export class AnchoringService {
         lastError: c.lastError ?? null,
         failingSince: c.failingSince === undefined ? null : iso(c.failingSince),
         halted: h === undefined ? null : { reason: h.reason, message: h.shortMessage },
-        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null },
+        cadence: { batches: c.policy.cadenceBatches, maxWaitMs: c.policy.cadenceMaxWaitMs ?? null, commit: c.policy.commitHead ? "head" : "roots" },
       });
     }
     return out;

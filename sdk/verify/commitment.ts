@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { encodeAbiParameters, keccak256, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 
 /** One batch of the covered log, as chained into its head. */
 export interface CommitmentLink {
@@ -55,6 +55,12 @@ export function computeHead(previousHead: Hex, index: number, root: Hex, leafCou
   );
   const head = (BigInt(index + 1) << 192n) | (BigInt(digest) & ((1n << 192n) - 1n));
   return `0x${head.toString(16).padStart(64, "0")}`;
+}
+
+/** A log's head before its first batch (`ReceiptLogs.createLog`): size 0, the low 192 bits of keccak256(abi.encode(chainId, contract, logId)). */
+export function genesisHead(chainId: number, contract: Address, logId: Hex): Hex {
+  const digest = keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "address" }, { type: "bytes32" }], [BigInt(chainId), contract, logId]));
+  return `0x${(BigInt(digest) & ((1n << 192n) - 1n)).toString(16).padStart(64, "0")}`;
 }
 
 /** The log size a head commits to (its top 64 bits): the head after batch b has size b+1. */

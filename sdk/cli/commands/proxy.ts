@@ -18,17 +18,15 @@ import { readFileSync } from "node:fs";
 
 import { Command, Option } from "commander";
 
-import { createCapturer, type CaptureEvent } from "../../capture/capturer.js";
+import type { CaptureEvent } from "../../capture/capturer.js";
 import { CaptureConfigError } from "../../capture/errors.js";
 import type { ModelManifest } from "../../capture/manifest.js";
 import { startCaptureProxy } from "../../capture/proxy.js";
-import { remoteSink } from "../../capture/sinks.js";
-import { privateKeyToReceiptSigner } from "../../receipt/signReceipt.js";
+import { createWorkerCapturer } from "../../capture/workerCapturer.js";
 import { parsePrivateKey } from "../../service/chain/connect.js";
 import { loadConfig } from "../../config/loadConfig.js";
 import { evidenceKeyForStore } from "../../evidence/defaultKey.js";
 import { EVIDENCE_KEY_ENV } from "../../evidence/encryption.js";
-import { openEvidenceStore } from "../evidenceOptions.js";
 
 /** The environment variable holding the serving node's key. */
 export const NODE_KEY_ENV = "SHOWWORK_NODE_KEY";
@@ -85,15 +83,13 @@ export function proxyCommand(): Command {
           "Do: export SHOWWORK_NODE_KEY=0x… (the log admin must have granted this node: showwork log grant-signer)",
         ]);
       }
-      const signer = privateKeyToReceiptSigner(parsePrivateKey(keyText, NODE_KEY_ENV));
+      const nodeKey = parsePrivateKey(keyText, NODE_KEY_ENV);
       const port = portOf(options.port);
       const models = options.models === undefined ? loadConfig({ skipSecrets: true, ...(options.config === undefined ? {} : { file: options.config }) }).models : readManifest(options.models);
       const token = process.env[SERVICE_TOKEN_ENV];
       const say = (event: Record<string, unknown>, text: string): void => {
         process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
       };
-      // Delivery trouble is loud: the first failure, then a summary every minute, each refused receipt (stderr).
-      const sink = remoteSink({ url: options.service, ...(token ? { token } : {}), queuePath: options.queue });
       // Evidence encrypted at rest by default: SHOWWORK_EVIDENCE_KEY, else the project's evidenceKey,
       // else (a new store inside a project) a key generated into .showwork/secrets.json; otherwise plain, and warned about.
       const envKey = process.env[EVIDENCE_KEY_ENV];
@@ -111,22 +107,26 @@ export function proxyCommand(): Command {
         if (choice.generated) process.stderr.write(`showwork proxy: generated an evidence encryption key into ${choice.secretsFile} (evidenceKey); back it up: without it the evidence cannot be read.\n`);
         evidenceKey = choice.key ?? null;
       }
-      const evidence = await openEvidenceStore(options.evidence, evidenceKey);
-      const capturer = createCapturer({
-        signer,
-        sink,
-        evidence,
+      // Capture runs on a worker thread (signing, the evidence store, the durable queue and its fsyncs,
+      // delivery): this thread only forwards requests and answers. Delivery trouble is loud (stderr):
+      // the first failure, then a summary every minute, each refused receipt.
+      const capturer = await createWorkerCapturer({
+        nodeKey,
+        sink: { url: options.service, ...(token ? { token } : {}), queuePath: options.queue },
+        evidence: { location: options.evidence, key: evidenceKey },
         ...(models ? { models } : {}),
         serviceUrl: options.service,
+        handleSignals: false, // this command handles SIGINT/SIGTERM: close() below
         onEvent: (event: CaptureEvent) => {
           // Warnings (unknown fingerprints, plain-text evidence) are written by the capturer's logger.
           if (event.type === "error") process.stderr.write(`showwork proxy: capture failed (${event.stage}) for ${event.receiptId ?? "a batch"}: ${event.error instanceof Error ? event.error.message : String(event.error)}\n`);
         },
       });
+      const evidence = capturer.evidence!;
       const proxy = await startCaptureProxy({ upstream: options.upstream, capturer, host: options.host, port });
       say(
-        { event: "listening", url: proxy.url, upstream: options.upstream, servingNode: signer.address, service: options.service, queue: options.queue, evidence: evidence.location, encrypted: evidence.encrypted },
-        `showwork proxy listening on ${proxy.url} → ${options.upstream}; receipts signed by ${signer.address}, delivered to ${options.service} (queue ${options.queue}, evidence ${evidence.location}${evidence.encrypted ? ", encrypted" : ""})`,
+        { event: "listening", url: proxy.url, upstream: options.upstream, servingNode: capturer.servingNode, service: options.service, queue: options.queue, evidence: evidence.location, encrypted: evidence.encrypted },
+        `showwork proxy listening on ${proxy.url} → ${options.upstream}; receipts signed by ${capturer.servingNode}, delivered to ${options.service} (queue ${options.queue}, evidence ${evidence.location}${evidence.encrypted ? ", encrypted" : ""})`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
@@ -135,10 +135,9 @@ export function proxyCommand(): Command {
       await proxy.close();
       // Waits for the service's acknowledgement (up to 5 s); what is left stays queued, and is said.
       const report = await capturer.close({ timeoutMs: 5_000 });
-      await evidence.close();
       say(
-        { event: "stopped", captured: capturer.stats.captured, delivered: sink.delivered, queued: report.queued, rejected: report.rejected, drained: report.delivered, ...(report.reason ? { reason: report.reason } : {}) },
-        `showwork proxy stopped: ${capturer.stats.captured} answer(s) receipted, ${sink.delivered} delivered this run${report.queued > 0 ? `, ${report.queued} kept in ${options.queue} for the next run (${report.reason ?? "not acknowledged yet"})` : ""}${report.rejected > 0 ? `, ${report.rejected} refused by the service (showwork capture queue list)` : ""}`,
+        { event: "stopped", captured: capturer.stats.captured, delivered: capturer.stats.delivered, queued: report.queued, rejected: report.rejected, drained: report.delivered, ...(report.reason ? { reason: report.reason } : {}) },
+        `showwork proxy stopped: ${capturer.stats.captured} answer(s) receipted, ${capturer.stats.delivered} delivered this run${report.queued > 0 ? `, ${report.queued} kept in ${options.queue} for the next run (${report.reason ?? "not acknowledged yet"})` : ""}${report.rejected > 0 ? `, ${report.rejected} refused by the service (showwork capture queue list)` : ""}`,
       );
     });
 }

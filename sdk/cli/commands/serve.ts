@@ -174,7 +174,7 @@ export function serveCommand(): Command {
         store: opened.service.store.location,
       });
       for (const chain of opened.service.health().chains.filter((c) => !c.primary)) {
-        log(`also anchoring on chain ${chain.name} (${chain.chainId}), anchorer ${chain.anchorer}, every ${chain.cadence.batches} batch(es)${chain.cadence.maxWaitMs === null ? "" : ` or ${chain.cadence.maxWaitMs} ms`}`, "chain", {
+        log(`also anchoring on chain ${chain.name} (${chain.chainId}), anchorer ${chain.anchorer}, ${chain.cadence.commit === "head" ? "one head commitment " : ""}every ${chain.cadence.batches} batch(es)${chain.cadence.maxWaitMs === null ? "" : ` or ${chain.cadence.maxWaitMs} ms`}`, "chain", {
           chain: chain.name,
           chainId: chain.chainId,
           anchorer: chain.anchorer,

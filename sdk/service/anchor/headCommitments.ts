@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { decodeFunctionData, zeroHash, type Hex, type PublicClient } from "viem";
+import { decodeFunctionData, type Hex, type PublicClient } from "viem";
 
 import type { BundleAnchorV2Json } from "../../bundle/types.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
-import { headOfCommitment, headSize, type CommitmentLink, type HeadCommitment } from "../../verify/commitment.js";
+import { genesisHead, headOfCommitment, headSize, type CommitmentLink, type HeadCommitment } from "../../verify/commitment.js";
 import type { AnchorLedger, BatchRecord, ChainBatchState, ChainBinding, ReceiptStore } from "../store/types.js";
 import { commitmentOf, type PrimaryHeads } from "./anchorer.js";
 import { findBatchAnchored, type LogLocation } from "./receiptLogsReader.js";
@@ -20,11 +20,17 @@ export class PrimaryLogHeads implements PrimaryHeads {
   private readonly heads = new Map<number, Hex>();
   private readonly times = new Map<number, number>();
 
+  /** The primary log's head before its first batch. */
+  readonly genesis: Hex;
+
   constructor(
     private readonly store: ReceiptStore,
     private readonly client: PublicClient,
     private readonly log: LogLocation,
-  ) {}
+    chainId: number,
+  ) {
+    this.genesis = genesisHead(chainId, log.contract, log.logId);
+  }
 
   async settled(index: number): Promise<boolean> {
     return (await this.store.getBatch(index))?.state === "final";
@@ -91,7 +97,7 @@ export async function commitmentAnchor(args: {
       if (b?.anchor === undefined) return undefined;
       links.push({ root: b.root.toLowerCase() as Hex, leafCount: b.leafCount, timestamp: await heads.blockTime(b.anchor.blockNumber), blockNumber: b.anchor.blockNumber });
     }
-    const previousHead = batch.index === 0 ? zeroHash : await heads.headAfter(batch.index - 1);
+    const previousHead = batch.index === 0 ? heads.genesis : await heads.headAfter(batch.index - 1);
     if (previousHead === undefined) return undefined;
     const commitment: HeadCommitment = { batchIndex: batch.index, previousHead, links };
     // The primary's history as the store knows it must lead to the committed head (else the anchor would not verify).

@@ -1,0 +1,195 @@
+/**
+ * `showwork proxy` as deployed (`npm run bench -- capture-proxy`): the real CLI in its own process
+ * (`bin/showwork.mjs proxy`: encrypted SQLite evidence, durable SQLite queue, delivery over HTTP to
+ * an anchoring service), in front of an upstream that takes 50 ms per answer. A non-JS client
+ * (plain `node:http`, keep-alive) sends chat completions straight to the upstream and through the
+ * proxy, in the same run:
+ *
+ *   latency     1 in flight: p50 direct vs through the proxy (the target: adds <= 2 ms)
+ *   throughput  32 and 256 in flight: answers/s direct vs through the proxy (the target: >= 90%)
+ *
+ * The client, the upstream and the anchoring service (in-process, SQLite, no chain) share this
+ * process; the proxy has its own, as `showwork proxy` does. Its CPU per answer is read from
+ * /proc (user + system of all its threads). Every answer through the proxy must carry a receipt
+ * id, and every receipt must reach the service (checked at the end).
+ *
+ * SHOWWORK_BENCH_PROXY_SECONDS: seconds per throughput run (default 6; --quick 3).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent, createServer, request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+import { generatePrivateKey } from "viem/accounts";
+
+import { AnchoringService } from "../sdk/service/AnchoringService.js";
+import { startHttpServer } from "../sdk/service/http/server.js";
+import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+import { reportTarget } from "./benchTargets.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("--quick");
+const SECONDS = Number(process.env.SHOWWORK_BENCH_PROXY_SECONDS ?? (quick ? 3 : 6));
+const LATENCY_CALLS = quick ? 100 : 300;
+const MODEL = "bench/chat";
+const UPSTREAM_MS = 50;
+const dir = mkdtempSync(path.join(tmpdir(), "showwork-bench-proxy-"));
+
+// The upstream: a fixed chat completion after 50 ms.
+const answer = JSON.stringify({
+  id: "chatcmpl-slow",
+  object: "chat.completion",
+  created: 1_700_000_000,
+  model: MODEL,
+  system_fingerprint: "fp_bench",
+  choices: [{ index: 0, message: { role: "assistant", content: "Your order ships tomorrow." }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
+});
+const upstream = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => setTimeout(() => res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) }).end(answer), UPSTREAM_MS));
+});
+upstream.keepAliveTimeout = 60_000;
+await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+
+// The anchoring service the proxy delivers to (loopback, no token).
+const store = SqliteReceiptStore.open({ path: path.join(dir, "store.sqlite") });
+const service = await AnchoringService.open({ store });
+const http = await startHttpServer(service, { port: 0, auth: "none" });
+
+// `showwork proxy`, the CLI, in its own process.
+const manifest = path.join(dir, "models.json");
+await import("node:fs").then((fs) => fs.writeFileSync(manifest, JSON.stringify({ [MODEL]: { provider: "bench" } })));
+const child = spawn(
+  process.execPath,
+  [...(process.env.SHOWWORK_BENCH_PROXY_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SHOWWORK_BENCH_PROXY_PROF}`] : []), path.join(ROOT, "bin/showwork.mjs"), "proxy", "--upstream", upstreamUrl, "--service", http.url, "--port", "0", "--queue", path.join(dir, "queue.sqlite"), "--evidence", path.join(dir, "evidence.sqlite"), "--models", manifest, "--json"],
+  { cwd: dir, env: { ...process.env, SHOWWORK_NODE_KEY: generatePrivateKey(), SHOWWORK_EVIDENCE_KEY: `0x${"42".repeat(32)}` }, stdio: ["ignore", "pipe", "pipe"] },
+);
+const stderr: string[] = [];
+child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
+const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+const first = await lines.next();
+if (first.done) throw new Error(`showwork proxy did not start:\n${stderr.join("")}`);
+const proxyUrl = (JSON.parse(first.value as string) as { url: string }).url;
+void (async () => {
+  for await (const _ of lines); // drain its stdout
+})();
+
+/** CPU time (user + system, ms) of a process, all threads, from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+const body = (i: number): string => JSON.stringify({ model: MODEL, messages: [{ role: "user", content: `Where is order ${i}? Answer briefly.` }] });
+let receipted = 0;
+let failures = 0;
+/** One chat completion over a keep-alive agent; resolves with the status (and counts receipt ids). */
+function ask(base: string, agent: Agent, i: number): Promise<void> {
+  return new Promise((resolve) => {
+    const payload = body(i);
+    const req = request(`${base}/v1/chat/completions`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), authorization: "Bearer bench" } }, (res) => {
+      if (res.headers["x-showwork-receipt-id"] !== undefined) receipted++;
+      if (res.statusCode !== 200) failures++;
+      res.resume();
+      res.on("end", () => resolve());
+    });
+    req.on("error", () => {
+      failures++;
+      resolve();
+    });
+    req.end(payload);
+  });
+}
+
+/** `inFlight` clients asking for `seconds` (after a one-second warm-up): answers per second. */
+async function throughput(base: string, inFlight: number, seconds: number): Promise<{ rate: number; answers: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  let counting = false;
+  let answers = 0;
+  let stop = false;
+  let i = 0;
+  const workers = Array.from({ length: inFlight }, async () => {
+    while (!stop) {
+      await ask(base, agent, i++);
+      if (counting) answers++;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  counting = true;
+  const t = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
+  const elapsed = (performance.now() - t) / 1000;
+  counting = false;
+  stop = true;
+  await Promise.all(workers);
+  agent.destroy();
+  return { rate: answers / elapsed, answers };
+}
+
+async function p50(base: string): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 10; i++) await ask(base, agent, i);
+  const times: number[] = [];
+  for (let i = 0; i < LATENCY_CALLS; i++) {
+    const t = performance.now();
+    await ask(base, agent, i);
+    times.push(performance.now() - t);
+  }
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const directP50 = await p50(upstreamUrl);
+const proxyP50 = await p50(proxyUrl);
+const rows: { inFlight: number; direct: number; proxy: number; proxyCpuMsPerAnswer: number }[] = [];
+for (const inFlight of [32, 256]) {
+  const direct = await throughput(upstreamUrl, inFlight, SECONDS);
+  const cpu0 = cpuMsOf(child.pid!);
+  const proxied = await throughput(proxyUrl, inFlight, SECONDS);
+  const cpu = cpuMsOf(child.pid!) - cpu0;
+  // CPU of the whole run incl. warm-up: per answer sent through it in that time (approximately rate × (seconds + 1)).
+  rows.push({ inFlight, direct: direct.rate, proxy: proxied.rate, proxyCpuMsPerAnswer: cpu / (proxied.rate * (SECONDS + 1)) });
+}
+
+// Every receipt reaches the service: stop the proxy (it delivers what is queued, up to 5 s) and count.
+child.kill("SIGTERM");
+const stopped = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+const stored = (await service.metrics()).receipts.total;
+if (stopped !== 0) console.log(`showwork proxy exited with ${stopped}:\n${stderr.join("").slice(-2000)}`);
+console.log(`showwork proxy (own process) in front of a ${UPSTREAM_MS} ms upstream; client: node:http keep-alive, ${SECONDS} s per run`);
+console.log(`  latency, 1 in flight, ${LATENCY_CALLS} calls: direct p50 ${directP50.toFixed(2)} ms, through the proxy ${proxyP50.toFixed(2)} ms (added ${(proxyP50 - directP50).toFixed(2)} ms)`);
+for (const r of rows) {
+  console.log(
+    `  ${String(r.inFlight).padStart(3)} in flight: direct ${r.direct.toFixed(0)} answers/s, through the proxy ${r.proxy.toFixed(0)} answers/s (${((r.proxy / r.direct) * 100).toFixed(0)}%); proxy CPU ${r.proxyCpuMsPerAnswer.toFixed(3)} ms per answer`,
+  );
+}
+console.log(`  answers with a receipt id: ${receipted}; failed requests: ${failures}; receipts stored by the service: ${stored}; proxy exit ${stopped}`);
+reportTarget({
+  target: "showwork proxy adds <= 2 ms p50 (50 ms upstream, own process, wall)",
+  figure: `+${(proxyP50 - directP50).toFixed(2)} ms p50`,
+  peer: `direct ${directP50.toFixed(2)} ms p50`,
+  ratio: `${(proxyP50 / directP50).toFixed(3)}x`,
+  met: proxyP50 - directP50 <= 2,
+});
+for (const r of rows) {
+  reportTarget({
+    target: `showwork proxy keeps >= 90% of direct throughput, 50 ms upstream, ${r.inFlight} in flight (own process)`,
+    figure: `${r.proxy.toFixed(0)} answers/s`,
+    peer: `direct ${r.direct.toFixed(0)} answers/s`,
+    ratio: `${((r.proxy / r.direct) * 100).toFixed(0)}%`,
+    met: r.proxy / r.direct >= 0.9,
+    note: `proxy ${r.proxyCpuMsPerAnswer.toFixed(3)} ms CPU per answer`,
+  });
+}
+console.log(JSON.stringify({ bench: "capture-proxy", upstreamMs: UPSTREAM_MS, seconds: SECONDS, latency: { direct: directP50, proxy: proxyP50 }, throughput: rows, receipted, failures, stored }));
+
+await http.close();
+await service.close();
+await new Promise<void>((resolve) => upstream.close(() => resolve()));
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,405 @@
+/**
+ * Capture on a worker thread: the thread that answers requests only draws the receipt id and hands
+ * the delivered answer over (one message per turn of the event loop for all its answers); a
+ * worker thread builds and signs the receipts, writes the evidence store and the durable delivery
+ * queue (their commits wait for the disk: fsyncs that would otherwise stop the answering thread
+ * for milliseconds each) and delivers to the anchoring service. `showwork proxy` uses it; an app
+ * can too (`withReceipts(client, { capturer: await createWorkerCapturer(…) })`).
+ *
+ * Everything the worker needs is data (a key, paths, the service URL, the manifest, templates):
+ * it opens its own remote sink and evidence store. The capturer's promises hold as in-process:
+ * `settled()` waits until every answer so far is signed and queued (in the file), `flush()` and
+ * `close()` until the service acknowledged them (or the timeout), and say what is left. Stats,
+ * `deliveryStatus()` and the model versions seen are the worker's, at most ~50 ms old. Warnings
+ * and delivery messages go to `logger` (default stderr) from this thread.
+ *
+ * Exiting: on SIGINT/SIGTERM with no handler of the app's, the answers in memory are signed and
+ * queued, delivery gets `exitWaitMs` (default 3 s), and what is left is said on stderr before the
+ * process dies of the signal (as in-process, see exit.ts); a process that exits otherwise with
+ * receipts still in the queue file says so on stderr (read from the file).
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { DatabaseSync } from "node:sqlite";
+import { Worker } from "node:worker_threads";
+
+import type { Hex } from "viem";
+
+import { randomSalt } from "../receipt/commitment.js";
+import type { CaptureEvent, CaptureStats, CaptureTicket } from "./capturer.js";
+import { currentReceiptContext, type ReceiptContext } from "./context.js";
+import { CaptureConfigError } from "./errors.js";
+import type { CapturedAnswer } from "./exchange.js";
+import { drainOnSignal, settleOnSignal } from "./exit.js";
+import type { ModelManifest } from "./manifest.js";
+import type { CaptureSession, VersionSeen } from "./session.js";
+import { stderrDeliveryLogger, type DeliveryLogger, type DeliveryReport, type DeliveryStatus } from "./sinks.js";
+
+/** What the worker is made from (data only: it crosses to the worker thread). */
+export interface WorkerCapturerConfig {
+  /** The serving node's private key (0x + 64 hex digits): signs every receipt. */
+  readonly nodeKey: Hex;
+  /** The remote sink (see `remoteSink`): service URL, token, queue file, batch and retry settings. */
+  readonly sink: {
+    readonly url: string;
+    readonly token?: string;
+    readonly queuePath?: string;
+    readonly batchSize?: number;
+    readonly requestTimeoutMs?: number;
+    readonly minBackoffMs?: number;
+    readonly maxBackoffMs?: number;
+    readonly summaryEveryMs?: number;
+    readonly idlePollMs?: number;
+    /** No delivery messages (first failure, summaries, refusals): the metrics and status still say everything. */
+    readonly quiet?: boolean;
+  };
+  /** The evidence store: a SQLite path or a postgres:// URL, and its encryption key (null: plain text, warned about). */
+  readonly evidence?: {
+    readonly location: string;
+    readonly key: string | null;
+    /** SQLite: how long evidence writes gather before one commit, ms (default 25). */
+    readonly groupCommitMs?: number;
+  };
+  readonly models?: ModelManifest;
+  readonly provider?: string;
+  readonly templates?: readonly { readonly id: string; readonly version: number; readonly text: string }[];
+  readonly serviceUrl?: string;
+  readonly maxBatch?: number;
+  readonly batchDelayMs?: number;
+  /** No warnings on the logger (unknown fingerprints, plain-text evidence, receipts left at close). */
+  readonly quiet?: boolean;
+}
+
+/** Options of {@link createWorkerCapturer}: the worker's configuration and this thread's side. */
+export interface WorkerCapturerOptions extends WorkerCapturerConfig {
+  /** Context used when a call has none (`withReceiptContext` overrides it field by field). */
+  readonly defaultContext?: ReceiptContext;
+  readonly onEvent?: (event: CaptureEvent) => void;
+  /** Where warnings and delivery messages go (default one line on stderr); `false`: nowhere. */
+  readonly logger?: DeliveryLogger | false;
+  /** On SIGINT/SIGTERM with no handler of the app's: queue what is in memory, deliver for `exitWaitMs`, say what is left (default true). */
+  readonly handleSignals?: boolean;
+  readonly exitWaitMs?: number;
+}
+
+/** @internal The worker's state as it reports it. */
+export interface WorkerState {
+  readonly stats: CaptureStats;
+  readonly status: DeliveryStatus | null;
+  readonly versions: [string, VersionSeen][];
+}
+interface ErrorData {
+  readonly name: string;
+  readonly message: string;
+  readonly shortMessage?: string;
+  readonly metaMessages?: readonly string[];
+}
+/** @internal Messages to the worker. */
+export type ToWorker =
+  | { readonly type: "answers"; readonly items: readonly { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }[] }
+  | { readonly type: "rpc"; readonly id: number; readonly op: "settled" | "flush" | "close"; readonly timeoutMs?: number };
+/** @internal Messages from the worker. */
+export type FromWorker =
+  | { readonly type: "ready"; readonly servingNode: Hex; readonly queuePath: string; readonly evidence: { readonly location: string; readonly encrypted: boolean } | null; readonly state: WorkerState }
+  | { readonly type: "failed"; readonly error: ErrorData }
+  | { readonly type: "state"; readonly state: WorkerState }
+  | { readonly type: "log"; readonly level: "warn" | "info"; readonly message: string; readonly fields?: Record<string, unknown> }
+  | { readonly type: "event"; readonly event: Exclude<CaptureEvent, { type: "error" }> | { readonly type: "error"; readonly stage: "build" | "sign" | "evidence" | "record"; readonly receiptId?: Hex; readonly error: ErrorData } }
+  | { readonly type: "reply"; readonly id: number; readonly state: WorkerState; readonly report?: DeliveryReport; readonly error?: ErrorData };
+
+/** The worker's error on this thread: a CaptureConfigError as such (the CLI prints its lines), others by name and message. */
+const errorFrom = (data: ErrorData): Error => {
+  if (data.name === "CaptureConfigError") return new CaptureConfigError(data.shortMessage ?? data.message, data.metaMessages ? [...data.metaMessages] : undefined);
+  const error = new Error(data.message);
+  error.name = data.name;
+  return error;
+};
+
+/** The worker's entry and the flags it needs: the compiled .js, or (in a source checkout) the .ts through tsx. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const ts = import.meta.url.endsWith(".ts");
+  const url = new URL(`./captureWorker.${ts ? "ts" : "js"}`, import.meta.url);
+  if (!ts) return { url, execArgv: [] };
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const esm = tsx.replace(/cjs[/\\]index\.cjs$/, "esm/index.mjs");
+  return { url, execArgv: ["--import", existsSync(esm) ? new URL(`file://${esm}`).href : "tsx"] };
+}
+
+/**
+ * The capturer whose work runs on a worker thread. Create with {@link createWorkerCapturer}.
+ */
+export class WorkerCapturer implements CaptureSession {
+  readonly stats: CaptureStats = { captured: 0, partial: 0, queued: 0, delivered: 0, rejected: 0, failed: 0, pending: 0, unknownFingerprints: 0, refused: 0 };
+  readonly serviceUrl: string | undefined;
+  readonly servingNode: Hex;
+  /** The delivery queue file the worker writes. */
+  readonly queuePath: string;
+  /** The evidence store the worker writes (its location without a password), and whether it is encrypted. */
+  readonly evidence: { readonly location: string; readonly encrypted: boolean } | null;
+  versionsSeen: ReadonlyMap<string, VersionSeen> = new Map();
+  private readonly worker: Worker;
+  private readonly options: WorkerCapturerOptions;
+  private readonly logger: DeliveryLogger | undefined;
+  private outbox: { ticket: CaptureTicket; answer: CapturedAnswer }[] = [];
+  private posted = 0;
+  private status: { readonly value: DeliveryStatus | null; readonly at: number } = { value: null, at: 0 };
+  private readonly replies = new Map<number, { resolve(reply: Extract<FromWorker, { type: "reply" }>): void; reject(error: unknown): void }>();
+  private nextId = 0;
+  private closed: Promise<DeliveryReport> | undefined;
+  private gone: Error | undefined;
+  private lastReport: DeliveryReport | undefined;
+  private readonly stopSignals: (() => void)[] = [];
+  private readonly onExit = (): void => this.sayWhatIsLeft();
+
+  /** @internal Use {@link createWorkerCapturer}. */
+  constructor(worker: Worker, ready: Extract<FromWorker, { type: "ready" }>, options: WorkerCapturerOptions) {
+    this.worker = worker;
+    this.options = options;
+    this.servingNode = ready.servingNode;
+    this.queuePath = ready.queuePath;
+    this.evidence = ready.evidence;
+    this.serviceUrl = options.serviceUrl?.replace(/\/+$/, "");
+    this.logger = options.logger === false ? undefined : (options.logger ?? stderrDeliveryLogger);
+    this.apply(ready.state);
+    worker.on("message", (message: FromWorker) => this.receive(message));
+    worker.on("error", (error) => this.fail(error));
+    worker.on("exit", () => this.fail(new Error("the capture worker thread stopped")));
+    if (options.handleSignals !== false) {
+      this.stopSignals.push(settleOnSignal({ settle: () => this.settled() }));
+      this.stopSignals.push(
+        drainOnSignal({
+          drain: async (ms) => (await this.flush(ms)).delivered,
+          summary: (signal, meanwhile) => this.leftLine(signal, meanwhile),
+          delivered: () => this.stats.delivered,
+          waitMs: options.exitWaitMs ?? 3_000,
+        }),
+      );
+    }
+    process.on("exit", this.onExit);
+  }
+
+  /** The state URL of a receipt at the service, when the service URL is known. */
+  receiptUrl(receiptId: Hex): string | undefined {
+    return this.serviceUrl === undefined ? undefined : `${this.serviceUrl}/v1/receipts/${receiptId}`;
+  }
+
+  /** Starts a capture: draws the receipt id and takes the request's context. */
+  begin(): CaptureTicket {
+    const context = currentReceiptContext();
+    const base = this.options.defaultContext;
+    return { receiptId: randomSalt(), context: base ? { ...base, ...context } : context };
+  }
+
+  /** Hands the delivered answer to the worker (after the current turn, with the turn's other answers); returns at once. */
+  complete(ticket: CaptureTicket, answer: CapturedAnswer): void {
+    this.stats.captured++;
+    if (answer.partial) this.stats.partial++;
+    this.stats.pending++;
+    this.outbox.push({ ticket, answer });
+    if (this.outbox.length === 1) setImmediate(() => this.post());
+  }
+
+  /** Counts an answer refused because capture could not read it, and reports it. */
+  refuse(message: string): void {
+    this.stats.refused++;
+    this.emit({ type: "warning", message });
+  }
+
+  /** Resolves when every answer captured so far is signed and in the queue file (or failed), and its evidence stored. */
+  async settled(): Promise<void> {
+    await this.call("settled");
+  }
+
+  /** Waits until every receipt so far is acknowledged by the service or `timeoutMs` passed (default 30,000); says what is left. */
+  async flush(timeoutMs = 30_000): Promise<DeliveryReport> {
+    const reply = await this.call("flush", timeoutMs);
+    this.lastReport = reply.report!;
+    return reply.report!;
+  }
+
+  /** Where delivery stands (the worker's figures, the oldest age brought up to now). */
+  deliveryStatus(): DeliveryStatus | undefined {
+    const s = this.status.value;
+    if (s === null) return undefined;
+    return s.queued > 0 ? { ...s, oldestQueuedAgeMs: s.oldestQueuedAgeMs + (Date.now() - this.status.at) } : s;
+  }
+
+  /**
+   * Flushes (up to `timeoutMs`, default 10,000), closes the queue and the evidence store, and stops
+   * the worker. Receipts still queued stay in the queue file (said on the logger).
+   */
+  close(options: { readonly timeoutMs?: number } = {}): Promise<DeliveryReport> {
+    this.closed ??= (async () => {
+      try {
+        const reply = await this.call("close", options.timeoutMs ?? 10_000);
+        this.lastReport = reply.report!;
+        return reply.report!;
+      } finally {
+        for (const stop of this.stopSignals) stop();
+        process.off("exit", this.onExit);
+        await this.worker.terminate().catch(() => undefined);
+      }
+    })();
+    return this.closed;
+  }
+
+  private post(): void {
+    if (this.outbox.length === 0 || this.gone) return;
+    const items = this.outbox;
+    this.outbox = [];
+    this.posted += items.length;
+    this.worker.postMessage({ type: "answers", items } satisfies ToWorker);
+  }
+
+  private call(op: "settled" | "flush" | "close", timeoutMs?: number): Promise<Extract<FromWorker, { type: "reply" }>> {
+    this.post();
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      this.worker.postMessage({ type: "rpc", id, op, ...(timeoutMs === undefined ? {} : { timeoutMs }) } satisfies ToWorker);
+    }).then((reply) => {
+      const r = reply as Extract<FromWorker, { type: "reply" }>;
+      if (r.error) throw errorFrom(r.error);
+      return r;
+    });
+  }
+
+  /** @internal A message the worker sent before it was ready. */
+  receiveEarly(message: FromWorker): void {
+    this.receive(message);
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case "state":
+        this.apply(message.state);
+        return;
+      case "log":
+        if (message.level === "warn") this.logger?.warn(message.message, message.fields);
+        else this.logger?.info(message.message, message.fields);
+        return;
+      case "event":
+        this.emit(message.event.type === "error" ? { ...message.event, error: errorFrom(message.event.error) } : message.event);
+        return;
+      case "reply": {
+        this.apply(message.state);
+        const waiter = this.replies.get(message.id);
+        this.replies.delete(message.id);
+        waiter?.resolve(message);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private apply(state: WorkerState): void {
+    const w = state.stats;
+    this.stats.queued = w.queued;
+    this.stats.delivered = w.delivered;
+    this.stats.rejected = w.rejected;
+    this.stats.failed = w.failed;
+    this.stats.unknownFingerprints = w.unknownFingerprints;
+    // Not yet in the queue file: still here, or in the worker and not yet handed to the sink.
+    this.stats.pending = this.stats.captured - this.posted + w.pending + (this.posted - w.captured);
+    this.status = { value: state.status, at: Date.now() };
+    this.versionsSeen = new Map(state.versions);
+  }
+
+  private fail(error: Error): void {
+    if (this.gone) return;
+    this.gone = error;
+    for (const waiter of this.replies.values()) waiter.reject(error);
+    this.replies.clear();
+  }
+
+  private emit(event: CaptureEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // a listener's failure is not the answer's
+    }
+  }
+
+  /** What is left, from the queue file (synchronous: also at the process's `exit`). */
+  private queueCounts(): { queued: number; oldestMs: number } {
+    try {
+      const db = new DatabaseSync(this.queuePath, { readOnly: true });
+      try {
+        const row = db.prepare("SELECT count(*) AS n, min(CASE WHEN queued_at > 0 THEN queued_at END) AS oldest FROM queue").get() as { n: number; oldest: number | null };
+        return { queued: Number(row.n), oldestMs: row.oldest === null ? 0 : Date.now() - Number(row.oldest) };
+      } finally {
+        db.close();
+      }
+    } catch {
+      return { queued: this.status.value?.queued ?? 0, oldestMs: this.deliveryStatus()?.oldestQueuedAgeMs ?? 0 };
+    }
+  }
+
+  private leftLine(how: string, deliveredMeanwhile: number): string | undefined {
+    const { queued, oldestMs } = this.queueCounts();
+    const lost = this.stats.pending;
+    const prefix = how === "exiting" ? "showwork capture: " : `showwork capture: ${how}: `;
+    const meanwhile = deliveredMeanwhile > 0 ? `delivered ${deliveredMeanwhile} receipt(s) before exiting; ` : "";
+    const unsigned = lost > 0 ? ` ${lost} answer(s) were not yet signed and queued when the process stopped: they have no receipt.` : "";
+    if (queued === 0) return deliveredMeanwhile > 0 || lost > 0 ? `${prefix}${meanwhile}nothing left queued.${unsigned}` : undefined;
+    const failing = this.deliveryStatus()?.failing;
+    return `${prefix}${meanwhile}exiting with ${queued} receipt(s) not yet delivered to ${this.options.sink.url.replace(/\/+$/, "")} (the oldest queued ${Math.round(oldestMs / 1000)} s ago${failing ? `; last error: ${failing.message}` : ""}). They are kept in ${this.queuePath} and delivered when a process opens that queue again (showwork capture queue list).${unsigned}`;
+  }
+
+  private sayWhatIsLeft(): void {
+    const line = this.leftLine("exiting", 0);
+    if (line !== undefined) process.stderr.write(`${line}\n`);
+  }
+}
+
+/**
+ * Starts the capture worker and resolves once it has opened its queue and evidence store (a bad
+ * key, URL or path rejects here, with the reason).
+ * @example
+ * const capturer = await createWorkerCapturer({ nodeKey, sink: { url, token, queuePath }, evidence: { location: "./.showwork/evidence.sqlite", key }, models });
+ * const client = withReceipts(new OpenAI(), { capturer });
+ */
+export function createWorkerCapturer(options: WorkerCapturerOptions): Promise<WorkerCapturer> {
+  const config: WorkerCapturerConfig = {
+    nodeKey: options.nodeKey,
+    sink: options.sink,
+    ...(options.evidence ? { evidence: options.evidence } : {}),
+    ...(options.models ? { models: options.models } : {}),
+    ...(options.provider ? { provider: options.provider } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
+    ...(options.serviceUrl ? { serviceUrl: options.serviceUrl } : {}),
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.batchDelayMs === undefined ? {} : { batchDelayMs: options.batchDelayMs }),
+    ...(options.quiet || options.logger === false ? { quiet: true } : {}),
+  };
+  const entry = workerEntry();
+  const worker = new Worker(entry.url, { workerData: config, execArgv: [...process.execArgv.filter((a) => !a.startsWith("--input-type")), ...entry.execArgv] });
+  return new Promise((resolve, reject) => {
+    const early: FromWorker[] = []; // warnings said while opening (e.g. plain-text evidence): replayed once ready
+    const onExit = (code: number): void => reject(new Error(`the capture worker thread stopped before it was ready (exit code ${code})`));
+    const onMessage = (message: FromWorker): void => {
+      if (message.type !== "ready" && message.type !== "failed") {
+        early.push(message);
+        return;
+      }
+      worker.off("message", onMessage);
+      worker.off("error", reject);
+      worker.off("exit", onExit);
+      if (message.type === "failed") {
+        void worker.terminate();
+        reject(errorFrom(message.error));
+        return;
+      }
+      const capturer = new WorkerCapturer(worker, message, options);
+      for (const m of early) capturer.receiveEarly(m);
+      resolve(capturer);
+    };
+    worker.once("error", reject);
+    worker.once("exit", onExit);
+    worker.on("message", onMessage);
+  });
+}
