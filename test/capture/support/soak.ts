@@ -47,6 +47,8 @@ export interface SoakOptions {
    * it exits with receipts in its queue file, says so on stderr, and a later start delivers them.
    */
   readonly appExitsDuringOutage?: boolean;
+  /** The app's capturer: in its thread (`createCapturer`, default) or on a worker thread (`createWorkerCapturer`). */
+  readonly appCapturer?: "thread" | "worker";
   readonly onProgress?: (line: string) => void;
 }
 
@@ -189,7 +191,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "scripts/capture-soak-app.ts")], {
         env: {
           SOAK_SERVICE: serviceUrl, SOAK_TOKEN: token, SOAK_QUEUE: appQueue, SOAK_NODE_KEY: nodeKey, SOAK_MODEL: MODEL, SOAK_WEIGHTS: WEIGHTS,
-          SOAK_UPSTREAM: upstream.url, SOAK_FROM: String(from), SOAK_TO: String(to), SOAK_RUN: String(run), SOAK_CLOSE_MS: String(closeMs),
+          SOAK_UPSTREAM: upstream.url, SOAK_FROM: String(from), SOAK_TO: String(to), SOAK_RUN: String(run), SOAK_CLOSE_MS: String(closeMs), SOAK_WORKER: options.appCapturer === "worker" ? "1" : "0",
           ...(slowAt === undefined ? {} : { SOAK_SLOW_AT: String(slowAt) }),
         },
       });

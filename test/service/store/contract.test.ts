@@ -94,6 +94,10 @@ for (const kind of KINDS) {
       const got = await store.getReceipt(first[2]!.receiptId);
       expect(got).to.deep.include({ seq: 3, recordedAt: 1000, state: "recorded", body: first[2]!.body, batch: undefined });
       expect(await store.getReceipt(`0x${"00".repeat(32)}`)).to.equal(undefined);
+      // The same id twice in one call: the repeat is reported, nothing stored, no seq used.
+      const repeated = rows(2);
+      expect(await store.appendReceipts([repeated[0]!, repeated[1]!, repeated[0]!], 4000)).to.deep.equal({ ok: false, duplicates: [{ receiptIndex: 2, receiptId: repeated[0]!.receiptId }] });
+      expect(await store.getReceipt(repeated[1]!.receiptId), "nothing of a rejected call is stored").to.equal(undefined);
       expect(await store.appendReceipts([], 1)).to.deep.equal({ ok: true, firstSeq: 6, lastSeq: 5 });
       const bodies: string[] = [];
       for await (const chunk of store.readBodies(2, 5, 3)) bodies.push(...chunk);
