@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 import { generateText, wrapLanguageModel } from "ai";
 import OpenAI from "openai";
@@ -63,6 +64,11 @@ interface Measured {
   readonly threadCpuMs: number;
   /** CPU of every thread of this process per call, ms. */
   readonly processCpuMs: number;
+  /** The caller's event-loop delay while the calls ran (p99, max; ms): how long its thread was kept from answering. */
+  readonly loopDelayP99: number;
+  readonly loopDelayMax: number;
+  /** Garbage-collection pauses of the caller's thread while the calls ran, ms per call. */
+  readonly gcMsPerCall: number;
 }
 
 async function main(): Promise<void> {
@@ -108,28 +114,61 @@ async function main(): Promise<void> {
     };
   }
 
-  /** Sequential calls: wall p50/p99, then CPU per call (caller's thread and the whole process) until delivered. */
-  async function measure(call: (i: number) => Promise<unknown>, settle: () => Promise<unknown>): Promise<Measured> {
-    for (let i = 0; i < 30; i++) await call(-i - 1); // warm up
+  /**
+   * Without and with capture, interleaved in ROUNDS blocks each (so that the machine's load, which moves, weighs on
+   * both alike): sequential calls; per block the wall time of each call, then the CPU of the block until every
+   * receipt is delivered (`settle`), of the caller's thread and of the whole process.
+   */
+  async function measurePair(plain: (i: number) => Promise<unknown>, captured: (i: number) => Promise<unknown>, settle: () => Promise<unknown>): Promise<{ base: Measured; captured: Measured }> {
+    const ROUNDS = 5;
+    const perBlock = Math.max(1, Math.round(CALLS / ROUNDS));
+    for (let i = 0; i < 30; i++) await plain(-i - 1); // warm up
+    for (let i = 0; i < 30; i++) await captured(-i - 1);
     await settle();
-    const times: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const t = performance.now();
-      await call(i);
-      times.push(performance.now() - t);
+    const sums = [plain, captured].map(() => ({ times: [] as number[], thread: 0, process: 0, calls: 0, loop: monitorEventLoopDelay({ resolution: 1 }), blocks: [] as [number, number][] }));
+    const gcs: { start: number; duration: number }[] = [];
+    const gcObserver = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcs.push({ start: e.startTime, duration: e.duration })));
+    gcObserver.observe({ entryTypes: ["gc"] });
+    let next = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [k, call] of [plain, captured].entries()) {
+        const sum = sums[k]!;
+        const thread0 = threadCpuMicros();
+        const process0 = cpuMicros();
+        const blockStart = performance.now();
+        sum.loop.enable();
+        for (let j = 0; j < perBlock; j++) {
+          const t = performance.now();
+          await call(next++);
+          sum.times.push(performance.now() - t);
+        }
+        sum.loop.disable();
+        sum.blocks.push([blockStart, performance.now()]);
+        await settle();
+        sum.thread += threadCpuMicros() - thread0;
+        sum.process += cpuMicros() - process0;
+        sum.calls += perBlock;
+      }
     }
-    await settle();
-    const thread0 = threadCpuMicros();
-    const process0 = cpuMicros();
-    for (let i = 0; i < CALLS; i++) await call(CALLS + i);
-    await settle();
-    return { p50: percentile(times, 50), p99: percentile(times, 99), threadCpuMs: (threadCpuMicros() - thread0) / 1000 / CALLS, processCpuMs: (cpuMicros() - process0) / 1000 / CALLS };
+    await new Promise((resolve) => setImmediate(resolve)); // the observer's last entries
+    gcObserver.disconnect();
+    const of = (sum: (typeof sums)[number]): Measured => ({
+      p50: percentile(sum.times, 50),
+      p99: percentile(sum.times, 99),
+      threadCpuMs: sum.thread / 1000 / sum.calls,
+      processCpuMs: sum.process / 1000 / sum.calls,
+      loopDelayP99: sum.loop.percentile(99) / 1e6,
+      loopDelayMax: sum.loop.max / 1e6,
+      gcMsPerCall: gcs.filter((g) => sum.blocks.some(([a, b]) => g.start >= a && g.start < b)).reduce((t, g) => t + g.duration, 0) / sum.calls,
+    });
+    return { base: of(sums[0]!), captured: of(sums[1]!) };
   }
 
   const messages = (i: number) => [{ role: "user" as const, content: `Where is order ${i}? Answer briefly.` }];
   const plainClient = new OpenAI({ apiKey: "bench", baseURL: `${urls.upstream}/v1`, maxRetries: 0 });
   const chat = openAICompatibleChatModel(`${urls.upstream}/v1`, MODEL);
-  const nothing = async () => undefined;
+  /** Captured calls per way in: the warm-up and ROUNDS blocks. */
+  const captureCalls = 30 + Math.max(1, Math.round(CALLS / 5)) * 5;
   const rows: { way: string; kind: string; base: Measured; captured: Measured }[] = [];
   let delivered = 0;
   let n = 0;
@@ -138,11 +177,14 @@ async function main(): Promise<void> {
     {
       const { session, closeAll } = await capturerOf(kind, n++);
       const wrapped = capture.withReceipts(plainClient, { capturer: session as never });
-      const base = await measure((i) => plainClient.chat.completions.create({ model: MODEL, messages: messages(i) }), nothing);
-      const captured = await measure((i) => wrapped.chat.completions.create({ model: MODEL, messages: messages(i) }), () => session.flush(60_000));
+      const { base, captured } = await measurePair(
+        (i) => plainClient.chat.completions.create({ model: MODEL, messages: messages(i) }),
+        (i) => wrapped.chat.completions.create({ model: MODEL, messages: messages(i) }),
+        () => session.flush(60_000),
+      );
       const report = await session.flush(60_000);
       if (!report.delivered) throw new Error(`receipts not delivered: ${JSON.stringify(report)}`);
-      delivered += CALLS * 2 + 30;
+      delivered += captureCalls;
       rows.push({ way: "withReceipts(openai)", kind, base, captured });
       await closeAll();
     }
@@ -150,11 +192,14 @@ async function main(): Promise<void> {
     {
       const { session, closeAll } = await capturerOf(kind, n++);
       const wrappedModel = wrapLanguageModel({ model: chat, middleware: showworkMiddleware({ capturer: session as never }) });
-      const base = await measure((i) => generateText({ model: chat, prompt: `Where is order ${i}?`, maxRetries: 0 }), nothing);
-      const captured = await measure((i) => generateText({ model: wrappedModel, prompt: `Where is order ${i}?`, maxRetries: 0 }), () => session.flush(60_000));
+      const { base, captured } = await measurePair(
+        (i) => generateText({ model: chat, prompt: `Where is order ${i}?`, maxRetries: 0 }),
+        (i) => generateText({ model: wrappedModel, prompt: `Where is order ${i}?`, maxRetries: 0 }),
+        () => session.flush(60_000),
+      );
       const report = await session.flush(60_000);
       if (!report.delivered) throw new Error(`receipts not delivered: ${JSON.stringify(report)}`);
-      delivered += CALLS * 2 + 30;
+      delivered += captureCalls;
       rows.push({ way: "showworkMiddleware (ai)", kind, base, captured });
       await closeAll();
     }
@@ -171,7 +216,8 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       `  ${`${r.way} [${r.kind}]`.padEnd(34)} p50 ${ms(r.base.p50)} → ${ms(r.captured.p50)} (+${ms(r.captured.p50 - r.base.p50)}), p99 ${ms(r.base.p99)} → ${ms(r.captured.p99)} (+${ms(r.captured.p99 - r.base.p99)}); ` +
-        `CPU per answer: caller's thread ${r.base.threadCpuMs.toFixed(3)} → ${r.captured.threadCpuMs.toFixed(3)} ms, all threads ${r.base.processCpuMs.toFixed(3)} → ${r.captured.processCpuMs.toFixed(3)} ms`,
+        `CPU per answer: caller's thread ${r.base.threadCpuMs.toFixed(3)} → ${r.captured.threadCpuMs.toFixed(3)} ms, all threads ${r.base.processCpuMs.toFixed(3)} → ${r.captured.processCpuMs.toFixed(3)} ms; ` +
+        `caller's event-loop delay p99 ${r.base.loopDelayP99.toFixed(1)} → ${r.captured.loopDelayP99.toFixed(1)} ms (max ${r.base.loopDelayMax.toFixed(1)} → ${r.captured.loopDelayMax.toFixed(1)}), GC ${r.base.gcMsPerCall.toFixed(3)} → ${r.captured.gcMsPerCall.toFixed(3)} ms per call`,
     );
   }
   console.log(`receipts: ${delivered} captured and delivered; the service stored ${stored ?? "?"}`);

@@ -63,7 +63,9 @@ async function buildLog(count: number, sign: ((r: Receipt) => Receipt) | undefin
   const { contract, logId } = await newLog(node, salt);
   const dir = await mkdtemp(path.join(tmpdir(), "showwork-bench-monitor-"));
   await mkdir(path.dirname(path.join(dir, batchPath(logId, 0))), { recursive: true });
-  const issuedAt = Number((await publicClient.getBlock()).timestamp) + 1;
+  // The time of the block that deployed the version: blocks mined within one second share a timestamp, so
+  // the next second could date the first anchor before its receipts (the monitor rightly finds them then).
+  const issuedAt = Number((await publicClient.getBlock()).timestamp);
   const started = performance.now();
   let bytes = 0;
   const saltId = `${salt} id`;
@@ -141,6 +143,6 @@ reportTarget({
   peer: `signatures on the calling thread ${perSecond(inline.cpu)} per CPU-second, ${perSecond(inline.wall)}/s wall`,
   ratio: `${(pool.wall / inline.wall).toFixed(2)}x wall`,
   met: pool.cpu * 2 >= 10_000,
-  note: `${SIGNED.toLocaleString("en-US")} receipts (not 10^6), ${signatureBackend().name} back end; judged on CPU time x 2 cores: wall time depends on the other jobs`,
+  note: `${SIGNED.toLocaleString("en-US")} receipts${SIGNED < 1_000_000 ? " (not 10^6)" : ""}, ${signatureBackend().name} back end; judged on CPU time x 2 cores: wall time depends on the other jobs`,
 });
 await clients.close();

@@ -11,6 +11,8 @@
  *   big-batch  one batch of all the receipts of the `ingest` store (10^6): close (tree), anchor, proofs; peak memory
  *
  * Sizes: SHOWWORK_BENCH_RECEIPTS (default 1,000,000) for ingest/http/big-batch; pipeline uses a fifth of it.
+ * `--only=ingest,http` runs a subset. Target (issue #26): POST /v1/receipts ≥ 30,000 per server CPU-second,
+ * against record() in-process on the same receipts (the `ingest` scenario) as the peer.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +28,7 @@ import { setupServiceLog } from "../sdk/service/chain/setupLog.js";
 import { startHttpServer } from "../sdk/service/http/server.js";
 import { generateAccessToken } from "../sdk/service/http/tokens.js";
 import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
+import { perSecond, reportTarget } from "./benchTargets.js";
 
 /** The benchmark's receipts are unsigned, with fixed past issuedAt (the signature-check cost is its own scenario). */
 const UNCHECKED = { issuedAtWindow: false, signatures: "off" } as const;
@@ -33,6 +36,8 @@ const UNCHECKED = { issuedAtWindow: false, signatures: "off" } as const;
 const SELF = fileURLToPath(import.meta.url);
 const N = Number(process.env.SHOWWORK_BENCH_RECEIPTS ?? 1_000_000);
 const CHUNK = 1_000;
+/** Requests of {@link CHUNK} sent before the HTTP scenario measures (JIT, page cache). */
+const WARM_UP = 10;
 
 // ------------------------------------------------------------------ receipts (fast, realistic shape)
 
@@ -91,6 +96,7 @@ function emit(result: Record<string, unknown>): void {
 
 async function ingest(store: string, durability: "full" | "normal", n: number): Promise<void> {
   const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store, durability }), ingestion: UNCHECKED });
+  for (let i = 0; i < WARM_UP; i++) await service.record(receipts(CHUNK)); // as the HTTP scenario: not counted
   let wall = 0;
   let cpu = 0;
   const windows: number[] = [];
@@ -157,11 +163,18 @@ async function serveOnly(store: string): Promise<void> {
   const service = await AnchoringService.open({ store: SqliteReceiptStore.open({ path: store }), ingestion: UNCHECKED });
   const devToken = generateAccessToken().token;
   const server = await startHttpServer(service, { host: "127.0.0.1", port: 0, auth: { devToken } });
+  // SIGUSR2: the client starts measuring (after its warm-up); the server's CPU from here to SIGTERM is what serving cost.
+  let markMs = cpuMs();
+  process.on("SIGUSR2", () => {
+    markMs = cpuMs();
+    process.stdout.write("MARKED\n");
+  });
   process.stdout.write(`URL ${server.url} TOKEN ${devToken}\n`);
   await new Promise<void>((resolve) => process.once("SIGTERM", resolve));
+  const servingCpuMs = cpuMs() - markMs;
   await server.close();
   await service.close();
-  process.stdout.write(`SERVER ${JSON.stringify({ peakRssMiB: peakRssMiB(), cpuSeconds: +(cpuMs() / 1000).toFixed(1) })}\n`);
+  process.stdout.write(`SERVER ${JSON.stringify({ peakRssMiB: peakRssMiB(), cpuSeconds: +(cpuMs() / 1000).toFixed(1), servingCpuMs: Math.round(servingCpuMs) })}\n`);
 }
 
 async function http(store: string, n: number): Promise<void> {
@@ -170,27 +183,35 @@ async function http(store: string, n: number): Promise<void> {
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   while (!/URL (\S+) TOKEN (\S+)/.test(output)) await new Promise((resolve) => setTimeout(resolve, 50));
   const [, url, token] = /URL (\S+) TOKEN (\S+)/.exec(output)!;
+  const post = async (size: number): Promise<void> => {
+    const body = JSON.stringify(receipts(size));
+    const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body });
+    if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  // Warm-up (JIT, SQLite page cache), then the server marks its CPU: start-up and warm-up are not counted.
+  for (let i = 0; i < WARM_UP; i++) await post(CHUNK);
+  child.kill("SIGUSR2");
+  while (!output.includes("MARKED\n")) await new Promise((resolve) => setTimeout(resolve, 5));
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < n) {
       const size = Math.min(CHUNK, n - next);
       next += size;
-      const body = JSON.stringify(receipts(size));
-      const response = await fetch(`${url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body });
-      if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-      await response.arrayBuffer();
+      await post(size);
     }
   };
   await Promise.all([worker(), worker()]);
   const seconds = (performance.now() - started) / 1000;
   child.kill("SIGTERM");
   await new Promise((resolve) => child.once("exit", resolve));
-  const server = JSON.parse(/SERVER (\{.*\})/.exec(output)?.[1] ?? "{}") as { peakRssMiB?: number; cpuSeconds?: number };
+  const server = JSON.parse(/SERVER (\{.*\})/.exec(output)?.[1] ?? "{}") as { peakRssMiB?: number; cpuSeconds?: number; servingCpuMs?: number };
   emit({
     scenario: "http (1,000 per request)",
     receipts: n,
     perSecond: Math.round(n / seconds),
+    perServerCpuSecond: server.servingCpuMs === undefined ? undefined : Math.round((n / server.servingCpuMs) * 1000),
     seconds: +seconds.toFixed(1),
     serverPeakRssMiB: server.peakRssMiB,
     serverCpuSeconds: server.cpuSeconds,
@@ -339,14 +360,29 @@ if (process.argv[2] === "--scenario") {
   const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
   console.log(`anchoring service, ${N.toLocaleString("en-US")} receipts (node ${process.version}, load average ${load} on ${(await import("node:os")).cpus().length} cores)`);
   try {
+    // `--only=ingest,http`: a subset (big-batch needs ingest's store).
+    const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+    const scenario = async (name: string, file: string): Promise<Record<string, unknown> | undefined> =>
+      only === undefined || only.includes(name) ? runScenario([name, join(dir, file)]) : undefined;
     const results: (Record<string, unknown> | undefined)[] = [];
-    results.push(await runScenario(["ingest", join(dir, "ingest.sqlite")]));
-    results.push(await runScenario(["ingest-normal", join(dir, "normal.sqlite")]));
-    results.push(await runScenario(["ingest-parts", join(dir, "parts.sqlite")]));
-    results.push(await runScenario(["http", join(dir, "http.sqlite")]));
-    results.push(await runScenario(["pipeline", join(dir, "pipeline.sqlite")]));
-    results.push(await runScenario(["big-batch", join(dir, "ingest.sqlite")]));
+    results.push(await scenario("ingest", "ingest.sqlite"));
+    results.push(await scenario("ingest-normal", "normal.sqlite"));
+    results.push(await scenario("ingest-parts", "parts.sqlite"));
+    results.push(await scenario("http", "http.sqlite"));
+    results.push(await scenario("pipeline", "pipeline.sqlite"));
+    results.push(await scenario("big-batch", "ingest.sqlite"));
     for (const r of results) if (r !== undefined) console.log(`  ${JSON.stringify(r)}`);
+    const [ingested, , , served] = results as ({ perCpuSecond?: number; perServerCpuSecond?: number } | undefined)[];
+    if (served?.perServerCpuSecond !== undefined && ingested?.perCpuSecond !== undefined) {
+      reportTarget({
+        target: "POST /v1/receipts >= 30,000 receipts per server CPU-second",
+        figure: `${perSecond(served.perServerCpuSecond)}/server CPU-s`,
+        peer: `record() in-process, same receipts and calls, ${perSecond(ingested.perCpuSecond)}/CPU-s`,
+        ratio: `${(served.perServerCpuSecond / ingested.perCpuSecond).toFixed(2)}x`,
+        met: served.perServerCpuSecond >= 30_000,
+        note: `${N.toLocaleString("en-US")} receipts as JSON, 1,000 per request, 2 in flight from another process, signatures off, SQLite synchronous=FULL; server CPU after ${WARM_UP} warm-up requests`,
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,9 @@
  * The capture soak, long: the same path and faults as test/capture/soak.test.ts, with more answers
  * and a longer outage, printing its figures (docs/capture.md "Measured: delivery under faults").
  *
- *   npx tsx scripts/capture-soak.ts [--answers N] [--proxy-answers N] [--outage-ms MS] [--drain N] [--json]
+ *   npx tsx scripts/capture-soak.ts [--answers N] [--proxy-answers N] [--outage-ms MS] [--drain N] [--worker] [--json]
+ *
+ * `--worker`: the app captures on a worker thread (`createWorkerCapturer`) instead of its own thread.
  *
  * `--drain N` (default 5,000) also measures the queue's replay after an outage on its own: N signed
  * receipts queued while the service is unreachable, then the service (HTTP, SQLite store,
@@ -28,12 +30,13 @@ import { removeTempDirs, tempDir } from "../test/service/helpers/service.js";
 import { runSoak } from "../test/capture/support/soak.js";
 
 const { values } = parseArgs({
-  options: { answers: { type: "string", default: "60" }, "proxy-answers": { type: "string", default: "30" }, "outage-ms": { type: "string", default: "30000" }, drain: { type: "string", default: "5000" }, json: { type: "boolean", default: false } },
+  options: { answers: { type: "string", default: "60" }, "proxy-answers": { type: "string", default: "30" }, "outage-ms": { type: "string", default: "30000" }, drain: { type: "string", default: "5000" }, json: { type: "boolean", default: false }, worker: { type: "boolean", default: false } },
 });
 const report = await runSoak({
   appAnswers: Number(values.answers),
   proxyAnswers: Number(values["proxy-answers"]),
   outageMs: Number(values["outage-ms"]),
+  appCapturer: values.worker ? "worker" : "thread",
   onProgress: (line) => process.stderr.write(`${line}\n`),
 });
 
@@ -83,6 +86,7 @@ else {
       `drain after restart   ${report.queuedAtRestart} receipts in ${(report.drainMs / 1000).toFixed(2)} s = ${report.drainPerSecond} receipts/s`,
       ...(drain ? [`queue replay          ${drain.receipts} receipts queued during an outage drained in ${(drain.ms / 1000).toFixed(2)} s = ${drain.perSecond} receipts/s (HTTP, signatures checked, SQLite store)`] : []),
       `loud                  token refused: ${report.loud.tokenRefused}, unreachable: ${report.loud.unreachable}, resumed: ${report.loud.resumed}`,
+      `app restarted         ${report.appRestartsToDeliver} time(s) only to deliver what it left queued${report.appRestartsToDeliver > 0 ? ` (it said so at exit: ${report.appExitSaid})` : ""}`,
       `total                 ${(report.totalMs / 1000).toFixed(0)} s`,
       "",
     ].join("\n"),

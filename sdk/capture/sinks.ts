@@ -439,7 +439,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       }
     });
     for (const row of offender) {
-      logger?.warn(`the service refused receipt ${row.receipt_id} for good: ${reason}. It is kept in ${queueFile} (rejected); list with \`showwork capture queue list\`. ${doLine}`, {
+      logger?.warn(`the service refused receipt ${row.receipt_id} for good: ${reason.replace(/\.$/, "")}. It is kept in ${queueFile} (rejected); list with \`showwork capture queue list\`. ${doLine}`, {
         event: "receipt-rejected",
         receiptId: row.receipt_id,
         status: response.status,

@@ -8,6 +8,11 @@
  * indices follow the primary's at a fixed offset (`witness index = primary index + offset`; 0 when both
  * logs started empty, as `showwork dev --chains 2` sets them up).
  *
+ * A witness may hold head commitments instead (`commits: "head"`, `chains[].cadence.commit "head"` of the service):
+ * each of its entries is the primary log's chained head after some batch (the head's size says which). An entry is
+ * compared with the primary's head after that batch (another head: "chain-disagreement", the operator committed
+ * another history), and a primary batch older than the grace period that no entry covers yet is "missing-on-chain".
+ *
  * Events are read with `eth_getLogs` in ranges of `pageBlocks` blocks (public RPC providers cap a request's block
  * range, typically 1,000 to 10,000 blocks), from each log's `fromBlock` (default 0) to the latest block.
  *
@@ -16,6 +21,7 @@
 import type { Address, Hex, PublicClient } from "viem";
 
 import { readLogSize } from "../service/anchor/receiptLogsReader.js";
+import { headSize } from "../verify/commitment.js";
 import { LogReader } from "./chain.js";
 import type { Finding, Unchecked } from "./types.js";
 
@@ -29,6 +35,8 @@ export interface ChainLog {
   readonly offset?: number;
   /** Read its events from this block (default 0: from the start; give the log's creation block to read less). */
   readonly fromBlock?: number;
+  /** A witness whose entries are head commitments to the primary log (see the module comment); default "roots". */
+  readonly commits?: "roots" | "head";
 }
 
 /** A witness chain's anchoring of a primary batch with the same root. */
@@ -56,6 +64,7 @@ export interface CrossChainReport {
 
 interface Anchored {
   readonly root: Hex;
+  readonly head: Hex;
   readonly anchoredAt: number;
   readonly txHash: Hex;
   readonly blockNumber: number;
@@ -65,7 +74,7 @@ async function anchoredBatches(log: ChainLog, pageBlocks: number): Promise<Map<n
   const latest = await log.client.getBlockNumber({ cacheTime: 0 });
   const reader = new LogReader(log.client, { contract: log.contract, logId: log.logId, blockNumber: latest, pageBlocks });
   const out = new Map<number, Anchored>();
-  for (const e of await reader.anchoredBatches(log.fromBlock ?? 0)) out.set(e.index, { root: e.root, anchoredAt: e.anchoredAt, txHash: e.txHash, blockNumber: e.blockNumber });
+  for (const e of await reader.anchoredBatches(log.fromBlock ?? 0)) out.set(e.index, { root: e.root, head: e.head, anchoredAt: e.anchoredAt, txHash: e.txHash, blockNumber: e.blockNumber });
   return out;
 }
 
@@ -115,6 +124,10 @@ export async function compareChains(params: {
       witnessNow = await clock(witness);
     } catch (error) {
       unchecked.push({ check: `chain ${witness.name}`, reason: `could not read its log: ${firstLine(error)}` });
+      continue;
+    }
+    if (witness.commits === "head") {
+      chains.push(compareHeads(params.primary.name, primary, primaryNow, witness, other, size, grace, findings));
       continue;
     }
     let compared = 0;
@@ -168,6 +181,62 @@ export async function compareChains(params: {
     chains.push({ name: witness.name, size, compared, missing, disagreeing });
   }
   return { findings, unchecked, chains, alsoAnchored };
+}
+
+/** A head-commitment witness against the primary log (see the module comment). */
+function compareHeads(
+  primaryName: string,
+  primary: ReadonlyMap<number, Anchored>,
+  primaryNow: number,
+  witness: ChainLog,
+  entries: ReadonlyMap<number, Anchored>,
+  size: number,
+  grace: number,
+  findings: Finding[],
+): CrossChainReport["chains"][number] {
+  let compared = 0;
+  let missing = 0;
+  let disagreeing = 0;
+  let covered = 0;
+  for (const [entry, w] of [...entries].sort((a, b) => a[0] - b[0])) {
+    const through = headSize(w.root) - 1;
+    const p = primary.get(through);
+    if (p === undefined) {
+      missing++;
+      findings.push({
+        kind: "missing-on-chain",
+        batchIndex: through,
+        message: `entry ${entry} on ${witness.name} commits to the ${primaryName} log's head after batch ${through}, but ${primaryName} has no batch ${through}: withheld on that chain (or not a head commitment)`,
+        expected: `a BatchAnchored event on ${primaryName} at index ${through}`,
+        found: "none",
+      });
+      continue;
+    }
+    compared++;
+    covered = Math.max(covered, through + 1);
+    if (p.head !== w.root) {
+      disagreeing++;
+      findings.push({
+        kind: "chain-disagreement",
+        batchIndex: through,
+        message: `CHAINS DISAGREE: entry ${entry} on ${witness.name} commits head ${w.root} for batches up to ${through}, but the ${primaryName} log's head after batch ${through} is ${p.head}: the operator committed another history`,
+        expected: p.head,
+        found: w.root,
+      });
+    }
+  }
+  for (const [index, p] of primary) {
+    if (index < covered || primaryNow - p.anchoredAt < grace) continue;
+    missing++;
+    findings.push({
+      kind: "missing-on-chain",
+      batchIndex: index,
+      message: `batch ${index} (root ${p.root}) was anchored on ${primaryName} ${primaryNow - p.anchoredAt} s ago but no head commitment on ${witness.name} covers it (they cover batches below ${covered}): withheld on that chain`,
+      expected: `an entry on ${witness.name} committing a head of size > ${index}`,
+      found: covered === 0 ? "no entry" : `entries up to size ${covered}`,
+    });
+  }
+  return { name: witness.name, size, compared, missing, disagreeing };
 }
 
 function firstLine(error: unknown): string {

@@ -737,14 +737,27 @@ export class AnchoringService {
 
   /**
    * A receipt's proof bundle made self-contained (v2 with the chain's proofs of its primary anchor, at the latest block,
-   * or `proofBlock`): it verifies offline against a checkpoint at that block (docs/bundle.md, "Chain proofs").
+   * or `proofBlock`, and each other chain's anchor with that chain's proofs at its latest block): it verifies offline against a checkpoint at that block (docs/bundle.md, "Chain proofs").
    * @throws as {@link bundle}; {@link ChainProofUnavailableError} when the chain cannot give the proofs (no chain, too far back).
    */
   async selfContainedBundle(receiptId: string, options: { proofBlock?: number } = {}): Promise<ProofBundle> {
     const bundle = await this.bundle(receiptId);
     if (this.publicClient === undefined) throw new ChainProofUnavailableError("the service has no chain client: it cannot prove the anchor");
     const chainProof = await proveAnchor(this.publicClient, bundle, options.proofBlock === undefined ? {} : { proofBlock: options.proofBlock });
-    return toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }, ...bundle.anchors.slice(1)] });
+    // Every other chain's anchor with that chain's own proofs (at its latest block): each verifies offline against a
+    // checkpoint of its chain. A chain that cannot prove now leaves its anchor without proofs (that chain: could not check).
+    const more = await Promise.all(
+      bundle.anchors.slice(1).map(async (anchor, i) => {
+        const c = this.extra.find((x) => x.binding.chainId === anchor.chainId && x.binding.contract.toLowerCase() === anchor.contract.toLowerCase() && x.binding.logId.toLowerCase() === anchor.logId.toLowerCase());
+        if (c === undefined) return anchor;
+        try {
+          return { ...anchor, chainProof: await proveAnchor(c.publicClient, bundle, { anchorIndex: i + 1 }) };
+        } catch {
+          return anchor;
+        }
+      }),
+    );
+    return toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }, ...more] });
   }
 
   /** A batch. @throws {BatchNotFoundError} */

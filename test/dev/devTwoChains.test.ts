@@ -93,4 +93,37 @@ describe("showwork dev --chains 2: two local chains, every batch anchored on bot
       await upstream.close();
     }
   });
+
+  it("measured at showwork dev's settings (batches close within 1 s, poll 200 ms, every batch on both chains): time from the answer to its first and last anchor", async () => {
+    const upstream = await createModelServer({ models: { "gpt-4o-mini": { version: "2026-01" } } }).listen(0);
+    const fresh = mkdtempSync(join(tmpdir(), "showwork-dev2-measure-"));
+    const dev = await startDev({ cwd: fresh, chainPort: 0, servicePort: 0, secondChainPort: 0, chains: 2, models: ["gpt-4o-mini"] });
+    try {
+      const capturer = createCapturer(capturerOptionsFromConfig({}, { cwd: fresh, env: {} }));
+      const openai = withReceipts(new OpenAI({ baseURL: `${upstream.url}/v1`, apiKey: "test" }), { capturer });
+      const answered: { receiptId: string; at: number }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const answer = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: `question ${i}` }] });
+        answered.push({ receiptId: receiptIdOf(answer)!, at: Date.now() });
+        await new Promise((resolve) => setTimeout(resolve, 350));
+      }
+      await capturer.close();
+      const first: number[] = [];
+      const last: number[] = [];
+      for (const { receiptId, at } of answered) {
+        await bundleOnBothChains(dev, receiptId);
+        const chains = (await dev.service.service.status(receiptId)).chains!;
+        expect(chains.map((c) => c.name)).to.deep.equal(["primary", "local-l1"]);
+        const times = chains.map((c) => Date.parse(c.anchoredAt!));
+        first.push(Math.min(...times) - at);
+        last.push(Math.max(...times) - at);
+      }
+      console.log(`      showwork dev --chains 2 measurements (ms from the answer): ${JSON.stringify({ toFirstAnchor: first, toLastAnchor: last })}`);
+      expect(first.every((ms, i) => ms <= last[i]!)).to.equal(true);
+    } finally {
+      await dev.close();
+      await upstream.close();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });

@@ -29,6 +29,8 @@ describe("showwork init --rpc (against a hardhat node)", function () {
   this.timeout(240_000);
   let node: HardhatNode;
   let dir: string;
+  /** The operator of the first case (the second builds on its project). */
+  let operatorKey: `0x${string}`;
   before(async () => {
     node = await startHardhatNode();
     dir = mkdtempSync(path.join(tmpdir(), "showwork-init-"));
@@ -65,5 +67,48 @@ describe("showwork init --rpc (against a hardhat node)", function () {
     const doctor = await run(["doctor"], {}, dir);
     expect(doctor.stdout).to.include(`✓ log ${config.chains[0]!.logId} exists`);
     expect(doctor.stdout).to.match(/✗ the anchoring account 0x[0-9a-fA-F]{40} holds 0 ETH/);
+    operatorKey = key;
+  });
+
+  it("--also sets up an extra anchoring chain (chains[1], its own contracts and log, cadence and head commitments); the primary and the extra entry survive later runs", async () => {
+    const second = await startHardhatNode({ chainId: 31_339 });
+    try {
+      const operator = privateKeyToAccount(operatorKey).address;
+      await rpc(second.url, "hardhat_setBalance", [operator, "0x3635c9adc5dea00000"]);
+      const env = { SHOWWORK_OPERATOR_KEY: operatorKey };
+      const before = JSON.parse(readFileSync(path.join(dir, ".showwork/config.json"), "utf8")) as { chains: Record<string, unknown>[] };
+      const refused = await run(["init", "--rpc", second.url, "--name", "l1", "--commit", "head", "--yes"], env, dir);
+      expect(refused.code).to.not.equal(0);
+      expect(refused.stderr).to.match(/--cadence and --commit are for an extra chain: add --also/);
+      const added = await run(["init", "--rpc", second.url, "--name", "l1", "--also", "--cadence", "4:60000", "--commit", "head", "--model", "gpt-4o-mini", "--yes"], env, dir);
+      expect(added.code, added.stderr).to.equal(0);
+      expect(added.stdout).to.include("9 transaction(s) sent");
+      expect(added.stdout).to.match(/Chain l1 is chains\[1\]: `npx showwork serve` anchors every batch there too/);
+      type Config = { chains: { name: string; chainId: number; logId: string; receiptLogs: string; cadence?: unknown }[] };
+      const config = JSON.parse(readFileSync(path.join(dir, ".showwork/config.json"), "utf8")) as Config;
+      expect(config.chains.map((c) => [c.name, c.chainId])).to.deep.equal([
+        ["testnet", 31_337],
+        ["l1", 31_339],
+      ]);
+      expect(config.chains[0]).to.deep.equal(before.chains[0], "the primary entry is kept as it was");
+      expect(config.chains[1]!.cadence).to.deep.equal({ batches: 4, maxWaitMs: 60_000, commit: "head" });
+      // Its own log (another salt; the contract may sit at the same address: same deployer, same nonce on a fresh chain).
+      expect(config.chains[1]!.logId).to.not.equal(config.chains[0]!.logId);
+      expect(await rpc<string>(second.url, "eth_getCode", [config.chains[1]!.receiptLogs, "latest"])).to.not.equal("0x");
+
+      // Again: nothing to send on either chain, both entries kept.
+      const extraAgain = await run(["init", "--rpc", second.url, "--name", "l1", "--also", "--yes"], env, dir);
+      expect(extraAgain.code, extraAgain.stderr).to.equal(0);
+      expect(extraAgain.stdout).to.include("nothing to send: everything is in place");
+      const primaryAgain = await run(["init", "--rpc", node.url, "--yes"], env, dir);
+      expect(primaryAgain.code, primaryAgain.stderr).to.equal(0);
+      expect(primaryAgain.stdout).to.include("nothing to send: everything is in place");
+      const after = JSON.parse(readFileSync(path.join(dir, ".showwork/config.json"), "utf8")) as Config;
+      expect(after.chains).to.deep.equal(config.chains);
+      const primaryName = await run(["init", "--rpc", second.url, "--name", "testnet", "--also"], env, dir);
+      expect(primaryName.stderr).to.match(/"testnet" is the primary chain's name/);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -10,12 +10,13 @@ import { createPublicClient, custom, http, keccak256, pad, stringToHex, toFuncti
 import { hardhat } from "viem/chains";
 
 import { auditPublished } from "../../sdk/monitor/auditPublished.js";
+import { monitorLog } from "../../sdk/monitor/monitorLog.js";
 import { DirectorySource, MonitorSourceError, type BatchSource } from "../../sdk/monitor/source.js";
 import { httpChain } from "../verify/support/scenario.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
 import { deployContracts, MODEL, newPublishedLog, V1, type Deployed, type PublishedLog } from "./support/publishedLog.js";
 
-describe("public audit: 'complete' needs a recomputed head and nothing unchecked (issue #22 item 2)", function () {
+describe("public audit and monitor against a lying endpoint or source: 'complete' needs a recomputed head and nothing unchecked (issue #22 items 2, 6)", function () {
   this.timeout(180_000);
   let node: HardhatNodeProcess;
   let deployed: Deployed;
@@ -33,6 +34,22 @@ describe("public audit: 'complete' needs a recomputed head and nothing unchecked
   after(async () => {
     await node?.stop();
   });
+
+  /** A client whose eth_call of `logTimeline(bytes32)` answers `answer` (an address word), everything else honestly. */
+  const timelineLiar = (answer: Hex): PublicClient => {
+    const honest = http(node.url)({ chain: hardhat });
+    const selector = toFunctionSelector("logTimeline(bytes32)");
+    return createPublicClient({
+      chain: hardhat,
+      transport: custom({
+        async request({ method, params }: { method: string; params?: unknown }) {
+          const call = Array.isArray(params) ? (params[0] as { data?: Hex; input?: Hex } | undefined) : undefined;
+          if (method === "eth_call" && (call?.data ?? call?.input)?.startsWith(selector)) return answer;
+          return honest.request({ method, params } as never);
+        },
+      }),
+    }) as PublicClient;
+  };
 
   const audit = (client: PublicClient, source: BatchSource) =>
     auditPublished({ client, contract: deployed.receiptLogs, logId: log.logId, source, modelId: keccak256(stringToHex(MODEL)), weightsDigest: V1, from: 0, to: 4_102_444_800 });
@@ -80,21 +97,19 @@ describe("public audit: 'complete' needs a recomputed head and nothing unchecked
   });
 
   it("an RPC endpoint that answers 'no timeline bound': versions unchecked, so NOT complete (unchecked only: exit 2 class)", async () => {
-    const honest = http(node.url)({ chain: hardhat });
-    const selector = toFunctionSelector("logTimeline(bytes32)");
-    const lying = createPublicClient({
-      chain: hardhat,
-      transport: custom({
-        async request({ method, params }: { method: string; params?: unknown }) {
-          const call = Array.isArray(params) ? (params[0] as { data?: Hex; input?: Hex } | undefined) : undefined;
-          if (method === "eth_call" && (call?.data ?? call?.input)?.startsWith(selector)) return pad("0x00", { size: 32 });
-          return honest.request({ method, params } as never);
-        },
-      }),
-    }) as PublicClient;
+    const lying = timelineLiar(pad("0x00", { size: 32 }));
     const result = await audit(lying, new DirectorySource(log.dir));
     expect(result.complete).to.equal(false);
     expect(result.incompleteKind, result.incomplete.join("; ")).to.equal("unchecked");
     expect(result.incomplete.join("\n")).to.match(/not checked: model-version: .*no model timeline bound/);
+  });
+
+  it("item 6: an endpoint naming a genuine ModelTimeline of ANOTHER ReceiptLogs as the log's timeline: the monitor does not read it (versions unchecked, no version finding)", async () => {
+    const other = await deployContracts(deployed.chain);
+    const lying = timelineLiar(pad(other.timeline, { size: 32 }));
+    const { report } = await monitorLog({ client: lying, contract: deployed.receiptLogs, logId: log.logId, source: new DirectorySource(log.dir) });
+    expect(report.unchecked.map((u) => u.check)).to.include("model-version");
+    expect(report.unchecked.map((u) => u.reason).join("\n")).to.match(/cannot be trusted: .* is a ModelTimeline of another ReceiptLogs/);
+    expect(report.findings, "nothing judged from the other timeline").to.deep.equal([]);
   });
 });

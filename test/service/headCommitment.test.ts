@@ -13,6 +13,8 @@ import { receiptLogsAbi } from "../../sdk/contracts/abis.js";
 import { buildReceipt } from "../../sdk/receipt/buildReceipt.js";
 import { toReceiptJson } from "../../sdk/receipt/parseReceipt.js";
 import { signReceipt } from "../../sdk/receipt/signReceipt.js";
+import { parseWitness } from "../../sdk/cli/commands/monitor.js";
+import { compareChains } from "../../sdk/monitor/crossChain.js";
 import { AnchoringService } from "../../sdk/service/AnchoringService.js";
 import { findBatchAnchored, readLogSize } from "../../sdk/service/anchor/receiptLogsReader.js";
 import { connectRpc } from "../../sdk/service/chain/connect.js";
@@ -94,7 +96,7 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
     return out;
   }
 
-  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone; edited links and another head fail", async () => {
+  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone and offline; edited links and another head fail; the monitor compares heads", async () => {
     const l2Clients = await connectRpc(l2.url, ANCHORER_KEY, { timeoutMs: 800 });
     const l1Clients = await connectRpc(l1.url, ANCHORER_KEY, { timeoutMs: 800 });
     const service = await AnchoringService.open({
@@ -178,6 +180,27 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
         expect(verdict.chains[1]!.proved).to.match(new RegExp(`through a head commitment to batches up to ${entry === 0 ? 3 : 7} at index ${entry}`));
       }
 
+      // Self-contained: each anchor with its own chain's proofs; verified offline from one checkpoint per chain, under all.
+      const selfContained = toBundleJson(await service.selfContainedBundle(ids[5]!));
+      const proven = selfContained.format === "showwork/bundle@2" ? selfContained.anchors : [];
+      expect(proven.map((a) => [a.chainId, a.chainProof !== undefined])).to.deep.equal([
+        [L2, true],
+        [L1, true],
+      ]);
+      const checkpoints = await Promise.all(
+        proven.map(async (a) => {
+          const number = a.blockNumber - 1 + a.chainProof!.headers.length - 1;
+          const client = a.chainId === L2 ? l2.client : l1.client;
+          return { chainId: a.chainId, number, hash: (await client.getBlock({ blockNumber: BigInt(number) })).hash };
+        }),
+      );
+      const offline = await verifyBundleOnChains(selfContained, { chains: [{ chainId: L2, name: "l2" }, { chainId: L1, name: "l1" }], require: "all", offline: true, checkpoints });
+      expect(offline.status, offline.summary).to.equal("verified");
+      expect(offline.chains.map((c) => [c.name, c.accepted])).to.deep.equal([
+        ["l2", true],
+        ["l1", true],
+      ]);
+
       const bundle = toBundleJson(await service.bundle(ids[1]!)) as unknown as { anchors: Record<string, unknown>[] } & Record<string, unknown>;
       // The L2 stopped: the L1 commitment alone proves the batch (any), all names the L2.
       l2Node.child.kill("SIGSTOP");
@@ -215,5 +238,27 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
     } finally {
       await service.close();
     }
+
+    // The monitor follows the commitment log: every entry is the L2 head after the batch it names.
+    const primary = { name: "l2", client: l2.client, contract: l2.receiptLogs, logId: l2.logId };
+    const witness = { name: "l1", client: l1.client, contract: l1.receiptLogs, logId: l1.logId, commits: "head" as const };
+    const clean = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
+    expect(clean.findings).to.deep.equal([]);
+    expect(clean.chains.map((c) => [c.name, c.size, c.compared])).to.deep.equal([
+      ["l2", 9, 9],
+      ["l1", 3, 3],
+    ]);
+    // An L2 batch no commitment covers: withheld on the L1 once past the grace period.
+    await l2.anchor(keccak256(stringToHex("never committed")), 2);
+    const late = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
+    expect(late.findings.map((f) => [f.kind, f.batchIndex])).to.deep.equal([["missing-on-chain", 9]]);
+    expect(late.findings[0]!.message).to.match(/no head commitment on l1 covers it/);
+    expect((await compareChains({ primary, witnesses: [witness], graceSeconds: 3_600 })).findings).to.deep.equal([]);
+    // An L1 entry committing another head for batch 9: a loud disagreement.
+    await l1.anchor(`0x${((10n << 192n) | 0xdeadn).toString(16).padStart(64, "0")}`, 1);
+    const other = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
+    expect(other.findings.map((f) => [f.kind, f.batchIndex])).to.deep.equal([["chain-disagreement", 9]]);
+    expect(other.findings[0]!.message).to.match(/^CHAINS DISAGREE: entry 3 on l1 commits head 0x[0-9a-f]{64} for batches up to 9, but the l2 log's head after batch 9 is/);
+    expect(parseWitness(`l1=${l1.url},${l1.receiptLogs},${l1.logId},head`)).to.deep.include({ name: "l1", offset: 0, commits: "head" });
   });
 });

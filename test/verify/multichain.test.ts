@@ -95,7 +95,9 @@ describe("verification policy over several chains (two hardhat nodes: L2 and L1)
         expect(c.proved).to.match(/^root 0x.* at index 0 of log .*anchored at \d{4}-/);
         expect(c.anchoredAt).to.be.a("number");
       }
-      expect(verdict.facts.anchoredAt, "the earliest accepted anchoring time").to.equal(Math.min(...verdict.chains.map((c) => c.anchoredAt!)));
+      // The earliest anchoring time the policy accepts: under named chains, only theirs (the two nodes' clocks may differ by a second).
+      const vouching = typeof require === "object" ? verdict.chains.filter((c) => (require.chains as readonly (string | number)[]).includes(c.name!)) : verdict.chains;
+      expect(verdict.facts.anchoredAt, "the earliest accepted anchoring time").to.equal(Math.min(...vouching.map((c) => c.anchoredAt!)));
       expect(verdict.headline).to.match(/confirmed on l2 \(chain 31338\), l1 \(chain 31339\)/);
     }
   });

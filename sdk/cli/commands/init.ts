@@ -6,22 +6,30 @@
  * spend at most before sending, and needs --yes to send; idempotent: a second run sends nothing.
  * Writes the same `.showwork/config.json`.
  *
+ * Several chains (issue #23): `--also` sets the chain up as an extra anchoring target (an entry of
+ * `chains[1..]`, updated in place when one has that name, else added; `--cadence N[:ms]`, `--commit head`),
+ * with its own contracts and log, the same serving node and models; its anchoring account is
+ * SHOWWORK_ANCHORER_KEY_<NAME>'s when set, else the primary's. Without `--also` the chain is the primary
+ * (`chains[0]`) and the extra chains already in the config are kept.
+ *
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createPublicClient, createWalletClient, formatEther, http, type Address, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { CONFIG_DIR, SECRETS_FILE, loadConfig } from "../../config/loadConfig.js";
 import { parseSecrets } from "../../config/parseConfig.js";
-import { CONFIG_FORMAT, type ShowworkConfig } from "../../config/types.js";
+import { CONFIG_FORMAT, type ChainConfig, type ShowworkConfig } from "../../config/types.js";
 import { writeConfig } from "../../config/writeConfig.js";
 import { devModelDigest, logSalt, planSetup, runSetup } from "../../dev/setup.js";
 import { ShowworkError } from "../../errors.js";
+import { parsePrivateKey } from "../../service/chain/connect.js";
 import { addressArgument, rpcUrlArgument } from "../commandOptions.js";
+import { anchorerKeyVariable } from "../extraChains.js";
 
 interface InitOptions {
   rpc: string;
@@ -31,6 +39,15 @@ interface InitOptions {
   name: string;
   yes?: boolean;
   config?: string;
+  also?: boolean;
+  cadence?: { batches: number; maxWaitMs?: number };
+  commit?: "roots" | "head";
+}
+
+function cadenceArgument(value: string): { batches: number; maxWaitMs?: number } {
+  const match = /^(\d+)(?::(\d+))?$/.exec(value.trim());
+  if (match === null || Number(match[1]) < 1) throw new InvalidArgumentError(`expected BATCHES[:MAX_WAIT_MS] (e.g. 10:600000), found "${value.slice(0, 40)}"`);
+  return { batches: Number(match[1]), ...(match[2] === undefined ? {} : { maxWaitMs: Number(match[2]) }) };
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -44,7 +61,12 @@ export function initCommand(): Command {
     .addOption(new Option("--model <name[=digest]>", "a model your app calls (repeatable)").argParser(collect).default([]))
     .addOption(new Option("--name <name>", "the chain's name in the config").default("testnet"))
     .addOption(new Option("--yes", "send the transactions (without it: only say what would be sent and spent)"))
-    .action(async (options: InitOptions) => {
+    .addOption(new Option("--also", "an extra anchoring chain (chains[1..], by --name), not the primary: every batch is anchored there too"))
+    .addOption(new Option("--cadence <batches[:ms]>", "with --also: anchor there every N batches, or once the oldest waiting batch is ms old").argParser(cadenceArgument))
+    .addOption(new Option("--commit <mode>", "with --also: 'roots' (every batch root) or 'head' (one commitment to the primary log's chained head covering many batches)").choices(["roots", "head"]))
+    .action(async (options: InitOptions, command: Command) => {
+      // The project config fills every option's default (the primary's contracts and RPC): for --also only what the user gave counts.
+      const given = (name: keyof InitOptions): boolean => ["cli", "env"].includes(command.getOptionValueSource(name) ?? "");
       const root = process.cwd();
       const config = loadConfig({ ...(options.config === undefined ? {} : { file: options.config }) });
       const secretsFile = join(root, CONFIG_DIR, SECRETS_FILE);
@@ -61,7 +83,19 @@ export function initCommand(): Command {
         nodeKey: (config.secrets.nodeKey ?? stored.nodeKey ?? generatePrivateKey()) as Hex,
       };
       const operator = privateKeyToAccount(operatorKey);
-      const anchorer = privateKeyToAccount(secrets.anchorerKey).address;
+      const fileChains = config.config?.chains ?? [];
+      if (!options.also && (options.cadence !== undefined || options.commit !== undefined)) {
+        throw new ShowworkError("--cadence and --commit are for an extra chain: add --also.", { metaMessages: ["The primary chain anchors every batch as soon as it is closed."] });
+      }
+      if (options.also && fileChains.length === 0) {
+        throw new ShowworkError("--also adds an extra chain to a project that has a primary chain: run `showwork init --rpc URL` for the primary first.");
+      }
+      if (options.also && fileChains[0]?.name === options.name) throw new ShowworkError(`"${options.name}" is the primary chain's name: give the extra chain another --name.`);
+      if (options.also && !given("rpc")) throw new ShowworkError("--also needs --rpc: the extra chain's endpoint (the config's RPC is the primary chain's).");
+      const extraIndex = options.also ? fileChains.findIndex((c, i) => i > 0 && c.name === options.name) : -1;
+      const existing = options.also ? (extraIndex === -1 ? undefined : fileChains[extraIndex]) : undefined;
+      const extraKey = options.also ? process.env[anchorerKeyVariable(options.name)] : undefined;
+      const anchorer = privateKeyToAccount(extraKey === undefined ? secrets.anchorerKey : parsePrivateKey(extraKey, anchorerKeyVariable(options.name))).address;
       const node = privateKeyToAccount(secrets.nodeKey).address;
       const models = { ...(config.models ?? {}) };
       for (const flag of options.model) {
@@ -74,7 +108,10 @@ export function initCommand(): Command {
       const chainId = await probe.getChainId();
       const chain = { id: chainId, name: options.name, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [options.rpc] } } } as const;
       const client = createPublicClient({ chain, transport, pollingInterval: 500 }) as PublicClient;
-      const target = { receiptLogs: options.receiptLogs ?? config.receiptLogs, modelTimeline: options.modelTimeline ?? config.modelTimeline, salt: logSalt(options.name), anchorer, node, models: toRegister };
+      // An extra chain's contracts are its own entry's (the primary's addresses are on another chain).
+      const known = options.also ? { receiptLogs: existing?.receiptLogs, modelTimeline: existing?.modelTimeline } : { receiptLogs: config.receiptLogs, modelTimeline: config.modelTimeline };
+      const mine = (name: "receiptLogs" | "modelTimeline"): Address | undefined => (options.also && !given(name) ? undefined : options[name]);
+      const target = { receiptLogs: mine("receiptLogs") ?? known.receiptLogs, modelTimeline: mine("modelTimeline") ?? known.modelTimeline, salt: logSalt(options.name), anchorer, node, models: toRegister };
       const plan = await planSetup(client, operator.address, target);
       const fees = await client.estimateFeesPerGas().catch(async () => ({ maxFeePerGas: await client.getGasPrice() }));
       const maxCost = plan.gas * (fees.maxFeePerGas ?? 0n);
@@ -96,16 +133,40 @@ export function initCommand(): Command {
       }
       const wallet = createWalletClient({ account: operator, chain, transport });
       const setup = await runSetup(client, wallet, target, { onStep: (what, hash) => process.stdout.write(`  sent: ${what} (tx ${hash})\n`) });
+      const entry: ChainConfig = {
+        ...(existing ?? {}),
+        name: options.name,
+        chainId,
+        rpc: [options.rpc],
+        receiptLogs: setup.receiptLogs,
+        modelTimeline: setup.modelTimeline,
+        logId: setup.logId,
+        confirmations: chainId === 31337 || chainId === 1337 ? 1 : 12,
+        ...(setup.deploymentBlock === undefined ? {} : { deploymentBlock: Number(setup.deploymentBlock) }),
+        ...(options.cadence === undefined && options.commit === undefined
+          ? {}
+          : { cadence: { ...((existing?.cadence as object | undefined) ?? {}), ...(options.cadence ?? {}), ...(options.commit === undefined ? {} : { commit: options.commit }) } }),
+      };
+      // The primary is chains[0]; the extra chains already there are kept (an extra one is updated in place or added).
+      const chains = options.also
+        ? extraIndex === -1
+          ? [...fileChains, entry]
+          : fileChains.map((c, i) => (i === extraIndex ? entry : c))
+        : [entry, ...fileChains.slice(1)];
       const written = writeConfig(root, {
         ...(config.config ?? {}),
         format: CONFIG_FORMAT,
         operator: operator.address,
-        chains: [{ name: options.name, chainId, rpc: [options.rpc], receiptLogs: setup.receiptLogs, modelTimeline: setup.modelTimeline, logId: setup.logId, confirmations: chainId === 31337 || chainId === 1337 ? 1 : 12, ...(setup.deploymentBlock === undefined ? {} : { deploymentBlock: Number(setup.deploymentBlock) }) }],
+        chains,
         service: { ...(config.config?.service ?? {}), store: ".showwork/store.sqlite", anchorer },
         evidence: { ...(config.config?.evidence ?? {}), store: ".showwork/evidence.sqlite" },
         capture: { ...(config.config?.capture ?? {}), queue: ".showwork/queue.sqlite", node, models },
       } as ShowworkConfig, secrets);
       process.stdout.write(`${setup.transactions.length} transaction(s) sent; log ${setup.logId}; config ${written.file}\n`);
-      process.stdout.write(`Next: fund the anchoring account ${anchorer}, then \`npx showwork serve\`; \`npx showwork doctor\` checks the set-up.\n`);
+      process.stdout.write(
+        options.also
+          ? `Chain ${options.name} is chains[${extraIndex === -1 ? chains.length - 1 : extraIndex}]: \`npx showwork serve\` anchors every batch there too. Fund the anchoring account ${anchorer} on chain ${chainId}.\n`
+          : `Next: fund the anchoring account ${anchorer}, then \`npx showwork serve\`; \`npx showwork doctor\` checks the set-up.\n`,
+      );
     });
 }

@@ -95,13 +95,15 @@ export interface WitnessSpec {
   contract: Address;
   logId: Hex;
   offset: number;
+  /** "head": the witness log holds head commitments (sdk/monitor/crossChain.ts). */
+  commits?: "head";
 }
 
-/** Parses `--witness name=rpc,contract,logId[,offset]`. */
+/** Parses `--witness name=rpc,contract,logId[,offset][,head]`. */
 export function parseWitness(value: string): WitnessSpec {
-  const match = /^([A-Za-z0-9_.-]{1,64})=(https?:\/\/[^,]+),(0x[0-9a-fA-F]{40}),(0x[0-9a-fA-F]{64})(?:,(-?\d+))?$/.exec(value);
-  if (match === null) throw new InvalidArgumentError(`expected name=rpc,contract,logId[,offset] (e.g. l1=https://rpc,0x…40,0x…64), found "${value.slice(0, 120)}"`);
-  return { name: match[1]!, rpc: match[2]!, contract: match[3]! as Address, logId: match[4]!.toLowerCase() as Hex, offset: Number(match[5] ?? 0) };
+  const match = /^([A-Za-z0-9_.-]{1,64})=(https?:\/\/[^,]+),(0x[0-9a-fA-F]{40}),(0x[0-9a-fA-F]{64})(?:,(-?\d+))?(?:,(head))?$/.exec(value);
+  if (match === null) throw new InvalidArgumentError(`expected name=rpc,contract,logId[,offset][,head] (e.g. l1=https://rpc,0x…40,0x…64; ",head" when that log holds head commitments), found "${value.slice(0, 120)}"`);
+  return { name: match[1]!, rpc: match[2]!, contract: match[3]! as Address, logId: match[4]!.toLowerCase() as Hex, offset: Number(match[5] ?? 0), ...(match[6] === "head" ? { commits: "head" as const } : {}) };
 }
 
 /** The `--witness` chains as logs to compare (events read in `--page-blocks` ranges). */
@@ -112,6 +114,7 @@ export function witnessLogs(witnesses: readonly WitnessSpec[], timeoutMs: number
     contract: w.contract,
     logId: w.logId,
     offset: w.offset,
+    ...(w.commits === undefined ? {} : { commits: w.commits }),
   }));
 }
 
@@ -119,7 +122,7 @@ export function witnessLogs(witnesses: readonly WitnessSpec[], timeoutMs: number
 export function addWitnessOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--witness <name=rpc,contract,logId[,offset]>", "another chain the log is anchored on (repeatable): batches missing there, or with another root, are findings").argParser(
+      new Option("--witness <name=rpc,contract,logId[,offset][,head]>", "another chain the log is anchored on (repeatable; ',head' when that log holds head commitments): batches missing there, or with another root or head, are findings").argParser(
         (value: string, previous: WitnessSpec[] = []) => [...previous, parseWitness(value)],
       ),
     )

@@ -5,7 +5,8 @@
  *
  * - Gapless seqs with several writers: every `appendReceipts` locks the one `counters` row
  *   (`SELECT ... FOR UPDATE`), checks for stored ids, inserts its receipts with the next seqs
- *   and commits. Appends therefore commit in seq order, so whoever reads `counters.max_seq`
+ *   and commits — all in one statement, the `append_receipts` function (one round trip while
+ *   the row is locked). Appends therefore commit in seq order, so whoever reads `counters.max_seq`
  *   sees every receipt up to it, and a batch never skips a receipt another instance is still
  *   writing. Duplicates are caught by the unique index on `receipt_id` as well.
  * - One anchorer at a time: the `anchor_lease` row names the holder, an expiry (database
@@ -187,6 +188,31 @@ CREATE TABLE chain_tx_attempts (
   created_at BIGINT NOT NULL
 );
 CREATE INDEX chain_tx_attempts_by_tx ON chain_tx_attempts (tx_id, created_at, attempt_id);
+`,
+  },
+  {
+    version: 3,
+    description: "append_receipts(): an append in one statement (one round trip while the counters row is locked)",
+    // In READ COMMITTED each statement of a (volatile) function takes a new snapshot: after the lock, the
+    // duplicate check sees every earlier append, as the same statements sent one by one did.
+    sql: `
+CREATE FUNCTION append_receipts(p_ids BYTEA[], p_versions INTEGER[], p_issued BIGINT[], p_bodies TEXT[], p_recorded_at BIGINT)
+RETURNS TABLE (first_seq BIGINT, duplicates BYTEA[]) LANGUAGE plpgsql AS $$
+DECLARE
+  v_max BIGINT;
+  v_duplicates BYTEA[];
+BEGIN
+  SELECT c.max_seq INTO v_max FROM counters c WHERE c.id = 1 FOR UPDATE;
+  SELECT array_agg(r.receipt_id) INTO v_duplicates FROM receipts r WHERE r.receipt_id = ANY(p_ids);
+  IF v_duplicates IS NOT NULL THEN
+    RETURN QUERY SELECT NULL::BIGINT, v_duplicates;
+    RETURN;
+  END IF;
+  INSERT INTO receipts (seq, receipt_id, recorded_at, version_id, issued_at, body)
+    SELECT v_max + t.n, t.id, p_recorded_at, t.v, t.i, t.b FROM unnest(p_ids, p_versions, p_issued, p_bodies) WITH ORDINALITY AS t (id, v, i, b, n);
+  UPDATE counters SET max_seq = v_max + cardinality(p_ids) WHERE id = 1;
+  RETURN QUERY SELECT v_max + 1, NULL::BYTEA[];
+END $$;
 `,
   },
 ];
@@ -619,39 +645,27 @@ export class PostgresReceiptStore implements ReceiptStore {
       return { ok: true, firstSeq: maxSeq + 1, lastSeq: maxSeq };
     }
     const ids = receipts.map((r) => toBytea(r.receiptId));
-    const interned = new Map<string, number>();
-    let result: AppendResult;
+    const versionIds = new Array<number>(receipts.length);
+    for (let i = 0; i < receipts.length; i++) {
+      const r = receipts[i]!;
+      const previous = receipts[i - 1];
+      versionIds[i] =
+        previous !== undefined && previous.modelId === r.modelId && previous.weightsDigest === r.weightsDigest ? versionIds[i - 1]! : await this.versionId(r.modelId, r.weightsDigest);
+    }
+    // One statement, so one round trip while the counters row is locked (append_receipts, migration 3):
+    // lock, duplicate check, insert with the next seqs, counter update, commit. Under load each round trip
+    // costs milliseconds of scheduling, and every instance's appends wait on that lock.
+    let row: Row;
     try {
-      result = await this.transaction(async (client) => {
-        const maxSeq = num((await client.query("SELECT max_seq FROM counters WHERE id = 1 FOR UPDATE")).rows[0].max_seq);
-        // After the lock every earlier append has committed: this read sees all of them.
-        const found = (await client.query("SELECT receipt_id FROM receipts WHERE receipt_id = ANY($1::bytea[])", [ids])).rows as Row[];
-        if (found.length > 0) {
-          const stored = new Set(found.map((row) => toHex(row.receipt_id)));
-          const duplicates = receipts
-            .map((r, receiptIndex) => ({ receiptIndex, receiptId: r.receiptId }))
-            .filter((d) => stored.has(d.receiptId.toLowerCase() as Hex));
-          return { ok: false as const, duplicates };
-        }
-        const versionIds = new Array<number>(receipts.length);
-        for (let i = 0; i < receipts.length; i++) {
-          const r = receipts[i]!;
-          const previous = receipts[i - 1];
-          versionIds[i] =
-            previous !== undefined && previous.modelId === r.modelId && previous.weightsDigest === r.weightsDigest
-              ? versionIds[i - 1]!
-              : await this.versionId(client, r.modelId, r.weightsDigest, interned);
-        }
-        const firstSeq = maxSeq + 1;
-        const lastSeq = maxSeq + receipts.length;
-        await client.query(
-          `INSERT INTO receipts (seq, receipt_id, recorded_at, version_id, issued_at, body)
-           SELECT s, id, $3, v, i, b FROM unnest($1::bigint[], $2::bytea[], $4::int[], $5::bigint[], $6::text[]) AS t (s, id, v, i, b)`,
-          [receipts.map((_, i) => firstSeq + i), ids, recordedAt, versionIds, receipts.map((r) => r.issuedAt), receipts.map((r) => r.body)],
-        );
-        await client.query("UPDATE counters SET max_seq = $1 WHERE id = 1", [lastSeq]);
-        return { ok: true as const, firstSeq, lastSeq };
-      });
+      row = (
+        await this.query("SELECT first_seq, duplicates FROM append_receipts($1::bytea[], $2::int[], $3::bigint[], $4::text[], $5)", [
+          ids,
+          versionIds,
+          receipts.map((r) => r.issuedAt),
+          receipts.map((r) => r.body),
+          recordedAt,
+        ])
+      )[0]!;
     } catch (error) {
       // The same id twice in one call (the unique index): report the repeats; nothing was stored.
       if ((error as { code?: string }).code !== "23505") throw error;
@@ -665,25 +679,32 @@ export class PostgresReceiptStore implements ReceiptStore {
       if (duplicates.length === 0) throw error;
       return { ok: false, duplicates };
     }
-    // Only ids of committed versions are cached (a rolled-back insert leaves none).
-    if (result.ok) for (const [key, id] of interned) this.versions.set(key, id);
-    return result;
+    if (row.duplicates !== null) {
+      const stored = new Set((row.duplicates as unknown[]).map((id) => toHex(id)));
+      const duplicates = receipts.map((r, receiptIndex) => ({ receiptIndex, receiptId: r.receiptId })).filter((d) => stored.has(d.receiptId.toLowerCase() as Hex));
+      return { ok: false, duplicates };
+    }
+    const firstSeq = num(row.first_seq);
+    return { ok: true, firstSeq, lastSeq: firstSeq + receipts.length - 1 };
   }
 
-  /** The id of a model version, interned on first use (inside the caller's transaction). */
-  private async versionId(client: pg.PoolClient, modelId: string, weightsDigest: string, interned: Map<string, number>): Promise<number> {
+  /**
+   * The id of a model version, interned in its own (committed) statement before the append: a version
+   * row without receipts is harmless, and an id in the cache is always committed.
+   */
+  private async versionId(modelId: string, weightsDigest: string): Promise<number> {
     const key = `${modelId}:${weightsDigest}`;
-    let id = this.versions.get(key) ?? interned.get(key);
+    let id = this.versions.get(key);
     if (id === undefined) {
       const row = (
-        await client.query(
+        await this.query(
           `INSERT INTO versions (model_id, weights_digest) VALUES ($1, $2)
            ON CONFLICT (model_id, weights_digest) DO UPDATE SET model_id = EXCLUDED.model_id RETURNING version_id`,
           [modelId, weightsDigest],
         )
-      ).rows[0] as Row;
+      )[0] as Row;
       id = num(row.version_id);
-      interned.set(key, id);
+      this.versions.set(key, id);
     }
     return id;
   }

@@ -389,6 +389,14 @@ export class SqliteReceiptStore implements ReceiptStore {
       duplicates.sort((a, b) => a.receiptIndex - b.receiptIndex);
       return { ok: false, duplicates };
     }
+    // The same id twice in this call: the repeats, nothing stored (as PostgreSQL's unique index answers).
+    const ids = new Set<string>();
+    for (let i = 0; i < receipts.length; i++) {
+      const id = receipts[i]!.receiptId;
+      if (ids.has(id)) duplicates.push({ receiptIndex: i, receiptId: id });
+      ids.add(id);
+    }
+    if (duplicates.length > 0) return { ok: false, duplicates };
     const firstSeq = this.maxSeq + 1;
     const lastSeq = this.transaction(() => {
       // Receipts of one call mostly share a model version: reuse the previous lookup.

@@ -42,6 +42,13 @@ export interface SoakOptions {
   readonly proxyAnswers: number;
   /** How long the service stays down, ms. */
   readonly outageMs: number;
+  /**
+   * The app's run during the outage ends (its `close()` waiting 1 s, not 60 s) before the service comes back:
+   * it exits with receipts in its queue file, says so on stderr, and a later start delivers them.
+   */
+  readonly appExitsDuringOutage?: boolean;
+  /** The app's capturer: in its thread (`createCapturer`, default) or on a worker thread (`createWorkerCapturer`). */
+  readonly appCapturer?: "thread" | "worker";
   readonly onProgress?: (line: string) => void;
 }
 
@@ -71,6 +78,10 @@ export interface SoakReport {
   /** The loud lines seen on the clients' stderr (first failure, summaries, resumed). */
   readonly loud: { readonly tokenRefused: boolean; readonly unreachable: boolean; readonly resumed: boolean };
   readonly storeTotal: number;
+  /** App runs started only to deliver what an earlier run left queued (its close() wait ended during the outage). */
+  readonly appRestartsToDeliver: number;
+  /** The app said on stderr, at exit, how many receipts it left queued and where. */
+  readonly appExitSaid: boolean;
   readonly totalMs: number;
 }
 
@@ -176,11 +187,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // Phase 2: the app, SIGKILLed in the middle of a slow stream, then restarted on the same queue.
     const appQueue = join(dir, "app-queue.sqlite");
     const appLines: string[] = [];
-    const runApp = (run: number, from: number, to: number, slowAt?: number) => {
+    const runApp = (run: number, from: number, to: number, slowAt?: number, closeMs = 60_000) => {
       const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "scripts/capture-soak-app.ts")], {
         env: {
           SOAK_SERVICE: serviceUrl, SOAK_TOKEN: token, SOAK_QUEUE: appQueue, SOAK_NODE_KEY: nodeKey, SOAK_MODEL: MODEL, SOAK_WEIGHTS: WEIGHTS,
-          SOAK_UPSTREAM: upstream.url, SOAK_FROM: String(from), SOAK_TO: String(to), SOAK_RUN: String(run), SOAK_CLOSE_MS: "60000",
+          SOAK_UPSTREAM: upstream.url, SOAK_FROM: String(from), SOAK_TO: String(to), SOAK_RUN: String(run), SOAK_CLOSE_MS: String(closeMs), SOAK_WORKER: options.appCapturer === "worker" ? "1" : "0",
           ...(slowAt === undefined ? {} : { SOAK_SLOW_AT: String(slowAt) }),
         },
       });
@@ -213,9 +224,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     service.kill("SIGKILL");
     await exited(service);
     const outageStart = Date.now();
-    const appRun = runApp(2, slowAt + 1, options.appAnswers * 2);
+    const appRun = runApp(2, slowAt + 1, options.appAnswers * 2, undefined, options.appExitsDuringOutage ? 1_000 : 60_000);
     for (let i = 0; i < options.proxyAnswers; i++) await ask(proxy.url, 1_000 + i, i % 2 === 0);
     for (let i = 0; i < options.proxyAnswers; i++) await ask(proxy.url, 2_000 + i, i % 2 === 1);
+    if (options.appExitsDuringOutage) await appRun.done;
     while (Date.now() - outageStart < options.outageMs) await sleep(50);
     const queuedAtRestart = queuedIn([appQueue, join(dir, "proxy-queue.sqlite")]);
     service = await startService();
@@ -223,6 +235,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const outageMs = restartedAt - outageStart;
     say(`phase 3: service down ${outageMs} ms; ${queuedAtRestart} receipts queued at restart`);
     await appRun.done;
+    // An outage longer than the app's close() wait: the app exited with receipts left in its queue file (said on
+    // its stderr); they are delivered when the app starts again — here, a run that asks nothing and closes.
+    let appRestartsToDeliver = 0;
+    if (queuedIn([appQueue]) > 0) {
+      appRestartsToDeliver++;
+      await runApp(3, 0, 0).done;
+    }
     let drainMs = 0;
     for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(20)) {
       if (queuedIn([appQueue, join(dir, "proxy-queue.sqlite")]) === 0) {
@@ -309,6 +328,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       drainPerSecond: drainMs > 0 ? Math.round((queuedAtRestart / drainMs) * 1000) : 0,
       loud,
       storeTotal,
+      appRestartsToDeliver,
+      appExitSaid: appText.includes("not yet delivered"),
       totalMs: Date.now() - started,
     };
   } finally {

@@ -28,4 +28,11 @@ describe("crash safety: showwork serve killed with SIGKILL, restarted (real proc
     expect(report.acknowledged).to.be.greaterThan(0);
     expect(report.bundlesVerified).to.equal(report.acknowledged);
   });
+
+  it("with two chains, the second holding head commitments: kills also between the chains' transactions; no batch committed twice, every entry the primary's head, every bundle's commitment leads to its entry", async () => {
+    const report = await runCrashHarness({ kills: 12, chains: 2, commit: "head" });
+    expect(report.violations).to.deep.equal([]);
+    expect(report.acknowledged).to.be.greaterThan(0);
+    expect(report.bundlesVerified).to.equal(report.acknowledged);
+  });
 });

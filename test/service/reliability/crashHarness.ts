@@ -26,6 +26,7 @@ import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { parseBundle, processProof, verifyBundleInclusion, type ProofBundleJson } from "../../../sdk/index.js";
 import { findBatchAnchored, readBatchRoot, readLogSize } from "../../../sdk/service/anchor/receiptLogsReader.js";
 import { FAILPOINTS, type Failpoint } from "../../../sdk/service/failpoints.js";
+import { headOfCommitment, headSize } from "../../../sdk/verify/commitment.js";
 import { openAccessTokenStore, SqliteAccessTokenStore } from "../../../sdk/service/http/tokens.js";
 import { setupTestLog, type TestLog } from "../helpers/chain.js";
 import { exited, ROOT, spawnTracked, startHardhatNode, waitForLine, type HardhatNode } from "../helpers/processes.js";
@@ -173,6 +174,12 @@ export interface CrashHarnessOptions {
    * bundle must carry both anchors. Kills then also fall between the two chains' transactions.
    */
   readonly chains?: 1 | 2;
+  /**
+   * With 2 chains: "head" makes the second chain hold head commitments (`cadence.commit "head"`): each entry the primary
+   * log's head after some batch; checked: entries strictly increasing in size, each the primary's head there, the last
+   * covering every batch, every bundle's commitment anchor leading to its entry. Default "roots".
+   */
+  readonly commit?: "roots" | "head";
 }
 
 /** A second chain for the harness: its node, log, and the project config that names it. */
@@ -180,9 +187,10 @@ interface SecondChain {
   readonly node: HardhatNode;
   readonly log: TestLog;
   readonly env: Record<string, string>;
+  readonly commit: "roots" | "head";
 }
 
-async function startSecondChain(primary: HardhatNode, primaryLog: TestLog): Promise<SecondChain> {
+async function startSecondChain(primary: HardhatNode, primaryLog: TestLog, commit: "roots" | "head" = "roots"): Promise<SecondChain> {
   const node = await startHardhatNode({ chainId: 31_339 });
   const log = await setupTestLog(node.url);
   const dir = tempDir();
@@ -191,12 +199,12 @@ async function startSecondChain(primary: HardhatNode, primaryLog: TestLog): Prom
     format: "showwork/config@1",
     chains: [
       { name: "primary", chainId: 31_337, rpc: [primary.url], receiptLogs: primaryLog.contract, logId: primaryLog.logId, confirmations: 1 },
-      { name: "l1", chainId: 31_339, rpc: [node.url], receiptLogs: log.contract, logId: log.logId, confirmations: 1, cadence: { batches: 2, maxWaitMs: 300 } },
+      { name: "l1", chainId: 31_339, rpc: [node.url], receiptLogs: log.contract, logId: log.logId, confirmations: 1, cadence: { batches: 2, maxWaitMs: 300, commit } },
     ],
   };
   const file = join(dir, ".showwork", "config.json");
   writeFileSync(file, JSON.stringify(config, null, 2));
-  return { node, log, env: { SHOWWORK_CONFIG: file, SHOWWORK_ANCHORER_KEY_L1: log.privateKey } };
+  return { node, log, env: { SHOWWORK_CONFIG: file, SHOWWORK_ANCHORER_KEY_L1: log.privateKey }, commit };
 }
 
 /** Runs the harness with `kills` SIGKILLs; `onProgress` gets a line per lifetime. */
@@ -207,7 +215,7 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
   let second: SecondChain | undefined;
   try {
     const log = await setupTestLog(node.url);
-    if (options.chains === 2) second = await startSecondChain(node, log);
+    if (options.chains === 2) second = await startSecondChain(node, log, options.commit);
     const env = second?.env ?? {};
     const store = join(tempDir(), "store.sqlite");
     // The service refuses writes without an access token: issue one in the store, as an operator would.
@@ -258,7 +266,9 @@ export async function runCrashHarness(options: CrashHarnessOptions): Promise<Cra
     }
     const finalizeMs = Date.now() - finalizeStarted;
     const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
-    if (second !== undefined) violations.push(...(await checkSecondChain(second, url, batches, acked)));
+    if (second !== undefined) {
+      violations.push(...(second.commit === "head" ? await checkHeadCommitments(second, node, log, url, batches, acked) : await checkSecondChain(second, url, batches, acked)));
+    }
     child.kill("SIGTERM");
     await exited(child);
     return {
@@ -312,6 +322,42 @@ async function checkSecondChain(second: SecondChain, url: string, batches: numbe
     }
     const onSecond = bundle.anchors[1]!;
     if (onSecond.chainId !== 31_339 || onSecond.root !== bundle.root) violations.push(`bundle of ${id}: second anchor ${JSON.stringify(onSecond)}`);
+  }
+  return violations;
+}
+
+/**
+ * The second chain in head-commitment mode: one event per entry; entries' heads strictly increasing in size (no primary
+ * batch committed twice), each the primary log's head after the batch its size names, the last covering every batch;
+ * every acknowledged receipt's bundle carries a commitment anchor whose links start at its batch and lead to its entry.
+ */
+async function checkHeadCommitments(second: SecondChain, primary: HardhatNode, primaryLog: TestLog, url: string, batches: number, acked: Set<string>): Promise<string[]> {
+  const violations: string[] = [];
+  const client = createPublicClient({ transport: http(second.node.url) }) as PublicClient;
+  const primaryClient = createPublicClient({ transport: http(primary.url) }) as PublicClient;
+  const entries = await findBatchAnchored(client, { contract: second.log.contract, logId: second.log.logId }, { fromBlock: 0 });
+  const heads = new Map((await findBatchAnchored(primaryClient, { contract: primaryLog.contract, logId: primaryLog.logId }, { fromBlock: 0 })).map((e) => [e.index, e.head]));
+  let covered = 0;
+  entries.forEach((e, k) => {
+    if (e.index !== k) violations.push(`second chain: entry ${k} has index ${e.index} (an index used twice or skipped)`);
+    const size = headSize(e.root);
+    if (size <= covered) violations.push(`second chain: entry ${e.index} commits size ${size}, not beyond the ${covered} batches committed before (committed twice)`);
+    if (heads.get(size - 1) !== e.root) violations.push(`second chain: entry ${e.index} holds ${e.root}, the primary's head after batch ${size - 1} is ${heads.get(size - 1) ?? "missing"}`);
+    covered = Math.max(covered, size);
+  });
+  if (covered !== batches) violations.push(`second chain: commitments cover ${covered} batches, the store has ${batches}`);
+  for (const id of acked) {
+    const response = await fetch(`${url}/v1/receipts/${id}/bundle`);
+    if (response.status !== 200) continue; // reported by checkGuarantees
+    const bundle = parseBundle((await response.json()) as ProofBundleJson);
+    const [onPrimary, onSecond] = bundle.anchors;
+    if (bundle.anchors.length !== 2 || onSecond?.commitment === undefined) {
+      violations.push(`bundle of ${id} carries ${bundle.anchors.length} anchor(s), expected the primary's and a head commitment`);
+      continue;
+    }
+    const c = onSecond.commitment;
+    if (c.batchIndex !== onPrimary!.batchIndex || c.links[0]?.root !== bundle.root) violations.push(`bundle of ${id}: its commitment does not start at its batch ${onPrimary!.batchIndex}`);
+    if (headOfCommitment(c) !== onSecond.root || entries[onSecond.batchIndex]?.root !== onSecond.root) violations.push(`bundle of ${id}: its commitment does not lead to entry ${onSecond.batchIndex}`);
   }
   return violations;
 }

@@ -94,6 +94,10 @@ for (const kind of KINDS) {
       const got = await store.getReceipt(first[2]!.receiptId);
       expect(got).to.deep.include({ seq: 3, recordedAt: 1000, state: "recorded", body: first[2]!.body, batch: undefined });
       expect(await store.getReceipt(`0x${"00".repeat(32)}`)).to.equal(undefined);
+      // The same id twice in one call: the repeat is reported, nothing stored, no seq used.
+      const repeated = rows(2);
+      expect(await store.appendReceipts([repeated[0]!, repeated[1]!, repeated[0]!], 4000)).to.deep.equal({ ok: false, duplicates: [{ receiptIndex: 2, receiptId: repeated[0]!.receiptId }] });
+      expect(await store.getReceipt(repeated[1]!.receiptId), "nothing of a rejected call is stored").to.equal(undefined);
       expect(await store.appendReceipts([], 1)).to.deep.equal({ ok: true, firstSeq: 6, lastSeq: 5 });
       const bodies: string[] = [];
       for await (const chunk of store.readBodies(2, 5, 3)) bodies.push(...chunk);
@@ -351,6 +355,25 @@ describe("PostgresReceiptStore: several instances on one database", function () 
     expect(both.filter((r) => !r.ok).length).to.equal(1);
     for (const r of all.slice(0, 30)) expect((await stores[2]!.getReceipt(r.receiptId))?.receiptId).to.equal(r.receiptId);
     expect((await stores[2]!.unbatched()).count).to.equal(all.length + 1);
+    // One receipt (with others) racing into three instances, many times: exactly one call stores it; the
+    // others, run after it under the lock, are told which of theirs is held (never a unique-index error).
+    let stored = all.length + 1;
+    for (let round = 0; round < 20; round++) {
+      const shared = rows(1)[0]!;
+      const calls = stores.map(() => [...rows(round % 4), shared]);
+      const outcomes = await Promise.all(stores.map((store, k) => store.appendReceipts(calls[k]!, round)));
+      expect(outcomes.filter((r) => r.ok).length, `round ${round}`).to.equal(1);
+      outcomes.forEach((r, k) => {
+        if (r.ok) stored += calls[k]!.length;
+        else expect(r.duplicates).to.deep.equal([{ receiptIndex: calls[k]!.length - 1, receiptId: shared.receiptId }]);
+      });
+    }
+    // The same id twice in one call (caught by the unique index): the repeat is reported, nothing stored.
+    const repeated = rows(2);
+    expect(await stores[0]!.appendReceipts([repeated[0]!, repeated[1]!, repeated[0]!], 1)).to.deep.equal({ ok: false, duplicates: [{ receiptIndex: 2, receiptId: repeated[0]!.receiptId }] });
+    expect(await stores[1]!.getReceipt(repeated[1]!.receiptId), "nothing of a rejected call is stored").to.equal(undefined);
+    expect((await stores[2]!.unbatched()).count).to.equal(stored);
+    expect(await stores[1]!.appendReceipts(rows(1), 1), "no seq used by rejected calls").to.deep.equal({ ok: true, firstSeq: stored + 1, lastSeq: stored + 1 });
   });
 
   it("one anchorer at a time: the lease is exclusive, taken over when it lapses, and the old holder's writes are fenced off", async () => {
