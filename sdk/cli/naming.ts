@@ -49,6 +49,7 @@ export const CANONICAL_FLAGS: readonly { readonly flag: string; readonly env?: s
   { flag: "--store", env: ENV.store, config: "service.store", what: "the service's store (SQLite file or postgres:// URL)" },
   { flag: "--evidence", env: ENV.evidence, config: "evidence.store", what: "the evidence store" },
   { flag: "--queue", env: ENV.queue, config: "capture.queue", what: "the capture queue (SQLite file)" },
+  { flag: "--deployments", env: ENV.deployments, what: "a deployments record file (default: the one the package ships)" },
 ];
 
 /** Flags that are deprecated aliases: old -> new. */

@@ -22,6 +22,7 @@ export const ENV = {
   store: "SHOWWORK_STORE",
   evidence: "SHOWWORK_EVIDENCE",
   queue: "SHOWWORK_QUEUE",
+  deployments: "SHOWWORK_DEPLOYMENTS_FILE",
 } as const;
 
 /** A current name. */

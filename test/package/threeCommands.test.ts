@@ -17,8 +17,9 @@
  *
  * Only these substitutions are made to the README's text, and each is a constant of the test, never a
  * value read from an earlier command's output: `showwork` in `npm install` → the tarball's path; `URL`
- * → the hardhat node's URL (the user's network); `--chain-port 0 --service-port 0` / `--service
- * http://127.0.0.1:<free port>` appended (tests never take the fixed default ports 8545/8787). A step
+ * → the hardhat node's URL (the user's network); `--chain-port 0 --service-port 0` (dev) / `--service
+ * http://127.0.0.1:<free port>` (init) appended (tests never take the fixed default ports 8545/8787).
+ * The keystore's password is typed on init's standard input, as a person types it when asked. A step
  * whose command holds a placeholder (0x…, <…>, …) fails the test: it would mean copying by hand.
  *
  * The seconds of every step are printed (a table, for the README); nothing is asserted on time.
@@ -28,14 +29,19 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 
 import { expect } from "chai";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { createModelServer } from "../../sdk/capture/testing/index.js";
+import { freePort, rpc, startHardhatNode, type HardhatNode } from "../service/helpers/processes.js";
+import { hardhatKeystoreSet } from "../support/hardhatKeystore.js";
 import { consumerEnv, packShowwork, releasePack, REPO, type Packed } from "./support/consumer.js";
 
 /** The README's section, as commands and the app script. */
 interface ReadmeFlow {
   readonly commands: string[];
   readonly script: string;
+  /** "On a network": the commands of the README's third shell block (the app and verify --last as above). */
+  readonly network: string[];
 }
 
 /** The ```sh blocks (each: its commands, comments dropped) and ```js blocks of the README section titled `title` (up to the next `## `). */
@@ -71,14 +77,15 @@ interface Ran {
   stderr: string;
 }
 
-/** Runs a command to its end in `dir`. */
-function run(dir: string, argv: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
+/** Runs a command to its end in `dir` (`input`: what the user types on its standard input). */
+function run(dir: string, argv: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -189,7 +196,8 @@ describe("README 'Your app in three commands', from the packed tarball in an emp
     const section = readmeSection("Your app in three commands");
     expect(section.js, "one JavaScript block").to.have.length(1);
     // The first two shell blocks (around the script) are the three commands; the third is "On a network".
-    readme = { commands: [...section.sh[0]!, ...section.sh[1]!], script: section.js[0]! };
+    expect(section.sh, "three shell blocks: before the script, after it, and 'On a network'").to.have.length(3);
+    readme = { commands: [...section.sh[0]!, ...section.sh[1]!], script: section.js[0]!, network: section.sh[2]! };
     installCommand = readme.commands[0]!;
     upstream = await createModelServer({ models: { "gpt-4o-mini": { version: "2026-01" } } }).listen(0);
     pack = await timed("build", "npm run build + npm pack (the test's preparation, not a user step)", () => packShowwork());
@@ -258,7 +266,7 @@ describe("README 'Your app in three commands', from the packed tarball in an emp
   });
 
   it("Ctrl-C and `npx showwork dev` again: the chain comes back and the bundle saved before verifies", async function () {
-    if (lastBundleFile === undefined) this.skip();
+    expect(lastBundleFile, "the case before saved no bundle (it failed): nothing to verify after the restart").to.be.a("string");
     const dir = path.join(pack.work, "app");
     const env = userEnv(dir);
     const dev = argvOf(readme.commands[1]!);
@@ -278,5 +286,71 @@ describe("README 'Your app in three commands', from the packed tarball in an emp
     const stopped = running.pop()!;
     await stopped.stop();
     await stoppedCleanly(dir, stopped);
+  });
+
+  it("On a network: an empty folder, install, `showwork init --rpc URL --keystore --yes` against a hardhat node, serve, the app, verify --last → VERIFIED", async () => {
+    // The user's network (a hardhat node of the repository's Hardhat) and their funded account, whose key
+    // they keep in the Hardhat keystore (production keystore, with a password).
+    const node: HardhatNode = await startHardhatNode();
+    try {
+      const key = generatePrivateKey();
+      const account = privateKeyToAccount(key).address;
+      await rpc(node.url, "hardhat_setBalance", [account, "0x3635c9adc5dea00000"]); // 1000 ETH
+      const dir = path.join(pack.work, "net-app");
+      mkdirSync(dir);
+      const password = "correct horse battery";
+      const env = userEnv(dir);
+      await hardhatKeystoreSet({ xdgConfigHome: env.XDG_CONFIG_HOME!, entry: "SHOWWORK_OPERATOR_KEY", value: key, password });
+      expect(existsSync(path.join(dir, "../xdg-config/hardhat-nodejs/keystore.json"))).to.equal(true);
+
+      // The README's "On a network" block: its commands, URL → the node's URL; the service on a free port.
+      const port = await freePort();
+      const service = `http://127.0.0.1:${port}`;
+      expect(readme.network.length, readme.network.join("\n")).to.equal(2);
+      for (const command of readme.network) expect(PLACEHOLDER.test(command.replace(/\bURL\b/, "")), command).to.equal(false);
+      const [init, serve] = readme.network.map((command) => argvOf(command).map((a) => (a === "URL" ? node.url : a))) as [string[], string[]];
+      expect(init.slice(0, 3)).to.deep.equal(["npx", "showwork", "init"]);
+      expect(init).to.include("--keystore");
+      expect(serve).to.deep.equal(["npx", "showwork", "serve"]);
+
+      const [install, , verify] = readme.commands.map(argvOf) as [string[], string[], string[]];
+      const installed = await timed("network", `${installCommand}  (npm cache, offline first)`, () => run(dir, install.map((a) => (a === "showwork" ? pack.tarball : a)), env));
+      expect(installed.code, installed.stderr).to.equal(0);
+
+      // init: the keystore's password typed when asked (stdin), nothing else.
+      const initialised = await timed("network", `${readme.network[0]}  (9 set-up transactions + funding; the keystore's password typed)`, () =>
+        run(dir, [...init, "--service", service], env, `${password}\n`),
+      );
+      expect(initialised.code, `${initialised.stdout}\n${initialised.stderr}`).to.equal(0);
+      expect(initialised.stdout).to.include(`operator ${account}`);
+      expect(initialised.stdout).to.match(/keystore/);
+      expect(initialised.stdout).to.match(/\d+ transaction\(s\) sent/);
+      expect(initialised.stdout + initialised.stderr).not.to.include(key.slice(2));
+      const config = JSON.parse(readFileSync(path.join(dir, ".showwork/config.json"), "utf8")) as { operator: string; chains: { rpc: string[] }[] };
+      expect(config.operator).to.equal(account);
+      expect(config.chains[0]!.rpc).to.deep.equal([node.url]);
+      const secrets = readFileSync(path.join(dir, ".showwork/secrets.json"), "utf8");
+      expect(secrets, "the operator's key stays in the keystore").not.to.include(key.slice(2));
+
+      // serve, left running: it listens where the config's service URL says (init wrote it).
+      const served = await timed("network", `${readme.network[1]}  (to its listening line)`, () => startBackground(dir, serve, env, /showwork serve: listening on (\S+)/));
+      running.push(served.bg);
+      expect(served.match[1]).to.equal(service);
+
+      writeFileSync(path.join(dir, "app.mjs"), readme.script);
+      const answered = await timed("network", "node app.mjs  (one call; exits with its receipt delivered)", () => run(dir, [process.execPath, "app.mjs"], env));
+      expect(answered.code, `${answered.stdout}\n${answered.stderr}`).to.equal(0);
+
+      const verified = await timed("network", readme.commands[2]!, () => run(dir, verify, env));
+      expect(verified.code, `${verified.stdout}\n${verified.stderr}\n${served.bg.output()}`).to.equal(0);
+      expect(verified.stdout).to.match(/^VERIFIED/m);
+      expect(verified.stderr).to.include(`trusting the operator ${account}`);
+      const total = steps.filter((s) => s.flow === "network").reduce((sum, s) => sum + s.seconds, 0);
+      steps.push({ flow: "network", what: `total: empty folder → VERIFIED (install + ${readme.network.length + 1} commands + the app)`, seconds: total });
+      const stopped = running.pop()!;
+      await stopped.stop();
+    } finally {
+      await node.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@
  */
 import { Command, Option } from "commander";
 
+import { loadConfig } from "../../config/loadConfig.js";
 import { ServiceConfigError } from "../../service/errors.js";
 import type { ServiceEvent } from "../../service/events.js";
 import { isLoopbackHost, type DoorAuth } from "../../service/http/door.js";
@@ -58,6 +59,7 @@ interface ServeOptions extends ServiceCliOptions {
   allowedHost: string[];
   allowedOrigin: string[];
   reads: "open" | "token";
+  config?: string;
   maxConcurrentPerClient: number;
   maxConcurrent: number;
 }
@@ -84,7 +86,7 @@ export function jsonLogLine(event: string, level: string, message: string, field
 export function serveCommand(): Command {
   return addServiceOptions(new Command("serve").description("run the anchoring service and its HTTP API"))
     .addOption(new Option("--host <host>", "address to listen on").default("127.0.0.1"))
-    .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(integerOption(0)).default(8787))
+    .addOption(new Option("--port <n>", "port to listen on (0: any free port; default: the port of the config's service.url when it is a loopback URL, else 8787)").argParser(integerOption(0)).default(8787))
     .addOption(new Option("--max-body <bytes>", "largest request body").argParser(integerOption(1024)).default(16 * 1024 * 1024))
     .addOption(new Option("--quiet", "do not log batches and transactions"))
     .addOption(new Option("--log-format <format>", "text lines, or JSON lines with a stable `event` field").choices(["text", "json"]).default("text"))
@@ -94,8 +96,14 @@ export function serveCommand(): Command {
     .addOption(new Option("--reads <mode>", "open: reads need no token; token: reads need one (except /health)").choices(["open", "token"]).default("open"))
     .addOption(new Option("--max-concurrent-per-client <n>", "requests in flight per client (token)").argParser(integerOption(1)).default(8))
     .addOption(new Option("--max-concurrent <n>", "requests in flight in all").argParser(integerOption(1)).default(64))
-    .action(async (options: ServeOptions) => {
+    .action(async (options: ServeOptions, command: Command) => {
       const json = options.logFormat === "json";
+      if (command.getOptionValueSource("port") === "default") {
+        // Listen where the project config says the service is (what `showwork init` wrote, and what the capture calls).
+        const configured = loadConfig({ skipSecrets: true, ...(options.config === undefined ? {} : { file: options.config }) }).serviceUrl;
+        const url = configured === undefined ? undefined : new URL(configured);
+        if (url !== undefined && isLoopbackHost(url.hostname) && url.port !== "") options.port = Number(url.port);
+      }
       const log = (text: string, event = "service", fields: Record<string, unknown> = {}, level = "info"): void =>
         void process.stderr.write(json ? jsonLogLine(event, level, text, fields) : `[showwork] ${new Date().toISOString()} ${text}\n`);
       const loopback = isLoopbackHost(options.host);

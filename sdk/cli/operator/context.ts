@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
 
 import { Option, type Command } from "commander";
 import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
@@ -16,6 +15,8 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { showworkPublicActions, type ShowworkPublicActions } from "../../actions/decorators/publicActions.js";
 import { showworkWalletActions, type ShowworkWalletActions } from "../../actions/decorators/walletActions.js";
+import { ConfigError } from "../../config/errors.js";
+import { readKeystoreSecret } from "../../config/hardhatKeystore.js";
 import { getDeployment } from "../../deployments/getDeployment.js";
 import { DeploymentNotFoundError } from "../../deployments/errors.js";
 import { ShowworkError } from "../../errors.js";
@@ -84,7 +85,7 @@ export function addOperatorOptions(command: Command, { writes }: { writes: boole
       .addOption(
         new Option(
           "--keystore [key]",
-          `sign with a key from the Hardhat keystore of the project in this directory (entry name, default ${PRIVATE_KEY_ENV}; asks for its password) instead of the ${PRIVATE_KEY_ENV} environment variable`,
+          `sign with a key from the Hardhat keystore (entry name, default ${PRIVATE_KEY_ENV}; its password from SHOWWORK_KEYSTORE_PASSWORD or asked for) instead of the ${PRIVATE_KEY_ENV} environment variable`,
         ),
       )
       .addOption(new Option("--keystore-dev", "with --keystore: the development keystore (no password)"))
@@ -98,23 +99,21 @@ export function addLogIdOption(command: Command): Command {
   return command.addOption(new Option("--log-id <id>", "the log (0x + 64 hex digits)").env("SHOWWORK_LOG_ID").argParser(bytes32Argument).makeOptionMandatory());
 }
 
-/** The operator's key: SHOWWORK_OPERATOR_KEY (the CLI puts the project config's there), or the Hardhat keystore with --keystore. */
-export function readOperatorKey(options: OperatorOptions): { key: Hex; source: string } {
+/**
+ * The operator's key: SHOWWORK_OPERATOR_KEY (the CLI puts the project config's there), or the Hardhat
+ * keystore with --keystore (read from Hardhat's global config folder: no Hardhat project needed;
+ * the password from SHOWWORK_KEYSTORE_PASSWORD or asked for).
+ */
+export async function readOperatorKey(options: OperatorOptions): Promise<{ key: Hex; source: string }> {
   if (options.keystore !== undefined) {
     const entry = options.keystore === true ? PRIVATE_KEY_ENV : options.keystore;
-    const args = ["--no-install", "hardhat", "keystore", "get", ...(options.keystoreDev ? ["--dev"] : []), entry];
-    const got = spawnSync("npx", args, { stdio: ["inherit", "pipe", "pipe"], encoding: "utf8" });
-    const value = got.stdout?.trim() ?? "";
-    if (got.status !== 0 || value === "") {
-      throw new OperatorCommandError(`Could not read "${entry}" from the Hardhat ${options.keystoreDev ? "development " : ""}keystore.`, {
-        metaMessages: [
-          `Ran: npx ${args.join(" ")} (in ${process.cwd()}): exit ${got.status ?? got.signal}`,
-          ...(got.stderr?.trim() ? [`It said: ${got.stderr.trim().split("\n").slice(-3).join(" ")}`] : []),
-          `Do: run it in a Hardhat project that has the entry (\`npx hardhat keystore set${options.keystoreDev ? " --dev" : ""} ${entry}\`), or set ${PRIVATE_KEY_ENV}.`,
-        ],
-      });
+    try {
+      const { value, source } = await readKeystoreSecret({ entry, dev: options.keystoreDev === true });
+      return { key: checkKey(value, `keystore entry ${entry}`), source };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new OperatorCommandError(error.shortMessage, { metaMessages: [...(error.metaMessages ?? []), `Or: set ${PRIVATE_KEY_ENV}.`], ...(error.cause === undefined ? {} : { cause: error.cause }) });
     }
-    return { key: checkKey(value, `keystore entry ${entry}`), source: `keystore entry ${entry}` };
   }
   const value = process.env[PRIVATE_KEY_ENV];
   if (value === undefined || value.trim() === "") {
@@ -152,7 +151,7 @@ export interface OperatorContext {
 
 /** Connects: reads the chain id, resolves the contracts, makes the signer for writes. */
 export async function openOperatorContext(options: OperatorOptions, { writes }: { writes: boolean }): Promise<OperatorContext> {
-  const wallet = writes ? readOperatorKey(options) : undefined;
+  const wallet = writes ? await readOperatorKey(options) : undefined;
   const transport = http(options.rpc, { timeout: options.timeout, retryCount: 1 });
   const bare = createPublicClient({ transport });
   const chainId = await bare.getChainId();
