@@ -4,6 +4,8 @@
  * 127.0.0.1). Bundles carry the commitment with its links; the verifier accepts it on the L1 alone (the L2 stopped),
  * and refuses edited links or a head the L1 does not hold.
  */
+import { writeFileSync } from "node:fs";
+
 import { expect } from "chai";
 import { keccak256, stringToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -24,7 +26,7 @@ import { headOfCommitment, headSize } from "../../sdk/verify/commitment.js";
 import { verifyBundleOnChains, type ChainEndpoints } from "../../sdk/verify/verifyOnChains.js";
 import { MODEL_NAME, WEIGHTS_V1 } from "../verify/support/scenario.js";
 import { setupChain, type ChainSetup } from "../verify/support/twoChains.js";
-import { killAll, rpc, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
+import { killAll, rpc, showwork, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
 import { removeTempDirs, tempDir } from "./helpers/service.js";
 
 const L2 = 31_338;
@@ -96,7 +98,7 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
     return out;
   }
 
-  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone and offline; edited links and another head fail; the monitor compares heads", async () => {
+  it("commits the L2 head every 4 batches (one L1 transaction of constant gas each); bundles verify on the L1 alone and offline; edited links and another head fail; the monitor and log show compare heads", async () => {
     const l2Clients = await connectRpc(l2.url, ANCHORER_KEY, { timeoutMs: 800 });
     const l1Clients = await connectRpc(l1.url, ANCHORER_KEY, { timeoutMs: 800 });
     const service = await AnchoringService.open({
@@ -248,6 +250,25 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
       ["l2", 9, 9],
       ["l1", 3, 3],
     ]);
+    // showwork log show: the commitment log's last entry is the L2 log's head after batch 8.
+    const configFile = `${tempDir()}/config.json`;
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        format: "showwork/config@1",
+        chains: [
+          { name: "l2", chainId: L2, rpc: [l2.url], receiptLogs: l2.receiptLogs, logId: l2.logId },
+          { name: "l1", chainId: L1, rpc: [l1.url], receiptLogs: l1.receiptLogs, logId: l1.logId, cadence: { batches: 4, commit: "head" } },
+        ],
+      }),
+    );
+    const logShow = async () => {
+      const run = await showwork(["log", "show", "--rpc", l2.url, "--receipt-logs", l2.receiptLogs, "--log-id", l2.logId, "--json"], { SHOWWORK_CONFIG: configFile });
+      expect(run.code, run.stderr).to.equal(0);
+      return (JSON.parse(run.stdout) as { chains: Record<string, unknown>[] }).chains[0];
+    };
+    expect(await logShow()).to.deep.include({ name: "l1", commits: "head", size: 3, compared: 8, agrees: true });
+
     // An L2 batch no commitment covers: withheld on the L1 once past the grace period.
     await l2.anchor(keccak256(stringToHex("never committed")), 2);
     const late = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
@@ -259,6 +280,9 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
     const other = await compareChains({ primary, witnesses: [witness], graceSeconds: 0 });
     expect(other.findings.map((f) => [f.kind, f.batchIndex])).to.deep.equal([["chain-disagreement", 9]]);
     expect(other.findings[0]!.message).to.match(/^CHAINS DISAGREE: entry 3 on l1 commits head 0x[0-9a-f]{64} for batches up to 9, but the l2 log's head after batch 9 is/);
+    expect(await logShow()).to.deep.include({ name: "l1", commits: "head", size: 4, compared: 9, agrees: false });
+    const text = await showwork(["log", "show", "--rpc", l2.url, "--receipt-logs", l2.receiptLogs, "--log-id", l2.logId], { SHOWWORK_CONFIG: configFile });
+    expect(text.stdout).to.match(/chain l1 \(31339\): log 0x[0-9a-f]{64} in ReceiptLogs 0x[0-9a-fA-F]{40}: 4 head commitments, the last covering batches up to 9: ANOTHER HEAD/);
     expect(parseWitness(`l1=${l1.url},${l1.receiptLogs},${l1.logId},head`)).to.deep.include({ name: "l1", offset: 0, commits: "head" });
   });
 });

@@ -7,10 +7,12 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { createPublicClient, http, zeroAddress, type Address, type Hex } from "viem";
+import { createPublicClient, http, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import { findConfigFile, loadConfig } from "../../config/loadConfig.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
+import { findBatchAnchored } from "../../service/anchor/receiptLogsReader.js";
+import { headSize } from "../../verify/commitment.js";
 
 import { addressArgument, bytes32Argument, nonNegativeInteger } from "../commandOptions.js";
 import { addLogIdOption, addOperatorOptions, openOperatorContext, OperatorCommandError, requireContract, type LogOptions, type OperatorContext, type OperatorOptions } from "../operator/context.js";
@@ -237,7 +239,9 @@ function showCommand(): Command {
         ...chains.map((c) =>
           c.error !== undefined
             ? `chain ${c.name} (${c.chainId}): could not read (${c.error})`
-            : `chain ${c.name} (${c.chainId}): log ${c.logId} in ReceiptLogs ${c.receiptLogs}: ${c.size} batches anchored, head ${c.head}; batch ${c.compared ?? "-"} ${c.agrees === undefined ? "(nothing to compare)" : c.agrees ? "has the same root on both chains" : "has ANOTHER ROOT than on this chain: the chains disagree"}`,
+            : c.commits === "head"
+              ? `chain ${c.name} (${c.chainId}): log ${c.logId} in ReceiptLogs ${c.receiptLogs}: ${c.size} head commitments${c.compared === undefined ? " (nothing to compare)" : `, the last covering batches up to ${c.compared}: ${c.agrees ? "the same head as this log's after that batch" : "ANOTHER HEAD than this log's after that batch: the chains disagree"}`}`
+              : `chain ${c.name} (${c.chainId}): log ${c.logId} in ReceiptLogs ${c.receiptLogs}: ${c.size} batches anchored, head ${c.head}; batch ${c.compared ?? "-"} ${c.agrees === undefined ? "(nothing to compare)" : c.agrees ? "has the same root on both chains" : "has ANOTHER ROOT than on this chain: the chains disagree"}`,
         ),
       ]);
     });
@@ -253,6 +257,8 @@ interface OtherChainLog {
   logId: Hex;
   size?: number;
   head?: Hex;
+  /** "head": the chain holds head commitments (config cadence.commit); `compared` is then the last batch they cover. */
+  commits?: "head";
   /** The last batch index anchored on both chains (same index), and whether its roots agree. */
   compared?: number;
   agrees?: boolean;
@@ -273,7 +279,17 @@ async function anchorsOnOtherChains(context: OperatorContext, log: { logId: Hex;
       entry.size = Number(await client.readContract({ ...where, functionName: "logSize", args: [chain.logId] }));
       entry.head = await client.readContract({ ...where, functionName: "logHead", args: [chain.logId] });
       const last = Math.min(entry.size, Number(log.size)) - 1;
-      if (last >= 0) {
+      if ((chain.cadence as { commit?: unknown } | undefined)?.commit === "head") {
+        // Head commitments: the last entry is this log's head after the batch its size names.
+        entry.commits = "head";
+        if (entry.size > 0) {
+          const committed = (await client.readContract({ ...where, functionName: "batchRoot", args: [chain.logId, BigInt(entry.size - 1)] })).toLowerCase() as Hex;
+          const through = headSize(committed) - 1;
+          const [event] = through < 0 ? [] : await findBatchAnchored(context.publicClient as PublicClient, { contract: log.receiptLogs, logId: log.logId }, { fromBlock: Number(context.deploymentBlock ?? 0), index: through });
+          entry.compared = through;
+          entry.agrees = event?.head === committed;
+        }
+      } else if (last >= 0) {
         const [theirs, ours] = await Promise.all([
           client.readContract({ ...where, functionName: "batchRoot", args: [chain.logId, BigInt(last)] }),
           context.publicClient.readContract({ address: log.receiptLogs, abi: receiptLogsAbi, functionName: "batchRoot", args: [log.logId, BigInt(last)] }),
