@@ -118,6 +118,25 @@ const errorFrom = (data: ErrorData): Error => {
 };
 
 /** The worker's entry and the flags it needs: the compiled .js, or (in a source checkout) the .ts through tsx. */
+/** Flags of the parent that take a value and only affect module loading: what a worker may be given. */
+const LOADER_FLAGS = ["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"];
+
+/**
+ * The parent's module-loading flags (e.g. an app's `--import ./instrument.mjs`), for the worker. Nothing
+ * else: `--input-type=module` would turn the worker's entry into a different module kind, and V8 or
+ * per-process flags given explicitly (`--expose-gc`, which `npm run bench` passes, `--cpu-prof`,
+ * `--max-old-space-size`) make `new Worker` throw ERR_WORKER_INVALID_EXEC_ARGV.
+ */
+function loaderFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (LOADER_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
+    else if (LOADER_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
+  }
+  return out;
+}
+
 function workerEntry(): { url: URL; execArgv: string[] } {
   const ts = import.meta.url.endsWith(".ts");
   const url = new URL(`./captureWorker.${ts ? "ts" : "js"}`, import.meta.url);
@@ -377,7 +396,7 @@ export function createWorkerCapturer(options: WorkerCapturerOptions): Promise<Wo
     ...(options.quiet || options.logger === false ? { quiet: true } : {}),
   };
   const entry = workerEntry();
-  const worker = new Worker(entry.url, { workerData: config, execArgv: [...process.execArgv.filter((a) => !a.startsWith("--input-type")), ...entry.execArgv] });
+  const worker = new Worker(entry.url, { workerData: config, execArgv: [...loaderFlags(process.execArgv), ...entry.execArgv] });
   return new Promise((resolve, reject) => {
     const early: FromWorker[] = []; // warnings said while opening (e.g. plain-text evidence): replayed once ready
     const onExit = (code: number): void => reject(new Error(`the capture worker thread stopped before it was ready (exit code ${code})`));

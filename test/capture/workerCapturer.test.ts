@@ -107,7 +107,7 @@ describe("capture: createWorkerCapturer (capture on a worker thread)", function 
     expect((keyError as Error).message).to.match(/key/i);
   });
 
-  it("a process that exits with receipts queued (service unreachable) says how many and where on stderr", async () => {
+  it("a process that exits with receipts queued (service unreachable) says how many and where on stderr (started under V8 flags)", async () => {
     const dir = tempDir();
     const upstreamUrl = upstream.url;
     const script = [
@@ -120,7 +120,9 @@ describe("capture: createWorkerCapturer (capture on a worker thread)", function 
       "process.exit(0);",
     ].join("\n");
     const stderr = await new Promise<string>((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, timeout: 60_000 }, (_error, _stdout, err) => resolve(err));
+      // Under V8 flags too (npm run bench passes --expose-gc): given to the worker explicitly, they made it throw.
+      const flags = ["--expose-gc", "--max-old-space-size=1024", "--import", "tsx", "--input-type=module"];
+      execFile(process.execPath, [...flags, "-e", script], { cwd: ROOT, timeout: 60_000 }, (_error, _stdout, err) => resolve(err));
     });
     expect(stderr).to.match(/showwork capture: exiting with 3 receipt\(s\) not yet delivered to http:\/\/127\.0\.0\.1:9 .*They are kept in .*exit\.sqlite/);
     const db = new DatabaseSync(join(dir, "exit.sqlite"), { readOnly: true });
