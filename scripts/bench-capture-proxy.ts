@@ -8,8 +8,8 @@
  *   latency     1 in flight: p50 direct vs through the proxy (the target: adds <= 2 ms)
  *   throughput  32 and 256 in flight: answers/s direct vs through the proxy (the target: >= 90%)
  *
- * The client, the upstream and the anchoring service (in-process, SQLite, no chain) share this
- * process; the proxy has its own, as `showwork proxy` does. Its CPU per answer is read from
+ * The client and the upstream share this process; the proxy has its own, as `showwork proxy` does, and the
+ * anchoring service (SQLite, no chain) another. Its CPU per answer is read from
  * /proc (user + system of all its threads). Every answer through the proxy must carry a receipt
  * id, and every receipt must reach the service (checked at the end).
  *
@@ -31,6 +31,22 @@ import { SqliteReceiptStore } from "../sdk/service/store/sqlite.js";
 import { reportTarget } from "./benchTargets.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// The anchoring service the proxy delivers to (loopback, no token), in a process of its own: its SQLite commits must
+// not stop this process's client and upstream (they would slow the run through the proxy only).
+if (process.argv.includes("--serve")) {
+  const store = SqliteReceiptStore.open({ path: path.join(process.argv[process.argv.indexOf("--serve") + 1]!, "store.sqlite") });
+  const service = await AnchoringService.open({ store });
+  const http = await startHttpServer(service, { port: 0, auth: "none" });
+  process.stdout.write(`${http.url}\n`);
+  process.stdin.resume();
+  process.stdin.on("end", () => void (async () => {
+    process.stdout.write(`${(await service.metrics()).receipts.total}\n`);
+    await http.close();
+    await service.close();
+    process.exit(0);
+  })());
+  await new Promise(() => undefined);
+}
 const quick = process.argv.includes("--quick");
 const SECONDS = Number(process.env.SHOWWORK_BENCH_PROXY_SECONDS ?? (quick ? 3 : 6));
 const LATENCY_CALLS = quick ? 100 : 300;
@@ -56,10 +72,9 @@ upstream.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
-// The anchoring service the proxy delivers to (loopback, no token).
-const store = SqliteReceiptStore.open({ path: path.join(dir, "store.sqlite") });
-const service = await AnchoringService.open({ store });
-const http = await startHttpServer(service, { port: 0, auth: "none" });
+const serviceChild = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", dir], { stdio: ["pipe", "pipe", "inherit"] });
+const serviceLines = createInterface({ input: serviceChild.stdout })[Symbol.asyncIterator]();
+const http = { url: (await serviceLines.next()).value as string };
 
 // `showwork proxy`, the CLI, in its own process.
 const manifest = path.join(dir, "models.json");
@@ -160,7 +175,9 @@ for (const inFlight of [32, 256]) {
 // Every receipt reaches the service: stop the proxy (it delivers what is queued, up to 5 s) and count.
 child.kill("SIGTERM");
 const stopped = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-const stored = (await service.metrics()).receipts.total;
+serviceChild.stdin.end();
+const stored = Number((await serviceLines.next()).value);
+serviceChild.unref();
 if (stopped !== 0) console.log(`showwork proxy exited with ${stopped}:\n${stderr.join("").slice(-2000)}`);
 console.log(`showwork proxy (own process) in front of a ${UPSTREAM_MS} ms upstream; client: node:http keep-alive, ${SECONDS} s per run`);
 console.log(`  latency, 1 in flight, ${LATENCY_CALLS} calls: direct p50 ${directP50.toFixed(2)} ms, through the proxy ${proxyP50.toFixed(2)} ms (added ${(proxyP50 - directP50).toFixed(2)} ms)`);
@@ -189,7 +206,5 @@ for (const r of rows) {
 }
 console.log(JSON.stringify({ bench: "capture-proxy", upstreamMs: UPSTREAM_MS, seconds: SECONDS, latency: { direct: directP50, proxy: proxyP50 }, throughput: rows, receipted, failures, stored }));
 
-await http.close();
-await service.close();
 await new Promise<void>((resolve) => upstream.close(() => resolve()));
 rmSync(dir, { recursive: true, force: true });

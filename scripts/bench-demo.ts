@@ -101,6 +101,9 @@ if (process.argv[2] === "--scenario") {
   process.exit(0);
 } else {
   const sizes = (process.env.SHOWWORK_BENCH_DEMO_SIZES ?? (quick ? "10000,20000" : "10000,100000")).split(",").map(Number);
+  if (sizes.length < 2 || sizes.some((n) => !Number.isSafeInteger(n) || n < 100) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1]!)) {
+    throw new Error(`SHOWWORK_BENCH_DEMO_SIZES: expected two or more increasing sizes of at least 100 answers (per-answer cost and memory growth come from two sizes), found "${process.env.SHOWWORK_BENCH_DEMO_SIZES}"`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "showwork-bench-demo-"));
   const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
   console.log(`the main job (./run demo -- --answers N), one child process per size; load average ${load} on ${(await import("node:os")).cpus().length} cores`);

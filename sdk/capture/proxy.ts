@@ -16,7 +16,9 @@
  */
 import type { AddressInfo } from "node:net";
 
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
+
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
@@ -24,6 +26,7 @@ import { runningServerOf } from "../service/http/running.js";
 import type { CaptureSession } from "./session.js";
 import { CaptureConfigError } from "./errors.js";
 import { captureFetch } from "./fetch.js";
+import { captureRequestListener } from "./nodeProxy.js";
 import { captureHealth, captureMetrics } from "./metrics.js";
 
 /** Options of {@link createCaptureProxy}. */
@@ -39,6 +42,7 @@ export interface CaptureProxyOptions {
   readonly maxQueueAgeMs?: number;
 }
 
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding"]);
 
 /** The proxy as a Hono app (serve it with {@link startCaptureProxy} or any fetch-based server). */
@@ -53,7 +57,7 @@ export function createCaptureProxy(options: CaptureProxyOptions): Hono {
   const base = upstream.href.replace(/\/+$/, "");
   const forward = captureFetch(options.capturer, options.fetch ?? fetch);
   const app = new Hono();
-  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   app.use(
     "*",
     bodyLimit({
@@ -98,11 +102,22 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** Serves the proxy on `host:port` (default 127.0.0.1, port 0: a free port). */
+/**
+ * Serves the proxy on `host:port` (default 127.0.0.1, port 0: a free port). The captured routes run on
+ * `node:http` directly (nodeProxy.ts: the same behaviour, a fraction of the CPU per answer); with a
+ * custom `fetch` every route goes through the fetch-based app.
+ */
 export function startCaptureProxy(options: CaptureProxyOptions & { readonly host?: string; readonly port?: number }): Promise<RunningProxy> {
   const app = createCaptureProxy(options);
+  const fallback = getRequestListener(app.fetch);
+  const listener =
+    options.fetch === undefined
+      ? captureRequestListener({ base: new URL(options.upstream), capturer: options.capturer, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }, fallback)
+      : fallback;
+  const server = createServer(listener);
+  server.keepAliveTimeout = 65_000; // longer than common clients' idle pools: fewer reconnects
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, (info: AddressInfo) => resolve(runningServerOf(server, info)));
     server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve(runningServerOf(server, server.address() as AddressInfo)));
   });
 }

@@ -117,7 +117,6 @@ const errorFrom = (data: ErrorData): Error => {
   return error;
 };
 
-/** The worker's entry and the flags it needs: the compiled .js, or (in a source checkout) the .ts through tsx. */
 /** Flags of the parent that take a value and only affect module loading: what a worker may be given. */
 const LOADER_FLAGS = ["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"];
 
@@ -137,6 +136,7 @@ function loaderFlags(argv: readonly string[]): string[] {
   return out;
 }
 
+/** The worker's entry and the flags it needs: the compiled .js, or (in a source checkout) the .ts through tsx. */
 function workerEntry(): { url: URL; execArgv: string[] } {
   const ts = import.meta.url.endsWith(".ts");
   const url = new URL(`./captureWorker.${ts ? "ts" : "js"}`, import.meta.url);
