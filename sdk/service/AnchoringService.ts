@@ -721,7 +721,7 @@ export class AnchoringService {
   async status(receiptId: string): Promise<ReceiptStatus> {
     const receipt = await this.stored(receiptId);
     const base = statusOf(receipt);
-    const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName);
+    const chains = await chainStatusesOf(this.store, receipt, this.binding, this.primaryName, new Set(this.commitments.keys()));
     return chains === undefined ? base : { ...base, proofAvailable: chains.some((c) => hasProof(c.state as ReceiptState)), chains };
   }
 
@@ -1412,6 +1412,8 @@ export async function chainStatusesOf(
   receipt: StoredReceipt,
   primary: StoreBinding | undefined,
   primaryName = "primary",
+  /** Chains holding head commitments: their entry index is not the batch's (it is in the bundle's anchor). */
+  headChains: ReadonlySet<string> = new Set(),
 ): Promise<ChainAnchorStatus[] | undefined> {
   const bindings = await store.getChainBindings();
   if (bindings.length === 0 || primary === undefined) return undefined;
@@ -1441,7 +1443,7 @@ export async function chainStatusesOf(
       name: b.name,
       chainId: b.chainId,
       state: row?.state ?? "batched",
-      batchIndex: batch.index - b.firstStoreBatch + b.firstBatchIndex,
+      ...(headChains.has(b.name) ? {} : { batchIndex: batch.index - b.firstStoreBatch + b.firstBatchIndex }),
       ...(row?.anchor === undefined ? {} : { txHash: row.anchor.txHash, blockNumber: row.anchor.blockNumber, anchoredAt: iso(row.anchor.anchoredAt) }),
       ...(row?.finalAt === undefined ? {} : { finalAt: iso(row.finalAt) }),
     });

@@ -173,6 +173,12 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
         expect(onL1).to.deep.include({ chainId: L1, batchIndex: entry, root: l1Events[entry]!.root });
         expect(onL1!.commitment!.batchIndex).to.equal(batch);
         expect(onL1!.commitment!.links).to.have.length(links);
+        // The receipt's status names both chains; the L1's entry index is the bundle's, not the batch index.
+        const status = await service.status(ids[batch]!);
+        expect(status.chains?.map((c) => [c.name, c.batchIndex])).to.deep.equal([
+          ["l2", batch],
+          ["l1", undefined],
+        ]);
         const verdict = await verifyBundleOnChains(bundle, { chains, require: "all" });
         expect(verdict.status, verdict.summary).to.equal("verified");
         expect(verdict.chains.map((c) => [c.name, c.accepted])).to.deep.equal([

@@ -175,7 +175,7 @@ export interface CrashHarnessOptions {
    */
   readonly chains?: 1 | 2;
   /**
-   * With 2 chains: "head" makes the second chain hold head commitments (`cadence.commit "head"`): each entry the primary
+   * With 2 chains (SQLite or PostgreSQL): "head" makes the second chain hold head commitments (`cadence.commit "head"`): each entry the primary
    * log's head after some batch; checked: entries strictly increasing in size, each the primary's head there, the last
    * covering every batch, every bundle's commitment anchor leading to its entry. Default "roots".
    */
@@ -449,7 +449,7 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
   let second: SecondChain | undefined;
   try {
     const log = await setupTestLog(node.url);
-    if (options.chains === 2) second = await startSecondChain(node, log);
+    if (options.chains === 2) second = await startSecondChain(node, log, options.commit);
     const env = second?.env ?? {};
     const store = await freshDatabase("crash");
     const tokens = await openAccessTokenStore(store);
@@ -513,7 +513,9 @@ async function runSharedCrashHarness(options: CrashHarnessOptions & { instances:
     const metrics = await waitAllFinal(url, 120_000, second !== undefined);
     const finalizeMs = Date.now() - finalizeStarted;
     const { violations, batches, transactions, verified } = await checkGuarantees(node, log, url, metrics, acked);
-    if (second !== undefined) violations.push(...(await checkSecondChain(second, url, batches, acked)));
+    if (second !== undefined) {
+      violations.push(...(second.commit === "head" ? await checkHeadCommitments(second, node, log, url, batches, acked) : await checkSecondChain(second, url, batches, acked)));
+    }
     violations.push(...driverErrors);
     // Every instance serves the same answers.
     for (const s of slots.slice(1)) {

@@ -124,4 +124,13 @@ describe("several showwork serve instances on one PostgreSQL store (real process
     expect(report.acknowledged).to.be.greaterThan(0);
     expect(report.bundlesVerified).to.equal(report.acknowledged);
   });
+
+  it("head commitments on the second chain, two instances on PostgreSQL: random SIGKILLs; no batch committed twice, every entry the primary's head, every bundle's commitment leads to its entry", async () => {
+    const report = await runCrashHarness({ kills: 4, store: "postgres", instances: 2, chains: 2, commit: "head" });
+    process.stderr.write(`      ${JSON.stringify(report)}\n`);
+    expect(report.violations).to.deep.equal([]);
+    expect(report.kills).to.be.at.least(4);
+    expect(report.acknowledged).to.be.greaterThan(0);
+    expect(report.bundlesVerified).to.equal(report.acknowledged);
+  });
 });
