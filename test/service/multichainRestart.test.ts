@@ -41,7 +41,7 @@ describe("several anchoring chains: the L1's node killed, then restarted (journa
   let port: number;
 
   const startL1 = async (): Promise<{ child: ChildProcess; replayed: number }> => {
-    const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "test/service/helpers/devChainMain.ts"), journalDir, String(port), String(L1_CHAIN_ID)]);
+    const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "scripts/dev-chain-process.ts"), journalDir, String(port), String(L1_CHAIN_ID)]);
     const [, url, replayed] = await waitForLine(child, /^ready (\S+) replayed (\d+)/, 60_000);
     l1Url = url!;
     return { child, replayed: Number(replayed) };
