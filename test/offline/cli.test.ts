@@ -117,7 +117,7 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     const signedFile = path.join(dir, "trust.json");
     const run = await showwork(["log", "checkpoint", "--rpc", node.url, "--log-id", scenario.logId, "--out", signedFile], operatorEnv());
     expect(run.code, run.stdout + run.stderr).to.equal(0);
-    const signed = JSON.parse(await readFile(signedFile, "utf8")) as Record<string, unknown> & { checkpoints: { chainId: number; number: number; hash: string; contracts: Record<string, string> }[]; operators: string[]; logs: string[]; signature: string };
+    const signed = JSON.parse(await readFile(signedFile, "utf8")) as Record<string, unknown> & { checkpoints: { chainId: number; number: number; hash: string; contracts: { receiptLogs: string; modelTimeline?: string } }[]; operators: string[]; logs: string[]; signature: string };
     const admin = privateKeyToAccount(HARDHAT_ACCOUNT_0_KEY).address;
     expect(signed.operators).to.deep.equal([admin]);
     expect(signed.logs).to.deep.equal([scenario.logId]);

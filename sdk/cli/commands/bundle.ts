@@ -58,7 +58,7 @@ export function bundleCommand(): Command {
             await verifyChainProof(anchor.chainProof, checkpoint, chainId);
           } catch (error) {
             if (!(error instanceof ChainProofError)) throw error;
-            throw new Error(`the chain proof the endpoint served does not check (${error.failure}): ${error.message}; nothing written`);
+            throw new Error(`the chain proof the endpoint served does not check (${error.failure}): ${error.message}; nothing written`, { cause: error });
           }
         }
         const upgraded = toBundleV2(bundle, { anchors });
