@@ -157,6 +157,20 @@ describe("capture: the default capturer (withReceipts(client) / showworkMiddlewa
     await expectDelivered(dir, [run.report.openai, run.report.ai]);
   });
 
+  it("with the service unreachable, the script still ends (after the bounded 10 s of trying), says once what it left and where, and the receipts wait in the queue file", async () => {
+    const { dir } = project("http://127.0.0.1:9");
+    const run = await runApp(dir);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.report.runsOn, run.stdout).to.equal("worker");
+    const left = run.stderr.split("\n").filter((l) => /not yet (taken|delivered)/.test(l));
+    expect(left, run.stderr).to.have.length(1);
+    expect(left[0]).to.match(/2 receipt\(s\) not yet taken by the anchoring service at http:\/\/127\.0\.0\.1:9: kept in .*queue\.sqlite; the next process that captures sends them/);
+    const db = new DatabaseSync(join(dir, ".showwork/queue.sqlite"), { readOnly: true });
+    const rows = db.prepare("SELECT receipt_id FROM queue ORDER BY seq").all() as { receipt_id: string }[];
+    db.close();
+    expect(rows.map((r) => r.receipt_id)).to.deep.equal([run.report.openai.toLowerCase(), run.report.ai.toLowerCase()]);
+  });
+
   it("a bad SHOWWORK_CAPTURE_THREAD is refused with the values it takes", async () => {
     const { dir } = project(service.url);
     const run = await runApp(dir, { SHOWWORK_CAPTURE_THREAD: "gpu" });
