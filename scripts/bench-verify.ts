@@ -2,6 +2,8 @@
  * Verification cost per bundle: wall time over HTTP against a `hardhat node` process on
  * 127.0.0.1 (through a counting proxy: HTTP round trips and JSON-RPC calls per verdict), and
  * against the in-process chain; with 1 and with 3 endpoints (each fact read from every endpoint and compared).
+ * Self-contained bundles (issue #25): v1 / v2 sizes (gzipped too), and per verdict the calls each endpoint answers and
+ * the time, before (v1 over RPC) and after (v2 with a chain proof and endpoints, v1 with a pinned checkpoint, offline).
  * Also the web verifier's bundle size.
  *
  *   npm run bench -- verify      (or: tsx scripts/bench-verify.ts --runs 50)
@@ -12,8 +14,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { gzipSync } from "node:zlib";
+
 import { network } from "hardhat";
 
+import { toBundleJson, toBundleV2 } from "../sdk/bundle/parseBundle.js";
+import { proveAnchor } from "../sdk/chainproof/prove.js";
 import { verifyBundle } from "../sdk/verify/verifyBundle.js";
 import { startHardhatNode } from "../test/verify/support/hardhatNode.js";
 import { buildScenario, httpChain, inProcessChain } from "../test/verify/support/scenario.js";
@@ -75,6 +81,36 @@ try {
   // Three endpoints (every fact read from each and compared): the node by two names and through the proxy.
   const three = [node.url, node.url.replace("127.0.0.1", "localhost"), proxyUrl];
   console.log(`verifyBundle over HTTP (hardhat node, 127.0.0.1), 3 endpoints: ${stats(await time(() => verifyBundle(bundle, { rpcUrls: three })))}`);
+
+  // Self-contained bundles (issue #25): sizes, offline time, and what endpoints are asked, before (v1: every fact read
+  // from every endpoint) and after (v2 with a chain proof: one block hash per endpoint; a pinned checkpoint: none, or the
+  // proof fetched from the endpoint for a bundle without one).
+  const source = scenario.v1Batch.bundles[0]!;
+  const head = await scenario.chain.publicClient.getBlock();
+  const checkpoints = [{ chainId: scenario.chainId, number: Number(head.number), hash: head.hash }];
+  const chainProof = await proveAnchor(scenario.chain.publicClient, source, { proofBlock: checkpoints[0]!.number });
+  const v2 = toBundleJson(toBundleV2(source, { anchors: [{ ...source.anchor, chainProof }] }));
+  const v2Plain = toBundleJson(toBundleV2(source));
+  const size = (value: unknown) => {
+    const text = JSON.stringify(value);
+    return `${Buffer.byteLength(text).toLocaleString("en")} B, ${gzipSync(text).length.toLocaleString("en")} B gzipped`;
+  };
+  console.log(`bundle sizes (compact JSON): v1 ${size(bundle)}; v2 without chain proof ${size(v2Plain)}; v2 self-contained ${size(v2)} (${chainProof.headers.length} headers, ${chainProof.accounts.length} account proofs, ${chainProof.accounts.reduce((n, a) => n + a.storage.length, 0)} storage slots, proof block ${checkpoints[0]!.number} = anchoring + ${checkpoints[0]!.number - source.anchor.blockNumber})`);
+  const perVerdict = async (label: string, run: () => Promise<{ status: string }>) => {
+    await run();
+    requests = 0;
+    calls = 0;
+    const verdict = await run();
+    if (verdict.status !== "verified") throw new Error(`${label}: unexpected verdict ${verdict.status}`);
+    const counted = { requests, calls };
+    console.log(`${label}: ${counted.requests} HTTP round trips, ${counted.calls} JSON-RPC calls per endpoint; ${stats(await time(run))}`);
+  };
+  await perVerdict("before: v1, 1 endpoint (every fact over RPC)          ", () => verifyBundle(bundle, { rpcUrl: proxyUrl }));
+  await perVerdict("before: v1, 3 endpoints (every fact from each, compared)", () => verifyBundle(bundle, { rpcUrls: [proxyUrl, ...three.slice(0, 2)] }));
+  await perVerdict("after: v2 self-contained, 1 endpoint (its block hash)  ", () => verifyBundle(v2, { rpcUrl: proxyUrl }));
+  await perVerdict("after: v2 self-contained, 3 endpoints (3 of 3 agree)   ", () => verifyBundle(v2, { rpcUrls: [proxyUrl, ...three.slice(0, 2)] }));
+  await perVerdict("after: v1 + pinned checkpoint, 1 endpoint (proof fetched)", () => verifyBundle(bundle, { rpcUrl: proxyUrl, checkpoints }));
+  await perVerdict("after: v2 self-contained, pinned checkpoint, offline   ", () => verifyBundle(v2, { offline: true, checkpoints }));
   proxy.close();
 } finally {
   await node.stop();

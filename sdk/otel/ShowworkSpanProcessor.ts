@@ -21,8 +21,8 @@
  *   recorded in the capturer's background; a span this processor cannot read is counted.
  *
  * Depends on `@opentelemetry/api` only (a peer dependency): the SDK's span and processor types are
- * matched structurally, so SDK 2.x (`@opentelemetry/sdk-trace-base`, `@opentelemetry/sdk-trace`)
- * and later lines plug in alike.
+ * matched structurally, so SDK 2.x (`@opentelemetry/sdk-trace-base`, `@opentelemetry/sdk-trace` 2) and
+ * SDK 3 (`@opentelemetry/sdk-trace` 3, `TracerProvider`) plug in alike (both tested).
  *
  * @module
  */

@@ -17,7 +17,10 @@ import { runChainChecks } from "./checks/onchain.js";
 import { runProvenChecks, type CheckpointSource } from "./checks/proven.js";
 import { checkpointFromEndpoints } from "./checkpoints.js";
 import type { Checkpoint } from "../chainproof/verifyChainProof.js";
-import type { ProofBundle } from "../bundle/types.js";
+import type { ChainProof, ProofBundle } from "../bundle/types.js";
+import { toBundleV2 } from "../bundle/parseBundle.js";
+import { PROOF_LIMITS, proveAnchor } from "../chainproof/prove.js";
+import { printableShort } from "./printable.js";
 import { errored, fail, isoTime, short, skipped } from "./check.js";
 import { multiEndpointTransport, type EndpointReport } from "./endpoints.js";
 import { CHAIN_CHECKS, MAX_DELAY_HISTORY, type EarlierAnchoring, type VerifyLimits } from "./checks/onchain.js";
@@ -134,12 +137,17 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
   const minConfirmations = BigInt(params.minConfirmations ?? 1);
   const urls = [...new Set([...(params.rpcUrl ? [params.rpcUrl] : []), ...(params.rpcUrls ?? [])])];
   const proven = provenMode(parsed, params, urls);
+  // A pinned checkpoint, endpoints and a bundle without a chain proof: the proof is fetched from the endpoints at the
+  // checkpoint's block and checked against the checkpoint (the endpoints are believed for nothing).
+  const fetchProof = proven?.kind === "pinned" && !params.offline && parsed.anchor.chainProof === undefined && (params.client !== undefined || urls.length > 0) && params.useChainProof !== false;
   // Offline: no client, no transport, no request of any kind.
-  const endpoints = params.client || proven || params.offline ? undefined : endpointsFor(params);
-  const client = proven || params.offline ? undefined : (params.client ?? endpoints?.client);
+  const endpoints = params.client || (proven && !fetchProof) || params.offline ? undefined : endpointsFor(params);
+  const client = (proven && !fetchProof) || params.offline ? undefined : (params.client ?? endpoints?.client);
   const proofReports: EndpointReport[] | undefined = proven?.kind === "endpoints" ? urls.map((url) => ({ url, answered: 0, failed: 0 })) : undefined;
   // Chain reads go out first; the offline checks run while they are in flight.
-  const chain = proven
+  const chain = fetchProof && proven?.kind === "pinned" && client
+    ? provenOverRpc(parsed, client, proven.checkpoints, params, minConfirmations)
+    : proven
     ? runProvenChecks({
         bundle: parsed,
         checkpoint:
@@ -210,6 +218,37 @@ function provenMode(bundle: ProofBundle, params: VerifyBundleParameters, urls: r
   if (params.offline) return undefined;
   if (bundle.anchor.chainProof !== undefined && !params.client && urls.length > 0 && params.useChainProof !== false) return { kind: "endpoints" };
   return undefined;
+}
+
+/**
+ * The chain checks of a bundle without a chain proof against a pinned checkpoint: the anchor is proven over RPC at the
+ * newest pinned block of its chain that the proof can reach (at or after the anchoring, within `maxHeaders`), and the
+ * proof is checked against that block's pinned hash. What the endpoint cannot prove, or proves wrongly, is "could not
+ * check"; what the checked proof says is judged as offline.
+ */
+async function provenOverRpc(bundle: ProofBundle, client: PublicClient, checkpoints: readonly Checkpoint[], params: VerifyBundleParameters, minConfirmations: bigint): Promise<{ checks: Check[]; facts: VerdictFacts }> {
+  const { anchor } = bundle;
+  const couldNot = (message: string, code: string) => ({ checks: CHAIN_CHECKS.map((id) => errored(id, message, { code })), facts: {} as VerdictFacts });
+  const ofChain = checkpoints.filter((c) => c.chainId === anchor.chainId).sort((a, b) => b.number - a.number);
+  const reachable = ofChain.find((c) => c.number >= anchor.blockNumber && c.number - anchor.blockNumber + 2 <= PROOF_LIMITS.maxHeaders);
+  const common = { minConfirmations, maxClockSkew: params.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW, trust: params.trust, earlierAnchoring: params.earlierAnchoring };
+  // No checkpoint of the bundle's chain: judged as a bundle without a chain proof against those checkpoints.
+  if (ofChain.length === 0) return runProvenChecks({ bundle, checkpoint: { kind: "pinned", checkpoints }, ...common });
+  if (!reachable) {
+    const pinnedBlocks = ofChain.map((c) => c.number).join(", ");
+    return couldNot(
+      `could not check: no pinned checkpoint of chain ${anchor.chainId} (block ${pinnedBlocks}) is at or after the anchoring block ${anchor.blockNumber} and within ${PROOF_LIMITS.maxHeaders} blocks of it, so the anchor cannot be proven from it: pin a checkpoint after the anchoring (or verify a self-contained bundle)`,
+      "checkpoint-out-of-reach",
+    );
+  }
+  let chainProof: ChainProof;
+  try {
+    chainProof = await proveAnchor(client, bundle, { proofBlock: reachable.number });
+  } catch (error) {
+    return couldNot(`could not check: the RPC endpoint did not prove the anchor at the pinned block ${reachable.number}: ${printableShort(error instanceof Error ? error.message.split("\n")[0]! : String(error), 300)}`, "proof-unavailable");
+  }
+  const withProof = toBundleV2(bundle, { anchors: [{ ...anchor, chainProof }, ...bundle.anchors.slice(1)] });
+  return runProvenChecks({ bundle: withProof, checkpoint: { kind: "pinned", checkpoints: [reachable] }, proofFromEndpoints: true, ...common });
 }
 
 function endpointsFor(params: VerifyBundleParameters): { client: PublicClient; reports: EndpointReport[] } | undefined {

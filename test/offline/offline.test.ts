@@ -11,10 +11,11 @@ import http from "node:http";
 import https from "node:https";
 
 import { expect } from "chai";
-import { type Hex } from "viem";
+import { keccak256, type Hex } from "viem";
 
 import { parseBundle, toBundleJson, toBundleV2 } from "../../sdk/bundle/parseBundle.js";
 import type { ProofBundle, ProofBundleV2Json } from "../../sdk/bundle/types.js";
+import { encodeHeader } from "../../sdk/chainproof/header.js";
 import { compromiseSlot } from "../../sdk/chainproof/layout.js";
 import { proveAnchor } from "../../sdk/chainproof/prove.js";
 import type { Checkpoint } from "../../sdk/chainproof/verifyChainProof.js";
@@ -82,6 +83,34 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
   after(async () => {
     await node?.stop();
   });
+
+  const servers: Server[] = [];
+  after(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  /** A proxy to the node that rewrites answers (a lying endpoint) and counts requests. */
+  async function proxy(rewrite: (method: string, result: unknown) => unknown): Promise<{ url: string; calls: string[] }> {
+    const calls: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", async () => {
+        const request = JSON.parse(body) as { method: string; id: number }[] | { method: string; id: number };
+        const list = Array.isArray(request) ? request : [request];
+        calls.push(...list.map((r) => r.method));
+        const upstream = (await (await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as { id: number; result?: unknown }[] | { id: number; result?: unknown };
+        const answers = (Array.isArray(upstream) ? upstream : [upstream]).map((a, i) => ({ ...a, result: rewrite(list[i]!.method, a.result) }));
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(Array.isArray(request) ? answers : answers[0]));
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
+  }
 
   const offline = (value: unknown, checkpoints: readonly Checkpoint[] = [checkpoint]) => verifyBundle(value, { offline: true, checkpoints, rpcUrl: "http://127.0.0.1:9" });
 
@@ -212,33 +241,6 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
   });
 
   describe("with RPC endpoints: only the checkpoint's block hash is asked, and a liar gives 'could not check'", () => {
-    const servers: Server[] = [];
-    after(async () => {
-      for (const server of servers) {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
-    });
-    /** A proxy to the node that rewrites answers (a lying endpoint) and counts requests. */
-    async function proxy(rewrite: (method: string, result: unknown) => unknown): Promise<{ url: string; calls: string[] }> {
-      const calls: string[] = [];
-      const server = createServer((req, res) => {
-        let body = "";
-        req.on("data", (chunk) => (body += chunk));
-        req.on("end", async () => {
-          const request = JSON.parse(body) as { method: string; id: number }[] | { method: string; id: number };
-          const list = Array.isArray(request) ? request : [request];
-          calls.push(...list.map((r) => r.method));
-          const upstream = (await (await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as { id: number; result?: unknown }[] | { id: number; result?: unknown };
-          const answers = (Array.isArray(upstream) ? upstream : [upstream]).map((a, i) => ({ ...a, result: rewrite(list[i]!.method, a.result) }));
-          res.setHeader("content-type", "application/json");
-          res.end(JSON.stringify(Array.isArray(request) ? answers : answers[0]));
-        });
-      });
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
-    }
     const honest = (_: string, result: unknown) => result;
     const wrongHash = (method: string, result: unknown) =>
       method === "eth_getBlockByNumber" && result ? { ...(result as object), hash: flipByte((result as { hash: string }).hash, 3) } : result;
@@ -279,6 +281,73 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       const verdict = await verifyBundle(tampered, { rpcUrls: [(await proxy(honest)).url] });
       expect(verdict.status).to.equal("failed");
       expect(checksWithStatus(verdict, "fail")).to.deep.equal(["batch-root"]);
+    });
+  });
+
+  describe("a bundle without a chain proof, a pinned checkpoint and an endpoint: the proof is fetched at the checkpoint and checked against it", () => {
+    const pinned = (value: unknown, rpcUrls: string[], checkpoints: readonly Checkpoint[] = [checkpoint]) => verifyBundle(value, { rpcUrls, checkpoints });
+    type ProofAnswer = { accountProof: string[]; storageProof: { key: string; value: string; proof: string[] }[] };
+    const rewriteProof = (change: (p: ProofAnswer) => void) => (method: string, result: unknown) => {
+      if (method !== "eth_getProof" || !result) return result;
+      const copy = clone(result) as ProofAnswer;
+      change(copy);
+      return copy;
+    };
+    const rewriteBlock = (change: (block: Record<string, string>) => Record<string, string> | null) => (method: string, result: unknown) =>
+      method === "eth_getBlockByNumber" && result && Number((result as { number: string }).number) === checkpoint.number ? change(clone(result) as Record<string, string>) : result;
+    const liars: [string, (method: string, result: unknown) => unknown, string][] = [
+      ["a wrong account proof (a changed trie node)", rewriteProof((p) => (p.accountProof[0] = flipByte(p.accountProof[0]!, 40))), "endpoint-proof"],
+      ["a wrong storage proof (a changed trie node)", rewriteProof((p) => { const s = p.storageProof[0]; if (s) s.proof[s.proof.length - 1] = flipByte(s.proof[s.proof.length - 1]!, 8); }), "endpoint-proof"],
+      ["a wrong storage value (the proof kept)", rewriteProof((p) => { const s = p.storageProof[0]; if (s) s.value = s.value === "0x0" ? "0x1" : "0x0"; }), "endpoint-proof"],
+      // A header of another history at the pinned height, its hash recomputed so that it is self-consistent.
+      ["a forged header at the pinned block (another state root, hash recomputed)", rewriteBlock((b) => { const forged = { ...b, stateRoot: flipByte(b.stateRoot!, 4) }; return { ...forged, hash: keccak256(encodeHeader(forged)) }; }), "endpoint-proof"],
+      ["a changed header field that no longer hashes to its block hash", rewriteBlock((b) => ({ ...b, timestamp: `0x${(Number(b.timestamp) + 1).toString(16)}` })), "proof-unavailable"],
+      ["no such block (a head below the checkpoint)", rewriteBlock(() => null), "proof-unavailable"],
+      ["another chain id", (method, result) => (method === "eth_chainId" ? "0x1" : result), "proof-unavailable"],
+    ];
+
+    it("an honest endpoint: the v1 bundle verifies with the offline verdict's facts; the endpoint is asked for proofs and headers, not facts", async () => {
+      const honest = await proxy((_, r) => r);
+      const verdict = await pinned(scenario.json(bundle), [honest.url]);
+      expect(verdict.status, JSON.stringify(verdict.checks.filter((c) => c.status !== "pass"), null, 1)).to.equal("verified");
+      const fromBundle = await offline(json);
+      for (const key of ["anchoredAt", "operator", "activeVersion", "versionNumber", "modelName", "maxAnchorDelay", "anchorDelay", "confirmations"] as const) {
+        expect(verdict.facts[key], key).to.deep.equal(fromBundle.facts[key]);
+      }
+      expect(byId(verdict, "chain").message).to.contain("the RPC endpoint's").and.contain(`block ${checkpoint.number}`);
+      expect(honest.calls).to.include("eth_getProof");
+      expect(new Set(honest.calls)).to.not.include("eth_call");
+    });
+
+    it("what the checked proof says is judged: the rollback batch FAILED (version-mismatch), a changed block number FAILED (not-anchored)", async () => {
+      const honest = await proxy((_, r) => r);
+      const late = await pinned(scenario.json(scenario.afterRollback.bundles[0]!), [honest.url]);
+      expect(checksWithStatus(late, "fail")).to.deep.equal(["model-version"]);
+      expect(byId(late, "model-version").code).to.equal("version-mismatch");
+      const moved = await pinned({ ...scenario.json(bundle), anchor: { ...scenario.json(bundle).anchor, blockNumber: bundle.anchor.blockNumber - 1 } }, [honest.url]);
+      expect(checksWithStatus(moved, "fail")).to.deep.equal(["batch-root"]);
+      expect(byId(moved, "batch-root").code).to.equal("not-anchored");
+    });
+
+    for (const [name, lie, code] of liars) {
+      it(`an endpoint serving ${name}: could not check (${code}), never failed or verified`, async () => {
+        const liar = await proxy(lie);
+        const verdict = await pinned(scenario.json(bundle), [liar.url]);
+        expect(verdict.status, verdict.summary).to.equal("pending");
+        expect(verdict.reason).to.equal("could-not-check");
+        expect(checksWithStatus(verdict, "fail")).to.deep.equal([]);
+        expect(byId(verdict, "chain").code, byId(verdict, "chain").message).to.equal(code);
+      });
+    }
+
+    it("a pinned checkpoint before the anchoring block: could not check (checkpoint-out-of-reach), naming what to pin", async () => {
+      const honest = await proxy((_, r) => r);
+      const early = await scenario.chain.publicClient.getBlock({ blockNumber: BigInt(bundle.anchor.blockNumber - 1) });
+      const verdict = await pinned(scenario.json(bundle), [honest.url], [{ chainId: scenario.chainId, number: Number(early.number), hash: early.hash }]);
+      expect(verdict.reason).to.equal("could-not-check");
+      expect(byId(verdict, "chain").code).to.equal("checkpoint-out-of-reach");
+      expect(byId(verdict, "chain").message).to.contain(`block ${early.number}`).and.contain(`anchoring block ${bundle.anchor.blockNumber}`);
+      expect(honest.calls).to.deep.equal([]);
     });
   });
 

@@ -12,6 +12,7 @@ import { metrics, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/a
 import { OpenAIInstrumentation } from "@opentelemetry/instrumentation-openai";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { expect } from "chai";
+import * as sdk3 from "showwork-fixture-otel-sdk3";
 
 import { withReceiptContext } from "../../sdk/capture/index.js";
 import { replayReceipt } from "../../sdk/disclosure/index.js";
@@ -20,6 +21,24 @@ import { RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from ".
 import { modelIdFromName } from "../../sdk/receipt/index.js";
 import { removeTempDirs } from "../service/helpers/service.js";
 import { captureRig, expectAnchoredWithEvidence, MODEL, WEIGHTS, type CaptureRig } from "../capture/helpers.js";
+
+const OUTPUT = "Your order ships tomorrow.";
+const base = { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL, "gen_ai.request.temperature": 0, "gen_ai.request.seed": 11, "gen_ai.response.model": MODEL, "gen_ai.response.id": "chatcmpl-1", "gen_ai.response.finish_reasons": ["stop"] };
+const inputMessages = [
+  { role: "user", parts: [{ type: "text", content: "Where is my order?" }] },
+  { role: "assistant", parts: [{ type: "tool_call", id: "call_1", name: "lookup_order", arguments: { order: 42 } }] },
+  { role: "tool", parts: [{ type: "tool_call_response", id: "call_1", response: "shipped: no" }] },
+];
+const outputMessages = [{ role: "assistant", parts: [{ type: "text", content: OUTPUT }], finish_reason: "stop" }];
+const expected = { input: { "gen_ai.system_instructions": [{ type: "text", content: "Be kind." }], "gen_ai.input.messages": inputMessages }, output: { "gen_ai.output.messages": outputMessages } };
+
+/** One SDK line under test: its tracer, a processor registered first on it, its last exported span. */
+interface SdkLine {
+  readonly tracer: Tracer;
+  readonly processor: ShowworkSpanProcessor;
+  lastSpan(): { readonly attributes: Record<string, unknown>; spanContext(): { readonly traceId: string; readonly spanId: string } };
+  shutdown(): Promise<void>;
+}
 
 const SEARCH_TOOL = { type: "function" as const, function: { name: "search", description: "Search the docs", parameters: { type: "object", properties: { query: { type: "string" } } } } };
 
@@ -176,24 +195,51 @@ describe("otel: ShowworkSpanProcessor", function () {
     });
   });
 
-  describe("with spans built exactly as the GenAI conventions define them", () => {
-    const OUTPUT = "Your order ships tomorrow.";
-    const base = { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL, "gen_ai.request.temperature": 0, "gen_ai.request.seed": 11, "gen_ai.response.model": MODEL, "gen_ai.response.id": "chatcmpl-1", "gen_ai.response.finish_reasons": ["stop"] };
-    const inputMessages = [
-      { role: "user", parts: [{ type: "text", content: "Where is my order?" }] },
-      { role: "assistant", parts: [{ type: "tool_call", id: "call_1", name: "lookup_order", arguments: { order: 42 } }] },
-      { role: "tool", parts: [{ type: "tool_call_response", id: "call_1", response: "shipped: no" }] },
-    ];
-    const outputMessages = [{ role: "assistant", parts: [{ type: "text", content: OUTPUT }], finish_reason: "stop" }];
-    const expected = { input: { "gen_ai.system_instructions": [{ type: "text", content: "Be kind." }], "gen_ai.input.messages": inputMessages }, output: { "gen_ai.output.messages": outputMessages } };
+  /**
+   * The same cases under each SDK line: SDK 2 (`@opentelemetry/sdk-trace-base` 2.x, the root's
+   * `@opentelemetry/api` 1.9) and SDK 3 (`@opentelemetry/sdk-trace` 3.x with its own `@opentelemetry/api`
+   * 1.10, from fixtures/otel-sdk3: the two lines need API versions that cannot share one install).
+   */
+  const sdkLines: { name: string; setup: () => SdkLine }[] = [
+    { name: "SDK 2: @opentelemetry/sdk-trace-base 2.x", setup: () => ({ tracer, processor, lastSpan, shutdown: async () => undefined }) },
+    {
+      name: "SDK 3: @opentelemetry/sdk-trace 3.x (api 1.10)",
+      setup: () => {
+        expect(sdk3.versions.sdkTrace, "the fixture runs the SDK 3 line").to.match(/^3\./);
+        expect(sdk3.versions.api, "with the API it requires").to.match(/^1\.10\./);
+        const own = new ShowworkSpanProcessor({ capturer: rig.capturer });
+        const ownExporter = new sdk3.InMemorySpanExporter();
+        const p = new sdk3.TracerProvider({ spanProcessors: [own, new sdk3.SimpleSpanProcessor({ exporter: ownExporter })] });
+        return { tracer: p.getTracer("test-sdk3") as unknown as Tracer, processor: own, lastSpan: () => ownExporter.getFinishedSpans().at(-1)!, shutdown: () => p.shutdown() };
+      },
+    },
+  ];
 
+  for (const line of sdkLines) {
+    describe(`with spans built exactly as the GenAI conventions define them (${line.name})`, () => {
+      let sdk: SdkLine;
+      before(() => {
+        sdk = line.setup();
+      });
+      after(async () => {
+        await sdk.shutdown();
+      });
+      conventionCases(() => sdk);
+    });
+  }
+
+  function conventionCases(current: () => SdkLine) {
     async function receiptOf(build: (span: ReturnType<Tracer["startSpan"]>) => void) {
-      const span = tracer.startSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT, attributes: base });
+      const span = current().tracer.startSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT, attributes: base });
       build(span);
       span.end();
-      const receiptId = receiptIdOfSpan(lastSpan())!;
-      expect(receiptId, "receipt id on the span").to.match(/^0x[0-9a-f]{64}$/);
-      return expectAnchoredWithEvidence(rig, receiptId);
+      const ended = current().lastSpan();
+      const receiptId = receiptIdOfSpan(ended)!;
+      expect(receiptId, "receipt id on the exported span").to.match(/^0x[0-9a-f]{64}$/);
+      const anchored = await expectAnchoredWithEvidence(rig, receiptId);
+      // and the way back: the receipt's evidence names the span
+      expect(anchored.evidence.capture).to.include({ via: "otel", traceId: ended.spanContext().traceId, spanId: ended.spanContext().spanId });
+      return anchored;
     }
 
     it("attribute form (semconv >= 1.37): gen_ai.input.messages / output.messages / system_instructions", async () => {
@@ -272,15 +318,40 @@ describe("otel: ShowworkSpanProcessor", function () {
       expect(Object.keys(evidence.sampling).some((k) => k.startsWith("gen_ai.prompt") || k.startsWith("gen_ai.completion"))).to.equal(false);
     });
 
-    it("ignores spans that are not one inference (embeddings, tools, other spans)", async () => {
-      const before = processor.stats.spans;
-      tracer.startSpan("embeddings", { attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.request.model": "e" } }).end();
-      tracer.startSpan("execute_tool lookup", { attributes: { "gen_ai.operation.name": "execute_tool" } }).end();
-      tracer.startSpan("GET /").end();
-      expect(processor.stats.spans).to.equal(before);
-      expect(exporter.getFinishedSpans().slice(-3).map(receiptIdOfSpan)).to.deep.equal([undefined, undefined, undefined]);
+    it("content absent from the span (the conventions' default): committed as null, said in capture.absent and counted, never invented", async () => {
+      const { processor: p } = current();
+      const before = { ...p.stats.contentAbsent };
+      const none = await receiptOf(() => undefined);
+      expect(none.evidence.input.content).to.equal("null");
+      expect(none.evidence.output.content).to.equal("null");
+      expect(none.evidence.capture?.absent).to.deep.equal(["input", "output"]);
+      expect(none.evidence.capture).to.not.have.property("contentFrom");
+      expect(none.evidence.tools).to.deep.equal([]);
+      // only the input captured (e.g. output too large for the exporter): the output alone is absent
+      const inputOnly = await receiptOf((span) => span.setAttribute("gen_ai.input.messages", JSON.stringify(inputMessages)));
+      expect(JSON.parse(inputOnly.evidence.input.content)).to.deep.equal({ "gen_ai.input.messages": inputMessages });
+      expect(inputOnly.evidence.output.content).to.equal("null");
+      expect(inputOnly.evidence.capture?.absent).to.deep.equal(["output"]);
+      expect(p.stats.contentAbsent).to.deep.equal({ input: before.input + 1, output: before.output + 2 });
     });
 
+    it("ignores spans that are not one inference (embeddings, tools, other spans)", async () => {
+      const { tracer: t, processor: p } = current();
+      const before = p.stats.spans;
+      const spans = [
+        t.startSpan("embeddings", { attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.request.model": "e" } }),
+        t.startSpan("execute_tool lookup", { attributes: { "gen_ai.operation.name": "execute_tool" } }),
+        t.startSpan("GET /"),
+      ];
+      for (const span of spans) {
+        span.end();
+        expect(receiptIdOfSpan(current().lastSpan())).to.equal(undefined);
+      }
+      expect(p.stats.spans).to.equal(before);
+    });
+  }
+
+  describe("an SDK without onEnding", () => {
     it("an SDK without onEnding: the receipt is made, the id that could not go on the span is counted", async () => {
       const bare = new ShowworkSpanProcessor({ capturer: rig.capturer });
       const sdk1 = { onStart: bare.onStart.bind(bare), onEnd: bare.onEnd.bind(bare), forceFlush: () => bare.forceFlush(), shutdown: () => bare.shutdown() };

@@ -9,11 +9,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 
 import { Command, Option } from "commander";
-import { createPublicClient, http } from "viem";
+import { createPublicClient, http, keccak256 } from "viem";
 
 import { parseBundle, toBundleJson, toBundleV2 } from "../../bundle/parseBundle.js";
 import { proveAnchor } from "../../chainproof/prove.js";
 import { makeTrustFile } from "../../chainproof/trustFile.js";
+import { ChainProofError, verifyChainProof } from "../../chainproof/verifyChainProof.js";
+import { checkpointFromEndpoints } from "../../verify/checkpoints.js";
 import { nonNegativeInteger, rpcUrlsArgument } from "../commandOptions.js";
 
 interface UpgradeOptions {
@@ -29,7 +31,7 @@ export function bundleCommand(): Command {
     .command("upgrade")
     .description("add the chain's own proofs (block headers, storage proofs) to a bundle, so it verifies offline against a checkpoint")
     .argument("<bundle>", "the proof bundle JSON file (v1 or v2)")
-    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain (it must serve eth_getProof at the blocks involved)").env("SHOWWORK_RPC_URL").argParser(rpcUrlsArgument))
+    .addOption(new Option("--rpc <url>", "JSON-RPC endpoint of the bundle's chain (it must serve eth_getProof at the blocks involved); repeat it to have the proof block's hash agreed by every endpoint given").env("SHOWWORK_RPC_URL").argParser(rpcUrlsArgument))
     .addOption(new Option("-o, --out <file>", "where to write the v2 bundle ('-': stdout; default: overwrite the input)"))
     .addOption(new Option("--proof-block <n>", "the block to prove the state at (default: the latest)").argParser(nonNegativeInteger))
     .addOption(new Option("--trust-out <file>", "also write a trust file whose checkpoint is the proof block"))
@@ -45,6 +47,20 @@ export function bundleCommand(): Command {
         const anchors = await Promise.all(
           bundle.anchors.map(async (anchor, i) => (anchor.chainId === chainId ? { ...anchor, chainProof: await proveAnchor(client, bundle, { anchorIndex: i, proofBlock }) } : anchor)),
         );
+        // The proof is checked before it is written: against its proof block's hash, as all given endpoints agree on it
+        // (one endpoint: its own header), so an endpoint's wrong proof node, storage value or header is refused here.
+        const hash = options.rpc!.length > 1 ? (await checkpointFromEndpoints(options.rpc!, chainId, proofBlock)).hash : undefined;
+        for (const anchor of anchors) {
+          if (anchor.chainProof === undefined || anchor.chainId !== chainId) continue;
+          const headers = anchor.chainProof.headers;
+          const checkpoint = { chainId, number: proofBlock, hash: hash ?? keccak256(headers[headers.length - 1]!) };
+          try {
+            await verifyChainProof(anchor.chainProof, checkpoint, chainId);
+          } catch (error) {
+            if (!(error instanceof ChainProofError)) throw error;
+            throw new Error(`the chain proof the endpoint served does not check (${error.failure}): ${error.message}; nothing written`, { cause: error });
+          }
+        }
         const upgraded = toBundleV2(bundle, { anchors });
         const text = `${JSON.stringify(toBundleJson(upgraded), null, 2)}\n`;
         const out = options.out ?? file;

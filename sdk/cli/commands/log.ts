@@ -6,10 +6,13 @@
  *
  * @module
  */
+import { writeFile } from "node:fs/promises";
+
 import { Command, Option } from "commander";
 import { createPublicClient, http, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 
 import { findConfigFile, loadConfig } from "../../config/loadConfig.js";
+import { makeTrustFile } from "../../chainproof/trustFile.js";
 import { receiptLogsAbi } from "../../contracts/abis.js";
 import { findBatchAnchored } from "../../service/anchor/receiptLogsReader.js";
 import { headSize } from "../../verify/commitment.js";
@@ -249,6 +252,55 @@ function showCommand(): Command {
   return command;
 }
 
+interface CheckpointOptions extends LogOptions {
+  out: string;
+  block?: number;
+}
+
+/**
+ * `showwork log checkpoint --out trust.json`: the operator publishes a checkpoint — a signed trust file
+ * (`showwork/trust@1`: the chain id, the contracts, the log id, the operator, a block number and hash) that
+ * verifiers pin to check self-contained bundles offline (docs/verification.md, "Trust files with checkpoints").
+ */
+function checkpointCommand(): Command {
+  const holder: Holder = {};
+  const command = new Command("checkpoint")
+    .description("write a signed trust file (chain id, contracts, log id, operator, a recent block number + hash) for verifiers to pin (log admin signs; no transaction)")
+    .addOption(new Option("--out <file>", "where to write the trust file ('-': stdout)").makeOptionMandatory())
+    .addOption(new Option("--block <n>", "the block to checkpoint (default: the chain's finalized block when the endpoint names one, else its latest)").argParser(nonNegativeInteger));
+  addLogIdOption(addOperatorOptions(command, { writes: true })).action(async (options: CheckpointOptions) => {
+    await runOperatorCommand("log checkpoint", options.json, errorContext(holder, false), async () => {
+      const context = (holder.context = await openOperatorContext(options, { writes: true }));
+      const log = await requireLog(context, options.logId);
+      requireAdmin(context, log, "showwork log checkpoint");
+      const client = context.publicClient as unknown as PublicClient;
+      let blockNumber = options.block === undefined ? undefined : BigInt(options.block);
+      if (blockNumber === undefined) {
+        blockNumber = await client.getBlock({ blockTag: "finalized" }).then((b) => b.number, () => undefined);
+        blockNumber ??= await client.getBlockNumber({ cacheTime: 0 });
+      }
+      const trust = await makeTrustFile({
+        client,
+        blockNumber,
+        logs: [options.logId],
+        operators: [context.wallet!.account.address],
+        contracts: { receiptLogs: log.receiptLogs, ...(log.timeline === zeroAddress ? {} : { modelTimeline: log.timeline }) },
+        signer: context.wallet!.account,
+      });
+      const text = `${JSON.stringify(trust, null, 2)}\n`;
+      if (options.out === "-") process.stdout.write(text);
+      else await writeFile(options.out, text);
+      const [checkpoint] = trust.checkpoints as { number: number; hash: Hex }[];
+      if (options.out !== "-") {
+        printResult(options.json, { command: "log checkpoint", chainId: context.chainId, logId: options.logId, operator: context.wallet!.account.address, file: options.out, blockNumber: checkpoint!.number, blockHash: checkpoint!.hash }, [
+          `wrote ${options.out}: checkpoint block ${checkpoint!.number} (${checkpoint!.hash}) of chain ${context.chainId}, log ${options.logId}, signed by operator ${context.wallet!.account.address}`,
+        ]);
+      }
+    });
+  });
+  return command;
+}
+
 /** One other chain's view of the log (for `log show`). */
 interface OtherChainLog {
   name: string;
@@ -308,7 +360,7 @@ async function anchorsOnOtherChains(context: OperatorContext, log: { logId: Hex;
 /** `showwork log`. */
 export function logCommand(): Command {
   return new Command("log")
-    .description("administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, grant-signer, revoke-signer, bind-timeline, set-max-delay, show")
+    .description("administer a log in ReceiptLogs: create, grant-anchorer, revoke-anchorer, grant-signer, revoke-signer, bind-timeline, set-max-delay, show, checkpoint")
     .addCommand(createCommand())
     .addCommand(anchorerCommand("grant-anchorer"))
     .addCommand(anchorerCommand("revoke-anchorer"))
@@ -316,5 +368,6 @@ export function logCommand(): Command {
     .addCommand(signerCommand("revoke-signer"))
     .addCommand(bindTimelineCommand())
     .addCommand(setMaxDelayCommand())
-    .addCommand(showCommand());
+    .addCommand(showCommand())
+    .addCommand(checkpointCommand());
 }

@@ -49,6 +49,12 @@ export interface ProvenCheckParameters {
   readonly limits?: Partial<typeof PROOF_LIMITS>;
   /** An earlier accepted anchoring of the batch on another chain (see `EarlierAnchoring` in onchain.ts). */
   readonly earlierAnchoring?: EarlierAnchoring | undefined;
+  /**
+   * Set when the chain proof was fetched from RPC endpoints for this verdict (a bundle without one, a pinned
+   * checkpoint): a proof that does not check against the checkpoint is then the endpoint's fault, "could not check"
+   * (code `endpoint-proof`), never a failed bundle.
+   */
+  readonly proofFromEndpoints?: boolean | undefined;
 }
 
 /** Which check a proven slot serves (to name the check a broken proof fails). */
@@ -131,6 +137,10 @@ export async function runProvenChecks(params: ProvenCheckParameters): Promise<{ 
     const id = error.failure.startsWith("header") || error.failure.startsWith("checkpoint") || error.failure === "proof-block-after-checkpoint"
       ? "chain"
       : purposeOf(anchor, bundle, error.where.address, error.failure === "account-proof" || error.failure === "code" ? undefined : error.where.slot);
+    if (params.proofFromEndpoints) {
+      const text = `could not check: the chain proof the RPC endpoint served does not check against your checkpoint (block ${checkpoint.number}): ${error.message} (the endpoint lies, or serves another fork; the bundle itself is not judged by it)`;
+      return rest(0, (cid) => errored(cid, text, { expected: "a chain proof that checks against the trusted checkpoint", found: error.failure, code: "endpoint-proof" }));
+    }
     if (!pinned && (error.failure === "checkpoint-mismatch" || error.failure === "checkpoint-not-in-proof")) {
       const text = `could not check: ${error.message} (the block hash came from the RPC endpoints: one of them may lie; pin a checkpoint to decide)`;
       return rest(0, (cid) => errored(cid, text, { code: "checkpoint-mismatch" }));
@@ -139,6 +149,10 @@ export async function runProvenChecks(params: ProvenCheckParameters): Promise<{ 
     return rest(0, (cid) => skipped(cid, "not checked: the chain proof did not verify", "prerequisite"));
   }
   const anchoring = proven.headers.get(anchor.blockNumber);
+  if ((!anchoring || !proven.headers.has(anchor.blockNumber - 1)) && params.proofFromEndpoints) {
+    const text = `could not check: the RPC endpoint's headers (blocks ${proven.first.number}..${proven.last.number}) do not include the anchoring block ${anchor.blockNumber} and the block before it`;
+    return rest(0, (cid) => errored(cid, text, { code: "endpoint-proof" }));
+  }
   if (!anchoring || !proven.headers.has(anchor.blockNumber - 1)) {
     checks.push(fail("chain", `the bundle's headers (blocks ${proven.first.number}..${proven.last.number}) do not include the anchoring block ${anchor.blockNumber} and the block before it`, { expected: `blocks ${anchor.blockNumber - 1}..`, found: `blocks ${proven.first.number}..${proven.last.number}`, code: "header-chain" }));
     return rest(0, (cid) => skipped(cid, "not checked: the chain proof did not verify", "prerequisite"));
@@ -162,7 +176,7 @@ export async function runProvenChecks(params: ProvenCheckParameters): Promise<{ 
   } catch (error) {
     if (error instanceof MissingProofError || error instanceof TooLongError) {
       const code = error instanceof TooLongError ? "too-long" : "proof-incomplete";
-      checks.push(pass("chain", `the bundle's headers chain back from ${pinned ? "the trusted" : "the endpoints'"} checkpoint, block ${checkpoint.number} of chain ${anchor.chainId}`));
+      checks.push(pass("chain", `${params.proofFromEndpoints ? "the RPC endpoint's" : "the bundle's"} headers chain back from ${pinned ? "the trusted" : "the endpoints'"} checkpoint, block ${checkpoint.number} of chain ${anchor.chainId}`));
       return rest(1, (id) => errored(id, `could not check: ${error.message}`, { code }));
     }
     throw error;
@@ -186,7 +200,7 @@ async function judge(
   const checks: Check[] = [];
   const from = pinned ? "the trusted checkpoint" : "the block hash the RPC endpoints agree on";
   checks.push(
-    pass("chain", `the bundle's ${proven.headers.size} headers (blocks ${proven.first.number}..${proven.last.number}) chain back from ${from}, block ${checkpoint.number} (${short(checkpoint.hash)}) of chain ${anchor.chainId}`, {
+    pass("chain", `${params.proofFromEndpoints ? "the RPC endpoint's" : "the bundle's"} ${proven.headers.size} headers (blocks ${proven.first.number}..${proven.last.number}) chain back from ${from}, block ${checkpoint.number} (${short(checkpoint.hash)}) of chain ${anchor.chainId}`, {
       expected: `block ${checkpoint.number} = ${checkpoint.hash}`,
       found: `block ${proven.checkpoint.number} = ${proven.checkpoint.hash}`,
     }),
