@@ -15,8 +15,10 @@
  * The service and the model server run in a child process (`--serve`): their CPU is not the app's.
  *
  * SHOWWORK_BENCH_CALLS: calls per measurement (default 400; --quick 150).
- * SHOWWORK_BENCH_CAPTURE=thread|worker|both: which capturer to measure (default both when the SDK
- * has the worker capturer, else thread).
+ * SHOWWORK_BENCH_CAPTURE=thread|worker|default|all (or a comma-separated list): which capturer to
+ * measure (default all): `thread` the in-thread `createCapturer`, `worker` `createWorkerCapturer`,
+ * `default` what the README's one line gets — `withReceipts(client)` / `showworkMiddleware()` with no
+ * options, the key, service, queue, evidence store and models from a project config (.showwork/).
  *
  * The proxy's targets are measured by scripts/bench-capture-proxy.ts (`showwork proxy` in its own process).
  */
@@ -87,9 +89,11 @@ async function main(): Promise<void> {
   const { openAICompatibleChatModel } = await import("../sdk/capture/testing/chatModel.js");
   const { SqliteEvidenceStore } = await import("../sdk/evidence/sqlite.js");
   const { privateKeyToReceiptSigner } = await import("../sdk/receipt/signReceipt.js");
+  const { CONFIG_FORMAT, writeConfig } = await import("../sdk/config/index.js");
+  const defaults = await import("../sdk/capture/defaults.js");
   const createWorkerCapturer = (capture as Record<string, unknown>).createWorkerCapturer as undefined | ((options: Record<string, unknown>) => Promise<unknown>);
-  const which = process.env.SHOWWORK_BENCH_CAPTURE ?? (createWorkerCapturer ? "both" : "thread");
-  const kinds = (which === "both" ? ["thread", "worker"] : [which]).filter((k) => k === "thread" || createWorkerCapturer !== undefined);
+  const which = process.env.SHOWWORK_BENCH_CAPTURE ?? "all";
+  const kinds = (which === "all" ? ["thread", "worker", "default"] : which === "both" ? ["thread", "worker"] : which.split(",")).filter((k) => k !== "worker" || createWorkerCapturer !== undefined);
 
   const nodeKey = generatePrivateKey();
   const evidenceKey = `0x${"5a".repeat(32)}`;
@@ -99,6 +103,25 @@ async function main(): Promise<void> {
   async function capturerOf(kind: string, n: number): Promise<{ session: Session; closeAll: () => Promise<void> }> {
     const queuePath = path.join(dir, `${kind}-${n}-queue.sqlite`);
     const evidencePath = path.join(dir, `${kind}-${n}-evidence.sqlite`);
+    if (kind === "default") {
+      // The README's one line: a project whose config names everything; withReceipts(client) / showworkMiddleware() with no options.
+      const project = path.join(dir, `${kind}-${n}`);
+      writeConfig(
+        project,
+        { format: CONFIG_FORMAT, chains: [], service: { url: urls.service }, evidence: { store: evidencePath }, capture: { queue: queuePath, models } },
+        { nodeKey, evidenceKey },
+      );
+      process.env.SHOWWORK_CONFIG = project;
+      defaults.resetDefaultCapturer();
+      const session = defaults.defaultCapturer() as Session & { runsOn?: string };
+      return {
+        session,
+        closeAll: async () => {
+          if (session.runsOn !== "worker") throw new Error(`the default capturer ran on ${session.runsOn ?? "this thread"}, not on its worker`);
+          await session.close();
+        },
+      };
+    }
     if (kind === "worker") {
       const session = (await createWorkerCapturer!({ nodeKey, sink: { url: urls.service, queuePath }, evidence: { location: evidencePath, key: evidenceKey }, models })) as Session;
       return { session, closeAll: async () => void (await session.close()) };
@@ -176,7 +199,7 @@ async function main(): Promise<void> {
     // openai
     {
       const { session, closeAll } = await capturerOf(kind, n++);
-      const wrapped = capture.withReceipts(plainClient, { capturer: session as never });
+      const wrapped = kind === "default" ? capture.withReceipts(plainClient) : capture.withReceipts(plainClient, { capturer: session as never });
       const { base, captured } = await measurePair(
         (i) => plainClient.chat.completions.create({ model: MODEL, messages: messages(i) }),
         (i) => wrapped.chat.completions.create({ model: MODEL, messages: messages(i) }),
@@ -191,7 +214,7 @@ async function main(): Promise<void> {
     // AI SDK
     {
       const { session, closeAll } = await capturerOf(kind, n++);
-      const wrappedModel = wrapLanguageModel({ model: chat, middleware: showworkMiddleware({ capturer: session as never }) });
+      const wrappedModel = wrapLanguageModel({ model: chat, middleware: kind === "default" ? showworkMiddleware() : showworkMiddleware({ capturer: session as never }) });
       const { base, captured } = await measurePair(
         (i) => generateText({ model: chat, prompt: `Where is order ${i}?`, maxRetries: 0 }),
         (i) => generateText({ model: wrappedModel, prompt: `Where is order ${i}?`, maxRetries: 0 }),

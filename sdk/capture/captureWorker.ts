@@ -14,7 +14,11 @@ import { SqliteEvidenceStore } from "../evidence/sqlite.js";
 import { isPostgresUrl } from "../service/store/open.js";
 import { privateKeyToReceiptSigner } from "../receipt/signReceipt.js";
 import { createCapturer, type Capturer } from "./capturer.js";
-import { remoteSink } from "./sinks.js";
+import { recordLastReceipt } from "../config/lastReceipt.js";
+import type { Receipt } from "../receipt/types.js";
+import { deliveringSink } from "./defaults.js";
+import { DEFAULT_QUEUE_PATH } from "./queue.js";
+import { remoteSink, type ReceiptSink, type RemoteSink } from "./sinks.js";
 import { TemplateRegistry } from "./templates.js";
 import type { FromWorker, ToWorker, WorkerCapturerConfig, WorkerState } from "./workerCapturer.js";
 
@@ -59,8 +63,39 @@ function pushState(): void {
   }, 50);
 }
 
+/** Answers received from the calling thread so far. */
+let received = 0;
+const release = config.releaseWhenIdle;
+/** releaseWhenIdle: whether the queue is open (delivering), from the delivering sink. */
+let queueOpen: () => boolean = () => false;
+/** releaseWhenIdle: says "idle" once every answer received is settled and the queue let go (nothing in flight here). */
+async function maybeIdle(): Promise<void> {
+  if (release === undefined) return;
+  const at = received;
+  await capturer.settled();
+  if (at === received && !queueOpen()) post({ type: "idle", received });
+}
+
 try {
-  const sink = remoteSink({ ...config.sink, handleSignals: false, logger: config.sink.quiet ? false : logger });
+  const remote = (): RemoteSink => remoteSink({ ...config.sink, handleSignals: false, logger: config.sink.quiet ? false : logger });
+  let sink: ReceiptSink;
+  if (release === undefined) sink = remote();
+  else {
+    // The default capturer's way: the queue is open only while there is something to deliver.
+    const root = release.lastReceiptRoot;
+    const delivering = deliveringSink(remote, {
+      ...(release.idleDrainMs === undefined ? {} : { idleDrainMs: release.idleDrainMs }),
+      ...(root === undefined ? {} : { onQueued: (receipts: readonly Receipt[]) => receipts.length > 0 && recordLastReceipt(root, receipts[receipts.length - 1]!.receiptId) }),
+      onLeftover: (queued) =>
+        logger.warn(
+          `${queued} receipt(s) not yet taken by the anchoring service at ${config.sink.url}: kept in ${config.sink.queuePath ?? DEFAULT_QUEUE_PATH}; the next process that captures sends them (is \`showwork dev\` / \`showwork serve\` running?)`,
+          { event: "left-queued", queued },
+        ),
+      onReleased: () => void maybeIdle(),
+    });
+    queueOpen = () => delivering.open;
+    sink = delivering;
+  }
   // Evidence commits gather for 25 ms (one fsync for all the answers of that time, as the queue's batches do).
   const evidence =
     config.evidence === undefined
@@ -90,7 +125,7 @@ try {
   post({
     type: "ready",
     servingNode: capturer.servingNode,
-    queuePath: sink.queuePath,
+    queuePath: config.sink.queuePath ?? DEFAULT_QUEUE_PATH,
     evidence: evidence ? { location: evidence.location, encrypted: evidence.encrypted } : null,
     state: state(),
   });
@@ -101,8 +136,10 @@ try {
 
 port.on("message", (message: ToWorker) => {
   if (message.type === "answers") {
+    received += message.items.length;
     for (const { ticket, answer } of message.items) capturer.complete(ticket, answer);
     pushState();
+    void maybeIdle();
     return;
   }
   void (async () => {

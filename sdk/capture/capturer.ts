@@ -178,6 +178,11 @@ export class Capturer {
     }
   }
 
+  /** Where the work runs: on this thread (see `createWorkerCapturer` for a worker thread). */
+  get runsOn(): "main" {
+    return "main";
+  }
+
   /** The serving node's address. */
   get servingNode(): Hex {
     return this.options.signer.address;

@@ -24,10 +24,16 @@ import { ENV } from "../config/env.js";
 import { recordLastReceipt } from "../config/lastReceipt.js";
 import { privateKeyToReceiptSigner } from "../receipt/signReceipt.js";
 import type { Receipt } from "../receipt/types.js";
-import { Capturer, createCapturer, type CapturerOptions } from "./capturer.js";
+import type { Hex } from "viem";
+
+import { ConfigError } from "../config/errors.js";
+import { createCapturer, type CaptureStats, type CaptureTicket, type CapturerOptions } from "./capturer.js";
+import type { CapturedAnswer } from "./exchange.js";
+import { DEFAULT_QUEUE_PATH } from "./queue.js";
 import type { CaptureSession } from "./session.js";
+import { startWorkerCapturer, workerUnavailable, type WorkerCapturerOptions } from "./workerCapturer.js";
 import { CaptureConfigError } from "./errors.js";
-import { remoteSink, type DeliveryReport, type ReceiptSink, type RemoteSink, type RemoteSinkOptions, type SinkEvent } from "./sinks.js";
+import { remoteSink, type DeliveryReport, type DeliveryStatus, type ReceiptSink, type RemoteSink, type RemoteSinkOptions, type SinkEvent } from "./sinks.js";
 
 /** Capture options: a capturer to share, or capturer options (each one absent is read from the config). */
 export type CaptureDefaultsOptions = { readonly capturer: CaptureSession } | Partial<CapturerOptions>;
@@ -44,7 +50,13 @@ const NO_CONFIG = [
  */
 export function deliveringSink(
   open: () => RemoteSink,
-  options: { readonly idleDrainMs?: number; readonly onLeftover?: (queued: number) => void; readonly onQueued?: (receipts: readonly Receipt[]) => void } = {},
+  options: {
+    readonly idleDrainMs?: number;
+    readonly onLeftover?: (queued: number) => void;
+    readonly onQueued?: (receipts: readonly Receipt[]) => void;
+    /** After it let go of the queue when idle (delivered everything, or gave up after `idleDrainMs`). */
+    readonly onReleased?: () => void;
+  } = {},
 ): ReceiptSink & { readonly open: boolean; flush(timeoutMs?: number): Promise<DeliveryReport> } {
   let inner: RemoteSink | undefined;
   let generation = 0;
@@ -62,6 +74,7 @@ export function deliveringSink(
     inner = undefined;
     await sink.close();
     if (!done && left > 0) options.onLeftover?.(left);
+    options.onReleased?.();
   };
   return {
     get open() {
@@ -162,12 +175,151 @@ export function capturerOptionsFromConfig(overrides: Partial<CapturerOptions> = 
   };
 }
 
-let shared: Capturer | undefined;
+/** Where the default capturer does its work (SHOWWORK_CAPTURE_THREAD: `worker`, the default, or `main`). */
+export const CAPTURE_THREAD_ENV = "SHOWWORK_CAPTURE_THREAD";
 
-/** The process's default capturer (from the config), made on first use and shared by every client wrapped without options. */
-export function defaultCapturer(): Capturer {
-  shared ??= createCapturer(capturerOptionsFromConfig());
+/**
+ * The default capturer's work (build, sign, evidence, queue, delivery) on a worker thread, from the
+ * same config as {@link capturerOptionsFromConfig}: only data crosses (the key, paths, URL, token,
+ * manifest). The answering thread draws the receipt id and hands the delivered answer over; the
+ * worker keeps the process alive only while it has something to finish, so a script that makes one
+ * call still delivers its receipt before it exits.
+ */
+function startDefaultWorker(load: LoadConfigOptions, fallback: (reason: string) => CaptureSession): CaptureSession {
+  const config = loadConfig(load);
+  const where = config.file === undefined ? `no .showwork/config.json in ${load.cwd ?? process.cwd()} or above` : `not in ${config.file}`;
+  const nodeKey = config.secrets.nodeKey as Hex | undefined;
+  if (nodeKey === undefined) throw new CaptureConfigError(`Capture needs the serving node's key (nodeKey): ${where} nor in ${ENV.nodeKey}.`, NO_CONFIG);
+  const url = config.serviceUrl;
+  if (url === undefined) throw new CaptureConfigError(`Capture needs the anchoring service's URL (service.url): ${where} nor in ${ENV.serviceUrl}.`, NO_CONFIG);
+  if (!/^https?:\/\//.test(url)) throw new CaptureConfigError(`The service URL must start with http:// or https:// (found ${JSON.stringify(url)}).`);
+  let evidence: { location: string; key: string | null } | undefined;
+  if (config.evidenceStore !== undefined) {
+    const choice = evidenceKeyForStore({ store: config.evidenceStore, key: config.secrets.evidenceKey, secretsFile: config.secretsFile });
+    if (choice.generated) {
+      process.stderr.write(`showwork: generated an evidence encryption key into ${choice.secretsFile} (evidenceKey): the evidence store ${config.evidenceStore} is encrypted. Back the key up: without it the evidence cannot be read (docs/capture.md, Evidence at rest).\n`);
+    }
+    evidence = { location: config.evidenceStore, key: choice.key ?? null };
+  }
+  const queuePath = config.queue;
+  const options: WorkerCapturerOptions = {
+    nodeKey,
+    sink: { url, ...(config.secrets.serviceToken === undefined ? {} : { token: config.secrets.serviceToken }), ...(queuePath === undefined ? {} : { queuePath }) },
+    ...(evidence === undefined ? {} : { evidence }),
+    ...(config.models === undefined ? {} : { models: config.models }),
+    serviceUrl: url,
+    releaseWhenIdle: config.root === undefined ? {} : { lastReceiptRoot: config.root },
+  };
+  const facade = new DefaultCapture();
+  facade.inner = startWorkerCapturer(options, {
+    servingNode: privateKeyToReceiptSigner(nodeKey).address,
+    queuePath: queuePath ?? DEFAULT_QUEUE_PATH,
+    evidence: evidence === undefined ? null : { location: evidence.location, encrypted: evidence.key !== null },
+    refWhileBusy: true,
+    onFailed: (error, answers) => {
+      const inThread = fallback(`the capture worker could not start: ${error.message.split("\n")[0]}`);
+      facade.inner = inThread;
+      for (const { ticket, answer } of answers) inThread.complete(ticket, answer);
+    },
+  });
+  return facade;
+}
+
+/**
+ * The default capturer: whichever capturer does the work now (the worker one; the in-thread one if
+ * the worker could not start), behind one object that clients and the metrics keep.
+ */
+class DefaultCapture implements CaptureSession {
+  inner!: CaptureSession;
+  get stats(): CaptureStats {
+    return this.inner.stats;
+  }
+  get serviceUrl(): string | undefined {
+    return this.inner.serviceUrl;
+  }
+  get servingNode(): Hex {
+    return this.inner.servingNode;
+  }
+  get versionsSeen(): CaptureSession["versionsSeen"] {
+    return this.inner.versionsSeen;
+  }
+  /** Where the work runs now: "worker", "starting" (answers wait for the worker), or "main" (this thread). */
+  get runsOn(): "worker" | "starting" | "main" {
+    const on = (this.inner as { runsOn?: string }).runsOn;
+    return on === "worker" || on === "starting" ? on : "main";
+  }
+  receiptUrl(receiptId: Hex): string | undefined {
+    return this.inner.receiptUrl(receiptId);
+  }
+  begin(): CaptureTicket {
+    return this.inner.begin();
+  }
+  complete(ticket: CaptureTicket, answer: CapturedAnswer): void {
+    this.inner.complete(ticket, answer);
+  }
+  refuse(message: string): void {
+    this.inner.refuse(message);
+  }
+  deliveryStatus(): DeliveryStatus | undefined {
+    return this.inner.deliveryStatus();
+  }
+  /** A call to a worker that failed to start is made again on the capturer that took over. */
+  private async retried<T>(call: (session: CaptureSession) => Promise<T>): Promise<T> {
+    for (;;) {
+      const session = this.inner;
+      try {
+        return await call(session);
+      } catch (error) {
+        if (session === this.inner) throw error;
+      }
+    }
+  }
+  settled(): Promise<void> {
+    return this.retried((s) => s.settled());
+  }
+  flush(timeoutMs?: number): Promise<DeliveryReport> {
+    return this.retried((s) => s.flush(timeoutMs));
+  }
+  close(options?: { readonly timeoutMs?: number }): Promise<DeliveryReport> {
+    return this.retried((s) => s.close(options));
+  }
+}
+
+let shared: CaptureSession | undefined;
+
+/**
+ * The process's default capturer (from the config), made on first use and shared by every client
+ * wrapped without options. Its work runs on a worker thread (the answering thread only draws the
+ * receipt id and hands the answer over), unless SHOWWORK_CAPTURE_THREAD=main or no worker can start
+ * here: then on this thread, and the reason is said once on stderr.
+ */
+export function defaultCapturer(load: LoadConfigOptions = {}): CaptureSession {
+  shared ??= makeDefaultCapturer(load);
   return shared;
+}
+
+function makeDefaultCapturer(load: LoadConfigOptions): CaptureSession {
+  const env = load.env ?? process.env;
+  const thread = (env[CAPTURE_THREAD_ENV] ?? "").trim().toLowerCase();
+  const inThread = (reason?: string): CaptureSession => {
+    if (reason !== undefined) process.stderr.write(`showwork: capture runs on the app's thread (signing, evidence and queue writes delay its answers): ${reason}.\n`);
+    return createCapturer(capturerOptionsFromConfig({}, load));
+  };
+  if (thread === "main") return inThread();
+  if (thread !== "" && thread !== "worker") throw new CaptureConfigError(`${CAPTURE_THREAD_ENV} must be "worker" or "main" (found ${JSON.stringify(env[CAPTURE_THREAD_ENV])}).`);
+  const unavailable = workerUnavailable();
+  if (unavailable !== undefined) return inThread(unavailable);
+  try {
+    return startDefaultWorker(load, inThread);
+  } catch (error) {
+    if (error instanceof CaptureConfigError || error instanceof ConfigError) throw error;
+    return inThread(`the capture worker could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** @internal Forgets the default capturer (tests). */
+export function resetDefaultCapturer(): void {
+  shared = undefined;
 }
 
 /** The capturer for `options`: the one given, the shared default (no options), or a new one from the options over the config. */

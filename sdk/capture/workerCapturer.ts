@@ -23,6 +23,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import type { Hex } from "viem";
@@ -70,6 +71,13 @@ export interface WorkerCapturerConfig {
   readonly batchDelayMs?: number;
   /** No warnings on the logger (unknown fingerprints, plain-text evidence, receipts left at close). */
   readonly quiet?: boolean;
+  /**
+   * The default capturer's way (`withReceipts(client)` with no options): the worker opens the queue
+   * when it has receipts and lets go of it once the service took them all (or after `idleDrainMs` of
+   * trying, default 10,000: what is left stays in the file, said on the logger), then says it is idle;
+   * the latest receipt id is recorded for `showwork verify --last` under `lastReceiptRoot`.
+   */
+  readonly releaseWhenIdle?: { readonly idleDrainMs?: number; readonly lastReceiptRoot?: string };
 }
 
 /** Options of {@link createWorkerCapturer}: the worker's configuration and this thread's side. */
@@ -107,7 +115,24 @@ export type FromWorker =
   | { readonly type: "state"; readonly state: WorkerState }
   | { readonly type: "log"; readonly level: "warn" | "info"; readonly message: string; readonly fields?: Record<string, unknown> }
   | { readonly type: "event"; readonly event: Exclude<CaptureEvent, { type: "error" }> | { readonly type: "error"; readonly stage: "build" | "sign" | "evidence" | "record"; readonly receiptId?: Hex; readonly error: ErrorData } }
-  | { readonly type: "reply"; readonly id: number; readonly state: WorkerState; readonly report?: DeliveryReport; readonly error?: ErrorData };
+  | { readonly type: "reply"; readonly id: number; readonly state: WorkerState; readonly report?: DeliveryReport; readonly error?: ErrorData }
+  /** (releaseWhenIdle) Every answer received so far is signed, stored and delivered (or left in the file, said), and the queue let go. */
+  | { readonly type: "idle"; readonly received: number };
+
+/** @internal What a worker capturer that is still starting already knows (computed on this thread). */
+export interface WorkerStart {
+  readonly servingNode: Hex;
+  readonly queuePath: string;
+  readonly evidence: { readonly location: string; readonly encrypted: boolean } | null;
+  /**
+   * Keep the process alive only while the worker has work (answers handed over and not yet
+   * delivered or left in the file; a call waiting for a reply), so that a script that makes one
+   * call exits once its receipt is delivered. Needs `releaseWhenIdle` in the worker's config.
+   */
+  readonly refWhileBusy: boolean;
+  /** The worker could not start: the answers handed over meanwhile (none lost), for another capturer. */
+  readonly onFailed: (error: Error, answers: { ticket: CaptureTicket; answer: CapturedAnswer }[]) => void;
+}
 
 /** The worker's error on this thread: a CaptureConfigError as such (the CLI prints its lines), others by name and message. */
 const errorFrom = (data: ErrorData): Error => {
@@ -134,6 +159,21 @@ function loaderFlags(argv: readonly string[]): string[] {
     else if (LOADER_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
   }
   return out;
+}
+
+/**
+ * Why a capture worker cannot start here (its entry file is missing: e.g. a bundler copied this
+ * module without captureWorker.js; no worker threads), or undefined when it can.
+ */
+export function workerUnavailable(): string | undefined {
+  try {
+    const { url } = workerEntry();
+    if (url.protocol !== "file:") return `the capture worker's module is not a file (${url.protocol})`;
+    if (!existsSync(fileURLToPath(url))) return `the capture worker's module ${fileURLToPath(url)} is missing`;
+    return undefined;
+  } catch (error) {
+    return `the capture worker cannot be loaded (${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** The worker's entry and the flags it needs: the compiled .js, or (in a source checkout) the .ts through tsx. */
@@ -171,9 +211,20 @@ export class WorkerCapturer implements CaptureSession {
   private lastReport: DeliveryReport | undefined;
   private readonly stopSignals: (() => void)[] = [];
   private readonly onExit = (): void => this.sayWhatIsLeft();
+  /** "starting": answers wait here until the worker has opened its queue and evidence store. */
+  private phase: "starting" | "ready" | "failed";
+  private readonly start: WorkerStart | undefined;
+  private markReady: () => void = () => undefined;
+  private markFailed: (error: Error) => void = () => undefined;
+  private readonly started: Promise<void>;
+  /** refWhileBusy: the worker keeps the process alive (answers not yet settled and delivered, or calls waiting). */
+  private referenced = true;
+  private waiting = 0;
+  /** The answers the worker last said it was idle after (refWhileBusy). */
+  private idleAfter = 0;
 
-  /** @internal Use {@link createWorkerCapturer}. */
-  constructor(worker: Worker, ready: Extract<FromWorker, { type: "ready" }>, options: WorkerCapturerOptions) {
+  /** @internal Use {@link createWorkerCapturer} (or {@link startWorkerCapturer}). */
+  constructor(worker: Worker, ready: Extract<FromWorker, { type: "ready" }> | WorkerStart, options: WorkerCapturerOptions) {
     this.worker = worker;
     this.options = options;
     this.servingNode = ready.servingNode;
@@ -181,7 +232,24 @@ export class WorkerCapturer implements CaptureSession {
     this.evidence = ready.evidence;
     this.serviceUrl = options.serviceUrl?.replace(/\/+$/, "");
     this.logger = options.logger === false ? undefined : (options.logger ?? stderrDeliveryLogger);
-    this.apply(ready.state);
+    if ("type" in ready) {
+      this.phase = "ready";
+      this.start = undefined;
+      this.started = Promise.resolve();
+      this.apply(ready.state);
+    } else {
+      this.phase = "starting";
+      this.start = ready;
+      this.started = new Promise<void>((resolve, reject) => {
+        this.markReady = resolve;
+        this.markFailed = reject;
+      });
+      this.started.catch(() => undefined); // a failed start is handed to start.onFailed
+      if (ready.refWhileBusy) {
+        worker.unref();
+        this.referenced = false;
+      }
+    }
     worker.on("message", (message: FromWorker) => this.receive(message));
     worker.on("error", (error) => this.fail(error));
     worker.on("exit", () => this.fail(new Error("the capture worker thread stopped")));
@@ -217,6 +285,7 @@ export class WorkerCapturer implements CaptureSession {
     if (answer.partial) this.stats.partial++;
     this.stats.pending++;
     this.outbox.push({ ticket, answer });
+    this.keepAlive();
     if (this.outbox.length === 1) setImmediate(() => this.post());
   }
 
@@ -224,6 +293,25 @@ export class WorkerCapturer implements CaptureSession {
   refuse(message: string): void {
     this.stats.refused++;
     this.emit({ type: "warning", message });
+  }
+
+  /** Where the work runs: "worker" (this capturer's worker thread), or "failed" when it could not start. */
+  get runsOn(): "worker" | "starting" | "failed" {
+    return this.phase === "ready" ? "worker" : this.phase;
+  }
+
+  private keepAlive(): void {
+    if (this.referenced) return;
+    this.referenced = true;
+    this.worker.ref();
+  }
+
+  /** refWhileBusy: lets the process exit once the worker is idle after every answer handed over and no call waits. */
+  private letGo(): void {
+    if (!this.start?.refWhileBusy || !this.referenced) return;
+    if (this.waiting > 0 || this.outbox.length > 0 || this.idleAfter !== this.posted || this.phase === "starting") return;
+    this.referenced = false;
+    this.worker.unref();
   }
 
   /** Resolves when every answer captured so far is signed and in the queue file (or failed), and its evidence stored. */
@@ -265,25 +353,31 @@ export class WorkerCapturer implements CaptureSession {
   }
 
   private post(): void {
-    if (this.outbox.length === 0 || this.gone) return;
+    if (this.outbox.length === 0 || this.gone || this.phase !== "ready") return;
     const items = this.outbox;
     this.outbox = [];
     this.posted += items.length;
     this.worker.postMessage({ type: "answers", items } satisfies ToWorker);
   }
 
-  private call(op: "settled" | "flush" | "close", timeoutMs?: number): Promise<Extract<FromWorker, { type: "reply" }>> {
-    this.post();
-    if (this.gone) return Promise.reject(this.gone);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.replies.set(id, { resolve, reject });
-      this.worker.postMessage({ type: "rpc", id, op, ...(timeoutMs === undefined ? {} : { timeoutMs }) } satisfies ToWorker);
-    }).then((reply) => {
-      const r = reply as Extract<FromWorker, { type: "reply" }>;
-      if (r.error) throw errorFrom(r.error);
-      return r;
-    });
+  private async call(op: "settled" | "flush" | "close", timeoutMs?: number): Promise<Extract<FromWorker, { type: "reply" }>> {
+    this.waiting++;
+    this.keepAlive();
+    try {
+      await this.started;
+      this.post();
+      if (this.gone) throw this.gone;
+      const id = this.nextId++;
+      const reply = await new Promise<Extract<FromWorker, { type: "reply" }>>((resolve, reject) => {
+        this.replies.set(id, { resolve, reject });
+        this.worker.postMessage({ type: "rpc", id, op, ...(timeoutMs === undefined ? {} : { timeoutMs }) } satisfies ToWorker);
+      });
+      if (reply.error) throw errorFrom(reply.error);
+      return reply;
+    } finally {
+      this.waiting--;
+      this.letGo();
+    }
   }
 
   /** @internal A message the worker sent before it was ready. */
@@ -293,6 +387,20 @@ export class WorkerCapturer implements CaptureSession {
 
   private receive(message: FromWorker): void {
     switch (message.type) {
+      case "ready":
+        if (this.phase !== "starting") return;
+        this.phase = "ready";
+        this.apply(message.state);
+        this.markReady();
+        this.post();
+        return;
+      case "failed":
+        this.fail(errorFrom(message.error));
+        return;
+      case "idle":
+        this.idleAfter = message.received;
+        this.letGo();
+        return;
       case "state":
         this.apply(message.state);
         return;
@@ -333,6 +441,18 @@ export class WorkerCapturer implements CaptureSession {
     this.gone = error;
     for (const waiter of this.replies.values()) waiter.reject(error);
     this.replies.clear();
+    if (this.phase !== "starting") return;
+    // It never started: nothing was handed to it. The answers waiting here go to start.onFailed (none lost).
+    this.phase = "failed";
+    const answers = this.outbox;
+    this.outbox = [];
+    this.stats.pending -= answers.length;
+    for (const stop of this.stopSignals) stop();
+    process.off("exit", this.onExit);
+    this.worker.unref();
+    void this.worker.terminate().catch(() => undefined);
+    this.markFailed(error);
+    this.start!.onFailed(error, answers);
   }
 
   private emit(event: CaptureEvent): void {
@@ -370,6 +490,8 @@ export class WorkerCapturer implements CaptureSession {
   }
 
   private sayWhatIsLeft(): void {
+    // Idle after every answer: the worker said what it left in the file when it let go of the queue.
+    if (this.start?.refWhileBusy && this.outbox.length === 0 && this.idleAfter === this.posted) return;
     const line = this.leftLine("exiting", 0);
     if (line !== undefined) process.stderr.write(`${line}\n`);
   }
@@ -383,18 +505,7 @@ export class WorkerCapturer implements CaptureSession {
  * const client = withReceipts(new OpenAI(), { capturer });
  */
 export function createWorkerCapturer(options: WorkerCapturerOptions): Promise<WorkerCapturer> {
-  const config: WorkerCapturerConfig = {
-    nodeKey: options.nodeKey,
-    sink: options.sink,
-    ...(options.evidence ? { evidence: options.evidence } : {}),
-    ...(options.models ? { models: options.models } : {}),
-    ...(options.provider ? { provider: options.provider } : {}),
-    ...(options.templates ? { templates: options.templates } : {}),
-    ...(options.serviceUrl ? { serviceUrl: options.serviceUrl } : {}),
-    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
-    ...(options.batchDelayMs === undefined ? {} : { batchDelayMs: options.batchDelayMs }),
-    ...(options.quiet || options.logger === false ? { quiet: true } : {}),
-  };
+  const config = workerConfigOf(options);
   const entry = workerEntry();
   const worker = new Worker(entry.url, { workerData: config, execArgv: [...loaderFlags(process.execArgv), ...entry.execArgv] });
   return new Promise((resolve, reject) => {
@@ -421,4 +532,33 @@ export function createWorkerCapturer(options: WorkerCapturerOptions): Promise<Wo
     worker.once("exit", onExit);
     worker.on("message", onMessage);
   });
+}
+
+/**
+ * Starts the capture worker and returns its capturer at once (what the default capturer of
+ * `withReceipts(client)` uses: it cannot wait). Answers completed before the worker is ready wait
+ * on this thread; when the worker cannot start (a bad path, key or URL, found by the worker), they
+ * and the reason go to `start.onFailed`.
+ * @throws when the worker thread cannot be created at all (see {@link workerUnavailable}).
+ */
+export function startWorkerCapturer(options: WorkerCapturerOptions, start: WorkerStart): WorkerCapturer {
+  const entry = workerEntry();
+  const worker = new Worker(entry.url, { workerData: workerConfigOf(options), execArgv: [...loaderFlags(process.execArgv), ...entry.execArgv] });
+  return new WorkerCapturer(worker, start, options);
+}
+
+function workerConfigOf(options: WorkerCapturerOptions): WorkerCapturerConfig {
+  return {
+    nodeKey: options.nodeKey,
+    sink: options.sink,
+    ...(options.evidence ? { evidence: options.evidence } : {}),
+    ...(options.models ? { models: options.models } : {}),
+    ...(options.provider ? { provider: options.provider } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
+    ...(options.serviceUrl ? { serviceUrl: options.serviceUrl } : {}),
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.batchDelayMs === undefined ? {} : { batchDelayMs: options.batchDelayMs }),
+    ...(options.quiet || options.logger === false ? { quiet: true } : {}),
+    ...(options.releaseWhenIdle ? { releaseWhenIdle: options.releaseWhenIdle } : {}),
+  };
 }
