@@ -100,7 +100,7 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(none.stderr).to.contain("--offline needs a checkpoint");
   });
 
-  it("bundle upgrade refuses an endpoint's wrong proof, and endpoints that disagree on the proof block: exit 2, nothing written", async () => {
+  it("bundle upgrade refuses an endpoint's wrong proof, and endpoints that disagree on the proof block: exit 2, nothing written; verify --quorum 2 of 3 passes over the liar", async () => {
     const out = path.join(dir, "from-liar.json");
     const liar = await proxy(wrongProof);
     const run = await showwork(["bundle", "upgrade", v1File, "--rpc", liar, "-o", out]);
@@ -111,6 +111,15 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(disagree.code).to.equal(2);
     expect(disagree.stderr).to.contain("1 of 2 endpoints agree");
     expect(await readFile(out, "utf8").catch(() => "absent")).to.equal("absent");
+
+    // verify --quorum K: the same lying endpoint beside two honest ones (the first case's self-contained bundle).
+    const v2File = path.join(dir, "v2.json");
+    const three = ["--rpc", forked, "--rpc", node.url, "--rpc", node.url.replace("127.0.0.1", "localhost")];
+    const twoOfThree = await showwork(["verify", v2File, ...three, "--quorum", "2"]);
+    expect(twoOfThree.code, twoOfThree.stdout + twoOfThree.stderr).to.equal(0);
+    const allThree = await showwork(["verify", v2File, ...three, "--json"]);
+    expect(allThree.code).to.equal(2);
+    expect((JSON.parse(allThree.stdout) as Verdict).checks.find((c) => c.id === "chain")?.code).to.equal("endpoints-disagree");
   });
 
   it("log checkpoint: the log admin signs a trust file (chain, contracts, log, operator, block); verify accepts it and names the signer, a changed or foreign-signed file is refused", async () => {
