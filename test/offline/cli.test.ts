@@ -176,6 +176,17 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(liedVerdict.reason).to.equal("could-not-check");
     expect(liedVerdict.checks.filter((c) => c.status === "fail")).to.deep.equal([]);
     expect(liedVerdict.checks.find((c) => c.id === "chain")?.code).to.equal("endpoint-proof");
+
+    // A trust file naming chains too (verify's several-chains path) keeps its checkpoints: the same lie, the same answer.
+    const signed = JSON.parse(await readFile(trustFile, "utf8")) as { logs: string[]; checkpoints: unknown[] };
+    const withChains = path.join(dir, "trust-chains.json");
+    await writeFile(withChains, JSON.stringify({ format: "showwork/trust@1", logs: signed.logs, checkpoints: signed.checkpoints, chains: [{ name: "local", chainId: 31337 }] }));
+    const chainsGood = await showwork(["verify", "--trust", withChains, "--rpc", node.url, v1File, "--json"]);
+    expect(chainsGood.code, chainsGood.stdout + chainsGood.stderr).to.equal(0);
+    expect(chainsGood.stdout).to.contain("the RPC endpoint's");
+    const chainsLied = await showwork(["verify", "--trust", withChains, "--rpc", await proxy(wrongProof), v1File, "--json"]);
+    expect(chainsLied.code, chainsLied.stdout).to.equal(2);
+    expect(chainsLied.stdout).to.contain('"code": "endpoint-proof"');
   });
   it("trust refresh: takes the operator's newer signed file (over HTTP, hashes compared with --rpc); refuses a stranger's signature, a checkpoint going back, another hash at the same block", async () => {
     const current = path.join(dir, "trust.json");

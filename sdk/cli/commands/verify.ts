@@ -242,6 +242,8 @@ export function verifyCommand(): Command {
         const verdict = await verifyBundleOnChains(text, {
           chains: grouped.chains,
           require: options.require ?? trustChains.require ?? "all",
+          ...(checkpoints.length > 0 ? { checkpoints } : {}),
+          ...(options.quorum === undefined ? {} : { checkpointQuorum: options.quorum }),
           minConfirmations: options.minConfirmations,
           timeoutMs: options.timeout,
           ...(trust ? { trust } : {}),
