@@ -274,14 +274,14 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       });
     }
 
-    it("k of n: one liar among three endpoints — a quorum of 2 verifies, the default (all 3) cannot check", async () => {
+    it("k of n: one liar among three endpoints — a quorum of 2 verifies naming the dissent, the default (all 3) cannot check", async () => {
       const liar = await proxy(wrongHash);
       const a = await proxy(honest);
       const b = await proxy(honest);
       const rpcUrls = [liar.url, a.url, b.url];
       const two = await verifyBundle(json, { rpcUrls, checkpointQuorum: 2 });
       expect(two.status, two.summary).to.equal("verified");
-      expect(byId(two, "chain").message).to.contain("the block hash the RPC endpoints agree on");
+      expect(byId(two, "chain").message).to.contain("the block hash the RPC endpoints agree on (2 of 3; not agreeing: ").and.contain(`${liar.url} answered ${checkpoint.chainId}:0x`);
       const all = await verifyBundle(json, { rpcUrls });
       expect(all.reason).to.equal("could-not-check");
       expect(byId(all, "chain").code).to.equal("endpoints-disagree");
