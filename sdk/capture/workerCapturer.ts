@@ -144,6 +144,8 @@ const errorFrom = (data: ErrorData): Error => {
 
 /** Flags of the parent that take a value and only affect module loading: what a worker may be given. */
 const LOADER_FLAGS = ["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"];
+/** Profiling flags with a value that a worker accepts (with `--cpu-prof`). */
+const PROFILE_FLAGS = ["--cpu-prof-dir", "--cpu-prof-interval", "--cpu-prof-name"];
 
 /**
  * The parent's module-loading flags (e.g. an app's `--import ./instrument.mjs`), for the worker. Nothing
@@ -155,7 +157,10 @@ function loaderFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (LOADER_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
+    // A CPU profile of the process covers the capture thread too (a worker takes these; one file per thread).
+    if (arg === "--cpu-prof" || PROFILE_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
+    else if (PROFILE_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
+    else if (LOADER_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
     else if (LOADER_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
   }
   return out;
