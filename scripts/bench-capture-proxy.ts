@@ -20,7 +20,7 @@
  * SHOWWORK_BENCH_PROXY_SECONDS: seconds per throughput run (default 6; --quick 3).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -120,6 +120,23 @@ void (async () => {
   for await (const _ of lines); // drain its stdout
 })();
 
+/** CPU time (user + system, ms) of each thread of a process that used any, by thread name, from /proc. */
+function threadCpuMsOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      if (ms > 0) out.set(`${name}#${tid === String(pid) ? "main" : tid}`, ms);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 /** CPU time (user + system, ms) of a process, all threads, from /proc. */
 function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -196,8 +213,12 @@ for (const inFlight of [32, 256]) {
   const hopped = await throughput(hopUrl, inFlight, SECONDS);
   const hopCpu = cpuMsOf(hopChild.pid!) - hopCpu0;
   const cpu0 = cpuMsOf(child.pid!);
+  const threads0 = threadCpuMsOf(child.pid!);
   const proxied = await throughput(proxyUrl, inFlight, SECONDS);
   const cpu = cpuMsOf(child.pid!) - cpu0;
+  const perThread = [...threadCpuMsOf(child.pid!)].map(([name, ms]) => [name, ms - (threads0.get(name) ?? 0)] as const).filter(([, ms]) => ms >= 10);
+  const perAnswer = (ms: number): string => `${((ms / (proxied.rate * (SECONDS + 1))) * 1000).toFixed(0)} µs`;
+  console.log(`  (proxy's threads at ${inFlight} in flight, CPU per answer: ${perThread.map(([name, ms]) => `${name} ${perAnswer(ms)}`).join(", ")})`);
   // CPU of the whole run incl. warm-up: per answer sent through it in that time (approximately rate × (seconds + 1)).
   rows.push({
     inFlight,

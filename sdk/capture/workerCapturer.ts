@@ -32,7 +32,7 @@ import { randomSalt } from "../receipt/commitment.js";
 import type { CaptureEvent, CaptureStats, CaptureTicket } from "./capturer.js";
 import { currentReceiptContext, type ReceiptContext } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
-import type { CapturedAnswer } from "./exchange.js";
+import { answerOfJson, type CapturedAnswer } from "./exchange.js";
 import { drainOnSignal, settleOnSignal } from "./exit.js";
 import type { ModelManifest } from "./manifest.js";
 import type { CaptureSession, VersionSeen } from "./session.js";
@@ -106,8 +106,13 @@ interface ErrorData {
 }
 /** @internal Messages to the worker. */
 export type ToWorker =
-  | { readonly type: "answers"; readonly items: readonly { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }[] }
+  | { readonly type: "answers"; readonly items: readonly OutboxItem[] }
   | { readonly type: "rpc"; readonly id: number; readonly op: "settled" | "flush" | "close"; readonly timeoutMs?: number };
+/** @internal An answer handed to the worker: built here, or as the JSON texts the worker builds it from. */
+export type OutboxItem =
+  | { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }
+  | { readonly ticket: CaptureTicket; readonly json: { readonly api: "openai.chat.completions" | "openai.responses"; readonly request: string; readonly response: string } };
+
 /** @internal Messages from the worker. */
 export type FromWorker =
   | { readonly type: "ready"; readonly servingNode: Hex; readonly queuePath: string; readonly evidence: { readonly location: string; readonly encrypted: boolean } | null; readonly state: WorkerState }
@@ -206,7 +211,7 @@ export class WorkerCapturer implements CaptureSession {
   private readonly worker: Worker;
   private readonly options: WorkerCapturerOptions;
   private readonly logger: DeliveryLogger | undefined;
-  private outbox: { ticket: CaptureTicket; answer: CapturedAnswer }[] = [];
+  private outbox: OutboxItem[] = [];
   private posted = 0;
   private status: { readonly value: DeliveryStatus | null; readonly at: number } = { value: null, at: 0 };
   private readonly replies = new Map<number, { resolve(reply: Extract<FromWorker, { type: "reply" }>): void; reject(error: unknown): void }>();
@@ -290,6 +295,15 @@ export class WorkerCapturer implements CaptureSession {
     if (answer.partial) this.stats.partial++;
     this.stats.pending++;
     this.outbox.push({ ticket, answer });
+    this.keepAlive();
+    if (this.outbox.length === 1) setImmediate(() => this.post());
+  }
+
+  /** {@link complete} for a plain OpenAI-shaped answer as its JSON texts (both checked to be JSON objects): the worker builds the answer. */
+  completeJson(ticket: CaptureTicket, api: "openai.chat.completions" | "openai.responses", requestText: string, responseText: string): void {
+    this.stats.captured++;
+    this.stats.pending++;
+    this.outbox.push({ ticket, json: { api, request: requestText, response: responseText } });
     this.keepAlive();
     if (this.outbox.length === 1) setImmediate(() => this.post());
   }
@@ -449,7 +463,7 @@ export class WorkerCapturer implements CaptureSession {
     if (this.phase !== "starting") return;
     // It never started: nothing was handed to it. The answers waiting here go to start.onFailed (none lost).
     this.phase = "failed";
-    const answers = this.outbox;
+    const answers = this.outbox.map((item) => ("answer" in item ? item : { ticket: item.ticket, answer: answerOfJson(item.json.api, JSON.parse(item.json.request) as Record<string, unknown>, JSON.parse(item.json.response) as Record<string, unknown>) }));
     this.outbox = [];
     this.stats.pending -= answers.length;
     for (const stop of this.stopSignals) stop();
