@@ -11,4 +11,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // node:sqlite prints an ExperimentalWarning when loaded; the package loads it through sdk/nodeSqlite.ts,
+    // which filters that one warning. A value import anywhere else brings it back into users' apps.
+    files: ["sdk/**/*.ts", "scripts/**/*.ts", "bin/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { paths: [{ name: "node:sqlite", message: "Import DatabaseSync from sdk/nodeSqlite.ts (it loads node:sqlite without its ExperimentalWarning); type imports are fine.", allowTypeImports: true }] },
+      ],
+    },
+  },
 );

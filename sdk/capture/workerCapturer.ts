@@ -22,7 +22,7 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../nodeSqlite.js";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 

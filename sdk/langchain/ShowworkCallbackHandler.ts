@@ -36,7 +36,9 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import canonicalize from "canonicalize";
 import type { Hex } from "viem";
 
-import { createCapturer, type Capturer, type CapturerOptions, type CaptureTicket } from "../capture/capturer.js";
+import type { CaptureTicket } from "../capture/capturer.js";
+import { capturerFor, type CaptureDefaultsOptions } from "../capture/defaults.js";
+import type { CaptureSession } from "../capture/session.js";
 import type { SnapshotInput } from "../capture/context.js";
 import { chatTools, samplingOf, toJson, type CapturedAnswer } from "../capture/exchange.js";
 import type { JsonValue } from "../receipt/samplingDigest.js";
@@ -44,8 +46,12 @@ import type { JsonValue } from "../receipt/samplingDigest.js";
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Options: a shared capturer (or the options to make one), and where memory is found. */
-export type ShowworkCallbackHandlerOptions = ({ readonly capturer: Capturer } | CapturerOptions) & {
+/**
+ * Options: the capturer, as for `withReceipts` — none (the project config's shared default capturer,
+ * on a worker thread), `{ capturer }` (any capturer), or capturer options (each one absent read from
+ * the config) — and where memory is found.
+ */
+export type ShowworkCallbackHandlerOptions = CaptureDefaultsOptions & {
   /** Chain input keys holding the chat history (memory). Default: `history`, `chat_history`. */
   readonly memoryKeys?: readonly string[];
   /** Called with each receipt id as its model run ends. */
@@ -109,14 +115,14 @@ const TRANSPORT = new Set(["stream", "stream_options", "user", "metadata", "stor
  * The callback handler. Pass it where LangChain takes callbacks (`invoke(input, { callbacks: [handler] })`,
  * or the model's / chain's constructor).
  * @example
- * const handler = new ShowworkCallbackHandler({ capturer });
+ * const handler = new ShowworkCallbackHandler(); // the project config, as withReceipts(new OpenAI())
  * const answer = await chain.invoke(question, { callbacks: [handler] });
  */
 export class ShowworkCallbackHandler extends BaseCallbackHandler {
   name = "showwork";
   /** Handlers run in the caller's async context (so `withReceiptContext` applies) and before the call returns. */
   override awaitHandlers = true;
-  readonly capturer: Capturer;
+  readonly capturer: CaptureSession;
   readonly stats: CallbackHandlerStats = { runs: 0, receipts: 0, skipped: { error: 0, failed: 0 } };
   private readonly ownsCapturer: boolean;
   private readonly memoryKeys: readonly string[];
@@ -127,12 +133,14 @@ export class ShowworkCallbackHandler extends BaseCallbackHandler {
   private readonly memories = new Map<string, { id: string; content: string }[]>();
   private readonly receiptIds = new Map<string, Hex>();
 
-  constructor(options: ShowworkCallbackHandlerOptions) {
+  constructor(options: ShowworkCallbackHandlerOptions = {}) {
     super();
-    this.ownsCapturer = !("capturer" in options);
-    this.capturer = "capturer" in options ? options.capturer : createCapturer(options);
-    this.memoryKeys = options.memoryKeys ?? ["history", "chat_history"];
-    this.onReceipt = options.onReceipt;
+    const { memoryKeys, onReceipt, ...capture } = options;
+    // A capturer made from options is this handler's to close; a given or the shared default one is not.
+    this.ownsCapturer = !("capturer" in capture) && Object.keys(capture).length > 0;
+    this.capturer = capturerFor(capture);
+    this.memoryKeys = memoryKeys ?? ["history", "chat_history"];
+    this.onReceipt = onReceipt;
   }
 
   /** The receipt id of a model run (by its run id), once the run ended with an answer. */

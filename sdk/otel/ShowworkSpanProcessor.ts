@@ -29,7 +29,9 @@
 import { context as otelContext, trace, type Context } from "@opentelemetry/api";
 import type { Hex } from "viem";
 
-import { createCapturer, type Capturer, type CapturerOptions, type CaptureTicket } from "../capture/capturer.js";
+import type { CaptureTicket } from "../capture/capturer.js";
+import { capturerFor, type CaptureDefaultsOptions } from "../capture/defaults.js";
+import type { CaptureSession } from "../capture/session.js";
 import { answerOfSpan, isInferenceSpan, type AttributesLike, type GenAiEvent, type SkipReason } from "./genAiSpan.js";
 
 /** The attribute the receipt id is written to. */
@@ -67,8 +69,13 @@ export interface LoggerLike {
   enabled(options?: unknown): boolean;
 }
 
-/** Options: a shared capturer (or the options to make one), and where log records go on to. */
-export type ShowworkSpanProcessorOptions = ({ readonly capturer: Capturer } | CapturerOptions) & {
+/**
+ * Options: the capturer, as for `withReceipts` — none (the project config's shared default capturer,
+ * on a worker thread), `{ capturer }` (any capturer: `createCapturer`, `createWorkerCapturer`, the one a
+ * `withReceipts` client uses), or capturer options (each one absent read from the config) — and where
+ * log records go on to.
+ */
+export type ShowworkSpanProcessorOptions = CaptureDefaultsOptions & {
   /** The app's own logger provider: every log record given to {@link ShowworkSpanProcessor.loggerProvider} is passed on to it. */
   readonly forwardLogsTo?: LoggerProviderLike;
 };
@@ -94,14 +101,14 @@ const MAX_RECORDS_PER_SPAN = 1024;
  * The span processor. Register it with the tracer provider (first, so that the exporting
  * processors see `showwork.receipt_id`):
  * @example
- * const processor = new ShowworkSpanProcessor({ capturer });
+ * const processor = new ShowworkSpanProcessor(); // the project config, as withReceipts(new OpenAI())
  * const provider = new BasicTracerProvider({ spanProcessors: [processor, new BatchSpanProcessor(exporter)] });
  * trace.setGlobalTracerProvider(provider);
  * const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
  * instrumentation.setLoggerProvider(processor.loggerProvider); // content arrives as log records
  */
 export class ShowworkSpanProcessor {
-  readonly capturer: Capturer;
+  readonly capturer: CaptureSession;
   readonly stats: SpanProcessorStats = { spans: 0, receipts: 0, skipped: { "error-status": 0, "no-model": 0, failed: 0 }, contentAbsent: { input: 0, output: 0 }, receiptIdNotOnSpan: 0 };
   /**
    * A Logs API logger provider that routes `gen_ai.*` event records to the span they belong to
@@ -113,10 +120,11 @@ export class ShowworkSpanProcessor {
   private readonly records = new Map<string, GenAiEvent[]>();
   private readonly done = new Set<string>();
 
-  constructor(options: ShowworkSpanProcessorOptions) {
-    this.ownsCapturer = !("capturer" in options);
-    this.capturer = "capturer" in options ? options.capturer : createCapturer(options);
-    const forward = options.forwardLogsTo;
+  constructor(options: ShowworkSpanProcessorOptions = {}) {
+    const { forwardLogsTo: forward, ...capture } = options;
+    // A capturer made from options is this processor's to close; a given or the shared default one is not.
+    this.ownsCapturer = !("capturer" in capture) && Object.keys(capture).length > 0;
+    this.capturer = capturerFor(capture);
     this.loggerProvider = {
       getLogger: (name, version, opts) => {
         const next = forward?.getLogger(name, version, opts);

@@ -13,7 +13,6 @@ import type { Hex } from "viem";
 
 import { allocBytes, readHex, writeHex } from "../bytes/hex.js";
 import { InvariantError } from "../errors.js";
-import type { Receipt, ReceiptJson } from "../receipt/types.js";
 import { ReceiptTree } from "../tree/ReceiptTree.js";
 import { getProofFlat, leafPosition, makeMerkleTreeFlat } from "../tree/core.js";
 import type { ReceiptStore } from "./store/types.js";
@@ -23,12 +22,6 @@ export interface BatchTree {
   readonly nodes: Uint8Array;
   readonly leafCount: number;
   readonly root: Hex;
-}
-
-/** A stored receipt (normalized JSON, validated when recorded) as the `Receipt` shape the tree encodes. */
-function receiptOfStored(body: string): Receipt {
-  const json = JSON.parse(body) as ReceiptJson;
-  return { ...json, sequence: BigInt(json.sequence) } as unknown as Receipt;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -50,9 +43,9 @@ export async function computeLeaves(
   const leaves = allocBytes(count * 32);
   let i = 0;
   let singleChunkRoot: Hex | undefined;
-  for await (const bodies of store.readBodies(firstSeq, lastSeq, chunkSize)) {
-    const tree = ReceiptTree.of(bodies.map(receiptOfStored), { retainReceipts: false });
-    if (bodies.length === count) singleChunkRoot = tree.root;
+  for await (const receipts of store.readReceipts(firstSeq, lastSeq, chunkSize)) {
+    const tree = ReceiptTree.of(receipts, { retainReceipts: false });
+    if (receipts.length === count) singleChunkRoot = tree.root;
     for (let k = 0; k < tree.size; k++) {
       if (!writeHex(leaves, i * 32, tree.leaf(k), 32)) throw new InvariantError("a leaf is not 32 bytes");
       i++;

@@ -3,8 +3,9 @@
  * validated, normalized receipts ready for the store — or one {@link RecordRejectedError}
  * that says exactly what is wrong. Validation is the SDK's `parseReceipt`, run once per receipt:
  * a receipt object that `buildReceipt` (or the fast signer) of this process produced was
- * validated there and is frozen, so it is taken as it is (sdk/receipt/validated.ts). The stored
- * body is the receipt's JSON text, written directly (`receiptJsonText`, the same bytes as
+ * validated there and is frozen, so it is taken as it is (sdk/receipt/validated.ts). The store
+ * gets the validated receipt itself and keeps it in its own form (SQLite: a binary body; PostgreSQL:
+ * its JSON text); the size limit is on its JSON text (`receiptJsonText`, the same bytes as
  * `JSON.stringify(toReceiptJson(receipt))`).
  *
  * @module
@@ -130,7 +131,7 @@ export function validateSubmission(input: unknown, limits: SubmissionLimits = DE
     seen.set(receipt.receiptId, i);
     out[i] = {
       receipt,
-      stored: { receiptId: receipt.receiptId, body, modelId: receipt.modelId, weightsDigest: receipt.weightsDigest, issuedAt: receipt.issuedAt },
+      stored: { receiptId: receipt.receiptId, receipt, modelId: receipt.modelId, weightsDigest: receipt.weightsDigest, issuedAt: receipt.issuedAt },
     };
   }
   return out;

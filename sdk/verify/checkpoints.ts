@@ -37,12 +37,20 @@ async function rpc(url: string, body: unknown, timeoutMs: number): Promise<unkno
   }
 }
 
+/** A checkpoint agreed by endpoints: how many agreed, and what the others answered (a verified verdict says so). */
+export interface EndpointCheckpoint extends Checkpoint {
+  readonly agreed: number;
+  readonly asked: number;
+  /** "URL answered …" for every endpoint that did not give the agreed hash. */
+  readonly dissent: readonly string[];
+}
+
 /**
  * The hash of block `number` of chain `chainId`, as at least `quorum` of `urls` answer it (one
  * batched request per endpoint: eth_chainId + eth_getBlockByNumber).
  * @throws {Error} naming each endpoint's answer when fewer than `quorum` agree.
  */
-export async function checkpointFromEndpoints(urls: readonly string[], chainId: number, number: number, options: EndpointCheckpointOptions = {}): Promise<Checkpoint> {
+export async function checkpointFromEndpoints(urls: readonly string[], chainId: number, number: number, options: EndpointCheckpointOptions = {}): Promise<EndpointCheckpoint> {
   if (urls.length === 0) throw new Error("no RPC endpoint given");
   const quorum = options.quorum ?? urls.length;
   const answers = await Promise.all(
@@ -81,5 +89,6 @@ export async function checkpointFromEndpoints(urls: readonly string[], chainId: 
   }
   const [chain, hash] = best.split(":") as [string, Hex];
   if (Number(chain) !== chainId) throw new Error(`the endpoints serve chain ${chain}, the bundle's anchor is on chain ${chainId}`);
-  return { chainId, number, hash };
+  const dissent = answers.filter((a) => a.answer !== best).map((a) => `${a.url} answered ${a.answer}`);
+  return { chainId, number, hash, agreed: votes, asked: urls.length, dissent };
 }

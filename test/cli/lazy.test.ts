@@ -15,7 +15,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bi
 
 /** Every command the eager CLI (before lazy loading) listed, in its order. */
 const EAGER_COMMANDS = [
-  "dev", "init", "doctor", "serve", "proxy", "anchor", "log", "model", "prove", "bundle", "verify", "disclose",
+  "dev", "init", "doctor", "serve", "proxy", "anchor", "log", "model", "prove", "bundle", "verify", "trust", "disclose",
   "evidence", "replay", "timeline", "token", "audit", "publish", "monitor", "verifier", "capture",
 ];
 

@@ -64,6 +64,12 @@ describe("showwork init --rpc (against a hardhat node)", function () {
     const sent = await run(["init", "--rpc", node.url, "--model", "gpt-4o-mini", "--yes"], env, dir);
     expect(sent.code, sent.stderr).to.equal(0);
     expect(sent.stdout).to.include("10 transaction(s) sent");
+    // A hardhat node mines one block per transaction, a second apart: the set-up's blocks run ahead of the wall
+    // clock, and an answer issued before the last one's time would predate the model's activation (FAILED). init
+    // returns only once the wall clock has passed the chain's latest block time, and says that it waited.
+    const latest = await rpc<{ timestamp: string }>(node.url, "eth_getBlockByNumber", ["latest", false]);
+    expect(Number(BigInt(latest.timestamp)) * 1000, "init returned before the chain's latest block time").to.be.below(Date.now());
+    if (/waiting [\d.]+ s: the chain's clock is ahead/.test(sent.stdout)) expect(sent.stdout).to.include("the set-up counts from its blocks' times");
     expect(sent.stdout).to.include("an access token issued for the service");
     const config = JSON.parse(readFileSync(path.join(dir, ".showwork/config.json"), "utf8")) as { operator: string; chains: { rpc: string[]; logId: string }[]; service: { url: string; anchorer: string } };
     expect(config.operator).to.equal(operator);

@@ -136,6 +136,23 @@ describe("langchain: ShowworkCallbackHandler", function () {
     expect(replay.identical).to.equal(true);
   });
 
+  it("a streamed chat run (model.stream) gets a receipt committing to the same input, output and sampling as the plain run", async () => {
+    const receipts: string[] = [];
+    const local = new ShowworkCallbackHandler({ capturer: rig.capturer, onReceipt: (r) => receipts.push(r.receiptId) });
+    const messages = [new SystemMessage("Be brief."), new HumanMessage("Stream me the status of order 7")];
+    const plain = await model.invoke(messages, { callbacks: [local] });
+    let text = "";
+    for await (const chunk of await model.stream(messages, { callbacks: [local] })) text += String(chunk.content);
+    expect(text).to.equal(plain.content);
+    expect(receipts).to.have.length(2);
+    const a = await expectAnchoredWithEvidence(rig, receipts[0]! as `0x${string}`);
+    const b = await expectAnchoredWithEvidence(rig, receipts[1]! as `0x${string}`);
+    expect(b.evidence.input.content).to.equal(a.evidence.input.content);
+    expect(JSON.parse(b.evidence.output.content)).to.deep.equal(JSON.parse(a.evidence.output.content));
+    expect(b.evidence.sampling).to.deep.equal(a.evidence.sampling);
+    expect(b.bundle.receipt.outputDigest).to.not.equal(a.bundle.receipt.outputDigest); // salted: the same content, two commitments
+  });
+
   it("memory: the chat history a chain receives becomes the memory snapshot", async () => {
     const receipts: string[] = [];
     const local = new ShowworkCallbackHandler({ capturer: rig.capturer, onReceipt: (r) => receipts.push(r.receiptId) });

@@ -100,7 +100,7 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(none.stderr).to.contain("--offline needs a checkpoint");
   });
 
-  it("bundle upgrade refuses an endpoint's wrong proof, and endpoints that disagree on the proof block: exit 2, nothing written", async () => {
+  it("bundle upgrade refuses an endpoint's wrong proof, and endpoints that disagree on the proof block: exit 2, nothing written; verify --quorum 2 of 3 passes over the liar", async () => {
     const out = path.join(dir, "from-liar.json");
     const liar = await proxy(wrongProof);
     const run = await showwork(["bundle", "upgrade", v1File, "--rpc", liar, "-o", out]);
@@ -111,6 +111,15 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(disagree.code).to.equal(2);
     expect(disagree.stderr).to.contain("1 of 2 endpoints agree");
     expect(await readFile(out, "utf8").catch(() => "absent")).to.equal("absent");
+
+    // verify --quorum K: the same lying endpoint beside two honest ones (the first case's self-contained bundle).
+    const v2File = path.join(dir, "v2.json");
+    const three = ["--rpc", forked, "--rpc", node.url, "--rpc", node.url.replace("127.0.0.1", "localhost")];
+    const twoOfThree = await showwork(["verify", v2File, ...three, "--quorum", "2"]);
+    expect(twoOfThree.code, twoOfThree.stdout + twoOfThree.stderr).to.equal(0);
+    const allThree = await showwork(["verify", v2File, ...three, "--json"]);
+    expect(allThree.code).to.equal(2);
+    expect((JSON.parse(allThree.stdout) as Verdict).checks.find((c) => c.id === "chain")?.code).to.equal("endpoints-disagree");
   });
 
   it("log checkpoint: the log admin signs a trust file (chain, contracts, log, operator, block); verify accepts it and names the signer, a changed or foreign-signed file is refused", async () => {
@@ -167,5 +176,64 @@ describe("offline CLI: bundle upgrade, log checkpoint, verify --offline / --chec
     expect(liedVerdict.reason).to.equal("could-not-check");
     expect(liedVerdict.checks.filter((c) => c.status === "fail")).to.deep.equal([]);
     expect(liedVerdict.checks.find((c) => c.id === "chain")?.code).to.equal("endpoint-proof");
+
+    // A trust file naming chains too (verify's several-chains path) keeps its checkpoints: the same lie, the same answer.
+    const signed = JSON.parse(await readFile(trustFile, "utf8")) as { logs: string[]; checkpoints: unknown[] };
+    const withChains = path.join(dir, "trust-chains.json");
+    await writeFile(withChains, JSON.stringify({ format: "showwork/trust@1", logs: signed.logs, checkpoints: signed.checkpoints, chains: [{ name: "local", chainId: 31337 }] }));
+    const chainsGood = await showwork(["verify", "--trust", withChains, "--rpc", node.url, v1File, "--json"]);
+    expect(chainsGood.code, chainsGood.stdout + chainsGood.stderr).to.equal(0);
+    expect(chainsGood.stdout).to.contain("the RPC endpoint's");
+    const chainsLied = await showwork(["verify", "--trust", withChains, "--rpc", await proxy(wrongProof), v1File, "--json"]);
+    expect(chainsLied.code, chainsLied.stdout).to.equal(2);
+    expect(chainsLied.stdout).to.contain('"code": "endpoint-proof"');
+  });
+  it("trust refresh: takes the operator's newer signed file (over HTTP, hashes compared with --rpc); refuses a stranger's signature, a checkpoint going back, another hash at the same block", async () => {
+    const current = path.join(dir, "trust.json");
+    const before = JSON.parse(await readFile(current, "utf8")) as Record<string, unknown> & { checkpoints: { number: number; hash: string }[] };
+    await scenario.chain.publicClient.request({ method: "hardhat_mine" as never, params: ["0x3"] as never });
+    const newer = path.join(dir, "trust-newer.json");
+    const made = await showwork(["log", "checkpoint", "--rpc", node.url, "--log-id", scenario.logId, "--out", newer], operatorEnv());
+    expect(made.code, made.stderr).to.equal(0);
+    const newerJson = JSON.parse(await readFile(newer, "utf8")) as Record<string, unknown> & { checkpoints: { number: number; hash: string }[] };
+    expect(newerJson.checkpoints[0]!.number).to.be.greaterThan(before.checkpoints[0]!.number);
+    // The operator publishes it on a static host.
+    const host = createServer((_req, res) => void readFile(newer).then((body) => res.setHeader("content-type", "application/json").end(body)));
+    servers.push(host);
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}/trust.json`;
+
+    const refreshedFile = path.join(dir, "refreshed.json");
+    const ok = await showwork(["trust", "refresh", current, "--from", url, "-o", refreshedFile, "--rpc", node.url]);
+    expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain(`checkpoint block ${before.checkpoints[0]!.number} -> ${newerJson.checkpoints[0]!.number}`).and.contain("hash is the one the endpoints give");
+    expect(JSON.parse(await readFile(refreshedFile, "utf8"))).to.deep.equal(newerJson);
+
+    const refused = async (next: Record<string, unknown>, pattern: RegExp, args: string[] = []) => {
+      const file = path.join(dir, "offered.json");
+      await writeFile(file, JSON.stringify(next));
+      const out = path.join(dir, "never-written.json");
+      const run = await showwork(["trust", "refresh", current, "--from", file, "-o", out, ...args]);
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr).to.match(pattern);
+      expect(await readFile(out, "utf8").catch(() => "absent")).to.equal("absent");
+    };
+    // A stranger's file, signed by its own key and naming itself operator: its signature checks, but not by a key you pin.
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const { signature: _s, ...body } = newerJson;
+    const foreign = { ...body, operators: [stranger.address] };
+    await refused({ ...foreign, signature: await stranger.signMessage({ message: trustFileMessage(foreign) }) }, new RegExp(`refused: the new trust file is signed by ${stranger.address}, not by an operator your current file pins`));
+    // The operator's older file offered over a newer pinned one: going back is refused.
+    await writeFile(path.join(dir, "pinned-newer.json"), JSON.stringify(newerJson));
+    const back = await showwork(["trust", "refresh", path.join(dir, "pinned-newer.json"), "--from", current, "-o", path.join(dir, "never.json")]);
+    expect(back.code).to.equal(1);
+    expect(back.stderr).to.contain(`goes back, from block ${newerJson.checkpoints[0]!.number} to block ${before.checkpoints[0]!.number}`);
+    // Unsigned.
+    await refused(body, /refused: the new trust file is not signed/);
+    // Another hash at the pinned block, signed by the operator itself: a fork (or a changed file) is not taken.
+    const operator = privateKeyToAccount(HARDHAT_ACCOUNT_0_KEY);
+    const { signature: _b, ...beforeBody } = before;
+    const forked = { ...beforeBody, checkpoints: [{ ...before.checkpoints[0]!, hash: flipByte(before.checkpoints[0]!.hash, 9) }] };
+    await refused({ ...forked, signature: await operator.signMessage({ message: trustFileMessage(forked) }) }, /gives block \d+ of chain 31337 another hash/);
   });
 });

@@ -274,6 +274,26 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       });
     }
 
+    it("k of n: one liar among three endpoints — a quorum of 2 verifies naming the dissent, the default (all 3) cannot check", async () => {
+      const liar = await proxy(wrongHash);
+      const a = await proxy(honest);
+      const b = await proxy(honest);
+      const rpcUrls = [liar.url, a.url, b.url];
+      const two = await verifyBundle(json, { rpcUrls, checkpointQuorum: 2 });
+      expect(two.status, two.summary).to.equal("verified");
+      expect(byId(two, "chain").message).to.contain("the block hash the RPC endpoints agree on (2 of 3; not agreeing: ").and.contain(`${liar.url} answered ${checkpoint.chainId}:0x`);
+      const all = await verifyBundle(json, { rpcUrls });
+      expect(all.reason).to.equal("could-not-check");
+      expect(byId(all, "chain").code).to.equal("endpoints-disagree");
+      expect(byId(all, "chain").message).to.contain("2 of 3 endpoints agree (3 needed)").and.contain(liar.url);
+      expect(checksWithStatus(all, "fail")).to.deep.equal([]);
+      // Two liars agreeing on the same false hash outvote one honest endpoint at quorum 2: still only "could not check" (the proof does not lead to their hash).
+      const liar2 = await proxy(wrongHash);
+      const outvoted = await verifyBundle(json, { rpcUrls: [liar.url, liar2.url, a.url], checkpointQuorum: 2 });
+      expect(outvoted.reason).to.equal("could-not-check");
+      expect(checksWithStatus(outvoted, "fail")).to.deep.equal([]);
+    });
+
     it("a lying endpoint cannot make a tampered bundle pass: it still fails on its own proof", async () => {
       const tampered = clone(json);
       const slot = receiptLogsAt(tampered, tampered.anchors[0]!.blockNumber).storage[0]!;

@@ -17,6 +17,9 @@ import { makeTrustFile } from "../../sdk/chainproof/trustFile.js";
 import { startVerifierServer, type VerifierServer } from "../../sdk/cli/commands/verifier.js";
 import { startHardhatNode, type HardhatNodeProcess } from "../verify/support/hardhatNode.js";
 import { buildScenario, httpChain } from "../verify/support/scenario.js";
+import { privateKeyToAccount } from "viem/accounts";
+
+const HARDHAT_ACCOUNT_0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
@@ -29,6 +32,7 @@ describe("web verifier: a self-contained bundle, offline, in headless Chromium",
   let dir: string;
   let bundleFile: string;
   let trustText: string;
+  let signedTrust: Record<string, unknown>;
 
   before(async function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
@@ -42,6 +46,9 @@ describe("web verifier: a self-contained bundle, offline, in headless Chromium",
     bundleFile = path.join(dir, "answer.bundle.json");
     await writeFile(bundleFile, JSON.stringify(toBundleJson(toBundleV2(bundle, { anchors: [{ ...bundle.anchor, chainProof }] })), null, 2));
     trustText = JSON.stringify(await makeTrustFile({ client, blockNumber: head, logs: [scenario.logId] }), null, 2);
+    const operator = privateKeyToAccount(HARDHAT_ACCOUNT_0_KEY);
+    expect(operator.address.toLowerCase()).to.equal(scenario.chain.admin.account.address.toLowerCase());
+    signedTrust = await makeTrustFile({ client, blockNumber: head, logs: [scenario.logId], operators: [operator.address], signer: operator });
     // The chain is gone before the page opens.
     await node.stop();
     node = undefined;
@@ -87,5 +94,30 @@ describe("web verifier: a self-contained bundle, offline, in headless Chromium",
     expect(errors).to.deep.equal([]);
     times.sort((a, b) => a - b);
     process.stdout.write(`      offline verification in Chromium (${times.length} runs): median ${times[5]} ms, p90 ${times[9]} ms\n`);
+  });
+  it("checks a signed trust file in the pin box: names its operator, and refuses one changed after signing before verifying", async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(site.url);
+    await page.fill("#rpc", "");
+    await page.setInputFiles("#bundle-file", bundleFile);
+    await page.waitForFunction(() => (document.getElementById("bundle") as HTMLTextAreaElement).value.includes("showwork/bundle@2"));
+    const operator = (signedTrust.operators as string[])[0]!;
+    await page.fill("#pin", JSON.stringify(signedTrust));
+    await page.click("#verify");
+    await page.waitForSelector("body[data-state=done]", { timeout: 30_000 });
+    expect(await page.getAttribute("#verdict", "data-status")).to.equal("verified");
+    expect(await page.isVisible("#pin-signed")).to.equal(true);
+    expect(await page.textContent("#pin-signed")).to.contain(`signed by operator ${operator}`);
+
+    // The same file with its issuedAt changed: the signature recovers to another key, not an operator of the file.
+    await page.evaluate(() => document.body.removeAttribute("data-state"));
+    await page.fill("#pin", JSON.stringify({ ...signedTrust, issuedAt: (signedTrust.issuedAt as number) + 1 }));
+    await page.click("#verify");
+    await page.waitForSelector("body[data-state=input-error]", { timeout: 30_000 });
+    expect(await page.textContent("#input-error")).to.match(/The trust file's signature: signed by 0x[0-9a-fA-F]{40}, which is not one of the file's operators/);
+    expect(await page.getAttribute("#pin", "aria-invalid")).to.equal("true");
+    expect(errors).to.deep.equal([]);
   });
 });

@@ -14,12 +14,18 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { expect } from "chai";
 import * as sdk3 from "showwork-fixture-otel-sdk3";
 
-import { withReceiptContext } from "../../sdk/capture/index.js";
+import { join } from "node:path";
+
+import { verifyBundleOffline } from "../../sdk/bundle/index.js";
+import { createWorkerCapturer, withReceiptContext } from "../../sdk/capture/index.js";
+import { checkEvidence, SqliteEvidenceStore } from "../../sdk/evidence/index.js";
+import { startHttpServer } from "../../sdk/service/http/server.js";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { replayReceipt } from "../../sdk/disclosure/index.js";
 import { Snapshot } from "../../sdk/disclosure/snapshot.js";
 import { RECEIPT_URL_ATTRIBUTE, receiptIdOfSpan, ShowworkSpanProcessor } from "../../sdk/otel/index.js";
 import { modelIdFromName } from "../../sdk/receipt/index.js";
-import { removeTempDirs } from "../service/helpers/service.js";
+import { removeTempDirs, roundsUntil, tempDir } from "../service/helpers/service.js";
 import { captureRig, expectAnchoredWithEvidence, MODEL, WEIGHTS, type CaptureRig } from "../capture/helpers.js";
 
 const OUTPUT = "Your order ships tomorrow.";
@@ -350,6 +356,54 @@ describe("otel: ShowworkSpanProcessor", function () {
       expect(p.stats.spans).to.equal(before);
     });
   }
+
+  describe("on any capturer, as withReceipts", () => {
+    it("a worker capturer (createWorkerCapturer): the span's receipt is signed, kept (encrypted) and queued on the worker, delivered over HTTP and anchored; the span carries its id and URL", async () => {
+      const service = await startHttpServer(rig.service, { port: 0, auth: "none" });
+      const dir = tempDir();
+      const nodeKey = generatePrivateKey();
+      const key = `0x${"5e".repeat(32)}`;
+      const capturer = await createWorkerCapturer({
+        nodeKey,
+        sink: { url: service.url, queuePath: join(dir, "queue.sqlite") },
+        evidence: { location: join(dir, "evidence.sqlite"), key },
+        models: { [MODEL]: { provider: "acme" } },
+        serviceUrl: service.url,
+        logger: false,
+      });
+      const own = new ShowworkSpanProcessor({ capturer });
+      const ownExporter = new InMemorySpanExporter();
+      const p = new BasicTracerProvider({ spanProcessors: [own, new SimpleSpanProcessor(ownExporter)] });
+      try {
+        const span = p.getTracer("worker").startSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT, attributes: { ...base, "gen_ai.input.messages": JSON.stringify(inputMessages), "gen_ai.output.messages": JSON.stringify(outputMessages) } });
+        span.end();
+        const ended = ownExporter.getFinishedSpans()[0]!;
+        const receiptId = receiptIdOfSpan(ended)!;
+        expect(receiptId).to.match(/^0x[0-9a-f]{64}$/);
+        expect(ended.attributes[RECEIPT_URL_ATTRIBUTE]).to.equal(`${service.url}/v1/receipts/${receiptId}`);
+        expect(await capturer.flush(30_000)).to.include({ delivered: true, queued: 0, rejected: 0 });
+        rig.service.flush();
+        await roundsUntil(rig.service, async () => ["anchored", "final"].includes((await rig.service.status(receiptId)).state));
+        const bundle = await rig.service.bundle(receiptId);
+        await verifyBundleOffline(bundle, { requireSignature: true });
+        expect(bundle.receipt.servingNode).to.equal(privateKeyToAddress(nodeKey));
+        await p.shutdown(); // the processor does not own the capturer it was given: it waits, it does not close
+        expect(capturer.runsOn).to.equal("worker");
+        await capturer.close();
+        const evidence = SqliteEvidenceStore.open({ path: join(dir, "evidence.sqlite"), encryptionKey: key });
+        try {
+          const record = (await evidence.getEvidence(receiptId))!;
+          expect(checkEvidence(bundle.receipt, record).mismatches).to.deep.equal([]);
+          expect(JSON.parse(record.input.content)).to.deep.equal({ "gen_ai.input.messages": inputMessages });
+          expect(record.capture).to.include({ via: "otel", traceId: ended.spanContext().traceId, spanId: ended.spanContext().spanId });
+        } finally {
+          await evidence.close();
+        }
+      } finally {
+        await service.close();
+      }
+    });
+  });
 
   describe("an SDK without onEnding", () => {
     it("an SDK without onEnding: the receipt is made, the id that could not go on the span is counted", async () => {

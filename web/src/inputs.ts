@@ -10,7 +10,7 @@ import { isHex, type Hex } from "viem";
 import { DISCLOSURE_FORMAT } from "../../sdk/disclosure/types.js";
 import type { Disclosure } from "../../sdk/verify/checks/offline.js";
 import { rpcUrlProblem } from "../../sdk/verify/rpcUrl.js";
-import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustCheckpoints, parseTrustFile } from "../../sdk/verify/trust.js";
+import { InvalidTrustError, mergeTrust, parseLogPin, parseOperatorPin, parseTrustCheckpoints, parseTrustFile, verifyTrustFileSignature } from "../../sdk/verify/trust.js";
 import type { VerifyBundleParameters } from "../../sdk/verify/verifyBundle.js";
 import type { Checkpoint } from "../../sdk/chainproof/verifyChainProof.js";
 import type { TrustPins } from "../../sdk/verify/verdict.js";
@@ -112,6 +112,22 @@ export function checkpointsIn(text: string): Checkpoint[] {
   const trimmed = text.trim();
   if (!trimmed.startsWith("{")) return [];
   return parseTrustCheckpoints(JSON.parse(trimmed) as unknown);
+}
+
+/**
+ * A signed trust file in the pin box: its signature must be by one of its operators over its canonical JSON (a file
+ * changed after signing, or signed by another key, is refused). Returns the signer, or undefined when the box holds no
+ * signed trust file. @throws {InputError} on the pin box.
+ */
+export async function trustSignerIn(text: string): Promise<string | undefined> {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const value = JSON.parse(trimmed) as Record<string, unknown>;
+    return await verifyTrustFileSignature(value);
+  } catch (error) {
+    throw new InputError("pin", `The trust file's ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** With no RPC URL: offline, against the pin box's checkpoints (no request leaves the page); neither: say what to give. */

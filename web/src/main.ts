@@ -10,7 +10,7 @@
  */
 import { verifyBundle } from "../../sdk/verify/verifyBundle.js";
 import { bundleValueOf } from "./claims.js";
-import { endpointsIn, InputError, readInputs } from "./inputs.js";
+import { endpointsIn, InputError, readInputs, trustSignerIn } from "./inputs.js";
 import { renderTimelinePicture } from "./timelinePicture.js";
 import { showVerdict } from "./verdictView.js";
 
@@ -78,6 +78,9 @@ async function run(): Promise<void> {
   let request;
   try {
     request = readInputs();
+    const signer = await trustSignerIn($<HTMLTextAreaElement>("pin").value);
+    $("pin-signed").hidden = signer === undefined;
+    $("pin-signed").textContent = signer === undefined ? "" : `Trust file signed by operator ${signer} (its signature checks; pin only operators you know).`;
     inputError.hidden = true;
   } catch (error) {
     if (error instanceof InputError) return showInputError(error);

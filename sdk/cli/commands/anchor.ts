@@ -15,6 +15,7 @@ import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import type { Hex } from "viem";
 
+import { receiptJsonText } from "../../receipt/parseReceipt.js";
 import { RecordRejectedError, ServiceConfigError } from "../../service/errors.js";
 import type { RetryKind } from "../../service/events.js";
 import { parseSubmissionText, validateSubmission } from "../../service/validateSubmission.js";
@@ -58,7 +59,7 @@ async function recordChunk(opened: OpenedService, chunk: { line: number; value: 
       for (const d of error.duplicates) {
         const stored = await service.store.getReceipt(d.receiptId as Hex);
         const [mine] = validateSubmission(items[d.receiptIndex]!.value);
-        if (stored === undefined || mine === undefined || stored.body !== mine.stored.body) {
+        if (stored === undefined || mine === undefined || stored.body !== receiptJsonText(mine.receipt)) {
           throw new RecordRejectedError({
             reason: "duplicate-receipt-id",
             message: `${lineOf(d.receiptIndex)}receipt id ${d.receiptId} is already recorded with different content.`,

@@ -212,6 +212,7 @@ export function initCommand(): Command {
         const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 500 });
         if (receipt.status !== "success") throw new ShowworkError(`Funding the anchoring account failed (tx ${hash}, block ${receipt.blockNumber}).`);
       }
+      if (sent > 0) await waitForChainClock(client);
       // The service's access token: issued into the store `showwork serve` will open, kept in the secrets.
       const storeLocation = config.store ?? join(root, CONFIG_DIR, "store.sqlite");
       const tokens = await openAccessTokenStore(storeLocation);
@@ -268,4 +269,28 @@ export function initCommand(): Command {
           : `Next: \`npx showwork serve\` (leave it running; it listens on ${serviceUrl}), your app with withReceipts(new OpenAI()), then \`npx showwork verify --last\`. \`npx showwork doctor\` checks the set-up.\n`,
       );
     });
+}
+
+/** The longest init waits for the wall clock to reach the chain's latest block time (beyond it: a warning). */
+const CHAIN_CLOCK_WAIT_MS = 120_000;
+
+/**
+ * A node that mines each transaction in its own block (a `hardhat node`, anvil) gives each block a time one second
+ * after the last one, so a dozen set-up transactions leave the chain's clock ahead of this machine's. The grants and
+ * the model's activation count from their blocks' times; a receipt the app issues before then is judged by the
+ * chain's clock (the model had no active version yet: FAILED). So init returns only once the wall clock has passed
+ * the latest block's time, and says why it waits. On a public network the latest block is never ahead: no wait.
+ */
+async function waitForChainClock(client: PublicClient): Promise<void> {
+  const block = await client.getBlock({ blockTag: "latest" });
+  const aheadMs = (Number(block.timestamp) + 1) * 1000 - Date.now();
+  if (aheadMs <= 0) return;
+  if (aheadMs > CHAIN_CLOCK_WAIT_MS) {
+    process.stderr.write(
+      `showwork init: WARNING the chain's latest block (${block.number}) is ${Math.ceil(aheadMs / 1000)} s ahead of this machine's clock; receipts issued before ${new Date(Number(block.timestamp) * 1000).toISOString()} predate the set-up and will not verify. Check the node's clock (or this machine's).\n`,
+    );
+    return;
+  }
+  process.stdout.write(`waiting ${(aheadMs / 1000).toFixed(1)} s: the chain's clock is ahead of this machine's (one block per transaction), and the set-up counts from its blocks' times\n`);
+  await new Promise((resolve) => setTimeout(resolve, aheadMs));
 }

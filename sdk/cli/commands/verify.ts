@@ -47,6 +47,7 @@ interface VerifyOptions {
   trust?: string;
   offline?: boolean;
   checkpoint?: string[];
+  quorum?: number;
   allowUnsigned?: boolean;
   minConfirmations: number;
   json?: boolean;
@@ -139,6 +140,11 @@ export function verifyCommand(): Command {
     .addOption(new Option("--operator <address>", "an operator (log admin) you trust (repeatable; default: the project config's operator, when no --log/--operator/--trust is given)").argParser(collect(parseOperatorPin)))
     .addOption(new Option("--trust <file>", `a trust file: {"format": "showwork/trust@1", "logs": [...], "operators": [...]}`))
     .addOption(new Option("--offline", "no network at all: check the bundle's chain proof (bundle v2) against a checkpoint from --trust or --checkpoint"))
+    .addOption(new Option("--quorum <k>", "with several --rpc and a self-contained bundle: how many endpoints must agree on the proof block's hash (default: all of them)").argParser((value: string) => {
+          const k = nonNegativeInteger(value);
+          if (k < 1) throw new InvalidArgumentError(`expected a number of endpoints >= 1, found "${value}"`);
+          return k;
+        }))
     .addOption(new Option("--checkpoint <[chainId:]number:hash>", "a block you trust (repeatable): chain proofs are checked back from it").argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
     .addOption(new Option("--allow-unsigned", "accept an unsigned receipt as unproven instead of failing it"))
     .addOption(new Option("--min-confirmations <n>", "confirmations required for a verified verdict").argParser(nonNegativeInteger).default(1))
@@ -236,6 +242,8 @@ export function verifyCommand(): Command {
         const verdict = await verifyBundleOnChains(text, {
           chains: grouped.chains,
           require: options.require ?? trustChains.require ?? "all",
+          ...(checkpoints.length > 0 ? { checkpoints } : {}),
+          ...(options.quorum === undefined ? {} : { checkpointQuorum: options.quorum }),
           minConfirmations: options.minConfirmations,
           timeoutMs: options.timeout,
           ...(trust ? { trust } : {}),
@@ -252,6 +260,7 @@ export function verifyCommand(): Command {
         rpcUrls,
         ...(options.offline ? { offline: true } : {}),
         ...(checkpoints.length > 0 ? { checkpoints } : {}),
+        ...(options.quorum === undefined ? {} : { checkpointQuorum: options.quorum }),
         minConfirmations: options.minConfirmations,
         timeoutMs: options.timeout,
         ...(trust ? { trust } : {}),

@@ -178,6 +178,39 @@ export class Anchorer {
 
   // ---------------------------------------------------------------- tracking
 
+  /**
+   * Gas for the next anchoring transaction, or undefined when this round must stop: an unauthorised anchoring
+   * account halts (resumes once granted), a moved log index waits for the next round, any other revert halts;
+   * a node's refusal (funds, nonce, fees) is explained and thrown.
+   */
+  private async estimateOrHalt(estimate: () => Promise<bigint>, say: { what: string; wouldRevert: string }): Promise<bigint | undefined> {
+    try {
+      return await estimate();
+    } catch (error) {
+      const revert = revertName(error);
+      if (revert === "ReceiptLogsUnauthorizedAnchorer") {
+        this.halt(
+          new AnchoringHaltedError({
+            reason: "unauthorized",
+            message: `Account ${this.account.address} may not anchor into log ${this.p.log.logId}.`,
+            metaMessages: ["Do: have the log's admin call grantAnchorer(logId, account). Anchoring resumes by itself."],
+            cause: error,
+          }),
+        );
+        return undefined;
+      }
+      // The log moved between our size check and the estimate: the next round looks again.
+      if (revert === "ReceiptLogsUnexpectedIndex") return undefined;
+      const kind = rejectionKind(error);
+      if (kind !== undefined) throw await explainRejection(this.p.publicClient, { what: say.what, error, kind, account: this.account.address });
+      if (revert !== undefined) {
+        this.halt(new AnchoringHaltedError({ reason: "revert", message: `${say.wouldRevert} with ${revert}.`, cause: error }));
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   private async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
     try {
       return await this.p.publicClient.getTransactionReceipt({ hash });
@@ -460,38 +493,15 @@ export class Anchorer {
       run.length === 1
         ? encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchor", args: anchorArgs })
         : encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchorMany", args: manyArgs });
-    let estimate: bigint;
-    try {
-      const target = { address: this.p.log.contract, abi: receiptLogsAbi, account: this.account } as const;
-      estimate =
+    const target = { address: this.p.log.contract, abi: receiptLogsAbi, account: this.account } as const;
+    const estimate = await this.estimateOrHalt(
+      () =>
         run.length === 1
-          ? await this.p.publicClient.estimateContractGas({ ...target, functionName: "anchor", args: anchorArgs })
-          : await this.p.publicClient.estimateContractGas({ ...target, functionName: "anchorMany", args: manyArgs });
-    } catch (error) {
-      const revert = revertName(error);
-      if (revert === "ReceiptLogsUnauthorizedAnchorer") {
-        this.halt(
-          new AnchoringHaltedError({
-            reason: "unauthorized",
-            message: `Account ${this.account.address} may not anchor into log ${this.p.log.logId}.`,
-            metaMessages: ["Do: have the log's admin call grantAnchorer(logId, account). Anchoring resumes by itself."],
-            cause: error,
-          }),
-        );
-        return;
-      }
-      // The log moved between our size check and the estimate: the next round looks again.
-      if (revert === "ReceiptLogsUnexpectedIndex") return;
-      const kind = rejectionKind(error);
-      if (kind !== undefined) {
-        throw await explainRejection(this.p.publicClient, { what: `Estimating gas to anchor batch ${first.index}`, error, kind, account: this.account.address });
-      }
-      if (revert !== undefined) {
-        this.halt(new AnchoringHaltedError({ reason: "revert", message: `Anchoring would revert with ${revert}.`, cause: error }));
-        return;
-      }
-      throw error;
-    }
+          ? this.p.publicClient.estimateContractGas({ ...target, functionName: "anchor", args: anchorArgs })
+          : this.p.publicClient.estimateContractGas({ ...target, functionName: "anchorMany", args: manyArgs }),
+      { what: `Estimating gas to anchor batch ${first.index}`, wouldRevert: "Anchoring would revert" },
+    );
+    if (estimate === undefined) return;
     this.halted = undefined;
     const gas = (estimate * BigInt(100 + this.p.policy.gasMarginPercent)) / 100n;
     const nonce = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "pending" });
@@ -636,31 +646,11 @@ export class Anchorer {
     if (head === undefined) return; // the primary's event is not readable yet: next round
     const args = [this.p.log.logId, BigInt(entry), head, BigInt(run.length)] as const;
     const data = encodeFunctionData({ abi: receiptLogsAbi, functionName: "anchor", args });
-    let estimate: bigint;
-    try {
-      estimate = await this.p.publicClient.estimateContractGas({ address: this.p.log.contract, abi: receiptLogsAbi, account: this.account, functionName: "anchor", args });
-    } catch (error) {
-      const revert = revertName(error);
-      if (revert === "ReceiptLogsUnauthorizedAnchorer") {
-        this.halt(
-          new AnchoringHaltedError({
-            reason: "unauthorized",
-            message: `Account ${this.account.address} may not anchor into log ${this.p.log.logId}.`,
-            metaMessages: ["Do: have the log's admin call grantAnchorer(logId, account). Anchoring resumes by itself."],
-            cause: error,
-          }),
-        );
-        return;
-      }
-      if (revert === "ReceiptLogsUnexpectedIndex") return;
-      const kind = rejectionKind(error);
-      if (kind !== undefined) throw await explainRejection(this.p.publicClient, { what: `Estimating gas to commit batches ${first.index}..${last.index}`, error, kind, account: this.account.address });
-      if (revert !== undefined) {
-        this.halt(new AnchoringHaltedError({ reason: "revert", message: `Committing would revert with ${revert}.`, cause: error }));
-        return;
-      }
-      throw error;
-    }
+    const estimate = await this.estimateOrHalt(
+      () => this.p.publicClient.estimateContractGas({ address: this.p.log.contract, abi: receiptLogsAbi, account: this.account, functionName: "anchor", args }),
+      { what: `Estimating gas to commit batches ${first.index}..${last.index}`, wouldRevert: "Committing would revert" },
+    );
+    if (estimate === undefined) return;
     this.halted = undefined;
     const gas = (estimate * BigInt(100 + this.p.policy.gasMarginPercent)) / 100n;
     const nonce = await this.p.publicClient.getTransactionCount({ address: this.account.address, blockTag: "pending" });

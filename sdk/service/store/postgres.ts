@@ -30,9 +30,11 @@ import pg from "pg";
 import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
+import { receiptJsonText } from "../../receipt/parseReceipt.js";
+import type { Receipt } from "../../receipt/types.js";
 import { AnchorLeaseLostError, StoreBindingError, StoreSchemaError } from "../errors.js";
 import { batchStateOf, type BatchState } from "../states.js";
-import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
+import { assertBatchLeaves, bytesToHex, hexToBuffer, receiptOfJsonBody, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
   AnchorLedger,
@@ -662,7 +664,7 @@ export class PostgresReceiptStore implements ReceiptStore {
           ids,
           versionIds,
           receipts.map((r) => r.issuedAt),
-          receipts.map((r) => r.body),
+          receipts.map((r) => receiptJsonText(r.receipt)),
           recordedAt,
         ])
       )[0]!;
@@ -735,6 +737,10 @@ export class PostgresReceiptStore implements ReceiptStore {
       if (rows.length !== end - start + 1) throw new InvariantError(`receipts ${start}..${end} are not all in the store`);
       yield rows.map((r) => String(r.body));
     }
+  }
+
+  async *readReceipts(firstSeq: number, lastSeq: number, chunkSize: number): AsyncIterable<Receipt[]> {
+    for await (const bodies of this.readBodies(firstSeq, lastSeq, chunkSize)) yield bodies.map(receiptOfJsonBody);
   }
 
   async listReceipts(filter: ReceiptFilter): Promise<StoredReceipt[]> {

@@ -9,6 +9,7 @@
 import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
+import type { Receipt, ReceiptJson } from "../../receipt/types.js";
 import { batchStateOf } from "../states.js";
 import type { BatchRecord, ChainBatchState, NewBatch, StoredReceipt, TxAttempt, TxRecord, TxState } from "./types.js";
 
@@ -21,6 +22,15 @@ export interface ColumnReader {
   num(value: unknown): number;
   /** A bytes column as lowercase 0x-hex; throws InvariantError for anything else. */
   hex(value: unknown): Hex;
+}
+
+/**
+ * A stored receipt's normalized JSON text (validated when recorded) as the `Receipt` fields the tree
+ * hashes: `sequence` back to a bigint, nothing checked again.
+ */
+export function receiptOfJsonBody(body: string): Receipt {
+  const json = JSON.parse(body) as ReceiptJson;
+  return { ...json, sequence: BigInt(json.sequence) } as unknown as Receipt;
 }
 
 /** 0x-hex as the bytes to store in a BLOB / BYTEA column. */

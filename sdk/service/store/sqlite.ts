@@ -21,11 +21,14 @@ import { dirname } from "node:path";
 import type { Hex } from "viem";
 
 import { InvariantError } from "../../errors.js";
+import { receiptJsonText } from "../../receipt/parseReceipt.js";
+import type { Receipt } from "../../receipt/types.js";
 import { DatabaseSync, type StatementSync } from "../../nodeSqlite.js";
 import { StoreLockedError, StoreSchemaError, StoreBindingError } from "../errors.js";
 import type { BatchState } from "../states.js";
 import { cachedStatement } from "./statements.js";
-import { assertBatchLeaves, bytesToHex, hexToBuffer, rowMappers, type Row } from "./rows.js";
+import { decodeReceiptBody, encodeReceiptBody } from "./receiptBody.js";
+import { assertBatchLeaves, bytesToHex, hexToBuffer, receiptOfJsonBody, rowMappers, type Row } from "./rows.js";
 import type {
   AnchorLease,
   AnchorLedger,
@@ -60,7 +63,7 @@ export interface SqliteStoreOptions {
   readonly readOnly?: boolean;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** Rows per multi-row INSERT (5 parameters each, far below SQLite's limit). */
 const INSERT_ROWS = 64;
 
@@ -74,6 +77,8 @@ CREATE TABLE versions (
   weights_digest TEXT NOT NULL,
   UNIQUE (model_id, weights_digest)
 );
+-- body: the receipt in the binary layout of receiptBody.ts (a BLOB) since schema version 3; rows
+-- recorded before hold its normalized JSON text (TEXT affinity keeps both as they were written).
 CREATE TABLE receipts (
   seq INTEGER PRIMARY KEY,
   receipt_id BLOB NOT NULL,
@@ -189,6 +194,11 @@ const num = (value: unknown): number => {
 };
 const { optNum, batchOf, chainStateOf, attemptOf, txOf: txRecordOf, storedOf: storedReceiptOf } = rowMappers({ num, hex: toHex });
 
+/** A stored body as normalized JSON text: binary (schema 3) decoded, JSON text (rows of schema 1 and 2) as it is. */
+function bodyText(body: unknown): string {
+  return body instanceof Uint8Array ? receiptJsonText(decodeReceiptBody(body)) : String(body);
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -241,8 +251,10 @@ export class SqliteReceiptStore implements ReceiptStore {
       db.exec("BEGIN IMMEDIATE");
       try {
         const again = num((db.prepare("PRAGMA user_version").get() as Row).user_version);
+        // Version 3 stores new bodies in the binary layout and reads both: no row is rewritten.
         if (again === 0) db.exec(`${SCHEMA} ${SCHEMA_V2} PRAGMA user_version = ${SCHEMA_VERSION};`);
         else if (again === 1) db.exec(`${SCHEMA_V2} PRAGMA user_version = ${SCHEMA_VERSION};`);
+        else if (again === 2) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION};`);
         db.exec("COMMIT");
       } catch (error) {
         db.exec("ROLLBACK");
@@ -251,6 +263,8 @@ export class SqliteReceiptStore implements ReceiptStore {
     } else if (version === 1 && options.readOnly) {
       // A version-1 store read by a tool: it has no extra chains.
       store.hasChainTables = false;
+    } else if (version === 2 && options.readOnly) {
+      // A version-2 store read by a tool: its bodies are JSON text, which every reader takes.
     } else if (version !== SCHEMA_VERSION) {
       db.close();
       throw new StoreSchemaError(path, version, SCHEMA_VERSION);
@@ -415,7 +429,7 @@ export class SqliteReceiptStore implements ReceiptStore {
       for (let start = 0; start < receipts.length; start += INSERT_ROWS) {
         const end = Math.min(receipts.length, start + INSERT_ROWS);
         const args: (Buffer | number | string)[] = [];
-        for (let i = start; i < end; i++) args.push(blobs[i]!, recordedAt, versionIds[i]!, receipts[i]!.issuedAt, receipts[i]!.body);
+        for (let i = start; i < end; i++) args.push(blobs[i]!, recordedAt, versionIds[i]!, receipts[i]!.issuedAt, encodeReceiptBody(receipts[i]!.receipt));
         last = num(this.insertStatement(end - start).run(...args).lastInsertRowid);
       }
       if (last !== firstSeq + receipts.length - 1) {
@@ -484,6 +498,7 @@ export class SqliteReceiptStore implements ReceiptStore {
   }
 
   private withState(receiptId: Hex, row: Row): StoredReceipt {
+    row.body = bodyText(row.body);
     const seq = num(row.seq);
     const batchRow = this.stmt("SELECT * FROM batches WHERE last_seq >= ? ORDER BY last_seq LIMIT 1").get(seq) as Row | undefined;
     const batch = batchRow !== undefined && num(batchRow.first_seq) <= seq ? batchOf(batchRow) : undefined;
@@ -496,7 +511,17 @@ export class SqliteReceiptStore implements ReceiptStore {
       const end = Math.min(lastSeq, start + chunkSize - 1);
       const rows = select.all(start, end) as Row[];
       if (rows.length !== end - start + 1) throw new InvariantError(`receipts ${start}..${end} are not all in the store`);
-      yield rows.map((r) => String(r.body));
+      yield rows.map((r) => bodyText(r.body));
+    }
+  }
+
+  async *readReceipts(firstSeq: number, lastSeq: number, chunkSize: number): AsyncIterable<Receipt[]> {
+    const select = this.stmt("SELECT body FROM receipts WHERE seq >= ? AND seq <= ? ORDER BY seq");
+    for (let start = firstSeq; start <= lastSeq; start += chunkSize) {
+      const end = Math.min(lastSeq, start + chunkSize - 1);
+      const rows = select.all(start, end) as Row[];
+      if (rows.length !== end - start + 1) throw new InvariantError(`receipts ${start}..${end} are not all in the store`);
+      yield rows.map((r) => (r.body instanceof Uint8Array ? decodeReceiptBody(r.body) : receiptOfJsonBody(String(r.body))));
     }
   }
 

@@ -23,6 +23,7 @@
  */
 import type { Address, Hex } from "viem";
 
+import type { Receipt } from "../../receipt/types.js";
 import type { BatchState, ReceiptState } from "../states.js";
 
 /** Which chain, contract, log and account a store anchors into. Set once, checked at every start. */
@@ -110,8 +111,11 @@ export interface AnchorLedger {
 export interface NewReceipt {
   /** Lowercase 0x-prefixed 32-byte id. */
   readonly receiptId: Hex;
-  /** The receipt's normalized JSON text (what proof bundles carry). */
-  readonly body: string;
+  /**
+   * The receipt, validated and normalized (as `parseReceipt` returns it). Each store keeps it in its
+   * own form (SQLite: a binary body; PostgreSQL: its JSON text) and gives back its normalized JSON text.
+   */
+  readonly receipt: Receipt;
   /** Lowercase, for the audit query (one model version in a time window). */
   readonly modelId: Hex;
   readonly weightsDigest: Hex;
@@ -284,8 +288,14 @@ export interface ReceiptStore extends AnchorLedger {
    */
   appendReceipts(receipts: readonly NewReceipt[], recordedAt: number): Promise<AppendResult>;
   getReceipt(receiptId: Hex): Promise<StoredReceipt | undefined>;
-  /** The bodies of receipts `[firstSeq, lastSeq]` in seq order, in chunks. */
+  /** The bodies (normalized JSON text) of receipts `[firstSeq, lastSeq]` in seq order, in chunks. */
   readBodies(firstSeq: number, lastSeq: number, chunkSize: number): AsyncIterable<string[]>;
+  /**
+   * Receipts `[firstSeq, lastSeq]` in seq order, in chunks, as the fields the tree hashes (what
+   * `parseReceipt` gives for their stored JSON; not marked validated, not re-checked: they were
+   * validated when recorded).
+   */
+  readReceipts(firstSeq: number, lastSeq: number, chunkSize: number): AsyncIterable<Receipt[]>;
   /** Receipts matching a filter, by increasing seq, with their states. */
   listReceipts(filter: ReceiptFilter): Promise<StoredReceipt[]>;
   unbatched(): Promise<UnbatchedSummary>;

@@ -27,6 +27,7 @@ import { judgeCompromise } from "../compromise.js";
 import { delayBoundOf, judgeModelVersion } from "../modelVersionRule.js";
 import { printableShort } from "../printable.js";
 import { CHECK_IDS, type Check, type CheckId, type TrustPins, type VerdictFacts } from "../verdict.js";
+import type { EndpointCheckpoint } from "../checkpoints.js";
 import { pinnedExpectation, strictestDelay, type EarlierAnchoring } from "./onchain.js";
 
 /** The on-chain checks (same ids as the online ones). */
@@ -198,7 +199,10 @@ async function judge(
   const { bundle } = params;
   const { anchor, receipt } = bundle;
   const checks: Check[] = [];
-  const from = pinned ? "the trusted checkpoint" : "the block hash the RPC endpoints agree on";
+  const agreement = checkpoint as Partial<EndpointCheckpoint>;
+  const from = pinned
+    ? "the trusted checkpoint"
+    : `the block hash the RPC endpoints agree on${agreement.asked === undefined ? "" : ` (${agreement.agreed} of ${agreement.asked}${agreement.dissent && agreement.dissent.length > 0 ? `; not agreeing: ${agreement.dissent.join("; ")}` : ""})`}`;
   checks.push(
     pass("chain", `${params.proofFromEndpoints ? "the RPC endpoint's" : "the bundle's"} ${proven.headers.size} headers (blocks ${proven.first.number}..${proven.last.number}) chain back from ${from}, block ${checkpoint.number} (${short(checkpoint.hash)}) of chain ${anchor.chainId}`, {
       expected: `block ${checkpoint.number} = ${checkpoint.hash}`,

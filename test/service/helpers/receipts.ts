@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 
 import type { Hex } from "viem";
 
-import { computeToolsDigest, modelIdFromName, type ReceiptJson } from "../../../sdk/index.js";
+import { computeToolsDigest, modelIdFromName, parseReceipt, type ReceiptJson } from "../../../sdk/index.js";
 import type { NewReceipt } from "../../../sdk/service/store/types.js";
 
 const hex32 = (): string => `0x${randomBytes(32).toString("hex")}`;
@@ -45,11 +45,11 @@ export function makeReceipts(n: number, overrides: Partial<ReceiptJson> = {}): R
   return Array.from({ length: n }, () => makeReceipt(overrides));
 }
 
-/** `n` valid receipts as a store appends them (id, body, model, weights, issue time). */
+/** `n` valid receipts as a store appends them (id, the validated receipt, model, weights, issue time). */
 export function makeNewReceipts(n: number, overrides: Partial<ReceiptJson> = {}): NewReceipt[] {
   return makeReceipts(n, overrides).map((r) => ({
     receiptId: r.receiptId as Hex,
-    body: JSON.stringify(r),
+    receipt: parseReceipt(r),
     modelId: r.modelId as Hex,
     weightsDigest: r.weightsDigest as Hex,
     issuedAt: r.issuedAt,

@@ -11,6 +11,9 @@ import pg from "pg";
 import type { Hex } from "viem";
 
 import { InvariantError } from "../../../sdk/errors.js";
+import { receiptJsonText } from "../../../sdk/receipt/parseReceipt.js";
+import type { Receipt } from "../../../sdk/receipt/types.js";
+import { isValidatedReceipt } from "../../../sdk/receipt/validated.js";
 import { AnchorLeaseLostError, StoreBindingError, StoreSchemaError } from "../../../sdk/service/errors.js";
 import { PostgresReceiptStore, SCHEMA_VERSION } from "../../../sdk/service/store/postgres.js";
 import { SqliteReceiptStore } from "../../../sdk/service/store/sqlite.js";
@@ -92,7 +95,7 @@ for (const kind of KINDS) {
       expect(await store.getReceipt(second[0]!.receiptId), "nothing of a rejected call is stored").to.equal(undefined);
       expect(await store.appendReceipts(second.slice(0, 2), 3000)).to.deep.equal({ ok: true, firstSeq: 4, lastSeq: 5 });
       const got = await store.getReceipt(first[2]!.receiptId);
-      expect(got).to.deep.include({ seq: 3, recordedAt: 1000, state: "recorded", body: first[2]!.body, batch: undefined });
+      expect(got).to.deep.include({ seq: 3, recordedAt: 1000, state: "recorded", body: receiptJsonText(first[2]!.receipt), batch: undefined });
       expect(await store.getReceipt(`0x${"00".repeat(32)}`)).to.equal(undefined);
       // The same id twice in one call: the repeat is reported, nothing stored, no seq used.
       const repeated = rows(2);
@@ -101,7 +104,12 @@ for (const kind of KINDS) {
       expect(await store.appendReceipts([], 1)).to.deep.equal({ ok: true, firstSeq: 6, lastSeq: 5 });
       const bodies: string[] = [];
       for await (const chunk of store.readBodies(2, 5, 3)) bodies.push(...chunk);
-      expect(bodies).to.deep.equal([first[1]!.body, first[2]!.body, second[0]!.body, second[1]!.body]);
+      expect(bodies).to.deep.equal([first[1]!, first[2]!, second[0]!, second[1]!].map((r) => receiptJsonText(r.receipt)));
+      // The receipts themselves, as the tree hashes them: the same fields as recorded (not marked validated).
+      const receipts: Receipt[] = [];
+      for await (const chunk of store.readReceipts(2, 5, 3)) receipts.push(...chunk);
+      expect(receipts).to.deep.equal([first[1]!, first[2]!, second[0]!, second[1]!].map((r) => ({ ...r.receipt })));
+      expect(isValidatedReceipt(receipts[0])).to.equal(false);
       expect(await store.recordedAt(4)).to.equal(3000);
       expect(await store.recordedAt(99)).to.equal(undefined);
     });
