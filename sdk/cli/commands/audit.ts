@@ -60,13 +60,29 @@ export interface AuditEntry {
   readonly anchor?: { chainId: number; contract: Address; logId: Hex; txHash: Hex; blockNumber: number };
 }
 
-/** The receipts of one model version issued in [from, to], from a store, by recording order. */
+/**
+ * The receipts of one model version issued in [from, to], from a store, by recording order: one entry
+ * each, read a page of 1,000 at a time. The stored receipts themselves (bodies, batch records) are kept
+ * only with `keepReceipts` (for writing their bundles); without it memory holds the entries alone
+ * (entries of one batch share their anchor).
+ */
 export async function auditStore(
   store: ReceiptStore,
   query: { modelId: Hex; weightsDigest: Hex; from: number; to: number },
+  options: { keepReceipts?: boolean } = {},
 ): Promise<{ binding: StoreBinding | undefined; entries: AuditEntry[]; receipts: StoredReceipt[] }> {
   const binding = await store.getBinding();
   const receipts: StoredReceipt[] = [];
+  const entries: AuditEntry[] = [];
+  const anchors = new Map<number, NonNullable<AuditEntry["anchor"]>>();
+  const anchorOf = (batch: NonNullable<StoredReceipt["batch"]>, anchor: NonNullable<NonNullable<StoredReceipt["batch"]>["anchor"]>, bound: StoreBinding): NonNullable<AuditEntry["anchor"]> => {
+    let shared = anchors.get(batch.index);
+    if (shared === undefined || shared.txHash !== anchor.txHash) {
+      shared = { chainId: bound.chainId, contract: bound.contract, logId: bound.logId, txHash: anchor.txHash, blockNumber: anchor.blockNumber };
+      anchors.set(batch.index, shared);
+    }
+    return shared;
+  };
   for (let afterSeq = 0; ; ) {
     const page = await store.listReceipts({
       modelId: query.modelId,
@@ -76,31 +92,21 @@ export async function auditStore(
       afterSeq,
       limit: 1000,
     });
-    receipts.push(...page);
+    if (options.keepReceipts === true) receipts.push(...page);
+    for (const receipt of page) {
+      const { issuedAt } = JSON.parse(receipt.body) as { issuedAt: number };
+      const batch = receipt.batch;
+      entries.push({
+        receiptId: receipt.receiptId,
+        issuedAt,
+        state: receipt.state,
+        ...(batch ? { batchIndex: batch.index, leafIndex: receipt.leafIndex, batchSize: batch.leafCount } : {}),
+        ...(batch?.anchor && binding && hasProof(receipt.state) ? { anchor: anchorOf(batch, batch.anchor, binding) } : {}),
+      });
+    }
     if (page.length < 1000) break;
     afterSeq = page[page.length - 1]!.seq;
   }
-  const entries = receipts.map((receipt): AuditEntry => {
-    const { issuedAt } = JSON.parse(receipt.body) as { issuedAt: number };
-    const batch = receipt.batch;
-    return {
-      receiptId: receipt.receiptId,
-      issuedAt,
-      state: receipt.state,
-      ...(batch ? { batchIndex: batch.index, leafIndex: receipt.leafIndex, batchSize: batch.leafCount } : {}),
-      ...(batch?.anchor && binding && hasProof(receipt.state)
-        ? {
-            anchor: {
-              chainId: binding.chainId,
-              contract: binding.contract,
-              logId: binding.logId,
-              txHash: batch.anchor.txHash,
-              blockNumber: batch.anchor.blockNumber,
-            },
-          }
-        : {}),
-    };
-  });
   return { binding, entries, receipts };
 }
 
@@ -151,7 +157,7 @@ export function auditCommand(): Command {
         const version = await resolveVersion(options, model.modelId, await store.getBinding());
         const from = options.from ?? 0;
         const to = options.to ?? Math.floor(Date.now() / 1000);
-        const { binding, entries, receipts } = await auditStore(store, { modelId: model.modelId, weightsDigest: version.digest, from, to });
+        const { binding, entries, receipts } = await auditStore(store, { modelId: model.modelId, weightsDigest: version.digest, from, to }, { keepReceipts: Boolean(options.bundles) });
         const written: string[] = [];
         if (options.bundles && binding) {
           await mkdir(options.bundles, { recursive: true });
