@@ -273,7 +273,7 @@ async function provenOverRpc(
     if (!endpointFault) {
       if (setAside.length > 0 && chainCheck) {
         const note = ` (proof from ${url}; set aside: ${setAside.join("; ")})`;
-        result.checks[result.checks.indexOf(chainCheck)] = { ...chainCheck, message: `${chainCheck.message}${note}` };
+        result.checks[result.checks.indexOf(chainCheck)] = { ...chainCheck, message: `${chainCheck.message}${note}`, code: "endpoint-set-aside" };
       }
       return result;
     }
@@ -339,6 +339,9 @@ function uncertaintiesOf(checks: readonly Check[], facts: VerdictFacts): string[
   if (anchorer?.status === "pass" && anchorer.message.includes("keeps no state that old")) {
     out.push("the anchorer's authorisation at the anchoring block was inferred (the endpoint keeps no state that old)");
   }
+  // An endpoint that lied and was outvoted or set aside: the verdict holds, but someone serves another answer.
+  const chain = byId("chain");
+  if (chain?.status === "pass" && (chain.code === "endpoint-dissent" || chain.code === "endpoint-set-aside")) out.push(`${chain.name}: ${chain.message}`);
   for (const check of checks) if (check.status === "error") out.push(`${check.name}: ${check.message}`);
   return out;
 }

@@ -282,6 +282,8 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       const two = await verifyBundle(json, { rpcUrls, checkpointQuorum: 2 });
       expect(two.status, two.summary).to.equal("verified");
       expect(byId(two, "chain").message).to.contain("the block hash the RPC endpoints agree on (2 of 3; not agreeing: ").and.contain(`${liar.url} answered ${checkpoint.chainId}:0x`);
+      expect(byId(two, "chain").code).to.equal("endpoint-dissent");
+      expect(two.uncertain.some((u) => u.includes(`${liar.url} answered`))).to.equal(true);
       const all = await verifyBundle(json, { rpcUrls });
       expect(all.reason).to.equal("could-not-check");
       expect(byId(all, "chain").code).to.equal("endpoints-disagree");
@@ -366,6 +368,8 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       const verdict = await pinned(scenario.json(bundle), [liar.url, honest.url]);
       expect(verdict.status, verdict.summary).to.equal("verified");
       expect(byId(verdict, "chain").message).to.contain(`proof from ${honest.url}; set aside: ${liar.url}: its proof does not check`);
+      expect(byId(verdict, "chain").code).to.equal("endpoint-set-aside");
+      expect(verdict.uncertain.some((u) => u.includes(`set aside: ${liar.url}`))).to.equal(true);
       const other = await proxy(liars[2]![1]);
       const both = await pinned(scenario.json(bundle), [liar.url, other.url]);
       expect(both.reason).to.equal("could-not-check");
