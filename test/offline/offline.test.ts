@@ -360,6 +360,19 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       });
     }
 
+    it("endpoints are tried in turn: a liar beside an honest endpoint is set aside and named (VERIFIED); two liars: could not check, both named", async () => {
+      const liar = await proxy(liars[0]![1]);
+      const honest = await proxy((_, r) => r);
+      const verdict = await pinned(scenario.json(bundle), [liar.url, honest.url]);
+      expect(verdict.status, verdict.summary).to.equal("verified");
+      expect(byId(verdict, "chain").message).to.contain(`proof from ${honest.url}; set aside: ${liar.url}: its proof does not check`);
+      const other = await proxy(liars[2]![1]);
+      const both = await pinned(scenario.json(bundle), [liar.url, other.url]);
+      expect(both.reason).to.equal("could-not-check");
+      expect(checksWithStatus(both, "fail")).to.deep.equal([]);
+      expect(byId(both, "chain").message).to.contain("no RPC endpoint gave a proof that checks").and.contain(liar.url).and.contain(other.url);
+    });
+
     it("a pinned checkpoint before the anchoring block: could not check (checkpoint-out-of-reach), naming what to pin", async () => {
       const honest = await proxy((_, r) => r);
       const early = await scenario.chain.publicClient.getBlock({ blockNumber: BigInt(bundle.anchor.blockNumber - 1) });
