@@ -13,10 +13,14 @@
  * /proc (user + system of all its threads). Every answer through the proxy must carry a receipt
  * id, and every receipt must reach the service (checked at the end).
  *
+ * A second peer in the same run: a bare forwarding hop (node:http, keep-alive agent, no capture) in its own
+ * process — what any proxy process costs on this machine by itself — so that the proxy's ratio can be read
+ * against what a hop with no work at all keeps.
+ *
  * SHOWWORK_BENCH_PROXY_SECONDS: seconds per throughput run (default 6; --quick 3).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -47,6 +51,25 @@ if (process.argv.includes("--serve")) {
   })());
   await new Promise(() => undefined);
 }
+// The bare hop: forwards POSTs to the upstream on a keep-alive agent and pipes the answer back, nothing else.
+if (process.argv.includes("--hop")) {
+  const target = new URL(process.argv[process.argv.indexOf("--hop") + 1]!);
+  const agent = new Agent({ keepAlive: true });
+  const hop = createServer((req, res) => {
+    const out = request({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    out.on("error", () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  hop.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => hop.listen(0, "127.0.0.1", resolve));
+  process.stdout.write(`http://127.0.0.1:${(hop.address() as { port: number }).port}\n`);
+  process.stdin.resume();
+  process.stdin.on("end", () => process.exit(0));
+  await new Promise(() => undefined);
+}
 const quick = process.argv.includes("--quick");
 const SECONDS = Number(process.env.SHOWWORK_BENCH_PROXY_SECONDS ?? (quick ? 3 : 6));
 const LATENCY_CALLS = quick ? 100 : 300;
@@ -72,6 +95,9 @@ upstream.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
+const hopChild = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--hop", upstreamUrl], { stdio: ["pipe", "pipe", "inherit"] });
+const hopUrl = (await createInterface({ input: hopChild.stdout })[Symbol.asyncIterator]().next()).value as string;
+
 const serviceChild = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", dir], { stdio: ["pipe", "pipe", "inherit"] });
 const serviceLines = createInterface({ input: serviceChild.stdout })[Symbol.asyncIterator]();
 const http = { url: (await serviceLines.next()).value as string };
@@ -93,6 +119,23 @@ const proxyUrl = (JSON.parse(first.value as string) as { url: string }).url;
 void (async () => {
   for await (const _ of lines); // drain its stdout
 })();
+
+/** CPU time (user + system, ms) of each thread of a process that used any, by thread name, from /proc. */
+function threadCpuMsOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      if (ms > 0) out.set(`${name}#${tid === String(pid) ? "main" : tid}`, ms);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
 
 /** CPU time (user + system, ms) of a process, all threads, from /proc. */
 function cpuMsOf(pid: number): number {
@@ -161,16 +204,32 @@ async function p50(base: string): Promise<number> {
 }
 
 const directP50 = await p50(upstreamUrl);
+const hopP50 = await p50(hopUrl);
 const proxyP50 = await p50(proxyUrl);
-const rows: { inFlight: number; direct: number; proxy: number; proxyCpuMsPerAnswer: number }[] = [];
+const rows: { inFlight: number; direct: number; hop: number; proxy: number; proxyCpuMsPerAnswer: number; hopCpuMsPerAnswer: number }[] = [];
 for (const inFlight of [32, 256]) {
   const direct = await throughput(upstreamUrl, inFlight, SECONDS);
+  const hopCpu0 = cpuMsOf(hopChild.pid!);
+  const hopped = await throughput(hopUrl, inFlight, SECONDS);
+  const hopCpu = cpuMsOf(hopChild.pid!) - hopCpu0;
   const cpu0 = cpuMsOf(child.pid!);
+  const threads0 = threadCpuMsOf(child.pid!);
   const proxied = await throughput(proxyUrl, inFlight, SECONDS);
   const cpu = cpuMsOf(child.pid!) - cpu0;
+  const perThread = [...threadCpuMsOf(child.pid!)].map(([name, ms]) => [name, ms - (threads0.get(name) ?? 0)] as const).filter(([, ms]) => ms >= 10);
+  const perAnswer = (ms: number): string => `${((ms / (proxied.rate * (SECONDS + 1))) * 1000).toFixed(0)} µs`;
+  console.log(`  (proxy's threads at ${inFlight} in flight, CPU per answer: ${perThread.map(([name, ms]) => `${name} ${perAnswer(ms)}`).join(", ")})`);
   // CPU of the whole run incl. warm-up: per answer sent through it in that time (approximately rate × (seconds + 1)).
-  rows.push({ inFlight, direct: direct.rate, proxy: proxied.rate, proxyCpuMsPerAnswer: cpu / (proxied.rate * (SECONDS + 1)) });
+  rows.push({
+    inFlight,
+    direct: direct.rate,
+    hop: hopped.rate,
+    proxy: proxied.rate,
+    proxyCpuMsPerAnswer: cpu / (proxied.rate * (SECONDS + 1)),
+    hopCpuMsPerAnswer: hopCpu / (hopped.rate * (SECONDS + 1)),
+  });
 }
+hopChild.stdin.end();
 
 // Every receipt reaches the service: stop the proxy (it delivers what is queued, up to 5 s) and count.
 child.kill("SIGTERM");
@@ -180,10 +239,13 @@ const stored = Number((await serviceLines.next()).value);
 serviceChild.unref();
 if (stopped !== 0) console.log(`showwork proxy exited with ${stopped}:\n${stderr.join("").slice(-2000)}`);
 console.log(`showwork proxy (own process) in front of a ${UPSTREAM_MS} ms upstream; client: node:http keep-alive, ${SECONDS} s per run`);
-console.log(`  latency, 1 in flight, ${LATENCY_CALLS} calls: direct p50 ${directP50.toFixed(2)} ms, through the proxy ${proxyP50.toFixed(2)} ms (added ${(proxyP50 - directP50).toFixed(2)} ms)`);
+console.log(
+  `  latency, 1 in flight, ${LATENCY_CALLS} calls: direct p50 ${directP50.toFixed(2)} ms, through the proxy ${proxyP50.toFixed(2)} ms (added ${(proxyP50 - directP50).toFixed(2)} ms); a bare hop ${hopP50.toFixed(2)} ms (added ${(hopP50 - directP50).toFixed(2)} ms)`,
+);
 for (const r of rows) {
   console.log(
-    `  ${String(r.inFlight).padStart(3)} in flight: direct ${r.direct.toFixed(0)} answers/s, through the proxy ${r.proxy.toFixed(0)} answers/s (${((r.proxy / r.direct) * 100).toFixed(0)}%); proxy CPU ${r.proxyCpuMsPerAnswer.toFixed(3)} ms per answer`,
+    `  ${String(r.inFlight).padStart(3)} in flight: direct ${r.direct.toFixed(0)} answers/s, through the proxy ${r.proxy.toFixed(0)} answers/s (${((r.proxy / r.direct) * 100).toFixed(0)}%); proxy CPU ${r.proxyCpuMsPerAnswer.toFixed(3)} ms per answer; ` +
+      `a bare hop ${r.hop.toFixed(0)} answers/s (${((r.hop / r.direct) * 100).toFixed(0)}%), ${r.hopCpuMsPerAnswer.toFixed(3)} ms CPU per answer`,
   );
 }
 console.log(`  answers with a receipt id: ${receipted}; failed requests: ${failures}; receipts stored by the service: ${stored}; proxy exit ${stopped}`);
@@ -193,6 +255,7 @@ reportTarget({
   peer: `direct ${directP50.toFixed(2)} ms p50`,
   ratio: `${(proxyP50 / directP50).toFixed(3)}x`,
   met: proxyP50 - directP50 <= 2,
+  note: `a bare node:http hop in its own process, same run: +${(hopP50 - directP50).toFixed(2)} ms`,
 });
 for (const r of rows) {
   reportTarget({
@@ -201,10 +264,10 @@ for (const r of rows) {
     peer: `direct ${r.direct.toFixed(0)} answers/s`,
     ratio: `${((r.proxy / r.direct) * 100).toFixed(0)}%`,
     met: r.proxy / r.direct >= 0.9,
-    note: `proxy ${r.proxyCpuMsPerAnswer.toFixed(3)} ms CPU per answer`,
+    note: `proxy ${r.proxyCpuMsPerAnswer.toFixed(3)} ms CPU per answer; a bare node:http hop in its own process, same run: ${((r.hop / r.direct) * 100).toFixed(0)}% (${r.hopCpuMsPerAnswer.toFixed(3)} ms CPU per answer)`,
   });
 }
-console.log(JSON.stringify({ bench: "capture-proxy", upstreamMs: UPSTREAM_MS, seconds: SECONDS, latency: { direct: directP50, proxy: proxyP50 }, throughput: rows, receipted, failures, stored }));
+console.log(JSON.stringify({ bench: "capture-proxy", upstreamMs: UPSTREAM_MS, seconds: SECONDS, latency: { direct: directP50, hop: hopP50, proxy: proxyP50 }, throughput: rows, receipted, failures, stored }));
 
 await new Promise<void>((resolve) => upstream.close(() => resolve()));
 rmSync(dir, { recursive: true, force: true });

@@ -250,13 +250,23 @@ async function main(): Promise<void> {
     const addedP99 = r.captured.p99 - r.base.p99;
     const addedCpu = r.captured.threadCpuMs - r.base.threadCpuMs;
     const who = r.way.startsWith("withReceipts") ? "withReceipts" : "AI SDK middleware";
+    // p50 and p99 as two lines: the p99 of sequential calls on this shared machine is mostly its scheduling (the caller's
+    // event loop stalls without any capture too: the note gives its delay in the same blocks).
     reportTarget({
-      target: `${who} adds <= 1 ms p50 and <= 5 ms p99 to an answer (wall; ${r.kind} capturer)`,
-      figure: `+${addedP50.toFixed(2)} ms p50, +${addedP99.toFixed(2)} ms p99`,
-      peer: `without capture ${r.base.p50.toFixed(2)} / ${r.base.p99.toFixed(2)} ms`,
-      ratio: `${(r.captured.p50 / r.base.p50).toFixed(2)}x p50`,
-      met: addedP50 <= 1 && addedP99 <= 5,
+      target: `${who} adds <= 1 ms p50 to an answer (wall; ${r.kind} capturer)`,
+      figure: `+${addedP50.toFixed(2)} ms p50`,
+      peer: `without capture ${r.base.p50.toFixed(2)} ms`,
+      ratio: `${(r.captured.p50 / r.base.p50).toFixed(2)}x`,
+      met: addedP50 <= 1,
       note: "wall time on a shared machine: noisy",
+    });
+    reportTarget({
+      target: `${who} adds <= 5 ms p99 to an answer (wall; ${r.kind} capturer)`,
+      figure: `+${addedP99.toFixed(2)} ms p99`,
+      peer: `without capture ${r.base.p99.toFixed(2)} ms`,
+      ratio: `${(r.captured.p99 / r.base.p99).toFixed(2)}x`,
+      met: addedP99 <= 5,
+      note: `the caller's event-loop delay p99 without / with capture ${r.base.loopDelayP99.toFixed(1)} / ${r.captured.loopDelayP99.toFixed(1)} ms (max ${r.base.loopDelayMax.toFixed(0)} / ${r.captured.loopDelayMax.toFixed(0)} ms): the machine's scheduling`,
     });
     reportTarget({
       target: `${who} <= 0.3 ms CPU per answer on the caller's thread (${r.kind} capturer)`,

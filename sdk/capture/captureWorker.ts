@@ -14,6 +14,7 @@ import { SqliteEvidenceStore } from "../evidence/sqlite.js";
 import { isPostgresUrl } from "../service/store/open.js";
 import { privateKeyToReceiptSigner } from "../receipt/signReceipt.js";
 import { createCapturer, type Capturer } from "./capturer.js";
+import { answerOfJson } from "./exchange.js";
 import { recordLastReceipt } from "../config/lastReceipt.js";
 import type { Receipt } from "../receipt/types.js";
 import { deliveringSink } from "./defaults.js";
@@ -137,7 +138,20 @@ try {
 port.on("message", (message: ToWorker) => {
   if (message.type === "answers") {
     received += message.items.length;
-    for (const { ticket, answer } of message.items) capturer.complete(ticket, answer);
+    for (const item of message.items) {
+      if ("answer" in item) capturer.complete(item.ticket, item.answer);
+      else {
+        let answer;
+        try {
+          answer = answerOfJson(item.json.api, JSON.parse(item.json.request) as Record<string, unknown>, JSON.parse(item.json.response) as Record<string, unknown>);
+        } catch (error) {
+          // checked to be JSON objects by the calling thread: not expected
+          post({ type: "event", event: { type: "error", stage: "build", receiptId: item.ticket.receiptId, error: errorOf(error) } });
+          continue;
+        }
+        capturer.complete(item.ticket, answer);
+      }
+    }
     pushState();
     void maybeIdle();
     return;

@@ -185,7 +185,7 @@ export const CAPTURE_THREAD_ENV = "SHOWWORK_CAPTURE_THREAD";
  * worker keeps the process alive only while it has something to finish, so a script that makes one
  * call still delivers its receipt before it exits.
  */
-function startDefaultWorker(load: LoadConfigOptions, fallback: (reason: string) => CaptureSession): CaptureSession {
+function startDefaultWorker(load: LoadConfigOptions, fallback: (reason?: string) => CaptureSession): CaptureSession {
   const config = loadConfig(load);
   const where = config.file === undefined ? `no .showwork/config.json in ${load.cwd ?? process.cwd()} or above` : `not in ${config.file}`;
   const nodeKey = config.secrets.nodeKey as Hex | undefined;
@@ -211,17 +211,21 @@ function startDefaultWorker(load: LoadConfigOptions, fallback: (reason: string) 
     releaseWhenIdle: config.root === undefined ? {} : { lastReceiptRoot: config.root },
   };
   const facade = new DefaultCapture();
-  facade.inner = startWorkerCapturer(options, {
-    servingNode: privateKeyToReceiptSigner(nodeKey).address,
-    queuePath: queuePath ?? DEFAULT_QUEUE_PATH,
-    evidence: evidence === undefined ? null : { location: evidence.location, encrypted: evidence.key !== null },
-    refWhileBusy: true,
-    onFailed: (error, answers) => {
-      const inThread = fallback(`the capture worker could not start: ${error.message.split("\n")[0]}`);
-      facade.inner = inThread;
-      for (const { ticket, answer } of answers) inThread.complete(ticket, answer);
-    },
-  });
+  const start = (): CaptureSession =>
+    startWorkerCapturer(options, {
+      servingNode: privateKeyToReceiptSigner(nodeKey).address,
+      queuePath: queuePath ?? DEFAULT_QUEUE_PATH,
+      evidence: evidence === undefined ? null : { location: evidence.location, encrypted: evidence.key !== null },
+      refWhileBusy: true,
+      onFailed: (error, answers) => {
+        const inThread = fallback(`the capture worker could not start: ${error.message.split("\n")[0]}`);
+        facade.inner = inThread;
+        facade.reopen = () => fallback();
+        for (const { ticket, answer } of answers) inThread.complete(ticket, answer);
+      },
+    });
+  facade.inner = start();
+  facade.reopen = start;
   return facade;
 }
 
@@ -231,6 +235,16 @@ function startDefaultWorker(load: LoadConfigOptions, fallback: (reason: string) 
  */
 class DefaultCapture implements CaptureSession {
   inner!: CaptureSession;
+  /** A new capturer like this one: after close(), the next answer starts one (as the in-thread default reopens its queue). */
+  reopen!: () => CaptureSession;
+  private closed = false;
+  private current(): CaptureSession {
+    if (this.closed) {
+      this.closed = false;
+      this.inner = this.reopen();
+    }
+    return this.inner;
+  }
   get stats(): CaptureStats {
     return this.inner.stats;
   }
@@ -252,10 +266,10 @@ class DefaultCapture implements CaptureSession {
     return this.inner.receiptUrl(receiptId);
   }
   begin(): CaptureTicket {
-    return this.inner.begin();
+    return this.current().begin();
   }
   complete(ticket: CaptureTicket, answer: CapturedAnswer): void {
-    this.inner.complete(ticket, answer);
+    this.current().complete(ticket, answer);
   }
   refuse(message: string): void {
     this.inner.refuse(message);
@@ -280,8 +294,12 @@ class DefaultCapture implements CaptureSession {
   flush(timeoutMs?: number): Promise<DeliveryReport> {
     return this.retried((s) => s.flush(timeoutMs));
   }
-  close(options?: { readonly timeoutMs?: number }): Promise<DeliveryReport> {
-    return this.retried((s) => s.close(options));
+  /** Delivers what is queued (up to `timeoutMs`) and stops the worker; an answer captured afterwards starts a new one. */
+  async close(options?: { readonly timeoutMs?: number }): Promise<DeliveryReport> {
+    if (this.closed) return { delivered: true, queued: 0, reason: undefined, rejected: 0 };
+    const report = await this.retried((s) => s.close(options));
+    this.closed = true;
+    return report;
   }
 }
 

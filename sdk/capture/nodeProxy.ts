@@ -108,8 +108,9 @@ export function captureRequestListener(options: NodeProxyOptions, fallback: Requ
       if (refused) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let request: Record<string, unknown> | undefined;
+      const requestText = body.toString("utf8");
       try {
-        const parsed: unknown = JSON.parse(body.toString("utf8"));
+        const parsed: unknown = JSON.parse(requestText);
         if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && typeof (parsed as { model?: unknown }).model === "string") request = parsed as Record<string, unknown>;
       } catch {
         // not JSON: forwarded untouched, not captured
@@ -166,7 +167,9 @@ export function captureRequestListener(options: NodeProxyOptions, fallback: Requ
               refuse(res, capturer, api, `${raw.length} characters`, response.headers["content-type"]);
               return;
             }
-            capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
+            // A worker capturer builds the answer from the two texts on its thread; others get it built here.
+            if (capturer.completeJson) capturer.completeJson(ticket, api, requestText, raw);
+            else capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
             const out = Buffer.from(raw, "utf8"); // the text capture read (the decoded body, as fetch gives it)
             res.writeHead(status, response.statusMessage, {
               ...responseHeaders(response.headers, ["content-encoding", "content-length", "content-type"]),

@@ -31,6 +31,13 @@ export interface CaptureSession {
   receiptUrl(receiptId: Hex): string | undefined;
   begin(): CaptureTicket;
   complete(ticket: CaptureTicket, answer: CapturedAnswer): void;
+  /**
+   * Optional: the same for a plain (not streamed) OpenAI-shaped answer given as the JSON texts of the
+   * request and the response, both already checked to be JSON objects — a worker capturer builds the
+   * answer from them on its thread (handing over two strings costs the answering thread less than
+   * building and copying the answer's objects).
+   */
+  completeJson?(ticket: CaptureTicket, api: "openai.chat.completions" | "openai.responses", requestText: string, responseText: string): void;
   refuse(message: string): void;
   settled(): Promise<void>;
   flush(timeoutMs?: number): Promise<DeliveryReport>;

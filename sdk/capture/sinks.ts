@@ -263,6 +263,9 @@ export interface RemoteSink extends ReceiptSink {
  * @example
  * const sink = remoteSink({ url: "https://anchor.example", token: process.env.SHOWWORK_SERVICE_TOKEN });
  */
+/** How long a DELETE of acknowledged rows waits for another commit to ride on, ms. */
+const DELETE_DELAY_MS = 50;
+
 export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   if (!/^https?:\/\//.test(options.url)) throw new CaptureConfigError(`The service URL must start with http:// or https:// (found ${JSON.stringify(options.url)}).`);
   const base = options.url.replace(/\/+$/, "");
@@ -270,12 +273,19 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   const db: DatabaseSync = openQueueDatabase(path);
   const queueFile = path;
   const insert = db.prepare("INSERT INTO queue (receipt_id, body, queued_at) VALUES (?, ?, ?) ON CONFLICT (receipt_id) DO NOTHING");
-  const head = db.prepare("SELECT seq, receipt_id, body FROM queue ORDER BY seq LIMIT ?");
+  // Group commit: a batch the service acknowledged (201) is not deleted by a commit of its own. Its rows are
+  // acknowledged through `deliveredThrough` (the head is sent in seq order, so every row up to the batch's last
+  // seq is settled) and the DELETE rides on the next commit — the next submit's insert, a failure's attempts
+  // bump — or, when none comes within DELETE_DELAY_MS, on a commit of its own; flush()/close() and the process's
+  // exit commit it at once. Until then this sink reads past them (`seq > deliveredThrough`). Should the process
+  // die in between, the next one sends them again and the service answers "already stored": delivered, once.
+  const head = db.prepare("SELECT seq, receipt_id, body FROM queue WHERE seq > ? ORDER BY seq LIMIT ?");
   const remove = db.prepare("DELETE FROM queue WHERE receipt_id = ?");
-  // One statement for the whole head (one commit, not one fsync per row).
-  const bump = db.prepare("UPDATE queue SET attempts = attempts + 1 WHERE seq <= ?");
+  const removeThrough = db.prepare("DELETE FROM queue WHERE seq <= ?");
+  // One statement for the whole head (one commit, not one fsync per row); after a failed attempt only.
+  const bump = db.prepare("UPDATE queue SET attempts = attempts + 1 WHERE seq <= ? AND seq > ?");
   const reject = db.prepare("INSERT OR REPLACE INTO rejected (receipt_id, body, reason, code, status, at) VALUES (?, ?, ?, ?, ?, ?)");
-  const count = db.prepare("SELECT count(*) AS n, min(CASE WHEN queued_at > 0 THEN queued_at END) AS oldest FROM queue");
+  const count = db.prepare("SELECT count(*) AS n, min(CASE WHEN queued_at > 0 THEN queued_at END) AS oldest FROM queue WHERE seq > ?");
   const rejectedCount = db.prepare("SELECT count(*) AS n FROM rejected");
   const upsertVersion = db.prepare(UPSERT_VERSION_SQL);
   const doFetch = options.fetch ?? fetch;
@@ -292,19 +302,49 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   let duplicates = 0;
   let failing: { since: number; message: string; status?: number; code?: string; summarizedAt: number; failures: number } | undefined;
   const drainWaiters = new Set<() => void>();
+  /** Rows with seq <= this are acknowledged by the service; their DELETE is not committed yet (0: none). */
+  let deliveredThrough = 0;
+  let deleteTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** The pending DELETE of acknowledged rows, inside the caller's transaction. */
+  const applyDeletes = (): void => {
+    if (deleteTimer !== undefined) {
+      clearTimeout(deleteTimer);
+      deleteTimer = undefined;
+    }
+    if (deliveredThrough === 0) return;
+    removeThrough.run(deliveredThrough);
+    deliveredThrough = 0;
+  };
   const tx = (fn: () => void): void => {
     db.exec("BEGIN IMMEDIATE");
+    const through = deliveredThrough;
     try {
       fn();
+      applyDeletes();
       db.exec("COMMIT");
     } catch (error) {
       db.exec("ROLLBACK");
+      if (deliveredThrough === 0) deliveredThrough = through; // not deleted after all
       throw error;
     }
   };
+  /** Commits the pending DELETE on its own (nothing else to ride on). */
+  const commitDeletes = (): void => {
+    if (deliveredThrough !== 0) tx(() => undefined);
+  };
+  const acknowledged = (rows: readonly { seq: number | bigint }[]): void => {
+    deliveredThrough = Math.max(deliveredThrough, Number(rows[rows.length - 1]!.seq));
+    if (deleteTimer === undefined) {
+      deleteTimer = setTimeout(() => {
+        deleteTimer = undefined;
+        if (!closed) commitDeletes();
+      }, DELETE_DELAY_MS);
+      deleteTimer.unref?.();
+    }
+  };
   const counts = (): { queued: number; oldestQueuedAgeMs: number } => {
-    const row = count.get() as { n: number | bigint; oldest: number | bigint | null };
+    const row = count.get(deliveredThrough) as { n: number | bigint; oldest: number | bigint | null };
     return { queued: Number(row.n), oldestQueuedAgeMs: row.oldest === null ? 0 : Math.max(0, Date.now() - Number(row.oldest)) };
   };
   const queued = (): number => counts().queued;
@@ -370,7 +410,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
     });
 
   /** Sends one batch; returns true when every row of it is settled (delivered or rejected). */
-  const deliver = async (rows: { receipt_id: string; body: string }[]): Promise<boolean> => {
+  const deliver = async (rows: { seq: number | bigint; receipt_id: string; body: string }[]): Promise<boolean> => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.requestTimeoutMs ?? 10_000);
     let response: Response;
@@ -390,7 +430,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       clearTimeout(timer);
     }
     if (response.status === 201) {
-      tx(() => rows.forEach((r) => remove.run(r.receipt_id)));
+      acknowledged(rows);
       succeeded(rows.length, 0);
       return true;
     }
@@ -461,17 +501,18 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   const loop = async (): Promise<void> => {
     let backoff = minBackoff;
     while (!closed) {
-      const rows = head.all(batchSize) as { seq: number | bigint; receipt_id: string; body: string }[];
+      const rows = head.all(deliveredThrough, batchSize) as { seq: number | bigint; receipt_id: string; body: string }[];
       if (rows.length === 0) {
+        if (drainWaiters.size > 0) commitDeletes(); // what flush()/close() wait for is in the file as it is
         for (const resolve of drainWaiters) resolve();
         drainWaiters.clear();
         await sleep(idlePollMs);
         continue;
       }
-      bump.run(rows[rows.length - 1]!.seq);
       const ok = await deliver(rows);
       if (ok) backoff = minBackoff;
-      else if (queued() > 0 && !closed) {
+      else if (!closed) tx(() => bump.run(rows[rows.length - 1]!.seq, deliveredThrough));
+      if (!ok && queued() > 0 && !closed) {
         await sleep(backoff);
         backoff = Math.min(maxBackoff, backoff * 2);
       }
@@ -490,6 +531,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   /** A process that exits with receipts still queued says so (they are delivered by the next process on this file). */
   const onExit = (): void => {
     try {
+      if (!closed) commitDeletes();
       const line = leftLine("exiting", 0);
       if (line !== undefined) process.stderr.write(`${line}\n`);
     } catch {
@@ -507,7 +549,10 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
   });
   const drain = (timeoutMs = 30_000): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
-      if (queued() === 0) return resolve(true);
+      if (queued() === 0) {
+        commitDeletes();
+        return resolve(true);
+      }
       const timer = setTimeout(() => {
         drainWaiters.delete(done);
         resolve(false);
@@ -569,6 +614,7 @@ export function remoteSink(options: RemoteSinkOptions): RemoteSink {
       closed = true;
       wake?.();
       await running;
+      commitDeletes();
       process.off("exit", onExit);
       stopSignalHandling();
       db.close();

@@ -32,7 +32,7 @@ import { randomSalt } from "../receipt/commitment.js";
 import type { CaptureEvent, CaptureStats, CaptureTicket } from "./capturer.js";
 import { currentReceiptContext, type ReceiptContext } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
-import type { CapturedAnswer } from "./exchange.js";
+import { answerOfJson, type CapturedAnswer } from "./exchange.js";
 import { drainOnSignal, settleOnSignal } from "./exit.js";
 import type { ModelManifest } from "./manifest.js";
 import type { CaptureSession, VersionSeen } from "./session.js";
@@ -106,8 +106,13 @@ interface ErrorData {
 }
 /** @internal Messages to the worker. */
 export type ToWorker =
-  | { readonly type: "answers"; readonly items: readonly { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }[] }
+  | { readonly type: "answers"; readonly items: readonly OutboxItem[] }
   | { readonly type: "rpc"; readonly id: number; readonly op: "settled" | "flush" | "close"; readonly timeoutMs?: number };
+/** @internal An answer handed to the worker: built here, or as the JSON texts the worker builds it from. */
+export type OutboxItem =
+  | { readonly ticket: CaptureTicket; readonly answer: CapturedAnswer }
+  | { readonly ticket: CaptureTicket; readonly json: { readonly api: "openai.chat.completions" | "openai.responses"; readonly request: string; readonly response: string } };
+
 /** @internal Messages from the worker. */
 export type FromWorker =
   | { readonly type: "ready"; readonly servingNode: Hex; readonly queuePath: string; readonly evidence: { readonly location: string; readonly encrypted: boolean } | null; readonly state: WorkerState }
@@ -144,6 +149,8 @@ const errorFrom = (data: ErrorData): Error => {
 
 /** Flags of the parent that take a value and only affect module loading: what a worker may be given. */
 const LOADER_FLAGS = ["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"];
+/** Profiling flags with a value that a worker accepts (with `--cpu-prof`). */
+const PROFILE_FLAGS = ["--cpu-prof-dir", "--cpu-prof-interval", "--cpu-prof-name"];
 
 /**
  * The parent's module-loading flags (e.g. an app's `--import ./instrument.mjs`), for the worker. Nothing
@@ -155,7 +162,10 @@ function loaderFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (LOADER_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
+    // A CPU profile of the process covers the capture thread too (a worker takes these; one file per thread).
+    if (arg === "--cpu-prof" || PROFILE_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
+    else if (PROFILE_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
+    else if (LOADER_FLAGS.includes(arg) && i + 1 < argv.length) out.push(arg, argv[++i]!);
     else if (LOADER_FLAGS.some((flag) => arg.startsWith(`${flag}=`))) out.push(arg);
   }
   return out;
@@ -201,7 +211,7 @@ export class WorkerCapturer implements CaptureSession {
   private readonly worker: Worker;
   private readonly options: WorkerCapturerOptions;
   private readonly logger: DeliveryLogger | undefined;
-  private outbox: { ticket: CaptureTicket; answer: CapturedAnswer }[] = [];
+  private outbox: OutboxItem[] = [];
   private posted = 0;
   private status: { readonly value: DeliveryStatus | null; readonly at: number } = { value: null, at: 0 };
   private readonly replies = new Map<number, { resolve(reply: Extract<FromWorker, { type: "reply" }>): void; reject(error: unknown): void }>();
@@ -285,6 +295,15 @@ export class WorkerCapturer implements CaptureSession {
     if (answer.partial) this.stats.partial++;
     this.stats.pending++;
     this.outbox.push({ ticket, answer });
+    this.keepAlive();
+    if (this.outbox.length === 1) setImmediate(() => this.post());
+  }
+
+  /** {@link complete} for a plain OpenAI-shaped answer as its JSON texts (both checked to be JSON objects): the worker builds the answer. */
+  completeJson(ticket: CaptureTicket, api: "openai.chat.completions" | "openai.responses", requestText: string, responseText: string): void {
+    this.stats.captured++;
+    this.stats.pending++;
+    this.outbox.push({ ticket, json: { api, request: requestText, response: responseText } });
     this.keepAlive();
     if (this.outbox.length === 1) setImmediate(() => this.post());
   }
@@ -444,7 +463,7 @@ export class WorkerCapturer implements CaptureSession {
     if (this.phase !== "starting") return;
     // It never started: nothing was handed to it. The answers waiting here go to start.onFailed (none lost).
     this.phase = "failed";
-    const answers = this.outbox;
+    const answers = this.outbox.map((item) => ("answer" in item ? item : { ticket: item.ticket, answer: answerOfJson(item.json.api, JSON.parse(item.json.request) as Record<string, unknown>, JSON.parse(item.json.response) as Record<string, unknown>) }));
     this.outbox = [];
     this.stats.pending -= answers.length;
     for (const stop of this.stopSignals) stop();

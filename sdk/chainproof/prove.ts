@@ -136,20 +136,22 @@ export async function proveBatch(client: PublicClient, anchor: BundleAnchor, rec
     await readAnchorFacts(recorder, query);
   }
 
-  const accounts: ChainAccountProof[] = [];
-  for (const { address, blockNumber, slots, code } of touched.values()) {
-    const proof = await client.getProof({ address, storageKeys: [...slots], blockNumber: BigInt(blockNumber) });
-    accounts.push({
-      blockNumber,
-      address,
-      accountProof: proof.accountProof,
-      storage: proof.storageProof.map((s) => ({
-        slot: numberToHex(BigInt(s.key), { size: 32 }),
-        value: numberToHex(s.value, { size: 32 }),
-        proof: s.proof,
-      })),
-      ...(code ? { code: await codeAt(address, blockNumber) } : {}),
-    });
-  }
+  // All at once (one batched round trip on a batching transport), in the order they were touched.
+  const accounts: ChainAccountProof[] = await Promise.all(
+    [...touched.values()].map(async ({ address, blockNumber, slots, code }) => {
+      const proof = await client.getProof({ address, storageKeys: [...slots], blockNumber: BigInt(blockNumber) });
+      return {
+        blockNumber,
+        address,
+        accountProof: proof.accountProof,
+        storage: proof.storageProof.map((s) => ({
+          slot: numberToHex(BigInt(s.key), { size: 32 }),
+          value: numberToHex(s.value, { size: 32 }),
+          proof: s.proof,
+        })),
+        ...(code ? { code: await codeAt(address, blockNumber) } : {}),
+      };
+    }),
+  );
   return { headers: headers.map((h) => h.rlp), accounts };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPublicClient, type PublicClient } from "viem";
+import { createPublicClient, http, type PublicClient } from "viem";
 
 import { committedDeployments } from "../deployments/committed.js";
 import type { DeploymentsRecord } from "../deployments/record.js";
@@ -141,12 +141,18 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
   // checkpoint's block and checked against the checkpoint (the endpoints are believed for nothing).
   const fetchProof = proven?.kind === "pinned" && !params.offline && parsed.anchor.chainProof === undefined && (params.client !== undefined || urls.length > 0) && params.useChainProof !== false;
   // Offline: no client, no transport, no request of any kind.
-  const endpoints = params.client || (proven && !fetchProof) || params.offline ? undefined : endpointsFor(params);
-  const client = (proven && !fetchProof) || params.offline ? undefined : (params.client ?? endpoints?.client);
+  const endpoints = params.client || proven || params.offline ? undefined : endpointsFor(params);
+  const client = proven || params.offline ? undefined : (params.client ?? endpoints?.client);
+  // Fetched proofs: each endpoint on its own (nothing it says is compared or believed: its proof is checked).
+  const provers = fetchProof
+    ? params.client
+      ? [{ url: "the client", client: params.client }]
+      : urls.map((url) => ({ url, client: createPublicClient({ transport: http(url, { batch: { wait: 0 }, timeout: params.timeoutMs ?? 10_000, retryCount: 1 }) }) as PublicClient }))
+    : [];
   const proofReports: EndpointReport[] | undefined = proven?.kind === "endpoints" ? urls.map((url) => ({ url, answered: 0, failed: 0 })) : undefined;
   // Chain reads go out first; the offline checks run while they are in flight.
-  const chain = fetchProof && proven?.kind === "pinned" && client
-    ? provenOverRpc(parsed, client, proven.checkpoints, params, minConfirmations)
+  const chain = fetchProof && proven?.kind === "pinned"
+    ? provenOverRpc(parsed, provers, proven.checkpoints, params, minConfirmations)
     : proven
     ? runProvenChecks({
         bundle: parsed,
@@ -223,10 +229,17 @@ function provenMode(bundle: ProofBundle, params: VerifyBundleParameters, urls: r
 /**
  * The chain checks of a bundle without a chain proof against a pinned checkpoint: the anchor is proven over RPC at the
  * newest pinned block of its chain that the proof can reach (at or after the anchoring, within `maxHeaders`), and the
- * proof is checked against that block's pinned hash. What the endpoint cannot prove, or proves wrongly, is "could not
- * check"; what the checked proof says is judged as offline.
+ * proof is checked against that block's pinned hash. The endpoints are tried in turn: one whose proof does not check
+ * (or that cannot prove) is set aside and named; when none gives a proof that checks, the verdict is "could not check".
+ * What a checked proof says is judged as offline.
  */
-async function provenOverRpc(bundle: ProofBundle, client: PublicClient, checkpoints: readonly Checkpoint[], params: VerifyBundleParameters, minConfirmations: bigint): Promise<{ checks: Check[]; facts: VerdictFacts }> {
+async function provenOverRpc(
+  bundle: ProofBundle,
+  provers: readonly { url: string; client: PublicClient }[],
+  checkpoints: readonly Checkpoint[],
+  params: VerifyBundleParameters,
+  minConfirmations: bigint,
+): Promise<{ checks: Check[]; facts: VerdictFacts }> {
   const { anchor } = bundle;
   const couldNot = (message: string, code: string) => ({ checks: CHAIN_CHECKS.map((id) => errored(id, message, { code })), facts: {} as VerdictFacts });
   const ofChain = checkpoints.filter((c) => c.chainId === anchor.chainId).sort((a, b) => b.number - a.number);
@@ -241,14 +254,37 @@ async function provenOverRpc(bundle: ProofBundle, client: PublicClient, checkpoi
       "checkpoint-out-of-reach",
     );
   }
-  let chainProof: ChainProof;
-  try {
-    chainProof = await proveAnchor(client, bundle, { proofBlock: reachable.number });
-  } catch (error) {
-    return couldNot(`could not check: the RPC endpoint did not prove the anchor at the pinned block ${reachable.number}: ${printableShort(error instanceof Error ? error.message.split("\n")[0]! : String(error), 300)}`, "proof-unavailable");
+  const setAside: string[] = [];
+  let last: { checks: Check[]; facts: VerdictFacts } | undefined;
+  for (const { url, client } of provers) {
+    let chainProof: ChainProof;
+    try {
+      chainProof = await proveAnchor(client, bundle, { proofBlock: reachable.number });
+    } catch (error) {
+      const text = printableShort(error instanceof Error ? error.message.split("\n")[0]! : String(error), 300);
+      last = couldNot(`could not check: the RPC endpoint did not prove the anchor at the pinned block ${reachable.number}: ${text}`, "proof-unavailable");
+      setAside.push(`${url}: could not prove (${printableShort(text, 120)})`);
+      continue;
+    }
+    const withProof = toBundleV2(bundle, { anchors: [{ ...anchor, chainProof }, ...bundle.anchors.slice(1)] });
+    const result = await runProvenChecks({ bundle: withProof, checkpoint: { kind: "pinned", checkpoints: [reachable] }, proofFromEndpoints: true, ...common });
+    const chainCheck = result.checks.find((c) => c.id === "chain");
+    const endpointFault = result.checks.some((c) => c.status === "error" && (c.code === "endpoint-proof" || c.code === "proof-incomplete"));
+    if (!endpointFault) {
+      if (setAside.length > 0 && chainCheck) {
+        const note = ` (proof from ${url}; set aside: ${setAside.join("; ")})`;
+        result.checks[result.checks.indexOf(chainCheck)] = { ...chainCheck, message: `${chainCheck.message}${note}`, code: "endpoint-set-aside" };
+      }
+      return result;
+    }
+    last = result;
+    setAside.push(`${url}: its proof does not check (${printableShort(chainCheck?.message ?? "", 120)})`);
   }
-  const withProof = toBundleV2(bundle, { anchors: [{ ...anchor, chainProof }, ...bundle.anchors.slice(1)] });
-  return runProvenChecks({ bundle: withProof, checkpoint: { kind: "pinned", checkpoints: [reachable] }, proofFromEndpoints: true, ...common });
+  if (last && setAside.length > 1) {
+    const all = `could not check: no RPC endpoint gave a proof that checks against the pinned block ${reachable.number}: ${setAside.join("; ")}`;
+    return { ...last, checks: last.checks.map((c) => (c.status === "error" ? { ...c, message: all } : c)) };
+  }
+  return last ?? couldNot("could not check: no RPC endpoint given to fetch the chain proof from", "no-rpc");
 }
 
 function endpointsFor(params: VerifyBundleParameters): { client: PublicClient; reports: EndpointReport[] } | undefined {
@@ -303,6 +339,9 @@ function uncertaintiesOf(checks: readonly Check[], facts: VerdictFacts): string[
   if (anchorer?.status === "pass" && anchorer.message.includes("keeps no state that old")) {
     out.push("the anchorer's authorisation at the anchoring block was inferred (the endpoint keeps no state that old)");
   }
+  // An endpoint that lied and was outvoted or set aside: the verdict holds, but someone serves another answer.
+  const chain = byId("chain");
+  if (chain?.status === "pass" && (chain.code === "endpoint-dissent" || chain.code === "endpoint-set-aside")) out.push(`${chain.name}: ${chain.message}`);
   for (const check of checks) if (check.status === "error") out.push(`${check.name}: ${check.message}`);
   return out;
 }

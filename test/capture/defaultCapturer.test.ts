@@ -171,6 +171,30 @@ describe("capture: the default capturer (withReceipts(client) / showworkMiddlewa
     expect(rows.map((r) => r.receipt_id)).to.deep.equal([run.report.openai.toLowerCase(), run.report.ai.toLowerCase()]);
   });
 
+  it("after close() of the default capturer, the next answer starts a new one: both receipts delivered, the script ends by itself", async () => {
+    const { dir } = project(service.url);
+    const script = [
+      'import OpenAI from "openai";',
+      'import { capturerOf, receiptIdOf, withReceipts } from "./sdk/capture/index.js";',
+      `const openai = withReceipts(new OpenAI({ apiKey: "t", baseURL: ${JSON.stringify(`${upstream.url}/v1`)}, maxRetries: 0 }));`,
+      `const ask = async (q) => receiptIdOf(await openai.chat.completions.create({ model: ${JSON.stringify(MODEL)}, messages: [{ role: "user", content: q }] }));`,
+      'const first = await ask("where is order 1?");',
+      "const closed = await capturerOf(openai).close();",
+      'const second = await ask("where is order 2?");',
+      'process.on("exit", () => console.log(JSON.stringify({ first, second, closed, runsOn: capturerOf(openai).runsOn })));',
+    ].join("\n");
+    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, timeout: 60_000, env: { ...process.env, SHOWWORK_CONFIG: dir } }, (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    expect(out.code, `${out.stdout}\n${out.stderr}`).to.equal(0);
+    const report = JSON.parse(out.stdout.trim().split("\n").pop()!) as { first: Hex; second: Hex; closed: { delivered: boolean }; runsOn: string };
+    expect(report.closed.delivered).to.equal(true);
+    expect(report.runsOn).to.equal("worker");
+    await expectDelivered(dir, [report.first, report.second]);
+  });
+
   it("a bad SHOWWORK_CAPTURE_THREAD is refused with the values it takes", async () => {
     const { dir } = project(service.url);
     const run = await runApp(dir, { SHOWWORK_CAPTURE_THREAD: "gpu" });

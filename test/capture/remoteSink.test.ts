@@ -2,9 +2,12 @@
  * The durable delivery queue of remoteSink against the service's real HTTP app: a lost
  * acknowledgement (the service stored the receipts, the client saw a 502) is redelivered and
  * counted once; a receipt the service refuses for good is set aside with the reason; a queue
- * left by a stopped process is delivered by the next one.
+ * left by a stopped process is delivered by the next one; an acknowledged batch is deleted in the
+ * next commit (group commit), and a process that dies before that commit loses nothing and duplicates
+ * nothing.
  */
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 
 import { expect } from "chai";
 import { keccak256, stringToBytes, zeroHash } from "viem";
@@ -85,6 +88,51 @@ describe("capture: remoteSink (durable queue)", function () {
     expect(sink.rejected()[0]!.reason).to.match(/^422 invalid-receipt/);
     expect((await service.status(good!.receiptId)).state).to.equal("recorded");
     await sink.close();
+  });
+
+  it("deletes an acknowledged batch in the next commit (the next insert), not one of its own; a process that dies before that commit loses nothing and stores nothing twice", async () => {
+    const path = join(tempDir(), "queue.sqlite");
+    const snapshot = join(tempDir(), "snapshot.sqlite");
+    const viaApp = ((i: string, init?: RequestInit) => app.fetch(new Request(i, init))) as typeof fetch;
+    const sink = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath: path, fetch: viaApp, minBackoffMs: 10 });
+    const reader = new DatabaseSync(path, { readOnly: true });
+    const inFile = (): number => Number((reader.prepare("SELECT count(*) AS n FROM queue").get() as { n: number }).n);
+    const first = await receipts(5);
+    const more = await receipts(3);
+    const seen: { fileAtAck: number; queuedAtAck: number; fileAfterNextInsert: number }[] = [];
+    let riding: Promise<void> | undefined;
+    sink.subscribe((event) => {
+      if (event.type !== "delivered" || seen.length > 0) return;
+      // Synchronously at the acknowledgement: no commit can have run since.
+      const fileAtAck = inFile();
+      const queuedAtAck = sink.queued();
+      reader.exec(`VACUUM INTO '${snapshot}'`); // the file as a process killed now would leave it
+      riding = sink.submit(more); // its insert transaction runs now, synchronously
+      seen.push({ fileAtAck, queuedAtAck, fileAfterNextInsert: inFile() });
+    });
+    try {
+      await sink.submit(first);
+      expect(await sink.drain(10_000)).to.equal(true);
+      await riding;
+      expect(await sink.drain(10_000)).to.equal(true);
+      expect(seen).to.deep.equal([{ fileAtAck: 5, queuedAtAck: 0, fileAfterNextInsert: 3 }]);
+      expect(inFile(), "drained: the file is exact").to.equal(0);
+      expect(sink.delivered).to.equal(8);
+    } finally {
+      await sink.close();
+      reader.close();
+    }
+
+    // The next process on the file as it was at the acknowledgement sends the 5 again: "already stored", delivered once.
+    const next = remoteSink({ url: "http://anchor.test", token: TOKEN, queuePath: snapshot, fetch: viaApp, minBackoffMs: 10 });
+    try {
+      expect(next.queued()).to.equal(5);
+      expect(await next.drain(10_000)).to.equal(true);
+      expect(next.status()).to.include({ delivered: 5, duplicates: 5, queued: 0 });
+    } finally {
+      await next.close();
+    }
+    expect((await service.metrics()).receipts.total).to.equal(8);
   });
 
   it("keeps what a stopped process left in the queue and delivers it on the next start", async () => {

@@ -14,7 +14,8 @@ import OpenAI from "openai";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 
-import { CaptureConfigError, createWorkerCapturer, receiptIdOf, withReceipts, type CaptureEvent } from "../../sdk/capture/index.js";
+import { answerOfJson } from "../../sdk/capture/exchange.js";
+import { CaptureConfigError, createWorkerCapturer, RECEIPT_ID_HEADER, receiptIdOf, startCaptureProxy, withReceipts, type CaptureEvent } from "../../sdk/capture/index.js";
 import { SqliteEvidenceStore } from "../../sdk/evidence/index.js";
 import { startHttpServer, type RunningServer } from "../../sdk/service/http/server.js";
 import { removeTempDirs, tempDir } from "../service/helpers/service.js";
@@ -87,6 +88,43 @@ describe("capture: createWorkerCapturer (capture on a worker thread)", function 
       expect(record!.input.content).to.include(i < 5 ? `question ${i}` : `concurrent ${i - 5}`);
     }
     await evidence.close();
+  });
+
+  it("through the proxy's node:http path the worker builds the answer from the request and response texts: what it commits to is exactly what the client sent and got", async () => {
+    const dir = tempDir();
+    const capturer = await createWorkerCapturer({
+      nodeKey: generatePrivateKey(),
+      sink: { url: service.url, queuePath: join(dir, "queue.sqlite") },
+      evidence: { location: join(dir, "evidence.sqlite"), key: KEY },
+      models: { [MODEL]: { provider: "acme" } },
+      logger: false,
+    });
+    const proxy = await startCaptureProxy({ upstream: upstream.url, capturer });
+    try {
+      const sent = { model: MODEL, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "where is order 7?" }], temperature: 0.7, seed: 42, max_tokens: 64 };
+      const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(sent) });
+      const got = (await response.json()) as Record<string, unknown>;
+      const id = response.headers.get(RECEIPT_ID_HEADER) as Hex;
+      expect(id).to.match(/^0x[0-9a-f]{64}$/);
+      expect(await capturer.flush(30_000)).to.include({ delivered: true, queued: 0 });
+      expect(capturer.stats).to.include({ captured: 1, delivered: 1, failed: 0 });
+      await capturer.close();
+      const expected = answerOfJson("openai.chat.completions", sent, got);
+      const evidence = SqliteEvidenceStore.open({ path: join(dir, "evidence.sqlite"), encryptionKey: KEY });
+      try {
+        const record = (await evidence.getEvidence(id))!;
+        expect(record.request).to.deep.equal(sent);
+        expect(record.sampling).to.deep.equal(expected.sampling);
+        expect(JSON.parse(record.input.content as string)).to.deep.equal(expected.input);
+        expect(JSON.parse(record.output.content as string)).to.deep.equal(expected.output);
+      } finally {
+        await evidence.close();
+      }
+      expect((await rig.service.status(id)).receiptId.toLowerCase()).to.equal(id.toLowerCase());
+    } finally {
+      await proxy.close();
+      await capturer.close();
+    }
   });
 
   it("refuses a bad configuration at start, with the reason", async () => {

@@ -282,6 +282,8 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
       const two = await verifyBundle(json, { rpcUrls, checkpointQuorum: 2 });
       expect(two.status, two.summary).to.equal("verified");
       expect(byId(two, "chain").message).to.contain("the block hash the RPC endpoints agree on (2 of 3; not agreeing: ").and.contain(`${liar.url} answered ${checkpoint.chainId}:0x`);
+      expect(byId(two, "chain").code).to.equal("endpoint-dissent");
+      expect(two.uncertain.some((u) => u.includes(`${liar.url} answered`))).to.equal(true);
       const all = await verifyBundle(json, { rpcUrls });
       expect(all.reason).to.equal("could-not-check");
       expect(byId(all, "chain").code).to.equal("endpoints-disagree");
@@ -359,6 +361,21 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
         expect(byId(verdict, "chain").code, byId(verdict, "chain").message).to.equal(code);
       });
     }
+
+    it("endpoints are tried in turn: a liar beside an honest endpoint is set aside and named (VERIFIED); two liars: could not check, both named", async () => {
+      const liar = await proxy(liars[0]![1]);
+      const honest = await proxy((_, r) => r);
+      const verdict = await pinned(scenario.json(bundle), [liar.url, honest.url]);
+      expect(verdict.status, verdict.summary).to.equal("verified");
+      expect(byId(verdict, "chain").message).to.contain(`proof from ${honest.url}; set aside: ${liar.url}: its proof does not check`);
+      expect(byId(verdict, "chain").code).to.equal("endpoint-set-aside");
+      expect(verdict.uncertain.some((u) => u.includes(`set aside: ${liar.url}`))).to.equal(true);
+      const other = await proxy(liars[2]![1]);
+      const both = await pinned(scenario.json(bundle), [liar.url, other.url]);
+      expect(both.reason).to.equal("could-not-check");
+      expect(checksWithStatus(both, "fail")).to.deep.equal([]);
+      expect(byId(both, "chain").message).to.contain("no RPC endpoint gave a proof that checks").and.contain(liar.url).and.contain(other.url);
+    });
 
     it("a pinned checkpoint before the anchoring block: could not check (checkpoint-out-of-reach), naming what to pin", async () => {
       const honest = await proxy((_, r) => r);

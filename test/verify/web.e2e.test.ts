@@ -154,6 +154,26 @@ describe("web verifier in headless Chromium", function () {
     await page.close();
   });
 
+  it("with a trust file's checkpoint in the pin box and an RPC URL, a bundle without a chain proof is proven over RPC in the page and checked against the checkpoint (issue #25)", async () => {
+    const page = await open();
+    const head = await scenario.chain.publicClient.getBlock();
+    const trust = { format: "showwork/trust@1", logs: [scenario.logId], checkpoints: [{ chainId: scenario.chainId, number: Number(head.number), hash: head.hash }] };
+    await page.fill("#pin", JSON.stringify(trust));
+    const result = await verifyInPage(page, scenario.json(scenario.v2Batch.bundles[0]!), node.url);
+    expect(result.status, JSON.stringify(result.rows)).to.equal("verified");
+    const chain = result.rows.find((row) => row.id === "chain")!;
+    expect(chain.text).to.contain("the RPC endpoint's").and.contain(`block ${head.number}`);
+    expect(result.rows.find((row) => row.id === "pinned")!.status).to.equal("pass");
+    // Another hash pinned at that block: the endpoint's proof does not lead to it — could not check, not failed.
+    await page.fill("#pin", JSON.stringify({ ...trust, checkpoints: [{ ...trust.checkpoints[0]!, hash: `0x${"ab".repeat(32)}` }] }));
+    await page.evaluate(() => document.body.removeAttribute("data-state"));
+    const other = await verifyInPage(page, scenario.json(scenario.v2Batch.bundles[0]!), node.url);
+    expect(other.status).to.equal("pending");
+    expect(other.reason).to.equal("could-not-check");
+    expect(other.rows.filter((row) => row.status === "fail")).to.deep.equal([]);
+    await page.close();
+  });
+
   it("loads a bundle from a chosen file", async () => {
     const page = await open();
     const file = path.join(siteDir, "answer.bundle.json");

@@ -207,6 +207,7 @@ async function judge(
     pass("chain", `${params.proofFromEndpoints ? "the RPC endpoint's" : "the bundle's"} ${proven.headers.size} headers (blocks ${proven.first.number}..${proven.last.number}) chain back from ${from}, block ${checkpoint.number} (${short(checkpoint.hash)}) of chain ${anchor.chainId}`, {
       expected: `block ${checkpoint.number} = ${checkpoint.hash}`,
       found: `block ${proven.checkpoint.number} = ${proven.checkpoint.hash}`,
+      ...(agreement.dissent && agreement.dissent.length > 0 ? { code: "endpoint-dissent" } : {}),
     }),
   );
   const at = `at block ${proven.last.number}`;
