@@ -155,7 +155,7 @@ if (process.argv[2] === "--scenario") {
     const kbPerAnswer = ((last.peakRssMiB - first.peakRssMiB) * 1024) / (last.answers - first.answers);
     reportTarget({
       target: "memory flat as answers grow (peak RSS grows <= 1 KB per answer, i.e. <= 100 MB per 10^5)",
-      figure: `${kbPerAnswer.toFixed(1)} KB per answer (${last.peakRssMiB} MB at ${last.answers.toLocaleString("en-US")})`,
+      figure: `${kbPerAnswer.toFixed(2)} KB per answer (${last.peakRssMiB} MB at ${last.answers.toLocaleString("en-US")})`,
       peer: `${first.peakRssMiB} MB at ${first.answers.toLocaleString("en-US")}`,
       ratio: `${(last.peakRssMiB / first.peakRssMiB).toFixed(2)}x for ${(last.answers / first.answers).toFixed(0)}x the answers`,
       met: kbPerAnswer <= 1,
