@@ -16,7 +16,7 @@
  *     piece against the anchored receipt, and has it replayed on the local model under v2 and v1.
  *  8. A summary; bundles, the disclosure, the audit and a timeline picture are written to the output folder.
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 
@@ -25,7 +25,7 @@ import OpenAI from "openai";
 import { createPublicClient, createWalletClient, custom, formatEther, http, keccak256, parseEther, toHex, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { auditStore, type AuditEntry } from "../../sdk/cli/commands/audit.js";
+import { auditPages, type AuditEntry } from "../../sdk/cli/commands/audit.js";
 import { toBundleJson, toBundleV2, type ProofBundle } from "../../sdk/bundle/index.js";
 import { proveAnchor } from "../../sdk/chainproof/prove.js";
 import { makeTrustFile } from "../../sdk/chainproof/trustFile.js";
@@ -480,16 +480,40 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   const activations = await readModelTimeline(publicClient as PublicClient, { contract: modelTimeline, logId, modelId });
   const v2Start = activations.activations.find((a) => a.version === v2 && a.kind === "deployment")!.activatedAt;
   const v2End = activations.activations.find((a) => a.activatedAt > v2Start)?.activatedAt ?? (await chainNow());
-  const audit = await auditStore(store, { modelId, weightsDigest: v2, from: v2Start, to: v2End });
-  const auditIds = new Set(audit.entries.map((e: AuditEntry) => e.receiptId.toLowerCase()));
+  const payments: { escrowId: string; receiptId: Hex; amountWei: string; txHash: Hex }[] = [];
+  // audit-v2.json is written while the store is read, a page at a time (the window holds 30 % of the answers: at
+  // 3·10^5 answers, keeping every entry to the end held ~56 MB); kept here: counts, the first 25 entries, and which
+  // released escrows' receipts fall in the window.
   const released = await publicClient.getContractEvents({ ...escrow, eventName: "Released", fromBlock: 0n });
-  const payments = [];
-  for (const event of released) {
-    if (!auditIds.has(event.args.receiptId!.toLowerCase())) continue;
-    const record = await publicClient.readContract({ ...escrow, functionName: "escrowOf", args: [event.args.escrowId!] });
-    payments.push({ escrowId: event.args.escrowId!.toString(), receiptId: event.args.receiptId!, amountWei: record.amount.toString(), txHash: event.transactionHash });
+  const releasedIds = new Set(released.map((event) => event.args.receiptId!.toLowerCase()));
+  const releasedInWindow = new Set<string>();
+  const audit = { receipts: 0, anchored: 0, first: [] as AuditEntry[] };
+  const auditFile = await open(path.join(options.out, "audit-v2.json"), "w");
+  const indented = (value: unknown, pad: string): string => JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
+  try {
+    // The same text as JSON.stringify({ version, from, to, entries, payments }, null, 2), written in pieces.
+    await auditFile.write(`{\n  "version": ${JSON.stringify(v2)},\n  "from": ${JSON.stringify(v2Start)},\n  "to": ${JSON.stringify(v2End)},\n  "entries": [`);
+    for await (const page of auditPages(store, { modelId, weightsDigest: v2, from: v2Start, to: v2End }, await store.getBinding())) {
+      await auditFile.write(`${audit.receipts === 0 ? "" : ","}${page.entries.map((entry) => `\n    ${indented(entry, "    ")}`).join(",")}`);
+      for (const entry of page.entries) {
+        if (entry.anchor) audit.anchored++;
+        if (releasedIds.has(entry.receiptId.toLowerCase())) releasedInWindow.add(entry.receiptId.toLowerCase());
+        if (audit.first.length < 25) audit.first.push(entry);
+      }
+      audit.receipts += page.entries.length;
+    }
+    const found = [];
+    for (const event of released) {
+      if (!releasedInWindow.has(event.args.receiptId!.toLowerCase())) continue;
+      const record = await publicClient.readContract({ ...escrow, functionName: "escrowOf", args: [event.args.escrowId!] });
+      found.push({ escrowId: event.args.escrowId!.toString(), receiptId: event.args.receiptId!, amountWei: record.amount.toString(), txHash: event.transactionHash });
+    }
+    payments.push(...found);
+    await auditFile.write(`${audit.receipts === 0 ? "]" : "\n  ]"},\n  "payments": ${indented(payments, "  ")}\n}\n`);
+  } finally {
+    await auditFile.close();
   }
-  say.note(`   audit: v2 was active ${new Date(v2Start * 1000).toISOString()} → ${new Date(v2End * 1000).toISOString()}; it produced ${audit.entries.length} answers, ${audit.entries.filter((e) => e.anchor).length} anchored; ${payments.length} payment(s) depended on one`);
+  say.note(`   audit: v2 was active ${new Date(v2Start * 1000).toISOString()} → ${new Date(v2End * 1000).toISOString()}; it produced ${audit.receipts} answers, ${audit.anchored} anchored; ${payments.length} payment(s) depended on one`);
 
   // ------------------------------------------------------------------ 6. the monitor, from public data only
   say.step("6. The operator publishes every anchored batch; a monitor holding only that folder and an RPC URL checks the whole log");
@@ -538,7 +562,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
 
   // ------------------------------------------------------------------ 8. outputs
   const files: string[] = [path.relative(options.out, bundleFile), path.relative(options.out, disclosureFile)];
-  for (const entry of audit.entries.slice(0, 25)) {
+  for (const entry of audit.first) {
     const file = path.join("bundles", `${entry.receiptId}.json`);
     if (files.includes(file)) continue;
     const bundle: ProofBundle = await service.bundle(entry.receiptId);
@@ -575,8 +599,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
   });
   await writeFile(path.join(options.out, "timeline.svg"), svg);
   files.push("timeline.svg");
-  await writeFile(path.join(options.out, "audit-v2.json"), JSON.stringify({ version: v2, from: v2Start, to: v2End, entries: audit.entries, payments }, null, 2) + "\n");
-  files.push("audit-v2.json");
+  files.push("audit-v2.json"); // written at step 5
   await bridge.close();
   const lastBatch = await store.lastBatch();
   await capturer.close();
@@ -614,7 +637,7 @@ export async function runDemo(options: DemoOptions, say: DemoReporter): Promise<
       activeVersionAtReceipt: verdict.facts.activeVersion as Hex | undefined,
       checks: verdict.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
     },
-    audit: { version: v2, from: v2Start, to: v2End, receipts: audit.entries.length, anchored: audit.entries.filter((e) => e.anchor).length, paymentsDependingOnThem: payments },
+    audit: { version: v2, from: v2Start, to: v2End, receipts: audit.receipts, anchored: audit.anchored, paymentsDependingOnThem: payments },
     disclosure: {
       file: path.relative(options.out, disclosureFile),
       receiptId: paid.receiptId,

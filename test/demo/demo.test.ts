@@ -81,6 +81,17 @@ describe("demo (the main job)", function () {
     expect(report.audit.from).to.be.below(report.audit.to);
   });
 
+  it("writes audit-v2.json (streamed a page at a time) as the one JSON document of the audit, formatted as JSON.stringify(_, null, 2)", async () => {
+    const text = await readFile(path.join(out, "audit-v2.json"), "utf8");
+    const audit = JSON.parse(text) as { version: string; from: number; to: number; entries: { receiptId: string; anchor?: unknown }[]; payments: unknown[] };
+    expect(text).to.equal(`${JSON.stringify(audit, null, 2)}\n`);
+    expect({ version: audit.version, from: audit.from, to: audit.to }).to.deep.equal({ version: report.audit.version, from: report.audit.from, to: report.audit.to });
+    expect(audit.entries).to.have.length(report.audit.receipts);
+    expect(audit.entries.filter((e) => e.anchor !== undefined)).to.have.length(report.audit.anchored);
+    expect(audit.entries.map((e) => e.receiptId)).to.include(report.payment.receiptId);
+    expect(audit.payments).to.deep.equal(report.audit.paymentsDependingOnThem);
+  });
+
   it("writes bundles that verify offline, the audit, a timeline picture and the summary to the folder it names", async () => {
     expect(report.output.folder).to.equal(path.resolve(out));
     const files = await readdir(out);

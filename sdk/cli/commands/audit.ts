@@ -61,19 +61,16 @@ export interface AuditEntry {
 }
 
 /**
- * The receipts of one model version issued in [from, to], from a store, by recording order: one entry
- * each, read a page of 1,000 at a time. The stored receipts themselves (bodies, batch records) are kept
- * only with `keepReceipts` (for writing their bundles); without it memory holds the entries alone
- * (entries of one batch share their anchor).
+ * The receipts of one model version issued in [from, to], from a store, by recording order: one entry each,
+ * a page of up to 1,000 at a time with the stored receipts of that page (bodies, batch records). Memory
+ * holds one page: a caller that writes the entries out as they come never holds the whole window
+ * (entries of one batch share their anchor object).
  */
-export async function auditStore(
+export async function* auditPages(
   store: ReceiptStore,
   query: { modelId: Hex; weightsDigest: Hex; from: number; to: number },
-  options: { keepReceipts?: boolean } = {},
-): Promise<{ binding: StoreBinding | undefined; entries: AuditEntry[]; receipts: StoredReceipt[] }> {
-  const binding = await store.getBinding();
-  const receipts: StoredReceipt[] = [];
-  const entries: AuditEntry[] = [];
+  binding: StoreBinding | undefined,
+): AsyncGenerator<{ entries: AuditEntry[]; receipts: StoredReceipt[] }> {
   const anchors = new Map<number, NonNullable<AuditEntry["anchor"]>>();
   const anchorOf = (batch: NonNullable<StoredReceipt["batch"]>, anchor: NonNullable<NonNullable<StoredReceipt["batch"]>["anchor"]>, bound: StoreBinding): NonNullable<AuditEntry["anchor"]> => {
     let shared = anchors.get(batch.index);
@@ -92,20 +89,39 @@ export async function auditStore(
       afterSeq,
       limit: 1000,
     });
-    if (options.keepReceipts === true) receipts.push(...page);
-    for (const receipt of page) {
+    const entries = page.map((receipt): AuditEntry => {
       const { issuedAt } = JSON.parse(receipt.body) as { issuedAt: number };
       const batch = receipt.batch;
-      entries.push({
+      return {
         receiptId: receipt.receiptId,
         issuedAt,
         state: receipt.state,
         ...(batch ? { batchIndex: batch.index, leafIndex: receipt.leafIndex, batchSize: batch.leafCount } : {}),
         ...(batch?.anchor && binding && hasProof(receipt.state) ? { anchor: anchorOf(batch, batch.anchor, binding) } : {}),
-      });
-    }
+      };
+    });
+    if (page.length > 0) yield { entries, receipts: page };
     if (page.length < 1000) break;
     afterSeq = page[page.length - 1]!.seq;
+  }
+}
+
+/**
+ * The receipts of one model version issued in [from, to], from a store, by recording order: every entry
+ * (see {@link auditPages}). The stored receipts themselves are kept only with `keepReceipts` (for writing
+ * their bundles); without it memory holds the entries alone.
+ */
+export async function auditStore(
+  store: ReceiptStore,
+  query: { modelId: Hex; weightsDigest: Hex; from: number; to: number },
+  options: { keepReceipts?: boolean } = {},
+): Promise<{ binding: StoreBinding | undefined; entries: AuditEntry[]; receipts: StoredReceipt[] }> {
+  const binding = await store.getBinding();
+  const receipts: StoredReceipt[] = [];
+  const entries: AuditEntry[] = [];
+  for await (const page of auditPages(store, query, binding)) {
+    entries.push(...page.entries);
+    if (options.keepReceipts === true) receipts.push(...page.receipts);
   }
   return { binding, entries, receipts };
 }
