@@ -139,7 +139,9 @@ export async function verifyBundle(bundle: unknown, params: VerifyBundleParamete
   const proven = provenMode(parsed, params, urls);
   // A pinned checkpoint, endpoints and a bundle without a chain proof: the proof is fetched from the endpoints at the
   // checkpoint's block and checked against the checkpoint (the endpoints are believed for nothing).
-  const fetchProof = proven?.kind === "pinned" && !params.offline && parsed.anchor.chainProof === undefined && (params.client !== undefined || urls.length > 0) && params.useChainProof !== false;
+  // Also when the bundle's chain proof ends before every pinned checkpoint of its chain (an old self-contained bundle, a
+  // refreshed trust file): the proof is made again at the pinned block, so what happened since (a compromise report) is seen.
+  const fetchProof = proven?.kind === "pinned" && !params.offline && (parsed.anchor.chainProof === undefined || proofEndsBefore(parsed, proven.checkpoints)) && (params.client !== undefined || urls.length > 0) && params.useChainProof !== false;
   // Offline: no client, no transport, no request of any kind.
   const endpoints = params.client || proven || params.offline ? undefined : endpointsFor(params);
   const client = proven || params.offline ? undefined : (params.client ?? endpoints?.client);
@@ -285,6 +287,15 @@ async function provenOverRpc(
     return { ...last, checks: last.checks.map((c) => (c.status === "error" ? { ...c, message: all } : c)) };
   }
   return last ?? couldNot("could not check: no RPC endpoint given to fetch the chain proof from", "no-rpc");
+}
+
+/** Whether the anchor's chain proof ends before every pinned checkpoint of its chain (and there is one). */
+function proofEndsBefore(bundle: ProofBundle, checkpoints: readonly Checkpoint[]): boolean {
+  const proof = bundle.anchor.chainProof;
+  if (!proof) return false;
+  const last = bundle.anchor.blockNumber - 1 + proof.headers.length - 1;
+  const ofChain = checkpoints.filter((c) => c.chainId === bundle.anchor.chainId);
+  return ofChain.length > 0 && ofChain.every((c) => c.number > last);
 }
 
 function endpointsFor(params: VerifyBundleParameters): { client: PublicClient; reports: EndpointReport[] } | undefined {

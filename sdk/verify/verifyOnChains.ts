@@ -161,15 +161,19 @@ export async function verifyBundleOnChains(bundle: unknown, params: VerifyOnChai
     return name === undefined ? `chain ${chainId}` : `${name} (chain ${chainId})`;
   };
 
-  const { chains: _chains, require: _require, ...single } = params;
+  const { chains: _chains, require: _require, checkpoints: allCheckpoints, ...single } = params;
   const verifyOne = async (anchor: RawAnchor, earlier?: EarlierAnchoring): Promise<ChainVerdict> => {
     // The same bundle with this one anchor (as v2, so the anchor's own fields, e.g. its chain proof, stay).
     const { anchor: _a, anchors: _as, ...rest } = value as Record<string, unknown>;
     const view = record.anchors ? { ...rest, anchors: [anchor] } : value;
     const endpoints = params.chains.find((c) => c.chainId === anchor.chainId);
     const client = endpoints?.client;
+    // Each chain against its own checkpoints: a chain nobody pinned is "could not check" offline (RPC online), not a
+    // bundle "of another chain" (that failure is for a single-chain verdict whose chain id matches no checkpoint).
+    const own = (allCheckpoints ?? []).filter((c) => c.chainId === anchor.chainId);
     const verdict = await verifyBundle(view, {
       ...single,
+      ...(own.length > 0 ? { checkpoints: own } : {}),
       ...(client ? { client } : { rpcUrls: endpoints?.rpcUrls ?? [] }),
       ...(earlier === undefined ? {} : { earlierAnchoring: earlier }),
     });

@@ -431,6 +431,16 @@ describe("self-contained bundles (v2 chain proofs), offline against a checkpoint
     expect(checksWithStatus(stale, "error")).to.deep.equal(["signer"]);
     expect(byId(stale, "signer").code).to.equal("stale-proof");
     expect(byId(stale, "signer").message).to.contain(`newer checkpoint (block ${later.number})`);
+    // Only the newer checkpoint pinned: the old bundle's headers do not reach it — could not check offline, not failed.
+    const unreachable = await offline(json, [later]);
+    expect(unreachable.reason).to.equal("could-not-check");
+    expect(checksWithStatus(unreachable, "fail")).to.deep.equal([]);
+    expect(byId(unreachable, "chain").code).to.equal("checkpoint-not-in-proof");
+    // With an endpoint, the old bundle is proven again at the newer pinned block: the report filed since is seen.
+    const reproven = await verifyBundle(json, { rpcUrls: [node.url], checkpoints: [later] });
+    expect(byId(reproven, "chain").message).to.contain("the RPC endpoint's").and.contain(`block ${later.number}`);
+    expect(checksWithStatus(reproven, "fail")).to.deep.equal(["signer"]);
+    expect(byId(reproven, "signer").code).to.equal("signer-compromised");
   });
 
   function receiptLogsAt(b: ProofBundleV2Json, block: number) {

@@ -208,6 +208,24 @@ describe("head commitments: one L1 entry covers many L2 batches through the L2 l
         ["l2", true],
         ["l1", true],
       ]);
+      // The CLI offline checks every anchor's chain too (it used to check the primary only), names from the trust file.
+      const bundleFile = `${tempDir()}/self-contained.json`;
+      const trustFile = `${tempDir()}/trust.json`;
+      writeFileSync(bundleFile, JSON.stringify(selfContained));
+      writeFileSync(trustFile, JSON.stringify({ format: "showwork/trust@1", checkpoints, chains: [{ name: "l2", chainId: L2 }, { name: "l1", chainId: L1 }] }));
+      const cli = await showwork(["verify", "--offline", "--trust", trustFile, bundleFile, "--json"]);
+      const cliVerdict = JSON.parse(cli.stdout || "{}") as { status?: string; chains?: { name: string; accepted: boolean }[] };
+      expect(cliVerdict.status, cli.stderr + cli.stdout.slice(0, 2000)).to.equal("verified");
+      expect(cliVerdict.chains?.map((c) => [c.name, c.accepted])).to.deep.equal([
+        ["l2", true],
+        ["l1", true],
+      ]);
+      const onlyL2 = await showwork(["verify", "--offline", "--checkpoint", `${checkpoints[0]!.chainId}:${checkpoints[0]!.number}:${checkpoints[0]!.hash}`, bundleFile, "--json"]);
+      expect(onlyL2.code, "one chain without a checkpoint under all: not verified").to.equal(2);
+      expect((JSON.parse(onlyL2.stdout) as { chains: { chainId: number; accepted: boolean }[] }).chains.map((c) => [c.chainId, c.accepted])).to.deep.equal([
+        [L2, true],
+        [L1, false],
+      ]);
 
       const bundle = toBundleJson(await service.bundle(ids[1]!)) as unknown as { anchors: Record<string, unknown>[] } & Record<string, unknown>;
       // The L2 stopped: the L1 commitment alone proves the batch (any), all names the L2.

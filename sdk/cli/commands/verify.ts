@@ -174,6 +174,7 @@ export function verifyCommand(): Command {
       let rpcUrls: string[];
       let checkpoints: Checkpoint[] = [];
       let trustChains: TrustChains = { chains: [] };
+      const offlineNames = new Map<number, string>();
       let file = given ?? "--last";
       try {
         if (given !== undefined && options.last) throw new Error("give a bundle file or --last, not both");
@@ -192,6 +193,13 @@ export function verifyCommand(): Command {
         for (const given of options.checkpoint ?? []) checkpoints.push(parseCheckpointArgument(given, -1));
         if (options.offline && checkpoints.length === 0) throw new Error("--offline needs a checkpoint: --trust FILE (with \"checkpoints\") or --checkpoint [chainId:]number:hash");
         if (trustJson !== undefined && !options.offline) trustChains = parseTrustChains(trustJson);
+        else if (trustJson !== undefined) {
+          try {
+            for (const c of parseTrustChains(trustJson).chains) offlineNames.set(c.chainId, c.name);
+          } catch {
+            // Offline, a trust file's chains only name the chains: a malformed entry does not matter.
+          }
+        }
         // The project's extra chains (config chains[1..]) are known by name too.
         const known = new Set(trustChains.chains.map((c) => c.chainId));
         const fromProject = config.chains.filter((c) => !known.has(c.chainId)).map((c) => ({ name: c.name, chainId: c.chainId, rpc: options.rpc === undefined ? [...c.rpc] : [] }));
@@ -231,16 +239,26 @@ export function verifyCommand(): Command {
       const chainOfBundle = Number(anchorChain?.anchors?.[0]?.chainId ?? anchorChain?.anchor?.chainId ?? 0);
       checkpoints = checkpoints.map((c) => (c.chainId === -1 ? { ...c, chainId: chainOfBundle } : c));
       const anchors = (safeJson(text) as { anchors?: unknown } | null)?.anchors;
-      const several = !options.offline && ((Array.isArray(anchors) && anchors.length > 1) || options.require !== undefined || trustChains.chains.length > 0);
+      const severalAnchors = Array.isArray(anchors) && anchors.length > 1;
+      const several = options.offline ? severalAnchors || options.require !== undefined : severalAnchors || options.require !== undefined || trustChains.chains.length > 0;
       if (several) {
-        // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
-        const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
-        const names = new Map(trustChains.chains.map((c) => [c.chainId, c.name]));
-        const grouped = await groupEndpointsByChain(urls, { timeoutMs: options.timeout, names });
-        for (const u of grouped.unreachable) process.stderr.write(`showwork verify: ${u.url} did not say which chain it serves (${u.error}); its chain is not checked through it\n`);
-        for (const c of trustChains.chains) if (!grouped.chains.some((g) => g.chainId === c.chainId)) grouped.chains.push({ chainId: c.chainId, name: c.name, rpcUrls: [] });
+        let chains: { chainId: number; name?: string; rpcUrls?: readonly string[] }[];
+        if (options.offline) {
+          // Offline: every anchor's chain, from its chain proof and the checkpoints (names from the trust file when it has them).
+          const ids = [...new Set((Array.isArray(anchors) ? (anchors as { chainId?: unknown }[]) : []).map((a) => Number(a?.chainId)).filter((id) => Number.isSafeInteger(id)))];
+          chains = ids.map((chainId) => ({ chainId, name: offlineNames.get(chainId) ?? `chain ${chainId}`, rpcUrls: [] }));
+        } else {
+          // Several chains: each --rpc is put with the chain it serves; the trust file may name chains and give more endpoints.
+          const urls = [...new Set([...rpcUrls, ...trustChains.chains.flatMap((c) => c.rpc)])];
+          const names = new Map(trustChains.chains.map((c) => [c.chainId, c.name]));
+          const grouped = await groupEndpointsByChain(urls, { timeoutMs: options.timeout, names });
+          for (const u of grouped.unreachable) process.stderr.write(`showwork verify: ${u.url} did not say which chain it serves (${u.error}); its chain is not checked through it\n`);
+          for (const c of trustChains.chains) if (!grouped.chains.some((g) => g.chainId === c.chainId)) grouped.chains.push({ chainId: c.chainId, name: c.name, rpcUrls: [] });
+          chains = grouped.chains;
+        }
         const verdict = await verifyBundleOnChains(text, {
-          chains: grouped.chains,
+          chains,
+          ...(options.offline ? { offline: true } : {}),
           require: options.require ?? trustChains.require ?? "all",
           ...(checkpoints.length > 0 ? { checkpoints } : {}),
           ...(options.quorum === undefined ? {} : { checkpointQuorum: options.quorum }),

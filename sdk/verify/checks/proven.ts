@@ -142,6 +142,11 @@ export async function runProvenChecks(params: ProvenCheckParameters): Promise<{ 
       const text = `could not check: the chain proof the RPC endpoint served does not check against your checkpoint (block ${checkpoint.number}): ${error.message} (the endpoint lies, or serves another fork; the bundle itself is not judged by it)`;
       return rest(0, (cid) => errored(cid, text, { expected: "a chain proof that checks against the trusted checkpoint", found: error.failure, code: "endpoint-proof" }));
     }
+    if (pinned && (error.failure === "checkpoint-not-in-proof" || error.failure === "proof-block-after-checkpoint")) {
+      // The pinned block is outside what the bundle's headers reach: nothing says the bundle is false, nothing vouches for it.
+      const text = `could not check: ${error.message}${error.failure === "proof-block-after-checkpoint" ? " (pin a checkpoint at or after the bundle's proof block, or refresh the bundle)" : ""}`;
+      return rest(0, (cid) => errored(cid, text, { code: error.failure }));
+    }
     if (!pinned && (error.failure === "checkpoint-mismatch" || error.failure === "checkpoint-not-in-proof")) {
       const text = `could not check: ${error.message} (the block hash came from the RPC endpoints: one of them may lie; pin a checkpoint to decide)`;
       return rest(0, (cid) => errored(cid, text, { code: "checkpoint-mismatch" }));
