@@ -190,14 +190,12 @@ export class Capturer {
 
   /** The state URL of a receipt at the service, when the service URL is known. */
   receiptUrl(receiptId: Hex): string | undefined {
-    return this.serviceUrl === undefined ? undefined : `${this.serviceUrl}/v1/receipts/${receiptId}`;
+    return receiptStateUrl(this.serviceUrl, receiptId);
   }
 
   /** Starts a capture: draws the receipt id and takes the request's context. Call when the request starts. */
   begin(): CaptureTicket {
-    const context = currentReceiptContext();
-    const base = this.options.defaultContext;
-    return { receiptId: randomSalt(), context: base ? { ...base, ...context } : context };
+    return newCaptureTicket(this.options.defaultContext);
   }
 
   /**
@@ -492,4 +490,15 @@ const mediaTypeOf = (content: string | Uint8Array): string => (typeof content ==
  */
 export function createCapturer(options: CapturerOptions): Capturer {
   return new Capturer(options);
+}
+
+/** A new capture's ticket: a fresh receipt id, and the request's context over the capturer's default context. */
+export function newCaptureTicket(defaultContext: ReceiptContext | undefined): CaptureTicket {
+  const context = currentReceiptContext();
+  return { receiptId: randomSalt(), context: defaultContext ? { ...defaultContext, ...context } : context };
+}
+
+/** A receipt's state URL at the anchoring service, when the service URL is known. */
+export function receiptStateUrl(serviceUrl: string | undefined, receiptId: Hex): string | undefined {
+  return serviceUrl === undefined ? undefined : `${serviceUrl}/v1/receipts/${receiptId}`;
 }

@@ -28,31 +28,21 @@ import { Worker } from "node:worker_threads";
 
 import type { Hex } from "viem";
 
-import { randomSalt } from "../receipt/commitment.js";
-import type { CaptureEvent, CaptureStats, CaptureTicket } from "./capturer.js";
-import { currentReceiptContext, type ReceiptContext } from "./context.js";
+import { newCaptureTicket, receiptStateUrl, type CaptureEvent, type CaptureStats, type CaptureTicket } from "./capturer.js";
+import type { ReceiptContext } from "./context.js";
 import { CaptureConfigError } from "./errors.js";
 import { answerOfJson, type CapturedAnswer } from "./exchange.js";
 import { drainOnSignal, settleOnSignal } from "./exit.js";
 import type { ModelManifest } from "./manifest.js";
 import type { CaptureSession, VersionSeen } from "./session.js";
-import { stderrDeliveryLogger, type DeliveryLogger, type DeliveryReport, type DeliveryStatus } from "./sinks.js";
+import { stderrDeliveryLogger, type DeliveryLogger, type DeliveryReport, type DeliveryStatus, type RemoteSinkOptions } from "./sinks.js";
 
 /** What the worker is made from (data only: it crosses to the worker thread). */
 export interface WorkerCapturerConfig {
   /** The serving node's private key (0x + 64 hex digits): signs every receipt. */
   readonly nodeKey: Hex;
   /** The remote sink (see `remoteSink`): service URL, token, queue file, batch and retry settings. */
-  readonly sink: {
-    readonly url: string;
-    readonly token?: string;
-    readonly queuePath?: string;
-    readonly batchSize?: number;
-    readonly requestTimeoutMs?: number;
-    readonly minBackoffMs?: number;
-    readonly maxBackoffMs?: number;
-    readonly summaryEveryMs?: number;
-    readonly idlePollMs?: number;
+  readonly sink: Pick<RemoteSinkOptions, "url" | "token" | "queuePath" | "batchSize" | "requestTimeoutMs" | "minBackoffMs" | "maxBackoffMs" | "summaryEveryMs" | "idlePollMs"> & {
     /** No delivery messages (first failure, summaries, refusals): the metrics and status still say everything. */
     readonly quiet?: boolean;
   };
@@ -279,14 +269,12 @@ export class WorkerCapturer implements CaptureSession {
 
   /** The state URL of a receipt at the service, when the service URL is known. */
   receiptUrl(receiptId: Hex): string | undefined {
-    return this.serviceUrl === undefined ? undefined : `${this.serviceUrl}/v1/receipts/${receiptId}`;
+    return receiptStateUrl(this.serviceUrl, receiptId);
   }
 
   /** Starts a capture: draws the receipt id and takes the request's context. */
   begin(): CaptureTicket {
-    const context = currentReceiptContext();
-    const base = this.options.defaultContext;
-    return { receiptId: randomSalt(), context: base ? { ...base, ...context } : context };
+    return newCaptureTicket(this.options.defaultContext);
   }
 
   /** Hands the delivered answer to the worker (after the current turn, with the turn's other answers); returns at once. */
