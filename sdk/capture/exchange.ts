@@ -138,6 +138,17 @@ export function responsesTools(input: unknown): CapturedTool[] {
   return tools;
 }
 
+/** The JSON object a response body's text holds, or undefined when it is not JSON or not an object (an unreadable answer). */
+export function jsonObjectOf(text: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
 /** Which API a request path is (undefined: not an answer to capture). */
 export function apiOfPath(pathname: string): "openai.chat.completions" | "openai.responses" | undefined {
   if (pathname.endsWith("/chat/completions")) return "openai.chat.completions";

@@ -21,7 +21,7 @@
  * @module
  */
 import type { CaptureSession } from "./session.js";
-import { answerOfJson, apiOfPath, StreamAssembler } from "./exchange.js";
+import { answerOfJson, apiOfPath, jsonObjectOf, StreamAssembler } from "./exchange.js";
 import { SSE_DONE, SseDecoder, serializeSseItem, type SseItem } from "./sse.js";
 
 /** Response header carrying the receipt id of the answer. */
@@ -105,16 +105,9 @@ export function captureFetch(capturer: CaptureSession, upstream: FetchLike = fet
     const stateUrl = capturer.receiptUrl(ticket.receiptId);
     if (request.stream !== true) {
       const raw = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        parsed = undefined;
-      }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        return refuseUnreadable(capturer, api, raw, response.headers.get("content-type"));
-      }
-      capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
+      const parsed = jsonObjectOf(raw);
+      if (parsed === undefined) return refuseUnreadable(capturer, api, raw, response.headers.get("content-type"));
+      capturer.complete(ticket, answerOfJson(api, request, parsed));
       const headers = headersWith(response, ticket.receiptId, stateUrl, true);
       headers.set("content-type", "application/json"); // the client reads what capture read: a JSON object
       return new Response(raw, { status: response.status, statusText: response.statusText, headers });

@@ -17,7 +17,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
 
-import { answerOfJson, apiOfPath, StreamAssembler } from "./exchange.js";
+import { answerOfJson, apiOfPath, jsonObjectOf, StreamAssembler } from "./exchange.js";
 import { RECEIPT_ID_HEADER, RECEIPT_URL_HEADER } from "./fetch.js";
 import type { CaptureSession } from "./session.js";
 import { SSE_DONE, SseDecoder, serializeSseItem, type SseItem } from "./sse.js";
@@ -157,19 +157,14 @@ export function captureRequestListener(options: NodeProxyOptions, fallback: Requ
           response.on("aborted", fail);
           body.on("end", () => {
             const raw = Buffer.concat(parts).toString("utf8");
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(raw);
-            } catch {
-              parsed = undefined;
-            }
-            if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+            const parsed = jsonObjectOf(raw);
+            if (parsed === undefined) {
               refuse(res, capturer, api, `${raw.length} characters`, response.headers["content-type"]);
               return;
             }
             // A worker capturer builds the answer from the two texts on its thread; others get it built here.
             if (capturer.completeJson) capturer.completeJson(ticket, api, requestText, raw);
-            else capturer.complete(ticket, answerOfJson(api, request, parsed as Record<string, unknown>));
+            else capturer.complete(ticket, answerOfJson(api, request, parsed));
             const out = Buffer.from(raw, "utf8"); // the text capture read (the decoded body, as fetch gives it)
             res.writeHead(status, response.statusMessage, {
               ...responseHeaders(response.headers, ["content-encoding", "content-length", "content-type"]),
